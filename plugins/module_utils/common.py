@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What every secops.guardduty plugin shares: the module class, the client, retries and the error type."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+COLLECTION_NAME = "secops.guardduty"
+COLLECTION_VERSION = "0.1.0"
+
+# First botocore with Create/Get/ListInvestigations, and the one that added SummaryFormat,
+# SummaryData, Scope, ListInvestigations filters and ListInvestigationRecords.
+BOTOCORE_MINIMUM = "1.43.35"
+BOTOCORE_RICH = "1.44.2"
+
+# The Investigation API is a preview available in these Regions only.
+PREVIEW_REGIONS = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "ap-northeast-1",
+)
+
+# amazon.aws's default retry list lacks the two codes GuardDuty uses for throttling and server errors.
+EXTRA_RETRY_CODES = ["ThrottlingException", "InternalServerErrorException"]
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+
+
+def retry_decorator():
+    return AWSRetry.jittered_backoff(catch_extra_error_codes=EXTRA_RETRY_CODES)
+
+
+class GuardDutyError(AnsibleAWSError):
+    """One clear failure. ``kind`` tells the faces what happened:
+
+    invalid (bad input, no call made), sdk (botocore too old), missing, denied, timeout, failed, api.
+    ``kwargs`` carries result data to return alongside the message.
+    """
+
+    def __init__(self, message, exception=None, kind="api", **kwargs):
+        super().__init__(message=message, exception=exception, **kwargs)
+        self.kind = kind
+
+    @property
+    def full_message(self):
+        return str(self)
+
+
+def sdk_requirement(feature):
+    """The amazon.aws style "requires botocore>=X" message when ``feature`` needs a newer botocore, else None."""
+    if botocore_at_least(BOTOCORE_RICH):
+        return None
+    return missing_required_lib(f"botocore>={BOTOCORE_RICH}", reason=f"for {feature}")
+
+
+def region_warning(region):
+    if region and region not in PREVIEW_REGIONS:
+        return (
+            f"Region {region} is not one of the Regions where GuardDuty investigations (preview) are available "
+            f"({', '.join(PREVIEW_REGIONS)}); calls may fail."
+        )
+    return None
+
+
+def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY):
+    """A GuardDuty client with the collection's retries, built by amazon.aws (module or lookup alike).
+
+    The connection pool is sized for concurrent fetches; a user's ``aws_config`` still wins.
+    """
+    config = {"max_pool_connections": max(10, concurrency)}
+    return plugin.client("guardduty", retry_decorator=retry_decorator(), config=config)
+
+
+class GuardDutyModule(AnsibleAWSModule):
+    """AnsibleAWSModule that names this collection in the user agent."""
+
+    def __init__(self, **kwargs):
+        set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+        super().__init__(**kwargs)
+        self.require_botocore_at_least(BOTOCORE_MINIMUM, reason="for the GuardDuty investigation API")
+        warning = region_warning(self.region)
+        if warning:
+            self.warn(warning)
+
+    def fail_guardduty(self, error):
+        """Fail with a GuardDutyError: its message, the AWS error details when there are any, and its result data."""
+        if error.exception is not None:
+            self.fail_json_aws(error.exception, msg=error.message, **error.kwargs)
+        self.fail_json(msg=error.message, **error.kwargs)
