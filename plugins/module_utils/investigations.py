@@ -117,7 +117,7 @@ def _check_string(client, shape_name, value, label):
 def validate_investigation_ids(client, ids):
     """Validate ids against the model's InvestigationId shape; drop duplicates, keep order."""
     if not ids:
-        raise GuardDutyError("investigation_ids is empty: give at least one investigation id, or leave it out to list", kind="invalid")
+        raise GuardDutyError("No investigation id was given: give at least one (investigation_ids, or the lookup's terms)", kind="invalid")
     result = []
     for value in ids:
         _check_string(client, "InvestigationId", value, "investigation id")

@@ -33,13 +33,15 @@ def _settled(state):
     return isinstance(state, dict) and state.get("Status") != "RUNNING"
 
 
-def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=time.monotonic, pause=time.sleep):
+def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=None, pause=None):
     """Poll until no id in ``states`` is RUNNING or not-yet-visible, or ``timeout`` seconds have passed.
 
     ``states`` maps id -> Investigation dict, or a "missing" GuardDutyError for an id that may not be
     visible yet (eventual consistency right after creation). Any other error ends the wait at once.
     The loop never sleeps past the deadline; the answer comes within one ``sleep`` of the last change.
     """
+    clock = clock or time.monotonic
+    pause = pause or time.sleep
     start = clock()
     deadline = start + timeout
     states = dict(states)
