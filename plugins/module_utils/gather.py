@@ -215,7 +215,13 @@ def gather(reader, opts, warn, on_missing=ERROR, on_denied=ERROR):
 
 READ_OPTION_NAMES = tuple(READ_ARGUMENT_SPEC)
 INFO_OPTION_NAMES = READ_OPTION_NAMES + (
-    "investigation_ids", "filters", "exclude_filters", "sort_by", "sort_order", "max_results", "details",
+    "investigation_ids",
+    "filters",
+    "exclude_filters",
+    "sort_by",
+    "sort_order",
+    "max_results",
+    "details",
 )
 
 

@@ -234,14 +234,12 @@ class InvestigationReader:
         region = self.region or "this Region"
         if not detectors:
             raise GuardDutyError(
-                f"No GuardDuty detector was found in {region}. Enable GuardDuty in this Region, "
-                "or set region / detector_id to where the investigations are",
+                f"No GuardDuty detector was found in {region}. Enable GuardDuty in this Region, " "or set region / detector_id to where the investigations are",
                 kind="invalid",
             )
         if len(detectors) > 1:
             raise GuardDutyError(
-                f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}); "
-                "set detector_id to choose one",
+                f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}); " "set detector_id to choose one",
                 kind="invalid",
             )
         return detectors[0]

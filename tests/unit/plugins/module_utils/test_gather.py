@@ -125,7 +125,7 @@ def test_missing_and_denied_can_be_skipped(stubbed, policy, warned):
 def test_wait_then_timeout_names_ids_and_returns_last_state(stubbed, no_sleep):
     client, stubber = stubbed
     stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
-    for _ in range(3):
+    for dummy in range(3):
         stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
     with pytest.raises(GuardDutyError) as err:
         run(client, investigation_ids=[A], wait=True, wait_timeout=30, wait_sleep=10)
@@ -176,7 +176,9 @@ def test_records_are_attached_to_completed_investigations_only(stubbed):
     )
     result = run(client, investigation_ids=[A, B], include_records=True)
     first, second = result["investigations"]
-    assert first["records"] == [{"record_id": "r1", "type": "ANALYSIS", "title": "Reputation", "narrative": "Known bad IP", "created_at": "1970-01-01T00:00:00+00:00"}]
+    assert first["records"] == [
+        {"record_id": "r1", "type": "ANALYSIS", "title": "Reputation", "narrative": "Known bad IP", "created_at": "1970-01-01T00:00:00+00:00"}
+    ]
     assert second["records"] == []
     stubber.assert_no_pending_responses()
 

@@ -48,7 +48,7 @@ def test_ids_are_checked_against_the_model_pattern_and_deduplicated(stubbed):
     ],
 )
 def test_malformed_ids_are_rejected_with_the_rule(stubbed, bad, reason):
-    client, _ = stubbed
+    client = stubbed[0]
     with pytest.raises(GuardDutyError) as err:
         validate_investigation_ids(client, [INV, bad])
     assert err.value.kind == "invalid"
@@ -62,7 +62,7 @@ def test_no_ids_is_an_error(stubbed):
 
 
 def test_filters_are_normalised_to_the_api_spelling(stubbed):
-    client, _ = stubbed
+    client = stubbed[0]
     criteria = build_filter_criteria(
         client,
         {"status": "completed", "risk_level": ["HIGH", "critical"], "finding_id": "1AB2C3D4E5F6A7B8C9D0E1F2A3B4C5D6"},
@@ -222,13 +222,14 @@ def test_records_follow_pages_even_when_a_page_is_empty(stubbed):
     rec = {"RecordId": "r1", "Type": "UPDATE", "Title": "Started", "CreatedAt": T0}
     base = {"DetectorId": DETECTOR, "InvestigationId": INV, "RecordTypes": ["UPDATE"]}
     stubber.add_response("list_investigation_records", {"InvestigationId": INV, "Status": "COMPLETED", "Records": [], "NextToken": "a"}, base)
-    stubber.add_response(
-        "list_investigation_records", {"InvestigationId": INV, "Status": "COMPLETED", "Records": [rec]}, dict(base, NextToken="a")
-    )
+    stubber.add_response("list_investigation_records", {"InvestigationId": INV, "Status": "COMPLETED", "Records": [rec]}, dict(base, NextToken="a"))
     assert InvestigationReader(client).records(DETECTOR, INV, ["update"]) == [rec]
 
 
-@pytest.mark.parametrize("detectors, message", [([], "No GuardDuty detector was found in us-east-1"), (["d1", "d2"], "Found 2 GuardDuty detectors in us-east-1 (d1, d2); set detector_id")])
+@pytest.mark.parametrize(
+    "detectors, message",
+    [([], "No GuardDuty detector was found in us-east-1"), (["d1", "d2"], "Found 2 GuardDuty detectors in us-east-1 (d1, d2); set detector_id")],
+)
 def test_detector_discovery_needs_exactly_one(stubbed, detectors, message):
     client, stubber = stubbed
     stubber.add_response("list_detectors", {"DetectorIds": detectors}, {})

@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Shared unit-test helpers: run a module's main() with arguments, catching exit_json/fail_json."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+# Long dummy credentials: no_log masks them in results, so they must not occur in any data.
+UNIT_ACCESS_KEY = "AKIAUNITTESTKEYTHATNEVEROCCURS000001"
+UNIT_SECRET_KEY = "unit-test-secret-that-never-occurs-in-data-000001"
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result.get("msg", ""))
+        self.result = result
+        self.failed = failed
+
+
+@contextlib.contextmanager
+def _module_args(args):
+    try:
+        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
+    except ImportError:
+        patch_module_args = None
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    previous = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = previous
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args) -> ModuleExit with .result and .failed."""
+
+    def exit_json(self, **kwargs):
+        raise ModuleExit(kwargs, failed=False)
+
+    def fail_json(self, **kwargs):
+        raise ModuleExit(kwargs, failed=True)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run(main, args):
+        args = dict({"region": "us-east-1", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY, "_ansible_check_mode": False}, **args)
+        with _module_args(args):
+            with pytest.raises(ModuleExit) as exc:
+                main()
+        return exc.value
+
+    return run

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.secops.guardduty.plugins.module_utils import gather
+from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
+from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation_info
+
+DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
+INV = "a1b2c3d4-5678-90ab-cdef-ef1234567890"
+
+
+@pytest.fixture
+def stubber(monkeypatch):
+    client = boto3.client(
+        "guardduty", region_name="us-east-1", aws_access_key_id="AKIAUNITTESTKEY0000000001", aws_secret_access_key="unit-secret-key-never-in-data-0001"
+    )
+    stub = Stubber(client)
+    stub.activate()
+    made = []
+
+    def fake_client(plugin, concurrency=8):
+        made.append(concurrency)
+        return RetryingBotoClientWrapper(client, retry_decorator())
+
+    monkeypatch.setattr(gather, "guardduty_client", fake_client)
+    yield stub
+    stub.deactivate()
+
+
+def completed():
+    return {
+        "InvestigationId": INV,
+        "Status": "COMPLETED",
+        "TriggerPrompt": "Analyze findings in my organization",
+        "TriggeredBy": "123456789012",
+        "RiskLevel": "High",
+    }
+
+
+def test_one_id_returns_investigation_and_list_unchanged(run_module, stubber):
+    stubber.add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": DETECTOR, "InvestigationId": INV})
+    out = run_module(guardduty_investigation_info.main, {"investigation_id": [INV], "detector_id": DETECTOR})
+    assert not out.failed
+    assert out.result["changed"] is False
+    assert out.result["investigation"]["risk_level"] == "High"
+    assert out.result["investigations"] == [out.result["investigation"]]
+    assert out.result["detector_id"] == DETECTOR
+
+
+def test_check_mode_reads_too(run_module, stubber):
+    stubber.add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": DETECTOR, "InvestigationId": INV})
+    out = run_module(guardduty_investigation_info.main, {"id": [INV], "detector_id": DETECTOR, "_ansible_check_mode": True})
+    assert out.result["changed"] is False
+    assert out.result["investigation"]["investigation_id"] == INV
+
+
+def test_ids_and_filters_are_mutually_exclusive(run_module, stubber):
+    out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "filters": {"status": "running"}})
+    assert out.failed
+    assert "mutually exclusive" in out.result["msg"]
+
+
+def test_api_error_carries_aws_details(run_module, stubber):
+    stubber.add_client_error("get_investigation", "AccessDeniedException", "User is not authorized", 403)
+    out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR})
+    assert out.failed
+    assert out.result["msg"].startswith(
+        f"Access denied calling GetInvestigation for investigation {INV} on detector {DETECTOR} in us-east-1: the caller needs guardduty:GetInvestigation"
+    )
+    assert out.result["error"]["code"] == "AccessDeniedException"
+
+
+def test_region_outside_the_preview_warns(run_module, stubber):
+    stubber.add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": DETECTOR, "InvestigationId": INV})
+    out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR, "region": "sa-east-1"})
+    assert not out.failed
+    assert any("Region sa-east-1 is not one of the Regions" in w for w in out.result.get("warnings", []))
