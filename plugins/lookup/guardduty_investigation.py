@@ -8,7 +8,7 @@ version_added: 0.1.0
 short_description: Amazon GuardDuty investigations inline in templates and conditionals
 description:
   - Returns Amazon GuardDuty investigations by id, one element per term in term order, without a C(register) step.
-  - C(lookup) of a single id gives the investigation itself; C(query) (or O(ansible.builtin.lookup#lookup:wantlist=true))
+  - C(lookup) of a single id gives the investigation itself; C(query) (or C(lookup) with C(wantlist=true))
     always gives a list.
   - Keys, values and options mean exactly what they mean for M(secops.guardduty.guardduty_investigation_info); both use
     the same code.
