@@ -13,7 +13,7 @@ import re
 from urllib.parse import unquote
 
 import botocore.session
-from botocore.exceptions import NoShapeFoundError
+from botocore.model import NoShapeFoundError
 from botocore.utils import parse_timestamp
 from botocore.validate import ParamValidator
 
@@ -24,6 +24,12 @@ SERVICE_NAME = 'guardduty'
 def service_model():
     """The botocore service model of GuardDuty (loaded once)."""
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+@functools.lru_cache(maxsize=None)
+def named_shape(name):
+    """A named shape of the model, cached so botocore's per-shape member caches are reused."""
+    return service_model().shape_for(name)
 
 
 def wire_name(member_name, member_shape):
@@ -257,39 +263,36 @@ def serialize_output(output, shape):
 
 def to_wire_text(value, shape_name):
     """A shape's wire JSON encoded as a string (e.g. SummaryData -> the text Summary)."""
-    shape = service_model().shape_for(shape_name)
-    return json.dumps(serialize(value, shape), ensure_ascii=False, separators=(',', ':'))
+    return json.dumps(serialize(value, named_shape(shape_name)), ensure_ascii=False, separators=(',', ':'))
 
 
 # ---------------------------------------------------------------- errors
 
 def _error_template_shape(code):
-    model = service_model()
     try:
-        shape = model.shape_for(code)
-        if shape.metadata.get('exception'):
-            return shape, True
+        if named_shape(code).metadata.get('exception'):
+            return named_shape(code), True
     except NoShapeFoundError:
         pass
-    return next(shape for shape in model.error_shapes if 'Message' in shape.members), False
+    return next(item for item in service_model().error_shapes if 'Message' in item.members), False
 
 
 def error_status(code, default=400):
-    shape, modeled = _error_template_shape(code)
+    template, modeled = _error_template_shape(code)
     if modeled:
-        return shape.metadata.get('error', {}).get('httpStatusCode', default)
+        return template.metadata.get('error', {}).get('httpStatusCode', default)
     return default
 
 
 def error_body(code, message):
     """Error body with the member wire names of the (or a) modeled error shape, plus ``__type``."""
-    shape, _modeled = _error_template_shape(code)
-    data = {name: value for name, value in (('Message', message), ('Type', code)) if name in shape.members}
-    body = serialize(data, shape)
+    template, _modeled = _error_template_shape(code)
+    data = {name: value for name, value in (('Message', message), ('Type', code)) if name in template.members}
+    body = serialize(data, template)
     body['__type'] = code
     return json.dumps(body, ensure_ascii=False).encode('utf-8')
 
 
 def enum_values(shape_name, member_name):
     """Enum of a structure member (its model order), e.g. for sorting."""
-    return list(service_model().shape_for(shape_name).members[member_name].enum)
+    return list(named_shape(shape_name).members[member_name].enum)

@@ -1,0 +1,423 @@
+"""Scenario builders and synthetic (but realistic) investigation results.
+
+A scenario is a JSON-able dict: snake_case emulator keys wrapping botocore-shaped (PascalCase) data::
+
+    {"account_id": "123456789012", "region": "us-east-1",
+     "detectors": [{"detector_id": ..., "ai_analyst": True, "role": "standalone|administrator|member"}],
+     "investigations": [{"detector_id": ..., "running_for": 0, "start_offset": -3600, "duration": 300, "denied": False,
+                         "investigation": {<Investigation shape + optional Title>}, "records": [<InvestigationRecord>]}],
+     "denied_operations": [...], "quota": {"daily": 10, "total": 100},
+     "create": {"running_for": 3, "final_status": "COMPLETED", "error": "...", "visible_after": 0}}
+"""
+from __future__ import annotations
+
+import re
+import time
+
+from .model import to_wire_text
+
+ACCOUNT_ID = '123456789012'
+MEMBER_ACCOUNT_ID = '111122223333'
+REGION = 'us-east-1'
+DETECTOR_ID = '2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7'
+DEMO_DETECTOR_ID = DETECTOR_ID
+SECOND_DETECTOR_ID = '4ef5a6b7c8d9e0f1a2b3c4d5e6f7a8b9'
+
+# demo()
+DEMO_FINDING_ID = '1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
+FINDING_INV_ID = 'a1b2c3d4-5678-90ab-cdef-ef1234567890'
+ACCOUNT_INV_ID = 'b2c3d4e5-6789-01bc-def0-ef2345678901'
+ORG_INV_ID = 'c3d4e5f6-7890-12cd-ef01-ef3456789012'
+DEMO_RUNNING_FOR = 5
+
+# basic()
+BASIC_FINDING_ID = '5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b'
+COMPLETED_INV_ID = 'd4e5f6a7-8901-23de-f012-ef4567890123'
+RUNNING_INV_ID = 'e5f6a7b8-9012-34ef-0123-ef5678901234'
+FAILED_INV_ID = 'f6a7b8c9-0123-45f0-1234-ef6789012345'
+TEXT_ONLY_INV_ID = '0a1b2c3d-1234-4abc-8def-0123456789ab'
+DENIED_INV_ID = '1b2c3d4e-2345-4bcd-9ef0-123456789abc'
+MISSING_INV_ID = '9f8e7d6c-5b4a-4321-8fed-cba987654321'
+COMPLETED_RECORD_COUNT = 45
+FAILED_ERROR = 'The finding type Recon:EC2/Portscan is not supported by investigation (preview).'
+
+# hostile()
+HOSTILE_FINDING_ID = '6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c'
+HOSTILE_INV_ID = '2c3d4e5f-3456-4cde-af01-23456789abcd'
+HOSTILE_BIG_INV_ID = '3d4e5f6a-4567-4def-b012-3456789abcde'
+HOSTILE_FAILED_INV_ID = '4e5f6a7b-5678-4ef0-c123-456789abcdef'
+HOSTILE_RUNNING_INV_ID = '5f6a7b8c-6789-4f01-d234-56789abcdef0'
+PWNED_PATH = '/tmp/pwned'
+JINJA_PAYLOAD = "{{ lookup('pipe', 'touch /tmp/pwned') }}"
+JINJA_BLOCK_PAYLOAD = "{% raw %}{{ raw_stays_raw }}{% endraw %}{% for x in range(2) %}{{ x }}{% endfor %}{# comment #}"
+SCRIPT_PAYLOAD = '<script>alert(1)</script>'
+ANSI_PAYLOAD = '\x1b[31mRED ALERT\x1b[0m'
+NON_ASCII_PAYLOAD = 'Zugriff über Tōkyō 東京 — Ωμέγα ☠ 🚨'
+HOSTILE_TEXT = ' '.join((JINJA_PAYLOAD, JINJA_BLOCK_PAYLOAD, SCRIPT_PAYLOAD, ANSI_PAYLOAD, NON_ASCII_PAYLOAD))
+BIG_SUMMARY_CHARS = 262144
+
+CRED_FINDING_TYPE = 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS'
+ROLE_NAME = 'web-app-instance-role'
+INSTANCE_ID = 'i-0a1b2c3d4e5f67890'
+BAD_IP = '198.51.100.23'
+DAY = 86400
+
+_FINDING_RE = re.compile(r'(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])')
+_ACCOUNT_RE = re.compile(r'(?<![0-9A-Za-z])\d{12}(?![0-9A-Za-z])')
+
+
+def classify_prompt(prompt, caller_account):
+    """(InvestigationType, target) the way GuardDuty infers it from a TriggerPrompt; ValueError if ambiguous."""
+    findings = sorted(set(_FINDING_RE.findall(prompt)))
+    if len(findings) > 1:
+        raise ValueError('The trigger prompt must reference at most one finding ID.')
+    if findings:
+        return 'FINDING', findings[0]
+    accounts = sorted(set(_ACCOUNT_RE.findall(prompt)))
+    if len(accounts) > 1:
+        raise ValueError('The trigger prompt must reference at most one account ID.')
+    if accounts:
+        return 'ACCOUNT', accounts[0]
+    if re.search(r'organi[sz]ation', prompt, re.IGNORECASE):
+        return 'ORGANIZATION', caller_account
+    return 'ACCOUNT', caller_account
+
+
+# ---------------------------------------------------------------- synthetic results
+
+def _attack(phase, description, tactic, technique, finding_id, finding_type=CRED_FINDING_TYPE):
+    return {'Phase': phase, 'Description': description, 'Attacks': [{
+        'Tactic': {'Name': tactic[0], 'Uid': tactic[1]}, 'Technique': {'Name': technique[0], 'Uid': technique[1]},
+        'Findings': [{'FindingType': finding_type, 'Uid': finding_id}], 'Version': '15.1'}]}
+
+
+def _recommendations(account_id):
+    return [
+        {'Title': 'Review the IAM principals with the most high-severity findings', 'Rationale': 'Two principals account for most of the credential findings.',
+         'Category': 'FURTHER_INVESTIGATION', 'Priority': 'IMMEDIATE',
+         'CliCommands': ['aws guardduty list-findings --detector-id <detector-id> --finding-criteria '
+                         f'\'{{"Criterion":{{"accountId":{{"Eq":["{account_id}"]}}}}}}\'']},
+        {'Title': 'Enable Runtime Monitoring for EC2', 'Rationale': 'Crypto-mining findings come from instances without runtime visibility.',
+         'Category': 'ENABLE_PROTECTION', 'Priority': 'SHORT_TERM',
+         'CliCommands': ['aws guardduty update-detector --detector-id <detector-id> --features \'[{"Name":"RUNTIME_MONITORING","Status":"ENABLED"}]\'']},
+        {'Title': 'Require IMDSv2 on all instances', 'Rationale': 'IMDSv1 makes instance credential theft through SSRF easier.',
+         'Category': 'HARDENING', 'Priority': 'STRATEGIC',
+         'CliCommands': [f'aws ec2 modify-instance-metadata-options --instance-id {INSTANCE_ID} --http-tokens required']},
+    ]
+
+
+def finding_result(finding_id, account_id, region, risk_level='High', confidence='High'):
+    """Result members (RiskLevel, Risk, Confidence, Scope, SummaryData) of a FINDING investigation."""
+    attacks = [
+        _attack('Initial Access', f'Instance role credentials of {ROLE_NAME} were used from {BAD_IP}.',
+                ('Initial Access', 'TA0001'), ('Valid Accounts: Cloud Accounts', 'T1078.004'), finding_id),
+        _attack('Discovery', 'The session listed buckets and bucket policies.',
+                ('Discovery', 'TA0007'), ('Cloud Infrastructure Discovery', 'T1580'), finding_id),
+        _attack('Collection', 'Objects were read from s3://customer-exports-prod.',
+                ('Collection', 'TA0009'), ('Data from Cloud Storage', 'T1530'), finding_id),
+    ]
+    role_arn = f'arn:aws:iam::{account_id}:role/{ROLE_NAME}'
+    countermeasures = [
+        {'DefenseTactic': 'Evict', 'Description': 'Invalidate the stolen session.', 'Actions': [{
+            'Title': 'Revoke active sessions of the instance role', 'Description': 'Deny all sessions issued before now.',
+            'Priority': 'IMMEDIATE', 'DefenseTechnique': 'Credential Revocation', 'Mitigates': ['T1078.004'],
+            'CliCommands': [f'aws iam put-role-policy --role-name {ROLE_NAME} --policy-name AWSRevokeOlderSessions --policy-document file://revoke.json'],
+            'DispositionId': 24, 'Disposition': 'Access Revoked',
+            'AffectedResources': [{'Identifier': ROLE_NAME, 'Type': 'IAM_ROLE', 'Arn': role_arn}]}]},
+        {'DefenseTactic': 'Isolate', 'Description': 'Contain the instance the credentials came from.', 'Actions': [{
+            'Title': 'Move the instance to a quarantine security group', 'Description': 'Block all traffic except forensics access.',
+            'Priority': 'IMMEDIATE', 'DefenseTechnique': 'Network Isolation', 'Mitigates': ['T1530'],
+            'CliCommands': [f'aws ec2 modify-instance-attribute --instance-id {INSTANCE_ID} --groups sg-0quarantine0000001',
+                            f'aws ec2 create-snapshots --instance-specification InstanceId={INSTANCE_ID}'],
+            'DispositionId': 4, 'Disposition': 'Isolated',
+            'AffectedResources': [{'Identifier': INSTANCE_ID, 'Type': 'EC2_INSTANCE',
+                                   'Arn': f'arn:aws:ec2:{region}:{account_id}:instance/{INSTANCE_ID}'}]}]},
+        {'DefenseTactic': 'Harden', 'Description': 'Prevent a repeat.', 'Actions': [{
+            'Title': 'Require IMDSv2', 'Priority': 'SHORT_TERM', 'Mitigates': ['T1078.004', 'T1580'],
+            'CliCommands': [f'aws ec2 modify-instance-metadata-options --instance-id {INSTANCE_ID} --http-tokens required']}]},
+    ]
+    summary = {
+        'FindingType': CRED_FINDING_TYPE,
+        'KeyObservations': {
+            'Title': 'EC2 instance role credentials used from an external IP address',
+            'Narrative': (f'Temporary credentials of {ROLE_NAME} on {INSTANCE_ID} were used from {BAD_IP}, an address outside AWS '
+                          'on a threat list. The session enumerated buckets and read 312 objects from a production bucket.'),
+            'Observations': [
+                f'Finding {finding_id} ({CRED_FINDING_TYPE}) in account {account_id}, {region}.',
+                f'{BAD_IP} belongs to AS64500 (Example Hosting) and is on a commodity threat list.',
+                'ListBuckets followed by 312 GetObject calls on s3://customer-exports-prod within 14 minutes.',
+                'No IAM changes by the role in the last 90 days.',
+            ]},
+        'ThreatAssessment': {'AttackProgression': attacks,
+                             'ThreatActorProfile': 'Opportunistic actor using stolen instance credentials from commodity hosting.'},
+        'Countermeasures': countermeasures,
+    }
+    return {'RiskLevel': risk_level, 'Confidence': confidence,
+            'Risk': 'Instance credentials were used outside AWS and read data from a production bucket.',
+            'Scope': {'InvestigationType': 'FINDING', 'FindingId': finding_id}, 'SummaryData': summary}
+
+
+def _findings_summary(start, total):
+    windows = [{'StartTime': start - (3 - i) * 30 * DAY, 'EndTime': start - (2 - i) * 30 * DAY, 'FindingCount': count}
+               for i, count in enumerate((total // 6, total // 3, total - total // 6 - total // 3))]
+    return {'TotalFindings': total,
+            'SeverityBreakdown': {'Critical': 2, 'High': 9, 'Medium': total - 26, 'Low': 12, 'Info': 3},
+            'TopFindingTypes': [{'FindingType': CRED_FINDING_TYPE, 'Count': 11},
+                                {'FindingType': 'CryptoCurrency:EC2/BitcoinTool.B!DNS', 'Count': 6},
+                                {'FindingType': 'Recon:IAMUser/MaliciousIPCaller', 'Count': 5}],
+            'ByTimeWindow': windows}
+
+
+def account_result(account_id, region, start, risk_level='High', confidence='Medium'):
+    """Result members of an ACCOUNT investigation."""
+    summary = {
+        'KeyObservations': {
+            'Title': f'Credential misuse and crypto-mining activity in account {account_id}',
+            'Narrative': f'47 findings in 90 days in {region}; two instance roles and one IAM user drive most of the risk.',
+            'Observations': ['Credential exfiltration findings cluster on two EC2 instances.',
+                             'Crypto-mining DNS lookups started 9 days ago.']},
+        'AccountAnalysis': {
+            'FindingsSummary': _findings_summary(start, 47),
+            'TacticCoverage': [
+                {'Phase': 'Initial Access', 'FindingCount': 11, 'FindingTypes': [CRED_FINDING_TYPE], 'Techniques': [
+                    {'Technique': {'Name': 'Valid Accounts: Cloud Accounts', 'Uid': 'T1078.004'}, 'FindingCount': 11,
+                     'FindingTypes': [CRED_FINDING_TYPE]}]},
+                {'Phase': 'Impact', 'FindingCount': 6, 'FindingTypes': ['CryptoCurrency:EC2/BitcoinTool.B!DNS'], 'Techniques': [
+                    {'Technique': {'Name': 'Resource Hijacking', 'Uid': 'T1496'}, 'FindingCount': 6,
+                     'FindingTypes': ['CryptoCurrency:EC2/BitcoinTool.B!DNS']}]}],
+            'AffectedResources': [{'Identifier': INSTANCE_ID, 'Type': 'EC2_INSTANCE', 'FindingCount': 11},
+                                  {'Identifier': 'build-bot', 'Type': 'IAM_USER', 'FindingCount': 5}]},
+        'Recommendations': _recommendations(account_id),
+    }
+    return {'RiskLevel': risk_level, 'Confidence': confidence,
+            'Risk': 'Active credential misuse and resource hijacking in production.',
+            'Scope': {'InvestigationType': 'ACCOUNT', 'AccountId': account_id,
+                      'QueryTimeWindow': {'StartTime': start - 90 * DAY, 'EndTime': start}},
+            'SummaryData': summary}
+
+
+def organization_result(admin_account_id, start, risk_level='Medium', confidence='Medium'):
+    """Result members of an ORGANIZATION investigation."""
+    findings = _findings_summary(start, 132)
+    findings.update({'TotalAccountCount': 14, 'AffectedAccountCount': 5})
+    summary = {
+        'KeyObservations': {
+            'Title': 'Findings in 5 of 14 organization accounts, led by a member account',
+            'Narrative': f'Account {MEMBER_ACCOUNT_ID} holds 58% of the findings; the rest is low-severity reconnaissance.',
+            'Observations': [f'{MEMBER_ACCOUNT_ID}: repeated credential exfiltration findings.',
+                             'Runtime Monitoring is disabled in 9 accounts.']},
+        'OrganizationAnalysis': {
+            'FindingsSummary': findings,
+            'AccountBreakdown': [{'AccountId': MEMBER_ACCOUNT_ID, 'FindingCount': 77}, {'AccountId': admin_account_id, 'FindingCount': 31},
+                                 {'AccountId': '444455556666', 'FindingCount': 24}]},
+        'Recommendations': _recommendations(MEMBER_ACCOUNT_ID),
+    }
+    return {'RiskLevel': risk_level, 'Confidence': confidence,
+            'Risk': 'One member account shows active credential misuse; others show background noise.',
+            'Scope': {'InvestigationType': 'ORGANIZATION', 'AdminAccountId': admin_account_id,
+                      'QueryTimeWindow': {'StartTime': start - 90 * DAY, 'EndTime': start}},
+            'SummaryData': summary}
+
+
+def records_for(kind, target, account_id, region, detector_id, total_ms):
+    """Records of a completed investigation (UPDATE, FETCH, OBSERVATION, ANALYSIS, METADATA); CreatedAt derived."""
+    if kind == 'FINDING':
+        query = {'FindingId': target, 'AccountId': account_id}
+        observation = {'ObservationType': 'FINDING_DETAIL', 'FindingDetail': {
+            'FindingId': target, 'FindingType': CRED_FINDING_TYPE, 'Severity': '8.0', 'AccountId': account_id, 'Region': region}}
+    else:
+        query = {'AccountId': target, 'RowLimit': 500}
+        observation = {'ObservationType': 'ACCOUNT_OVERVIEW', 'AccountOverview': {
+            'AccountId': target, 'AccountStatus': 'ENABLED', 'DetectorId': detector_id, 'Region': region,
+            'TotalMemberAccounts': 13 if kind == 'ORGANIZATION' else 0, 'TotalFindings': 47}}
+    records = [
+        {'Type': 'UPDATE', 'Title': 'Investigation started', 'Narrative': f'Started the investigation (type {kind}) of {target}.'},
+        {'Type': 'FETCH', 'Title': 'Retrieved related findings', 'Narrative': 'Fetched findings from the last 90 days.',
+         'SupportingData': {'Fetch': {'FetchType': 'FINDINGS', 'Query': query,
+                                      'Result': {'ItemIds': [target] if kind == 'FINDING' else [], 'TotalCount': 47}}}},
+        {'Type': 'FETCH', 'Title': 'Checked detector protection plans',
+         'SupportingData': {'Fetch': {'FetchType': 'DETECTOR', 'Result': {'Features': [
+             {'Name': 'CLOUD_TRAIL', 'Status': 'ENABLED'}, {'Name': 'DNS_LOGS', 'Status': 'ENABLED'},
+             {'Name': 'RUNTIME_MONITORING', 'Status': 'DISABLED'}]}}}},
+        {'Type': 'OBSERVATION', 'Title': 'Noted the subject of the investigation', 'SupportingData': {'Observation': observation}},
+        {'Type': 'ANALYSIS', 'Title': f'Assessed the reputation of {BAD_IP}', 'Narrative': 'The address is on a commodity threat list.',
+         'SupportingData': {'Analysis': {'AnalysisType': 'REPUTATION', 'ThreatAssessment': {
+             'Reputation': {'FindingTimeDisposition': 'MALICIOUS', 'CurrentDisposition': 'MALICIOUS', 'ReputationComparison': 'unchanged'},
+             'ThreatConfidence': 'HIGH', 'Assessment': 'Credential use from this address is not expected.'},
+             'Indicators': [{'Value': BAD_IP, 'Type': 'IP'}]}}},
+        {'Type': 'OBSERVATION', 'Title': 'Recommended next steps', 'SupportingData': {'Observation': {
+            'ObservationType': 'RECOMMENDATION', 'Recommendations': _recommendations(account_id)[:2]}}},
+        {'Type': 'UPDATE', 'Title': 'Investigation completed', 'Narrative': 'Summary and recommendations are available.'},
+        {'Type': 'METADATA', 'Title': 'Investigation metadata', 'SupportingData': {'Metadata': {'TotalTimeMilliseconds': int(total_ms)}}},
+    ]
+    for index, record in enumerate(records):
+        record['RecordId'] = f'rec-{index + 1:04d}'
+    return records
+
+
+def synthesize(prompt, account_id, region, detector_id, start, running_for):
+    """(result members, records) for an investigation created with ``prompt``; ValueError for ambiguous prompts."""
+    kind, target = classify_prompt(prompt, account_id)
+    if kind == 'FINDING':
+        result = finding_result(target, account_id, region)
+    elif kind == 'ACCOUNT':
+        result = account_result(target, region, start)
+    else:
+        result = organization_result(account_id, start)
+    return result, records_for(kind, target, account_id, region, detector_id, running_for * 1000)
+
+
+# ---------------------------------------------------------------- builders
+
+def detector(detector_id=DETECTOR_ID, ai_analyst=True, role='standalone'):
+    return {'detector_id': detector_id, 'ai_analyst': ai_analyst, 'role': role}
+
+
+def _entry(inv_id, prompt, result=None, records=None, detector_id=DETECTOR_ID, **emulator_keys):
+    investigation = {'InvestigationId': inv_id, 'Status': 'COMPLETED', 'TriggerPrompt': prompt}
+    investigation.update(result or {})
+    return dict(detector_id=detector_id, investigation=investigation, records=records or [], **emulator_keys)
+
+
+def _scenario(investigations=(), detectors=None, **extra):
+    scenario = {'account_id': ACCOUNT_ID, 'region': REGION,
+                'detectors': [detector()] if detectors is None else detectors, 'investigations': list(investigations)}
+    scenario.update(extra)
+    return scenario
+
+
+def empty():
+    """One detector (DETECTOR_ID), no investigations."""
+    return _scenario()
+
+
+def detectors(n=1, ai_analyst=True, role='standalone'):
+    """0, 1 or 2 detectors (DETECTOR_ID, SECOND_DETECTOR_ID), no investigations."""
+    ids = (DETECTOR_ID, SECOND_DETECTOR_ID)[:n]
+    return _scenario(detectors=[detector(detector_id, ai_analyst, role) for detector_id in ids])
+
+
+def demo():
+    """FINDING_INV_ID RUNNING for DEMO_RUNNING_FOR s then COMPLETED; ACCOUNT_INV_ID and ORG_INV_ID completed earlier."""
+    now = time.time()
+    finding_prompt = f'Investigate finding {DEMO_FINDING_ID} in account {ACCOUNT_ID}'
+    return _scenario([
+        _entry(FINDING_INV_ID, finding_prompt, finding_result(DEMO_FINDING_ID, ACCOUNT_ID, REGION, 'Critical', 'High'),
+               records_for('FINDING', DEMO_FINDING_ID, ACCOUNT_ID, REGION, DETECTOR_ID, DEMO_RUNNING_FOR * 1000),
+               running_for=DEMO_RUNNING_FOR),
+        _entry(ACCOUNT_INV_ID, f'Analyze findings in account with id {ACCOUNT_ID}', account_result(ACCOUNT_ID, REGION, now - 7200),
+               records_for('ACCOUNT', ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 312000), start_offset=-7200, duration=312),
+        _entry(ORG_INV_ID, 'Analyze findings in my organization', organization_result(ACCOUNT_ID, now - DAY),
+               records_for('ORGANIZATION', ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 540000), start_offset=-DAY, duration=540),
+    ], detectors=[detector(role='administrator')])
+
+
+def _filler_records(count):
+    kinds = (
+        ('OBSERVATION', {'Observation': {'ObservationType': 'RELATED_FINDINGS', 'RelatedFindings': {
+            'Observed': [{'FindingType': 'Recon:IAMUser/MaliciousIPCaller', 'Count': 3, 'SeverityMax': 5.0}]}}}),
+        ('FETCH', {'Fetch': {'FetchType': 'CLOUD_TRAIL_RAW_EVENTS', 'Query': {'RowLimit': 100}, 'Result': {'TotalCount': 100}}}),
+        ('ANALYSIS', {'Analysis': {'AnalysisType': 'BASELINE', 'AccountAnalysis': {'Baseline': {'TotalFindings': 12, 'BaselineFindings': [
+            {'FindingType': 'Recon:IAMUser/MaliciousIPCaller', 'Count': 4, 'Percentage': 33.3, 'Classification': 'recurring'}]}}}}),
+    )
+    return [{'Type': kinds[i % 3][0], 'Title': f'Step {i + 1}', 'Narrative': f'Detail {i + 1} of the analysis.',
+             'SupportingData': kinds[i % 3][1]} for i in range(count)]
+
+
+def basic(role='standalone', ai_analyst=True):
+    """COMPLETED_INV_ID (FINDING, COMPLETED_RECORD_COUNT records), RUNNING_INV_ID, FAILED_INV_ID,
+    TEXT_ONLY_INV_ID (ACCOUNT, no structured form), DENIED_INV_ID (ORGANIZATION, GetInvestigation -> 403)."""
+    now = time.time()
+    records = records_for('FINDING', BASIC_FINDING_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 300000)
+    records = records[:-2] + _filler_records(COMPLETED_RECORD_COUNT - len(records)) + records[-2:]
+    for index, record in enumerate(records):
+        record['RecordId'] = f'rec-{index + 1:04d}'
+    text_only = account_result(ACCOUNT_ID, REGION, now - 3 * DAY, 'Medium', 'Low')
+    text_only['Summary'] = to_wire_text(text_only.pop('SummaryData'), 'InvestigationSummaryData')
+    return _scenario([
+        _entry(COMPLETED_INV_ID, f'Investigate finding {BASIC_FINDING_ID} in account {ACCOUNT_ID}',
+               finding_result(BASIC_FINDING_ID, ACCOUNT_ID, REGION), records, start_offset=-7200, duration=300),
+        _entry(RUNNING_INV_ID, f'Analyze findings in account with id {MEMBER_ACCOUNT_ID}', account_result(MEMBER_ACCOUNT_ID, REGION, now),
+               records_for('ACCOUNT', MEMBER_ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 600000), running_for=3600, start_offset=-120),
+        _entry(FAILED_INV_ID, 'Investigate finding 0123456789abcdef0123456789abcdef', {'Status': 'FAILED', 'Error': FAILED_ERROR},
+               start_offset=-DAY, duration=45),
+        _entry(TEXT_ONLY_INV_ID, 'Analyze findings in my account', text_only,
+               records_for('ACCOUNT', ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 280000), start_offset=-3 * DAY, duration=280),
+        _entry(DENIED_INV_ID, 'Analyze findings in my organization', organization_result(ACCOUNT_ID, now - 2 * DAY),
+               records_for('ORGANIZATION', ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 500000),
+               start_offset=-2 * DAY, duration=500, denied=True),
+    ], detectors=[detector(role=role, ai_analyst=ai_analyst)])
+
+
+def many_id(index):
+    return f'{index:08x}-0000-4000-8000-{index:012x}'
+
+
+def many(n=120, detector_id=DETECTOR_ID, running=0):
+    """n investigations (ids many_id(0..n-1)); the first ``running`` stay RUNNING, every 7th is FAILED, varied risk/confidence/type."""
+    risks = ('Info', 'Low', 'Medium', 'High', 'Critical')
+    confidences = ('Unknown', 'Low', 'Medium', 'High')
+    entries = []
+    for index in range(n):
+        start = -(index + 1) * 600
+        finding_id = f'{index:032x}'
+        kind = ('FINDING', 'ACCOUNT', 'ORGANIZATION')[index % 3]
+        scope = {'InvestigationType': kind}
+        scope.update({'FINDING': {'FindingId': finding_id}, 'ACCOUNT': {'AccountId': ACCOUNT_ID},
+                      'ORGANIZATION': {'AdminAccountId': ACCOUNT_ID}}[kind])
+        result = {'RiskLevel': risks[index % 5], 'Confidence': confidences[index % 4], 'Risk': f'Synthetic risk #{index}', 'Scope': scope,
+                  'SummaryData': {'KeyObservations': {'Title': f'Synthetic investigation #{index}', 'Narrative': f'{kind} analysis #{index}.',
+                                                      'Observations': [f'Observation {index}']}}}
+        if index % 7 == 6:
+            result = {'Status': 'FAILED', 'Error': f'Synthetic failure #{index}'}
+        prompt = {'FINDING': f'Investigate finding {finding_id}', 'ACCOUNT': f'Analyze findings in account with id {ACCOUNT_ID}',
+                  'ORGANIZATION': 'Analyze findings in my organization'}[kind]
+        records = records_for(kind, finding_id if kind == 'FINDING' else ACCOUNT_ID, ACCOUNT_ID, REGION, detector_id, 120000)
+        entries.append(_entry(many_id(index), prompt, result, records, detector_id=detector_id, start_offset=start, duration=120 + index % 50,
+                              running_for=3600 if index < running else 0))
+    return _scenario(entries, detectors=[detector(detector_id)])
+
+
+def _big_summary():
+    block = f'{JINJA_PAYLOAD} {SCRIPT_PAYLOAD} {ANSI_PAYLOAD} ' + 'x' * 200 + '\n'
+    text = JINJA_PAYLOAD + block * (BIG_SUMMARY_CHARS // len(block) + 1)
+    return text[:BIG_SUMMARY_CHARS - len(JINJA_PAYLOAD)] + JINJA_PAYLOAD
+
+
+def hostile():
+    """Template/markup/escape payloads (HOSTILE_TEXT) everywhere a string goes; HOSTILE_BIG_INV_ID has a BIG_SUMMARY_CHARS Summary."""
+    now = time.time()
+    result = finding_result(HOSTILE_FINDING_ID, ACCOUNT_ID, REGION, 'Critical', 'High')
+    result['Risk'] = HOSTILE_TEXT
+    summary = result['SummaryData']
+    summary['KeyObservations'] = {'Title': f'Title {JINJA_PAYLOAD} {SCRIPT_PAYLOAD}', 'Narrative': HOSTILE_TEXT,
+                                  'Observations': [JINJA_PAYLOAD, JINJA_BLOCK_PAYLOAD, SCRIPT_PAYLOAD, ANSI_PAYLOAD, NON_ASCII_PAYLOAD]}
+    summary['ThreatAssessment']['ThreatActorProfile'] = HOSTILE_TEXT
+    summary['Countermeasures'][0]['Actions'][0]['CliCommands'] = [
+        f'aws s3 ls s3://bucket/{JINJA_PAYLOAD}', f'echo "$(touch {PWNED_PATH})" {SCRIPT_PAYLOAD}', f'printf "{ANSI_PAYLOAD}"']
+    records = records_for('FINDING', HOSTILE_FINDING_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 4242)
+    for record in records:
+        record['Narrative'] = HOSTILE_TEXT
+    records[0]['Title'] = f'Started {JINJA_PAYLOAD}'
+    big = account_result(ACCOUNT_ID, REGION, now - DAY)
+    del big['SummaryData']
+    big['Summary'] = _big_summary()
+    return _scenario([
+        _entry(HOSTILE_INV_ID, f'Investigate finding {HOSTILE_FINDING_ID} {JINJA_PAYLOAD} {SCRIPT_PAYLOAD}', result, records,
+               start_offset=-3600, duration=300),
+        _entry(HOSTILE_BIG_INV_ID, f'Analyze findings in account with id {ACCOUNT_ID} {JINJA_BLOCK_PAYLOAD}', big,
+               records_for('ACCOUNT', ACCOUNT_ID, ACCOUNT_ID, REGION, DETECTOR_ID, 1000), start_offset=-DAY, duration=300),
+        _entry(HOSTILE_FAILED_INV_ID, f'Investigate {ANSI_PAYLOAD} {NON_ASCII_PAYLOAD}', {'Status': 'FAILED', 'Error': HOSTILE_TEXT},
+               start_offset=-2 * DAY, duration=30),
+        _entry(HOSTILE_RUNNING_INV_ID, f'Analyze my organization {JINJA_PAYLOAD}', organization_result(ACCOUNT_ID, now),
+               running_for=3600, start_offset=-60),
+    ])
+
+
+BUILDERS = {'empty': empty, 'detectors': detectors, 'demo': demo, 'basic': basic, 'many': many, 'hostile': hostile}
+
+
+def build(name, **kwargs):
+    if name not in BUILDERS:
+        raise ValueError(f'unknown scenario {name!r}; known: {", ".join(sorted(BUILDERS))}')
+    return BUILDERS[name](**kwargs)

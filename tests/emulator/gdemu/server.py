@@ -1,0 +1,300 @@
+"""HTTP front end: SigV4 header check, routing, faults, model-driven parse/validate/serialise, control plane."""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import faults as faults_mod
+from . import scenarios
+from .model import Router, error_body, parse_request, serialize_output, validate
+from .state import ApiError, CallContext, CallLog, State
+
+CONTROL_PREFIX = '/_emulator/'
+AUTH_RE = re.compile(r'AWS4-HMAC-SHA256 Credential=(?P<akid>[^/\s]+)/(?P<date>\d{8})/(?P<region>[^/\s]+)/(?P<service>[^/\s]+)/aws4_request,'
+                     r'\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})')
+
+
+class _Response:
+    def __init__(self, status, body=b'', headers=None):
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+
+def _error_response(code, message, status):
+    return _Response(status, error_body(code, message), {'x-amzn-ErrorType': code})
+
+
+def _json_response(status, data):
+    return _Response(status, json.dumps(data, default=str).encode('utf-8'))
+
+
+def _authenticate(header):
+    """(access key id, region) from a SigV4 Authorization header; ApiError 403 otherwise. Never keeps the signature."""
+    if not header:
+        raise ApiError('UnrecognizedClientException', 'Missing Authentication Token: the request must be signed with AWS Signature '
+                                                      'Version 4 (Authorization: AWS4-HMAC-SHA256 Credential=...).', 403)
+    match = AUTH_RE.match(header)
+    if not match:
+        raise ApiError('UnrecognizedClientException', 'The Authorization header is not a valid AWS4-HMAC-SHA256 signature.', 403)
+    if match['service'] != 'guardduty':
+        raise ApiError('UnrecognizedClientException', f"Credential should be scoped to correct service: 'guardduty', not {match['service']!r}.", 403)
+    return match['akid'], match['region']
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, emulator):
+        self.emulator = emulator
+        self.open_sockets = set()
+        self.sockets_lock = threading.Lock()
+        self.accepted = 0
+        super().__init__(address, _Handler)
+
+    def process_request(self, request, client_address):
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+            self.accepted += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_sockets(self):
+        with self.sockets_lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    disable_nagle_algorithm = True
+    server_version = 'gdemu'
+    timeout = 60
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Silence the default stderr access log (it would never include headers, but keep output clean)."""
+
+    def _dispatch(self):
+        length = int(self.headers.get('Content-Length') or 0)
+        body = self.rfile.read(length) if length else b''
+        emulator = self.server.emulator
+        url = urlsplit(self.path)
+        if url.path.startswith(CONTROL_PREFIX):
+            response = emulator.control(self.command, url.path[len(CONTROL_PREFIX):].strip('/'), body)
+        else:
+            response = emulator.data_plane(self.command, url, self.headers, body)
+        if response is None:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        try:
+            self.send_response(response.status)
+            headers = {'Content-Type': 'application/json', 'x-amzn-RequestId': str(uuid.uuid4())}
+            headers.update(response.headers)
+            headers['Content-Length'] = str(len(response.body))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(response.body)
+        except OSError:
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+
+class Emulator:
+    """A local GuardDuty endpoint. ``Emulator(scenario).start()``, then point botocore at ``.url``."""
+
+    def __init__(self, scenario=None, faults=None, host='127.0.0.1', port=0):
+        self.host = host
+        self.port = port
+        self.router = Router()
+        self.state = State()
+        self.log = CallLog()
+        self.faults = faults_mod.Faults()
+        self._errors = []
+        self._errors_lock = threading.Lock()
+        self._server = None
+        self._thread = None
+        self.load(scenario)
+        self.set_faults(**(faults or {}))
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self):
+        if self._server is None:
+            self._server = _Server((self.host, self.port), self)
+            self.port = self._server.server_address[1]
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.1},
+                                            name=f'gdemu-{self.port}', daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self):
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.close_open_sockets()
+            server.server_close()
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def url(self):
+        host = f'[{self.host}]' if ':' in self.host else self.host
+        return f'http://{host}:{self.port}'
+
+    # ------------------------------------------------------------ Python API
+
+    def load(self, scenario):
+        """Replace the scenario (dict, or a builder name from scenarios.BUILDERS) and reset the call log."""
+        if scenario is None:
+            scenario = scenarios.empty()
+        elif isinstance(scenario, str):
+            scenario = scenarios.build(scenario)
+        self.state.load(scenario)
+        self.log.reset()
+
+    def set_faults(self, **faults):
+        """Replace the fault configuration (see faults.FAULT_KEYS) and reset fault counters."""
+        self.faults.configure(faults)
+
+    def clear_faults(self):
+        self.faults.configure({})
+
+    def calls(self, operation=None, investigation_id=None):
+        return self.log.calls(operation, investigation_id)
+
+    def count(self, operation=None, investigation_id=None):
+        return len(self.log.calls(operation, investigation_id))
+
+    def created(self):
+        return self.log.created()
+
+    def reset_log(self):
+        self.log.reset()
+
+    @property
+    def connections_accepted(self):
+        """TCP connections accepted so far (keep-alive check)."""
+        return self._server.accepted if self._server else 0
+
+    @property
+    def emulator_errors(self):
+        with self._errors_lock:
+            return list(self._errors)
+
+    def client(self, region_name='us-east-1', **config):
+        """A botocore GuardDuty client for this endpoint (test credentials; ``config`` -> botocore Config)."""
+        import botocore.config  # pylint: disable=import-outside-toplevel
+        import botocore.session  # pylint: disable=import-outside-toplevel
+        return botocore.session.get_session().create_client(
+            'guardduty', endpoint_url=self.url, region_name=region_name, aws_access_key_id='AKIDEMULATORTESTKEY00000000000001',
+            aws_secret_access_key='emulator-test-secret-key-that-cannot-occur-in-data-0001', config=botocore.config.Config(**config))
+
+    def _record_error(self, operation, message):
+        with self._errors_lock:
+            self._errors.append({'operation': operation, 'time': time.time(), 'error': message})
+
+    # ------------------------------------------------------------ data plane
+
+    def data_plane(self, method, url, headers, body):
+        """One API request -> _Response, or None to drop the connection."""
+        entry = {'operation': None, 'detector_id': None, 'investigation_id': None, 'status': None, 'time': time.time(),
+                 'access_key_id': None, 'region': None, 'error': None, 'created': False}
+        response = self._answer(method, url, headers, body, entry)
+        entry['status'] = response.status if response is not None else 0
+        if response is not None and response.status >= 400:
+            entry['error'] = response.headers.get('x-amzn-ErrorType')
+        self.log.add(entry)
+        return response
+
+    def _answer(self, method, url, headers, body, entry):
+        operation, labels = self.router.resolve(method, url.path)
+        try:
+            params, errors = {}, []
+            if operation is not None:
+                entry['operation'] = operation.name
+                params, errors = parse_request(operation, labels, parse_qs(url.query, keep_blank_values=True), headers, body)
+                entry['detector_id'] = params.get('DetectorId')
+                entry['investigation_id'] = params.get('InvestigationId')
+            entry['access_key_id'], entry['region'] = _authenticate(headers.get('Authorization'))
+            if operation is None:
+                raise ApiError('UnknownOperationException', f'No GuardDuty operation matches {method} {url.path}', 404)
+            decision = self.faults.decide(operation.name)
+            if decision.delay:
+                time.sleep(decision.delay)
+            if decision.action == faults_mod.DROP:
+                return None
+            if decision.action == faults_mod.THROTTLE:
+                raise ApiError('ThrottlingException', 'Rate exceeded', 429)
+            if decision.action == faults_mod.FAIL:
+                raise ApiError('InternalServerErrorException', 'Internal server error (injected fault).', 500)
+            errors += validate(params, operation.input_shape)
+            if errors:
+                raise ApiError('BadRequestException', '; '.join(errors))
+            ctx = CallContext(region=entry['region'], access_key_id=entry['access_key_id'], now=time.time())
+            output, entry['investigation_id'], entry['created'] = self.state.handle(operation.name, params, ctx)
+            problems = validate(output, operation.output_shape, 'output')
+            if problems:
+                self._record_error(operation.name, '; '.join(problems))
+                raise ApiError('InternalServerErrorException', 'gdemu produced a response that does not fit the model: ' + '; '.join(problems[:3]))
+            extra_headers, payload = serialize_output(output, operation.output_shape)
+            return _Response(operation.http.get('responseCode', 200), payload, extra_headers)
+        except ApiError as exc:
+            return _error_response(exc.code, exc.message, exc.status)
+        except Exception:  # pylint: disable=broad-exception-caught
+            self._record_error(operation.name if operation else None, traceback.format_exc())
+            return _error_response('InternalServerErrorException', 'gdemu internal error (see emulator_errors).', 500)
+
+    # ------------------------------------------------------------ control plane
+
+    def control(self, method, action, body):
+        """``/_emulator/<action>``: scenario, faults, log, reset-log, health (JSON, no auth)."""
+        try:
+            data = json.loads(body) if body.strip() else {}
+            if method == 'GET' and action == 'health':
+                return _json_response(200, {'status': 'ok', 'url': self.url, 'state': self.state.summary(), 'faults': self.faults.config})
+            if method == 'GET' and action == 'log':
+                snapshot = self.log.snapshot()
+                snapshot['emulator_errors'] = self.emulator_errors
+                return _json_response(200, snapshot)
+            if method == 'POST' and action == 'reset-log':
+                self.reset_log()
+                return _json_response(200, {'ok': True})
+            if method == 'POST' and action == 'faults':
+                self.set_faults(**data)
+                return _json_response(200, {'ok': True, 'faults': self.faults.config})
+            if method == 'POST' and action == 'scenario':
+                if 'name' in data and 'detectors' not in data:
+                    data = scenarios.build(data['name'], **data.get('args', {}))
+                self.load(data)
+                return _json_response(200, {'ok': True, 'state': self.state.summary()})
+        except (ValueError, TypeError) as exc:
+            return _json_response(400, {'error': str(exc)})
+        return _json_response(404, {'error': f'unknown control endpoint {method} {CONTROL_PREFIX}{action}',
+                                    'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST scenario']})

@@ -1,0 +1,454 @@
+"""Emulator state: scenario data, the investigation lifecycle and the semantics of the emulated operations.
+
+Everything here works on botocore member names (PascalCase); model.py turns it into wire format.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import datetime
+import hashlib
+import json
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from . import scenarios
+from .model import enum_values, error_status, named_shape, service_model, to_epoch, to_wire_text, validate
+
+DETECTOR_NOT_OWNED = 'The request is rejected because the input detectorId is not owned by the current account.'
+RESULT_MEMBERS = ('Summary', 'SummaryData', 'Scope', 'RiskLevel', 'Risk', 'Confidence', 'EndTime', 'Error')
+FILTER_MEMBERS = {'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': 'Confidence',
+                  'FINDING_ID': 'FindingId', 'INVESTIGATION_TYPE': 'InvestigationType'}
+SORT_MEMBERS = {'START_TIME': 'StartTime', 'END_TIME': 'EndTime', 'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': 'Confidence'}
+ROLES = ('standalone', 'administrator', 'member')
+SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'denied_operations', 'quota', 'create'}
+DETECTOR_KEYS = {'detector_id', 'ai_analyst', 'role', 'status', 'tags', 'created_at'}
+ENTRY_KEYS = {'detector_id', 'running_for', 'start_offset', 'duration', 'denied', 'investigation', 'records'}
+DEFAULT_QUOTA = {'daily': 10, 'total': 100}
+DEFAULT_CREATE = {'running_for': 3, 'final_status': 'COMPLETED', 'visible_after': 0,
+                  'error': 'The investigation could not be completed: the finding type is not supported by investigation (preview).'}
+DEFAULT_METADATA = {'Product': {'Name': 'Amazon GuardDuty AI Analyst', 'Feature': 'Investigation'}, 'Version': '1.0.0'}
+DETECTOR_FEATURES = ('CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS', 'S3_DATA_EVENTS', 'EKS_AUDIT_LOGS', 'EBS_MALWARE_PROTECTION',
+                     'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS')
+
+
+class ApiError(Exception):
+    """A modeled (or throttling/auth) error answer."""
+
+    def __init__(self, code, message, status=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or error_status(code)
+
+
+def bad_request(message):
+    return ApiError('BadRequestException', message)
+
+
+@dataclass
+class CallContext:
+    region: str
+    access_key_id: str
+    now: float
+
+
+def _check_keys(mapping, allowed, what):
+    if not isinstance(mapping, dict):
+        raise ValueError(f'{what} must be a mapping')
+    unknown = sorted(set(mapping) - allowed)
+    if unknown:
+        raise ValueError(f'unknown {what} key(s): {", ".join(unknown)}; valid: {", ".join(sorted(allowed))}')
+
+
+def _iso(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
+
+
+@dataclass
+class Investigation:
+    """One investigation; its visible status and members depend on the time of the request."""
+
+    detector_id: str
+    data: dict
+    records: list
+    base: float
+    running_for: float = 0.0
+    start_offset: float = 0.0
+    duration: float | None = None
+    denied: bool = False
+    title: str | None = None
+    created_at: float | None = None
+    visible_at: float = 0.0
+
+    @property
+    def investigation_id(self):
+        return self.data['InvestigationId']
+
+    def status(self, now):
+        if now < self.base + self.running_for:
+            return 'RUNNING'
+        return self.data.get('Status', 'COMPLETED')
+
+    def start_time(self):
+        if self.data.get('StartTime') is not None:
+            return to_epoch(self.data['StartTime'])
+        return self.base + self.start_offset
+
+    def end_time(self):
+        if self.data.get('EndTime') is not None:
+            return to_epoch(self.data['EndTime'])
+        return self.start_time() + (self.running_for if self.duration is None else self.duration)
+
+    def view(self, now, structured=False):
+        """GetInvestigation's ``Investigation`` as of ``now``."""
+        status = self.status(now)
+        out = {key: value for key, value in self.data.items() if key not in RESULT_MEMBERS}
+        out.update(Status=status, StartTime=self.start_time())
+        if status != 'RUNNING':
+            out['EndTime'] = self.end_time()
+        if status == 'FAILED':
+            out['Error'] = self.data.get('Error') or 'The investigation failed.'
+        if status == 'COMPLETED':
+            out.update({key: self.data[key] for key in ('RiskLevel', 'Risk', 'Confidence', 'Scope') if key in self.data})
+            summary_data = self.data.get('SummaryData')
+            if structured and summary_data:
+                out['SummaryData'] = summary_data
+            elif self.data.get('Summary') is not None:
+                out['Summary'] = self.data['Summary']
+            elif summary_data:
+                out['Summary'] = to_wire_text(summary_data, 'InvestigationSummaryData')
+        return out
+
+    def summary(self, now):
+        """ListInvestigations' ``InvestigationSummary`` as of ``now``."""
+        status = self.status(now)
+        scope = (self.data.get('Scope') or {}) if status == 'COMPLETED' else {}
+        out = {'InvestigationId': self.investigation_id, 'Status': status, 'TriggerPrompt': self.data['TriggerPrompt'],
+               'StartTime': self.start_time(), 'AccountId': scope.get('AccountId') or self.data['Cloud']['Account']}
+        if status != 'RUNNING':
+            out['EndTime'] = self.end_time()
+        if status == 'COMPLETED':
+            title = self.title or ((self.data.get('SummaryData') or {}).get('KeyObservations') or {}).get('Title')
+            extra = {'RiskLevel': self.data.get('RiskLevel'), 'Confidence': self.data.get('Confidence'), 'Title': title,
+                     'InvestigationType': scope.get('InvestigationType'), 'FindingId': scope.get('FindingId'),
+                     'AdminAccountId': scope.get('AdminAccountId')}
+            out.update({key: value for key, value in extra.items() if value is not None})
+        return out
+
+    def record_views(self):
+        """Records with RecordId/CreatedAt filled in (spread between StartTime and EndTime), oldest first."""
+        start = self.start_time()
+        step = max(self.end_time() - start, 1.0) / (len(self.records) + 1)
+        out = []
+        for index, record in enumerate(self.records):
+            item = dict(record)
+            item.setdefault('RecordId', f'rec-{index + 1:04d}')
+            item.setdefault('CreatedAt', start + step * (index + 1))
+            out.append(item)
+        return out
+
+
+def _load_investigation(entry, account, region, base, detectors):
+    _check_keys(entry, ENTRY_KEYS, 'investigation entry')
+    data = copy.deepcopy(entry.get('investigation') or {})
+    inv_id = data.get('InvestigationId')
+    if not inv_id:
+        raise ValueError('every investigation entry needs investigation.InvestigationId')
+    if entry.get('detector_id') not in detectors:
+        raise ValueError(f'investigation {inv_id}: unknown detector_id {entry.get("detector_id")!r}')
+    title = data.pop('Title', None)
+    data.setdefault('Status', 'COMPLETED')
+    data.setdefault('TriggerPrompt', f'Analyze findings in account with id {account}')
+    data.setdefault('TriggeredBy', account)
+    data.setdefault('Metadata', copy.deepcopy(DEFAULT_METADATA))
+    data.setdefault('Cloud', {'Provider': 'AWS', 'Region': region, 'Account': account})
+    inv = Investigation(detector_id=entry['detector_id'], data=data, records=copy.deepcopy(entry.get('records') or []), base=base,
+                        running_for=float(entry.get('running_for', 0)), start_offset=float(entry.get('start_offset', 0)),
+                        duration=entry.get('duration'), denied=bool(entry.get('denied', False)), title=title)
+    errors = []
+    for structured in (True, False):
+        errors += validate(inv.view(math.inf, structured), named_shape('Investigation'), 'Investigation')
+    errors += validate(inv.summary(math.inf), named_shape('InvestigationSummary'), 'InvestigationSummary')
+    for index, record in enumerate(inv.record_views()):
+        errors += validate(record, named_shape('InvestigationRecord'), f'records[{index}]')
+    if errors:
+        raise ValueError(f'investigation {inv_id} does not fit the model: ' + '; '.join(sorted(set(errors))[:10]))
+    return inv
+
+
+class CallLog:
+    """Thread-safe log of data-plane calls and of created investigations."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._calls = []
+        self._created = []
+
+    def add(self, entry):
+        with self._lock:
+            self._calls.append(dict(entry))
+            if entry.get('created'):
+                self._created.append(entry['investigation_id'])
+
+    def calls(self, operation=None, investigation_id=None):
+        with self._lock:
+            return [dict(call) for call in self._calls
+                    if (operation is None or call['operation'] == operation)
+                    and (investigation_id is None or call['investigation_id'] == investigation_id)]
+
+    def created(self):
+        with self._lock:
+            return list(self._created)
+
+    def reset(self):
+        with self._lock:
+            self._calls = []
+            self._created = []
+
+    def snapshot(self):
+        calls = self.calls()
+        counts, by_id = {}, {}
+        for call in calls:
+            counts[call['operation']] = counts.get(call['operation'], 0) + 1
+            if call['investigation_id']:
+                per_id = by_id.setdefault(call['investigation_id'], {})
+                per_id[call['operation']] = per_id.get(call['operation'], 0) + 1
+        return {'calls': calls, 'counts': counts, 'counts_by_id': by_id, 'created': self.created()}
+
+
+class State:
+    """The emulated account: detectors, investigations, idempotency tokens, quota."""
+
+    HANDLERS = {'ListDetectors': '_list_detectors', 'GetDetector': '_get_detector', 'GetInvestigation': '_get_investigation',
+                'ListInvestigations': '_list_investigations', 'ListInvestigationRecords': '_list_records',
+                'CreateInvestigation': '_create_investigation'}
+
+    def __init__(self, scenario=None):
+        self._lock = threading.RLock()
+        self._generation = 0
+        self.load(scenario if scenario is not None else scenarios.empty())
+
+    def load(self, scenario):
+        """Replace all state with ``scenario``; raises ValueError when it is inconsistent with the model."""
+        _check_keys(scenario, SCENARIO_KEYS, 'scenario')
+        now = time.time()
+        account = str(scenario.get('account_id', scenarios.ACCOUNT_ID))
+        region = scenario.get('region', scenarios.REGION)
+        detectors = {}
+        for item in scenario.get('detectors', []):
+            _check_keys(item, DETECTOR_KEYS, 'detector')
+            det = {'ai_analyst': True, 'role': 'standalone', 'status': 'ENABLED', 'tags': None, 'created_at': now - 400 * scenarios.DAY}
+            det.update(item)
+            if not det.get('detector_id') or det['role'] not in ROLES:
+                raise ValueError(f'detector needs a detector_id and a role in {ROLES}: {item!r}')
+            detectors[det['detector_id']] = det
+        denied = set(scenario.get('denied_operations', []))
+        if denied - set(service_model().operation_names):
+            raise ValueError(f'denied_operations: unknown operation(s) {sorted(denied - set(service_model().operation_names))}')
+        quota = dict(DEFAULT_QUOTA, **scenario.get('quota', {}))
+        create = dict(DEFAULT_CREATE, **scenario.get('create', {}))
+        _check_keys(quota, set(DEFAULT_QUOTA), 'quota')
+        _check_keys(create, set(DEFAULT_CREATE), 'create')
+        if create['final_status'] not in enum_values('Investigation', 'Status'):
+            raise ValueError(f'create.final_status must be one of {enum_values("Investigation", "Status")}')
+        investigations = {}
+        for entry in scenario.get('investigations', []):
+            inv = _load_investigation(entry, account, region, now, detectors)
+            if inv.investigation_id in investigations:
+                raise ValueError(f'duplicate InvestigationId {inv.investigation_id}')
+            investigations[inv.investigation_id] = inv
+        with self._lock:
+            self._generation += 1
+            self.account_id, self.region = account, region
+            self._detectors, self._investigations = detectors, investigations
+            self._denied, self._quota, self._create = denied, quota, create
+            self._tokens, self._created = {}, []
+
+    def summary(self):
+        with self._lock:
+            return {'account_id': self.account_id, 'detectors': list(self._detectors), 'investigations': len(self._investigations),
+                    'created': len(self._created)}
+
+    def handle(self, operation, params, ctx):
+        """Run one operation -> (output, investigation_id or None, created?); raises ApiError."""
+        if operation not in self.HANDLERS:
+            raise ApiError('NotImplementedException', f'{operation} is not emulated by gdemu (emulated: {", ".join(self.HANDLERS)}).', 501)
+        with self._lock:
+            if operation in self._denied:
+                resource = f'arn:aws:guardduty:{ctx.region}:{self.account_id}:detector/{params.get("DetectorId", "*")}'
+                raise ApiError('AccessDeniedException', f'User: arn:aws:iam::{self.account_id}:user/gdemu is not authorized to perform: '
+                                                        f'guardduty:{operation} on resource: {resource}')
+            return getattr(self, self.HANDLERS[operation])(params, ctx)
+
+    # ------------------------------------------------------------ helpers
+
+    def _detector(self, params):
+        det = self._detectors.get(params['DetectorId'])
+        if det is None:
+            raise bad_request(DETECTOR_NOT_OWNED)
+        return det
+
+    def _visible(self, params, now):
+        inv = self._investigations.get(params['InvestigationId'])
+        if inv is None or inv.detector_id != params['DetectorId'] or now < inv.visible_at:
+            raise ApiError('ResourceNotFoundException', f'The investigation {params["InvestigationId"]} was not found.')
+        if inv.denied:
+            raise ApiError('AccessDeniedException', f'You do not have access to the investigation {inv.investigation_id}.')
+        return inv
+
+    def _page(self, items, params, default_size, query):
+        digest = hashlib.sha256(json.dumps([self._generation, query], sort_keys=True, default=str).encode()).hexdigest()[:16]
+        offset = 0
+        if params.get('NextToken'):
+            try:
+                token = json.loads(base64.urlsafe_b64decode(params['NextToken'].encode()))
+                offset = int(token['o'])
+                valid = token['q'] == digest and offset >= 0
+            except (ValueError, TypeError, KeyError, binascii.Error):
+                valid = False
+            if not valid:
+                raise bad_request('The NextToken is not valid for this request (it belongs to a different query, or has expired).')
+        size = params.get('MaxResults', default_size)
+        token = None
+        if offset + size < len(items):
+            token = base64.urlsafe_b64encode(json.dumps({'o': offset + size, 'q': digest}).encode()).decode()
+        return items[offset:offset + size], token
+
+    @staticmethod
+    def _with_token(output, token):
+        if token:
+            output['NextToken'] = token
+        return output
+
+    # ------------------------------------------------------------ operations
+
+    def _list_detectors(self, params, _ctx):
+        page, token = self._page(list(self._detectors), params, 50, {'op': 'ListDetectors'})
+        return self._with_token({'DetectorIds': page}, token), None, False
+
+    def _get_detector(self, params, _ctx):
+        det = self._detector(params)
+        created = _iso(det['created_at'])
+        enabled = {'Status': 'ENABLED' if det['status'] == 'ENABLED' else 'DISABLED'}
+        features = [{'Name': name, 'Status': 'ENABLED', 'UpdatedAt': det['created_at']} for name in DETECTOR_FEATURES]
+        features.append({'Name': 'RUNTIME_MONITORING', 'Status': 'DISABLED', 'UpdatedAt': det['created_at']})
+        features.append({'Name': 'AI_ANALYST', 'Status': 'ENABLED' if det['ai_analyst'] else 'DISABLED', 'UpdatedAt': det['created_at']})
+        role_arn = f'arn:aws:iam::{self.account_id}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty'
+        out = {'CreatedAt': created, 'UpdatedAt': created, 'FindingPublishingFrequency': 'SIX_HOURS', 'ServiceRole': role_arn,
+               'Status': det['status'], 'Features': features,
+               'DataSources': {'CloudTrail': enabled, 'DNSLogs': enabled, 'FlowLogs': enabled, 'S3Logs': enabled,
+                               'Kubernetes': {'AuditLogs': enabled},
+                               'MalwareProtection': {'ScanEc2InstanceWithFindings': {'EbsVolumes': enabled}, 'ServiceRole': role_arn}}}
+        if det.get('tags'):
+            out['Tags'] = det['tags']
+        return out, None, False
+
+    def _get_investigation(self, params, ctx):
+        self._detector(params)
+        inv = self._visible(params, ctx.now)
+        structured = params.get('SummaryFormat') == 'STRUCTURED'
+        return {'Investigation': inv.view(ctx.now, structured)}, inv.investigation_id, False
+
+    def _list_investigations(self, params, ctx):
+        self._detector(params)
+        criteria = (params.get('FilterCriteria') or {}).get('Criterion') or {}
+        for key, condition in criteria.items():
+            values = (condition.get('Equals') or []) + (condition.get('NotEquals') or [])
+            if not values:
+                raise bad_request(f'The filter condition for {key} needs Equals and/or NotEquals with at least one value.')
+            member = named_shape('InvestigationSummary').members[FILTER_MEMBERS[key]]
+            invalid = [value for value in values if member.enum and value not in member.enum]
+            if invalid:
+                raise bad_request(f'Invalid value(s) {invalid} for filter key {key}; valid values (case sensitive): {", ".join(member.enum)}.')
+        summaries = [inv.summary(ctx.now) for inv in self._investigations.values()
+                     if inv.detector_id == params['DetectorId'] and ctx.now >= inv.visible_at]
+        summaries = [item for item in summaries if _matches(item, criteria)]
+        sort = params.get('SortCriteria') or {}
+        summaries = _sort(summaries, sort.get('AttributeName', 'START_TIME'), sort.get('OrderBy', 'DESC'))
+        query = {'op': 'ListInvestigations', 'detector': params['DetectorId'], 'filter': criteria, 'sort': sort}
+        page, token = self._page(summaries, params, 50, query)
+        return self._with_token({'Investigations': page}, token), None, False
+
+    def _list_records(self, params, ctx):
+        self._detector(params)
+        inv = self._visible(params, ctx.now)
+        status = inv.status(ctx.now)
+        out = {'InvestigationId': inv.investigation_id, 'Status': status, 'Records': []}
+        if status != 'COMPLETED':
+            if params.get('NextToken'):
+                raise bad_request(f'NextToken is only valid for a COMPLETED investigation; {inv.investigation_id} is {status}.')
+            return out, inv.investigation_id, False
+        types = params.get('RecordTypes') or []
+        records = [record for record in inv.record_views() if not types or record['Type'] in types]
+        query = {'op': 'ListInvestigationRecords', 'detector': params['DetectorId'], 'id': inv.investigation_id, 'types': sorted(types)}
+        out['Records'], token = self._page(records, params, 20, query)
+        return self._with_token(out, token), inv.investigation_id, False
+
+    def _create_investigation(self, params, ctx):
+        det = self._detector(params)
+        detector_id, prompt, token = det['detector_id'], params['TriggerPrompt'], params.get('ClientToken')
+        if det['role'] == 'member':
+            raise ApiError('AccessDeniedException', 'Only the administrator account can create an investigation.')
+        if not det['ai_analyst']:
+            raise bad_request(f'The AI_ANALYST feature is not enabled for the detector {detector_id}. '
+                              'Enable it with UpdateDetector (Features: Name=AI_ANALYST, Status=ENABLED).')
+        if token and (detector_id, token) in self._tokens:
+            known_prompt, known_id = self._tokens[(detector_id, token)]
+            if known_prompt != prompt:
+                raise bad_request('The ClientToken was already used for a CreateInvestigation request with a different TriggerPrompt.')
+            return {'InvestigationId': known_id}, known_id, False
+        live = [inv for inv in self._created if inv.status(ctx.now) != 'FAILED']
+        today = time.gmtime(ctx.now)[:3]
+        if sum(1 for inv in live if time.gmtime(inv.created_at)[:3] == today) >= self._quota['daily']:
+            raise bad_request(f'The daily investigation quota ({self._quota["daily"]} per account) is exceeded. Failed investigations do not count.')
+        if len(live) >= self._quota['total']:
+            raise bad_request(f'The total investigation quota ({self._quota["total"]} per account) is exceeded. Failed investigations do not count.')
+        running_for = float(self._create['running_for'])
+        try:
+            result, records = scenarios.synthesize(prompt, self.account_id, ctx.region, detector_id, ctx.now, running_for)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from exc
+        inv_id = str(uuid.uuid4())
+        data = {'InvestigationId': inv_id, 'Status': self._create['final_status'], 'TriggerPrompt': prompt, 'TriggeredBy': self.account_id,
+                'Metadata': copy.deepcopy(DEFAULT_METADATA), 'Cloud': {'Provider': 'AWS', 'Region': ctx.region, 'Account': self.account_id}}
+        if data['Status'] == 'COMPLETED':
+            data.update(result)
+        else:
+            records = []
+            data['Error'] = self._create['error']
+        inv = Investigation(detector_id, data, records, base=ctx.now, running_for=running_for, created_at=ctx.now,
+                            visible_at=ctx.now + float(self._create['visible_after']))
+        self._investigations[inv_id] = inv
+        self._created.append(inv)
+        if token:
+            self._tokens[(detector_id, token)] = (prompt, inv_id)
+        return {'InvestigationId': inv_id}, inv_id, True
+
+
+def _matches(summary, criteria):
+    for key, condition in criteria.items():
+        value = summary.get(FILTER_MEMBERS[key])
+        if condition.get('Equals') and value not in condition['Equals']:
+            return False
+        if condition.get('NotEquals') and value is not None and value in condition['NotEquals']:
+            return False
+    return True
+
+
+def _sort(summaries, attribute, order):
+    member = SORT_MEMBERS[attribute]
+    ranking = enum_values('InvestigationSummary', member) if member in ('Status', 'RiskLevel', 'Confidence') else None
+    descending = order == 'DESC'
+
+    def key(item):
+        value = item[member]
+        return (ranking.index(value) if ranking else value, item['InvestigationId'])
+
+    present = sorted((item for item in summaries if item.get(member) is not None), key=key, reverse=descending)
+    missing = sorted((item for item in summaries if item.get(member) is None), key=lambda item: item['InvestigationId'], reverse=descending)
+    return present + missing

@@ -1,0 +1,56 @@
+"""Run the GuardDuty emulator: ``python tests/emulator/run.py [--scenario demo] [--port 0]``.
+
+Prints ``GDEMU_URL=http://host:port`` once listening and serves until SIGINT/SIGTERM.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from gdemu import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def _scenario(value):
+    if value is None:
+        return scenarios.empty()
+    if value in scenarios.BUILDERS:
+        return scenarios.build(value)
+    with open(value, encoding='utf-8') as handle:
+        return json.load(handle)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Local Amazon GuardDuty investigation API emulator.')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=0, help='0 = pick a free port')
+    parser.add_argument('--scenario', help=f'builder name ({", ".join(sorted(scenarios.BUILDERS))}) or a JSON file')
+    parser.add_argument('--latency-ms', type=int, default=0, help='added to every data-plane request')
+    parser.add_argument('--port-file', help='write the port number to this file once listening')
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    faults = {'latency_ms': args.latency_ms} if args.latency_ms else None
+    emulator = Emulator(_scenario(args.scenario), faults=faults, host=args.host, port=args.port).start()
+    try:
+        if args.port_file:
+            with open(args.port_file, 'w', encoding='utf-8') as handle:
+                handle.write(f'{emulator.port}\n')
+        print(f'GDEMU_URL={emulator.url}', flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

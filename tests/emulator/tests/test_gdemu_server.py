@@ -1,0 +1,134 @@
+"""Wire-level behaviour: auth, routing, validation, error bodies, keep-alive, control plane, run.py."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+
+from gdemu import Emulator, scenarios as sc
+from gdemu.model import Router, service_model
+
+DET = sc.DETECTOR_ID
+RUN_PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'run.py')
+
+
+def test_every_model_operation_routes_to_itself():
+    router = Router()
+    for name in service_model().operation_names:
+        http = service_model().operation_model(name).http
+        path = http['requestUri'].split('?')[0].replace('{', 'x').replace('+}', '').replace('}', '')
+        operation, _labels = router.resolve(http['method'], path)
+        assert operation.name == name
+
+
+def test_unsigned_and_wrongly_scoped_requests(raw_request, guardduty_emulator):
+    for service in (None, 's3'):
+        status, headers, body = raw_request('GET', f'/detector/{DET}', service=service)
+        assert status == 403 and headers['x-amzn-ErrorType'] == 'UnrecognizedClientException'
+        assert body['__type'] == 'UnrecognizedClientException' and body['message']
+    assert [call['status'] for call in guardduty_emulator.calls('GetDetector')] == [403, 403]
+
+
+def test_error_body_and_request_validation(raw_request):
+    status, headers, body = raw_request('POST', f'/detector/{DET}/investigation/list', {'bogus': 1})
+    assert status == 400 and headers['x-amzn-ErrorType'] == 'BadRequestException'
+    assert set(body) == {'message', 'type', '__type'} and 'Unknown parameter' in body['message']
+    status, _headers, body = raw_request('POST', f'/detector/{DET}/investigation/list', {'maxResults': 'ten'})
+    assert status == 400 and 'MaxResults' in body['message']
+    status, _headers, body = raw_request('POST', f'/detector/{DET}/investigation/list', {'sortCriteria': {'attributeName': 'TITLE'}})
+    assert status == 400 and 'valid values' in body['message']
+    status, _headers, body = raw_request('POST', f'/detector/{DET}/investigation', {'triggerPrompt': 'x' * 2049})
+    assert status == 400 and 'max length' in body['message']
+    status, _headers, body = raw_request('POST', f'/detector/{DET}/investigation', b'{not json')
+    assert status == 400
+    status, _headers, body = raw_request('GET', f'/detector/{DET}/investigation/{sc.COMPLETED_INV_ID}?summaryFormat=PDF')
+    assert status == 400 and 'SummaryFormat' in body['message']
+
+
+def test_unknown_path_and_not_emulated(client, raw_request):
+    status, headers, _body = raw_request('GET', '/no/such/path')
+    assert status == 404 and headers['x-amzn-ErrorType'] == 'UnknownOperationException'
+    with pytest.raises(client.exceptions.ClientError) as exc:
+        client.list_filters(DetectorId=DET)
+    assert exc.value.response['ResponseMetadata']['HTTPStatusCode'] == 501
+    assert 'not emulated' in exc.value.response['Error']['Message']
+
+
+def test_keep_alive(client, guardduty_emulator):
+    for _attempt in range(10):
+        client.get_investigation(DetectorId=DET, InvestigationId=sc.COMPLETED_INV_ID)
+    assert guardduty_emulator.connections_accepted == 1
+
+
+def test_invalid_response_is_an_emulator_error(guardduty_emulator, make_client, monkeypatch):
+    monkeypatch.setattr(guardduty_emulator.state, '_list_detectors', lambda params, ctx: ({'DetectorIds': 'oops'}, None, False))
+    with pytest.raises(make_client().exceptions.InternalServerErrorException):
+        make_client(retries={'total_max_attempts': 1}).list_detectors()
+    assert guardduty_emulator.emulator_errors[0]['operation'] == 'ListDetectors'
+
+
+def _control(emulator, method, action, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f'{emulator.url}/_emulator/{action}', data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_control_plane(client, guardduty_emulator):
+    assert _control(guardduty_emulator, 'GET', 'health')[1]['status'] == 'ok'
+    assert _control(guardduty_emulator, 'POST', 'scenario', {'name': 'demo'})[0] == 200
+    assert client.get_investigation(DetectorId=DET, InvestigationId=sc.ORG_INV_ID)['Investigation']['Status'] == 'COMPLETED'
+    assert _control(guardduty_emulator, 'POST', 'scenario', {'name': 'many', 'args': {'n': 3}})[1]['state']['investigations'] == 3
+    assert _control(guardduty_emulator, 'POST', 'scenario', sc.detectors(2))[1]['state']['detectors'] == [DET, sc.SECOND_DETECTOR_ID]
+    assert _control(guardduty_emulator, 'POST', 'scenario', {'detectors': [], 'bogus': 1})[0] == 400
+    assert _control(guardduty_emulator, 'POST', 'faults', {'fail_first': {'ListDetectors': 1}})[0] == 200
+    with pytest.raises(client.exceptions.InternalServerErrorException):
+        client.list_detectors()
+    assert _control(guardduty_emulator, 'POST', 'faults', {'nope': 1})[0] == 400
+    assert _control(guardduty_emulator, 'POST', 'faults', {})[0] == 200
+    client.create_investigation(DetectorId=DET, TriggerPrompt='Analyze findings in my organization')
+    log = _control(guardduty_emulator, 'GET', 'log')[1]
+    assert log['counts'] == {'ListDetectors': 1, 'CreateInvestigation': 1} and len(log['created']) == 1
+    assert log['counts_by_id'] == {log['created'][0]: {'CreateInvestigation': 1}} and log['emulator_errors'] == []
+    assert _control(guardduty_emulator, 'POST', 'reset-log')[0] == 200
+    assert _control(guardduty_emulator, 'GET', 'log')[1]['calls'] == []
+    assert _control(guardduty_emulator, 'GET', 'nope')[0] == 404
+
+
+def test_context_manager_and_stop():
+    with Emulator('basic', port=0) as emulator:
+        url = emulator.url
+        assert emulator.port and url.startswith('http://127.0.0.1:')
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f'{url}/_emulator/health', timeout=2)  # pylint: disable=consider-using-with
+
+
+def test_run_py_command(tmp_path):
+    port_file = tmp_path / 'port'
+    with subprocess.Popen([sys.executable, RUN_PY, '--port', '0', '--scenario', 'demo', '--latency-ms', '1', '--port-file', str(port_file)],
+                          stdout=subprocess.PIPE, text=True) as process:
+        try:
+            line = process.stdout.readline().strip()
+            assert line.startswith('GDEMU_URL=http://127.0.0.1:')
+            url = line.split('=', 1)[1]
+            assert url.endswith(':' + port_file.read_text(encoding='utf-8').strip())
+            with urllib.request.urlopen(f'{url}/_emulator/health', timeout=5) as response:
+                assert json.loads(response.read())['state']['investigations'] == 3
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+
+
+def test_botocore_client_helper(guardduty_emulator):
+    client = guardduty_emulator.client(retries={'total_max_attempts': 1})
+    assert client.list_detectors()['DetectorIds'] == [DET]
+    assert guardduty_emulator.calls()[0]['access_key_id'] == 'AKIDEMULATORTESTKEY00000000000001'
