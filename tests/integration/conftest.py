@@ -21,7 +21,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "emulator"))
 
-pytest_plugins = ["gdemu.pytest_plugin"]
+from gdemu.pytest_plugin import guardduty_emulator  # noqa: F401,E402  pylint: disable=unused-import,wrong-import-position
 
 # Long dummy credentials: no_log masks them in results, so they must not occur in any data.
 ACCESS_KEY = "AKIAGDINTEGRATIONTESTKEY0000000000000001"
@@ -78,7 +78,7 @@ def ansible_env(tmp_path, extra=None):
 
 
 @pytest.fixture
-def play(tmp_path, guardduty_emulator):
+def play(tmp_path, guardduty_emulator):  # pylint: disable=redefined-outer-name
     """play(yaml_text, extra_vars=None, check=False, args=(), env=None) -> PlayResult.
 
     The playbook runs on localhost; ``gd_endpoint`` (the emulator's URL) and ``gd_region`` are extra vars.
