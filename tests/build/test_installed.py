@@ -36,7 +36,9 @@ def ansible(tool, *args, env=None, check=True):
     run_env = dict(os.environ)
     run_env.update(env or {})
     # run outside the checkout: a working directory inside an ansible_collections tree changes what ansible resolves
-    proc = subprocess.run([os.path.join(BIN, tool), *args], capture_output=True, text=True, env=run_env, check=False, timeout=300, cwd=os.path.dirname(INSTALLED))
+    proc = subprocess.run(
+        [os.path.join(BIN, tool), *args], capture_output=True, text=True, env=run_env, check=False, timeout=300, cwd=os.path.dirname(INSTALLED)
+    )
     if check:
         assert proc.returncode == 0, f"{tool} {args}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc

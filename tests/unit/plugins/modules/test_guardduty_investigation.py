@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import ANY
+from botocore.stub import Stubber
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.secops.guardduty.plugins.module_utils import start
+from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
+from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation
+
+DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
+FID = "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+INV = "a1b2c3d4-5678-90ab-cdef-ef1234567890"
+PROMPT = f"Investigate finding {FID}"
+
+
+@pytest.fixture
+def stubber(monkeypatch):
+    client = boto3.client(
+        "guardduty", region_name="us-east-1", aws_access_key_id="AKIAUNITTESTKEY0000000001", aws_secret_access_key="unit-secret-key-never-in-data-0001"
+    )
+    stub = Stubber(client)
+    stub.activate()
+
+    def fake_client(plugin, concurrency=8):
+        return RetryingBotoClientWrapper(client, retry_decorator())
+
+    monkeypatch.setattr(start, "guardduty_client", fake_client)
+    yield stub
+    stub.deactivate()
+
+
+def nothing_to_reuse(stub):
+    stub.add_response(
+        "list_investigations", {"Investigations": []}, {"DetectorId": DETECTOR, "FilterCriteria": {"Criterion": {"FINDING_ID": {"Equals": [FID]}}}}
+    )
+    stub.add_response(
+        "list_investigations", {"Investigations": []}, {"DetectorId": DETECTOR, "FilterCriteria": {"Criterion": {"STATUS": {"Equals": ["RUNNING", "FAILED"]}}}}
+    )
+
+
+def test_creates_and_reports_a_change(run_module, stubber):
+    nothing_to_reuse(stubber)
+    stubber.add_response("create_investigation", {"InvestigationId": INV}, {"DetectorId": DETECTOR, "TriggerPrompt": PROMPT, "ClientToken": ANY})
+    stubber.add_response(
+        "get_investigation",
+        {"Investigation": {"InvestigationId": INV, "Status": "RUNNING", "TriggerPrompt": PROMPT, "TriggeredBy": "123456789012"}},
+        {"DetectorId": DETECTOR, "InvestigationId": INV},
+    )
+    out = run_module(guardduty_investigation.main, {"finding_id": FID.upper(), "detector_id": DETECTOR})
+    assert not out.failed
+    result = out.result
+    assert (result["changed"], result["reused"], result["investigation_id"]) == (True, False, INV)
+    assert result["trigger_prompt"] == PROMPT
+    assert result["detector_id"] == DETECTOR
+    assert len(result["client_token"]) == 64
+    assert result["investigation"]["status"] == "RUNNING"
+    stubber.assert_no_pending_responses()
+
+
+def test_check_mode_never_calls_create(run_module, stubber):
+    nothing_to_reuse(stubber)  # any CreateInvestigation would be an unexpected call
+    out = run_module(guardduty_investigation.main, {"finding_id": FID, "detector_id": DETECTOR, "_ansible_check_mode": True})
+    assert not out.failed
+    assert out.result["changed"] is True
+    assert out.result["reused"] is False
+    assert "investigation_id" not in out.result
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            {"finding_id": FID, "account_id": "123456789012"},
+            "Give exactly one of finding_id, account_id, organization=true or trigger_prompt; got finding_id and account_id",
+        ),
+        ({}, "Nothing to investigate"),
+        ({"account_id": "1234"}, "Invalid account_id '1234'"),
+        ({"organization": True, "client_token": "x" * 65}, "client_token must be 1 to 64 characters, got 65"),
+        ({"organization": True, "reuse_window": -1}, "reuse_window must be a whole number of seconds"),
+    ],
+)
+def test_invalid_input_fails_with_one_message_and_no_call(run_module, stubber, args, message):
+    out = run_module(guardduty_investigation.main, dict({"detector_id": DETECTOR}, **args))
+    assert out.failed
+    assert out.result["msg"].startswith(message)
+    assert "exception" not in out.result
+
+
+def test_refused_create_fails_with_the_diagnosis_and_the_aws_details(run_module, stubber):
+    nothing_to_reuse(stubber)
+    stubber.add_client_error("create_investigation", "BadRequestException", "The AI_ANALYST feature is not enabled.", 400)
+    stubber.add_response(
+        "get_detector",
+        {"ServiceRole": "arn:aws:iam::123456789012:role/gd", "Status": "ENABLED", "Features": [{"Name": "AI_ANALYST", "Status": "DISABLED"}]},
+        {"DetectorId": DETECTOR},
+    )
+    out = run_module(guardduty_investigation.main, {"finding_id": FID, "detector_id": DETECTOR})
+    assert out.failed
+    assert "AI_ANALYST feature is not enabled on detector" in out.result["msg"]
+    assert f"aws guardduty update-detector --detector-id {DETECTOR}" in out.result["msg"]
+    assert out.result["error"]["code"] == "BadRequestException"
+    assert out.result["trigger_prompt"] == PROMPT
