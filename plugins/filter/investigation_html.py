@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: investigation_html
+version_added: 0.1.0
+author:
+  - secops.guardduty contributors (@secops)
+short_description: Render a GuardDuty investigation as a self-contained HTML report
+description:
+  - Renders an Amazon GuardDuty investigation as one self-contained HTML page (inline CSS; no scripts, fonts, images
+    or other external assets; a Content-Security-Policy that forbids scripts and remote loads), for e-mail bodies,
+    archives and browsers.
+  - This is the very report the P(secops.guardduty.investigation_report#role) role writes to
+    C(<investigation_id>.html), rendered from the same template (C(roles/investigation_report/templates/report.html.j2))
+    by the same code.
+  - The report has the same content as the P(secops.guardduty.investigation_markdown#filter) report, from the same
+    report data (P(secops.guardduty.investigation_report_data#filter)).
+  - Every value from the API is HTML-escaped (the template is rendered with autoescape), so a summary containing
+    C(<script>) shows as text. Terminal control characters and bidirectional overrides are replaced by visible
+    placeholders. The result is data, never a template.
+positional: _input
+options:
+  _input:
+    description:
+      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info),
+        M(secops.guardduty.guardduty_investigation) or the P(secops.guardduty.guardduty_investigation#lookup) lookup
+        (or a registered result of one of those modules that holds exactly one investigation).
+    type: dict
+    required: true
+seealso:
+  - plugin: secops.guardduty.investigation_markdown
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Get a finished investigation with its structured summary and reasoning records
+  secops.guardduty.guardduty_investigation_info:
+    investigation_id: a1b2c3d4-5678-90ab-cdef-ef1234567890
+    summary_format: structured
+    include_records: true
+  register: result
+
+- name: Keep the HTML report
+  ansible.builtin.copy:
+    content: "{{ result.investigation | secops.guardduty.investigation_html }}"
+    dest: /var/lib/incident-reports/{{ result.investigation.investigation_id }}.html
+    mode: "0600"
+"""
+
+RETURN = r"""
+_value:
+  description: The HTML document, ending with a newline.
+  type: string
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import untrusted
+
+
+def investigation_html(investigation):
+    try:
+        return untrusted(render_html(investigation))
+    except ReportError as e:
+        raise AnsibleFilterError(str(e)) from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"investigation_html": investigation_html}
