@@ -24,6 +24,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.investigations im
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_records
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_investigation_ids
+from ansible_collections.secops.guardduty.plugins.module_utils.waiting import initial_states
 from ansible_collections.secops.guardduty.plugins.module_utils.waiting import wait_until_settled
 
 ERROR, WARN, SKIP = "error", "warn", "skip"
@@ -124,7 +125,12 @@ def fetch(reader, detector_id, ids, opts, warn, on_missing=ERROR, on_denied=ERRO
 
     Ids that are missing or denied follow ``on_missing`` / ``on_denied`` (error, warn or skip).
     """
-    if states is None:
+    batched = None  # let the wait decide
+    if states is None and opts["wait"] and len(ids) > 1:
+        # one listing tells which ids are RUNNING: only the others are fetched now, the rest once they leave RUNNING
+        states, listing_allowed = initial_states(reader, detector_id, ids, opts["summary_format"])
+        batched = None if listing_allowed else False
+    elif states is None:
         states = reader.get_many(detector_id, ids, opts["summary_format"])
     denied = {i: s for i, s in states.items() if isinstance(s, GuardDutyError) and s.kind == "denied"}
     others = [s for s in states.values() if isinstance(s, GuardDutyError) and s.kind not in ("denied", "missing")]
@@ -134,8 +140,12 @@ def fetch(reader, detector_id, ids, opts, warn, on_missing=ERROR, on_denied=ERRO
     states = {i: s for i, s in states.items() if i not in denied}
 
     if opts["wait"]:
-        outcome = wait_until_settled(reader, detector_id, states, opts["summary_format"], opts["wait_timeout"], opts["wait_sleep"])
+        outcome = wait_until_settled(reader, detector_id, states, opts["summary_format"], opts["wait_timeout"], opts["wait_sleep"], batched=batched)
         states = outcome.states
+        # an id seen only in a RUNNING listing is fetched for the first time during the wait
+        late = {i: s for i, s in states.items() if isinstance(s, GuardDutyError) and s.kind == "denied"}
+        _apply_policy(late, on_denied, warn)
+        states = {i: s for i, s in states.items() if i not in late}
         running = [i for i in outcome.pending if isinstance(states[i], dict)]
         if running:
             raise GuardDutyError(

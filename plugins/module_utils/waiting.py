@@ -5,10 +5,12 @@
 """Deadline-bounded waiting until investigations leave RUNNING.
 
 GuardDuty has no waiter for investigations, so this is the one polling loop of the collection.
-With several ids, each round lists the RUNNING investigations once (every page) and fetches only the
-ids that left RUNNING, so a wait costs about rounds + N calls instead of rounds x N. An id that is
-missing from the RUNNING list is confirmed with GetInvestigation before it counts as done. When the
-listing is denied, polling falls back to one GetInvestigation per id and round.
+With several ids, the first look (``initial_states``) and each round list the RUNNING investigations
+once (every page) and fetch only the ids that are not RUNNING, so each id is fetched with
+GetInvestigation about once, after it left RUNNING, and a wait costs about rounds + N calls instead of
+rounds x N. An id that is missing from the RUNNING list is confirmed with GetInvestigation before it
+counts as done (eventual consistency). When the listing is denied, polling falls back to one
+GetInvestigation per id and round.
 """
 
 from __future__ import annotations
@@ -29,16 +31,59 @@ class WaitOutcome:
         self.batched = batched
 
 
+class Listed(dict):
+    """Placeholder state of an id seen RUNNING in a listing and not fetched yet; never returned to the user."""
+
+
 def _settled(state):
+    if isinstance(state, GuardDutyError):
+        return state.kind == "denied"  # only an id first fetched during the wait keeps one (see _fetch_into)
     return isinstance(state, dict) and state.get("Status") != "RUNNING"
 
 
-def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=None, pause=None):
+def _listing(reader, detector_id):
+    """Ids RUNNING now (one listing), or None when the caller may not list (then poll each id)."""
+    try:
+        return reader.running_ids(detector_id)
+    except GuardDutyError as e:
+        if e.kind != "denied":
+            raise
+        return None
+
+
+def initial_states(reader, detector_id, ids, summary_format):
+    """(states, batched) for ids about to be waited on: one listing, and GetInvestigation only for the ids not RUNNING.
+
+    RUNNING ids get a ``Listed`` placeholder: wait_until_settled fetches each of them once it left RUNNING
+    (or once at the deadline). Without permission to list, every id is fetched and ``batched`` is False.
+    """
+    running = _listing(reader, detector_id)
+    if running is None:
+        return reader.get_many(detector_id, ids, summary_format), False
+    fetched = reader.get_many(detector_id, [i for i in ids if i not in running], summary_format)
+    states = {i: fetched[i] if i in fetched else Listed(InvestigationId=i, Status="RUNNING") for i in ids}
+    return states, True
+
+
+def _fetch_into(reader, detector_id, states, ids, summary_format):
+    """Fetch ids into states. Not found yet is kept (polled again); an error ends the wait, except access denied
+    to an id fetched for the first time (known only from a listing), which is kept for the caller's on_denied."""
+    for iid, state in reader.get_many(detector_id, ids, summary_format).items():
+        if isinstance(state, GuardDutyError) and state.kind != "missing":
+            if not (state.kind == "denied" and isinstance(states[iid], Listed)):
+                raise state
+        states[iid] = state
+
+
+def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=None, pause=None, batched=None):
     """Poll until no id in ``states`` is RUNNING or not-yet-visible, or ``timeout`` seconds have passed.
 
-    ``states`` maps id -> Investigation dict, or a "missing" GuardDutyError for an id that may not be
-    visible yet (eventual consistency right after creation). Any other error ends the wait at once.
+    ``states`` maps id -> Investigation dict, a ``Listed`` placeholder, or a "missing" GuardDutyError for an id
+    that may not be visible yet (eventual consistency right after creation). Any other error ends the wait at
+    once, except "denied" for a ``Listed`` id, which settles it (the caller applies its on_denied).
     The loop never sleeps past the deadline; the answer comes within one ``sleep`` of the last change.
+    ``batched`` (default: more than one id pending) lists the RUNNING ids once per round instead of fetching each.
+    An id still known only from a listing (``Listed``) when the time is up is fetched once for its last state.
     """
     clock = clock or time.monotonic
     pause = pause or time.sleep
@@ -46,7 +91,8 @@ def wait_until_settled(reader, detector_id, states, summary_format, timeout, sle
     deadline = start + timeout
     states = dict(states)
     pending = [i for i, s in states.items() if not _settled(s)]
-    batched = len(pending) > 1
+    if batched is None:
+        batched = len(pending) > 1
     rounds = 0
     while pending:
         remaining = deadline - clock()
@@ -56,18 +102,17 @@ def wait_until_settled(reader, detector_id, states, summary_format, timeout, sle
         rounds += 1
         to_fetch = pending
         if batched:
-            try:
-                running = reader.running_ids(detector_id)
-                to_fetch = [i for i in pending if i not in running]
-            except GuardDutyError as e:
-                if e.kind != "denied":
-                    raise
+            running = _listing(reader, detector_id)
+            if running is None:
                 batched = False  # ListInvestigations not allowed: poll each id
+            else:
+                to_fetch = [i for i in pending if i not in running]
         if not to_fetch:
             continue
-        for iid, state in reader.get_many(detector_id, to_fetch, summary_format).items():
-            if isinstance(state, GuardDutyError) and state.kind != "missing":
-                raise state
-            states[iid] = state
+        _fetch_into(reader, detector_id, states, to_fetch, summary_format)
+        pending = [i for i in pending if not _settled(states[i])]
+    stale = [i for i in pending if isinstance(states[i], Listed)]
+    if stale:  # time is up: the last state of ids only seen in listings
+        _fetch_into(reader, detector_id, states, stale, summary_format)
         pending = [i for i in pending if not _settled(states[i])]
     return WaitOutcome(states, pending, clock() - start, rounds, batched)

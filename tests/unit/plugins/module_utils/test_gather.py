@@ -8,12 +8,15 @@ import datetime
 
 import pytest
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
+
 from ansible_collections.secops.guardduty.plugins.module_utils import gather as gather_mod
 from ansible_collections.secops.guardduty.plugins.module_utils import waiting
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import gather
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 from .conftest import DETECTOR
 
@@ -78,6 +81,7 @@ def test_new_options_need_botocore_1_44_2(monkeypatch):
         assert "botocore>=1.44.2" in err.value.message
 
 
+@needs_botocore_1_44_2
 def test_ids_and_listing_options_are_exclusive(stubbed):
     with pytest.raises(GuardDutyError, match="cannot be combined"):
         run(stubbed[0], investigation_ids=[A], filters={"status": "running"})
@@ -164,6 +168,7 @@ def test_allow_failed_without_wait_warns(stubbed):
     assert warnings == ["allow_failed only matters with wait=true; it has no effect here"]
 
 
+@needs_botocore_1_44_2
 def test_records_are_attached_to_completed_investigations_only(stubbed):
     client, stubber = stubbed
     stubber.add_response("get_investigation", {"Investigation": inv(A)}, get_params(A))
@@ -183,6 +188,7 @@ def test_records_are_attached_to_completed_investigations_only(stubbed):
     stubber.assert_no_pending_responses()
 
 
+@needs_botocore_1_44_2
 def test_listing_without_details_returns_summaries(stubbed):
     client, stubber = stubbed
     summaries = [{"InvestigationId": A, "Status": "COMPLETED", "RiskLevel": "High", "Title": "Mining"}]
@@ -195,6 +201,7 @@ def test_listing_without_details_returns_summaries(stubbed):
     assert result["investigations"] == [{"investigation_id": A, "status": "COMPLETED", "risk_level": "High", "title": "Mining"}]
 
 
+@needs_botocore_1_44_2
 def test_listing_with_details_fetches_each(stubbed):
     client, stubber = stubbed
     stubber.add_response("list_investigations", {"Investigations": [{"InvestigationId": A}, {"InvestigationId": B}]}, {"DetectorId": DETECTOR})
@@ -214,3 +221,54 @@ def test_empty_listing_is_an_empty_list(stubbed):
 def test_sort_order_needs_sort_by(stubbed):
     with pytest.raises(GuardDutyError, match="sort_order needs sort_by"):
         run(stubbed[0], sort_order="asc")
+
+
+# What a wait lists each round: the RUNNING investigations; botocore < 1.44.2 cannot filter, so there it lists
+# everything and reads each summary's status (the responses below hold RUNNING summaries only: valid either way).
+RUNNING_FILTER = {"DetectorId": DETECTOR}
+if botocore_at_least("1.44.2"):
+    RUNNING_FILTER["FilterCriteria"] = {"Criterion": {"STATUS": {"Equals": ["RUNNING"]}}}
+
+
+def summary(iid, status="RUNNING"):
+    return {"InvestigationId": iid, "Status": status, "TriggerPrompt": "Analyze findings in my organization"}
+
+
+def test_waiting_on_several_lists_first_and_fetches_each_id_once_it_left_running(stubbed, no_sleep):
+    client, stubber = stubbed
+    c = "cccccccc-0000-0000-0000-000000000000"
+    stubber.add_response("list_investigations", {"Investigations": [summary(A), summary(c)]}, RUNNING_FILTER)  # first look
+    stubber.add_response("get_investigation", {"Investigation": inv(B)}, get_params(B))  # B is not RUNNING
+    stubber.add_response("list_investigations", {"Investigations": [summary(A), summary(c)]}, RUNNING_FILTER)  # round 1
+    stubber.add_response("list_investigations", {"Investigations": [summary(c)]}, RUNNING_FILTER)  # round 2: A left RUNNING
+    stubber.add_response("get_investigation", {"Investigation": inv(A)}, get_params(A))
+    stubber.add_response("list_investigations", {"Investigations": []}, RUNNING_FILTER)  # round 3: so did C
+    stubber.add_response("get_investigation", {"Investigation": inv(c, "FAILED", Error="boom")}, get_params(c))
+    result = run(client, investigation_ids=[A, B, c], wait=True, wait_sleep=5, allow_failed=True)
+    assert [(i["investigation_id"], i["status"]) for i in result["investigations"]] == [(A, "COMPLETED"), (B, "COMPLETED"), (c, "FAILED")]
+    stubber.assert_no_pending_responses()
+
+
+def test_waiting_on_several_without_permission_to_list_polls_each_id(stubbed, no_sleep):
+    client, stubber = stubbed
+    stubber.add_client_error("list_investigations", "AccessDeniedException", "denied", 403, expected_params=RUNNING_FILTER)
+    stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
+    stubber.add_response("get_investigation", {"Investigation": inv(B)}, get_params(B))
+    stubber.add_response("get_investigation", {"Investigation": inv(A)}, get_params(A))  # round 1, per id, no listing again
+    result = run(client, investigation_ids=[A, B], wait=True, wait_sleep=5)
+    assert [i["status"] for i in result["investigations"]] == ["COMPLETED", "COMPLETED"]
+    stubber.assert_no_pending_responses()
+
+
+def test_batched_wait_timeout_returns_the_last_state_of_listed_ids(stubbed, no_sleep):
+    client, stubber = stubbed
+    for dummy in range(4):  # first look, then rounds at 10, 20, 30 s
+        stubber.add_response("list_investigations", {"Investigations": [summary(A), summary(B)]}, RUNNING_FILTER)
+    stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
+    stubber.add_response("get_investigation", {"Investigation": inv(B, "RUNNING")}, get_params(B))
+    with pytest.raises(GuardDutyError) as err:
+        run(client, investigation_ids=[A, B], wait=True, wait_timeout=30, wait_sleep=10)
+    assert err.value.kind == "timeout"
+    assert err.value.kwargs["still_running"] == [A, B]
+    assert [i["triggered_by"] for i in err.value.kwargs["investigations"]] == ["123456789012", "123456789012"]  # full GetInvestigation data
+    stubber.assert_no_pending_responses()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.waiting import Listed
+from ansible_collections.secops.guardduty.plugins.module_utils.waiting import initial_states
 from ansible_collections.secops.guardduty.plugins.module_utils.waiting import wait_until_settled
 
 
@@ -130,3 +132,74 @@ def test_access_denied_while_fetching_ends_the_wait():
     reader.get_many = lambda det, ids, fmt: {i: GuardDutyError("Access denied", kind="denied") for i in ids}
     with pytest.raises(GuardDutyError, match="Access denied"):
         wait_until_settled(reader, "det", {"a": {"InvestigationId": "a", "Status": "RUNNING"}}, "text", 60, 5, clock=clock, pause=clock.pause)
+
+
+def test_first_look_lists_once_and_fetches_only_ids_not_running():
+    clock = Clock()
+    clock.now = 15.0
+    done_at = {f"id{n}": 10 * (n + 1) for n in range(20)}  # id0 done at 10 s: already settled at 15 s
+    reader = FakeReader(clock, done_at)
+    states, batched = initial_states(reader, "det", list(done_at), "text")
+    assert batched is True
+    assert list(states) == list(done_at)  # order kept
+    assert reader.calls == {"list": 1, "get": 1}
+    assert states["id0"]["Status"] == "COMPLETED"
+    assert all(isinstance(states[i], Listed) for i in list(done_at)[1:])
+
+
+def test_wait_from_the_first_look_costs_rounds_plus_n_calls():
+    clock = Clock()
+    done_at = {f"id{n}": 10 * (n + 1) for n in range(20)}
+    reader = FakeReader(clock, done_at)
+    states, dummy = initial_states(reader, "det", list(done_at), "text")
+    outcome = wait_until_settled(reader, "det", states, "text", 900, 5, clock=clock, pause=clock.pause)
+    assert outcome.pending == []
+    assert not any(isinstance(s, Listed) for s in outcome.states.values())
+    assert reader.calls == {"list": 1 + outcome.rounds, "get": 20}  # each id fetched once, after it left RUNNING
+    assert outcome.rounds == 40
+
+
+def test_first_look_without_permission_to_list_fetches_every_id():
+    clock = Clock()
+    reader = FakeReader(clock, {"a": 10, "b": 20}, list_denied=True)
+    states, batched = initial_states(reader, "det", ["a", "b"], "text")
+    assert batched is False
+    assert reader.calls == {"list": 1, "get": 2}
+    outcome = wait_until_settled(reader, "det", states, "text", 60, 5, clock=clock, pause=clock.pause, batched=batched)
+    assert outcome.pending == []
+    assert reader.calls["list"] == 1  # not tried again
+    assert reader.calls["get"] == 2 + 2 + 2 + 1 + 1  # first look; a and b at 5 s and 10 s (a done); b at 15 s and 20 s (done)
+
+
+def test_ids_only_listed_get_their_last_state_at_the_deadline():
+    clock = Clock()
+    reader = FakeReader(clock, {"a": 1000, "b": 1000})
+    states, dummy = initial_states(reader, "det", ["a", "b"], "text")
+    assert reader.calls == {"list": 1, "get": 0}
+    outcome = wait_until_settled(reader, "det", states, "text", 12, 5, clock=clock, pause=clock.pause)
+    assert outcome.pending == ["a", "b"]
+    assert clock.sleeps == [5, 5, 2]
+    assert reader.calls == {"list": 4, "get": 2}  # one GetInvestigation each, once the time was up
+    assert not any(isinstance(s, Listed) for s in outcome.states.values())
+
+
+def test_not_yet_visible_ids_are_fetched_until_they_appear_in_a_batched_wait():
+    clock = Clock()
+    reader = FakeReader(clock, {"new": 20, "old": 10}, visible_at={"new": 8})
+    states, dummy = initial_states(reader, "det", ["new", "old"], "text")
+    assert isinstance(states["new"], GuardDutyError) and isinstance(states["old"], Listed)
+    outcome = wait_until_settled(reader, "det", states, "text", 60, 5, clock=clock, pause=clock.pause)
+    assert outcome.pending == []
+    assert outcome.states["new"]["Status"] == "COMPLETED"
+
+
+def test_access_denied_to_an_id_known_only_from_a_listing_settles_it_for_the_callers_policy():
+    clock = Clock()
+    reader = FakeReader(clock, {"a": 10, "b": 10})
+    states, dummy = initial_states(reader, "det", ["a", "b"], "text")
+    real = reader.get_many
+    reader.get_many = lambda det, ids, fmt: {i: (GuardDutyError("Access denied", kind="denied") if i == "b" else real(det, [i], fmt)[i]) for i in ids}
+    outcome = wait_until_settled(reader, "det", states, "text", 60, 5, clock=clock, pause=clock.pause)
+    assert outcome.pending == []
+    assert outcome.states["a"]["Status"] == "COMPLETED"
+    assert outcome.states["b"].kind == "denied"

@@ -1,0 +1,535 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Performance benchmark of secops.guardduty: real ansible-playbook runs against the bundled emulator with latency.
+
+Run it with ``scripts/benchmark`` (it prepares the environment and the AWS CLI); see benchmarks/README.md.
+Directly: ``python benchmarks/run.py [--runs 3] [--latency-ms 50] [--only 1,2,3,4] [--aws PATH] [--json FILE]``
+with ansible-core, boto3 and ANSIBLE_COLLECTIONS_PATH (secops.guardduty and amazon.aws) set up.
+
+Every figure is the median over ``--runs`` runs of a task's wall time, from the moment the play starts the task to
+its (last) result, measured by benchmarks/callback_plugins/bench_timer.py; API calls are counted by the emulator.
+A benchmark is not a test: it prints figures and a PASS/FAIL per target, and exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+
+from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+
+# Dummy credentials, as in tests/integration: the emulator only checks that requests are signed.
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAGDBENCHMARKKEY000000000000000000001",
+    "AWS_SECRET_ACCESS_KEY": "gd-benchmark-secret-key-that-never-occurs-in-data-0123456789",
+}
+REGION = scenarios.REGION
+DETECTOR = scenarios.DETECTOR_ID
+LOOKUP = "secops.guardduty.guardduty_investigation"
+MODULE = "secops.guardduty.guardduty_investigation_info"
+
+HEADER = """\
+- name: secops.guardduty benchmark
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/secops.guardduty.guardduty:
+      endpoint_url: "{{ gd_endpoint }}"
+      region: "{{ gd_region }}"
+  tasks:
+"""
+
+
+# ------------------------------------------------------------------ the emulator, as a separate process
+
+
+class EmulatorProcess:
+    """tests/emulator/run.py in its own process (so it does not share the harness's interpreter), driven over HTTP."""
+
+    def __init__(self, latency_ms):
+        command = [sys.executable, os.path.join(ROOT, "tests", "emulator", "run.py"), "--port", "0", "--latency-ms", str(latency_ms)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+        ready, dummy, dummy = select.select([self.proc.stdout], [], [], 60)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line.startswith("GDEMU_URL="):
+            self.stop()
+            raise RuntimeError(f"the emulator did not start (said {line!r})")
+        self.url = line.strip().split("=", 1)[1]
+
+    def control(self, action, data=None):
+        body = None if data is None else json.dumps(data).encode("utf-8")
+        request = urllib.request.Request(f"{self.url}/_emulator/{action}", data=body, method="GET" if body is None else "POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def load(self, scenario):
+        """Load a scenario; returns the wall time just before the load (investigation timelines start at the load)."""
+        began = time.time()
+        self.control("scenario", scenario)
+        return began
+
+    def calls(self):
+        return self.control("log")["calls"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+# ------------------------------------------------------------------ playbooks
+
+
+def _task(body):
+    """One task as YAML (JSON is YAML), indented for HEADER."""
+    return "    - " + json.dumps(body) + "\n"
+
+
+def timed(name, module, args, **extra):
+    body = {"name": name, module: args}
+    body.update(extra)
+    return _task(body)
+
+
+def check(name, *conditions):
+    return _task({"name": f"check {name}", "ansible.builtin.assert": {"that": list(conditions), "quiet": True}})
+
+
+class Variant:
+    """One way of doing a job: the tasks (one timed task called ``name``, then checks) and how to read its cost."""
+
+    def __init__(self, name, task, tasks, floor, scenario=None, last_completion=None):
+        self.name = name
+        self.task = task
+        self.tasks = tasks
+        self.floor = floor
+        self.scenario = scenario
+        self.last_completion = last_completion
+        self.seconds = []
+        self.calls = []
+        self.lags = []
+
+
+def run_playbook(workdir, tasks, variables, env):
+    """Run one playbook; (rc, {task name: timing}, output)."""
+    stamp = f"{time.time_ns()}"
+    playbook = os.path.join(workdir, f"play-{stamp}.yml")
+    extra = os.path.join(workdir, f"vars-{stamp}.json")
+    timings = os.path.join(workdir, f"timings-{stamp}.jsonl")
+    with open(playbook, "w", encoding="utf-8") as handle:
+        handle.write(HEADER + "".join(tasks))
+    with open(extra, "w", encoding="utf-8") as handle:
+        json.dump(variables, handle)
+    env = dict(env, GD_BENCH_FILE=timings)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", f"@{extra}"]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    found = {}
+    if os.path.exists(timings):
+        with open(timings, encoding="utf-8") as handle:
+            for line in handle:
+                entry = json.loads(line)
+                found[entry["task"]] = entry
+    return proc.returncode, found, proc.stdout + proc.stderr
+
+
+def count_calls(calls, start, end):
+    """{operation: n} of the emulator's log entries that arrived between start and end."""
+    counts = {}
+    for call in calls:
+        if start <= call["time"] <= end:
+            counts[call["operation"]] = counts.get(call["operation"], 0) + 1
+    return counts
+
+
+def ansible_env(workdir):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(CREDENTIALS)
+    env.update(
+        {
+            "AWS_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": os.path.join(workdir, "ansible-remote"),
+            "ANSIBLE_PIPELINING": "1",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        }
+    )
+    return env
+
+
+# ------------------------------------------------------------------ the benchmarks
+
+
+def total_calls(variant):
+    """Median over runs of all API calls the variant made."""
+    return statistics.median([sum(counts.values()) for counts in variant.calls])
+
+
+def _rounds(n, concurrency):
+    return math.ceil(n / concurrency)
+
+
+class Bench:
+    """A job done in several ways; ``sessions`` are groups of variants run in one playbook after one scenario load."""
+
+    def __init__(self, number, title, variants, sessions, scenario, variables, target):
+        self.number = number
+        self.title = title
+        self.variants = variants
+        self.sessions = sessions
+        self.scenario = scenario
+        self.variables = variables
+        self.target = target
+        self.verdict = None
+        self.note = ""
+
+
+def bench_bulk(ids, latency, concurrency):
+    n = len(ids)
+    one = Variant(
+        f"one task, {n} ids",
+        "1:one",
+        [
+            timed("1:one", MODULE, {"detector_id": DETECTOR, "investigation_ids": "{{ gd_ids }}", "concurrency": concurrency}, register="bulk"),
+            check("one", "bulk.investigations | length == gd_ids | length"),
+        ],
+        f"{_rounds(n, concurrency)} round trips = {_rounds(n, concurrency) * latency:.2f} s",
+    )
+    one_max = Variant(
+        f"one task, {n} ids, concurrency 32",
+        "1:one32",
+        [
+            timed("1:one32", MODULE, {"detector_id": DETECTOR, "investigation_ids": "{{ gd_ids }}", "concurrency": 32}, register="bulk32"),
+            check("one32", "bulk32.investigations | length == gd_ids | length"),
+        ],
+        f"{_rounds(n, 32)} round trips = {_rounds(n, 32) * latency:.2f} s",
+    )
+    loop = Variant(
+        f"loop: of {n} single-id tasks",
+        "1:loop",
+        [
+            timed("1:loop", MODULE, {"detector_id": DETECTOR, "investigation_ids": ["{{ item }}"]}, loop="{{ gd_ids }}", register="looped"),
+            check("loop", "looped.results | map(attribute='investigation') | list | length == gd_ids | length"),
+        ],
+        f"{n} round trips = {n * latency:.2f} s + {n} module start-ups",
+    )
+
+    def target(bench):
+        ratio = statistics.median(loop.seconds) / statistics.median(one.seconds)
+        bench.note = f"one task is {ratio:.1f}x faster than the loop (target >= 10x)"
+        return ratio >= 10
+
+    return Bench(1, f"Bulk get, {n} ids", [one, one_max, loop], [[one, one_max, loop]], scenarios.many(n), {"gd_ids": ids}, target)
+
+
+def bench_lookup(ids, latency, concurrency):
+    n = len(ids)
+    conn = "endpoint_url=gd_endpoint, region=gd_region"
+    one = Variant(
+        f"one lookup call, {n} ids",
+        "2:one",
+        [
+            timed("2:one", "ansible.builtin.set_fact", {"found_all": f"{{{{ query('{LOOKUP}', gd_ids, {conn}) }}}}"}),
+            check("one lookup", "found_all | map(attribute='investigation_id') | list == gd_ids"),
+        ],
+        f"1 ListDetectors + {_rounds(n, concurrency)} round trips = {(1 + _rounds(n, concurrency)) * latency:.2f} s",
+    )
+    each = Variant(
+        f"{n} separate lookups (loop:)",
+        "2:each",
+        [
+            timed("2:each", "ansible.builtin.set_fact", {"found_one": f"{{{{ lookup('{LOOKUP}', item, {conn}) }}}}"}, loop="{{ gd_ids }}", register="each"),
+            check("separate lookups", "each.results | map(attribute='ansible_facts.found_one.investigation_id') | list == gd_ids"),
+        ],
+        f"{n} x (ListDetectors + GetInvestigation) = {2 * n * latency:.2f} s",
+    )
+
+    def target(bench):
+        ratio = statistics.median(each.seconds) / statistics.median(one.seconds)
+        bench.note = f"one call is {ratio:.1f}x faster than separate lookups (target >= 5x)"
+        return ratio >= 5
+
+    return Bench(2, f"Lookup, {n} ids", [one, each], [[one, each]], scenarios.many(n), {"gd_ids": ids}, target)
+
+
+def staggered(n, first, step, denied=False):
+    """n investigations that complete at first, first + step, ... seconds after the load; every 7th ends FAILED."""
+    scenario = scenarios.many(n)
+    for index, entry in enumerate(scenario["investigations"]):
+        entry["running_for"] = first + step * index
+    if denied:
+        scenario["denied_operations"] = ["ListInvestigations"]
+    return scenario
+
+
+def bench_wait(n, latency, concurrency, sleep, first, step):
+    ids = [scenarios.many_id(i) for i in range(n)]
+    last = first + step * (n - 1)
+    args = {"detector_id": DETECTOR, "investigation_ids": "{{ gd_ids }}", "wait": True, "wait_sleep": sleep, "wait_timeout": int(last + 60),
+            "allow_failed": True, "concurrency": concurrency}
+    conditions = ("waited.investigations | map(attribute='status') | select('equalto', 'RUNNING') | list == []",
+                  "waited.investigations | map(attribute='investigation_id') | list == gd_ids")
+    rounds = math.ceil(last / sleep)
+    batched = Variant(
+        "batched (ListInvestigations per round)",
+        "3:batched",
+        [timed("3:batched", MODULE, args, register="waited"), check("batched", *conditions)],
+        f"{n} Get + 1 List a round (<= {rounds + 1}); lag {latency:.2f}..{sleep + latency:.2f} s",
+        scenario=staggered(n, first, step),
+        last_completion=last,
+    )
+    per_id = Variant(
+        "per-id polling (ListInvestigations denied)",
+        "3:per-id",
+        [timed("3:per-id", MODULE, args, register="waited"), check("per-id", *conditions)],
+        f"1 Get a round for each id RUNNING; lag {latency:.2f}..{sleep + latency:.2f} s",
+        scenario=staggered(n, first, step, denied=True),
+        last_completion=last,
+    )
+
+    def target(bench):
+        share = total_calls(batched) / total_calls(per_id)
+        lag = statistics.median(batched.lags)
+        bench.note = (f"batched makes {share:.0%} of per-id polling's API calls (target <= 25%); "
+                      f"lag after the last completion {lag:.2f} s (target <= wait_sleep + 1 = {sleep + 1} s)")
+        return share <= 0.25 and lag <= sleep + 1
+
+    return Bench(3, f"Wait on {n} investigations completing {first:g}..{last:g} s after start (wait_sleep={sleep})", [batched, per_id],
+                 [[batched], [per_id]], None, {"gd_ids": ids}, target)
+
+
+def bench_cli(one_id, latency, aws):
+    module = Variant(
+        "one module task",
+        "4:module",
+        [timed("4:module", MODULE, {"detector_id": DETECTOR, "investigation_id": one_id}, register="mod"),
+         check("module", "mod.investigation.investigation_id == gd_one")],
+        f"1 round trip = {latency:.2f} s",
+    )
+    argv = [aws, "guardduty", "get-investigation", "--detector-id", DETECTOR, "--investigation-id", one_id, "--endpoint-url", "{{ gd_endpoint }}",
+            "--region", "{{ gd_region }}", "--output", "json"]
+    cli = Variant(
+        "aws guardduty get-investigation (command:)",
+        "4:cli",
+        [timed("4:cli", "ansible.builtin.command", {"argv": argv}, register="cli", changed_when=False),
+         check("cli", "(cli.stdout | from_json).Investigation.InvestigationId == gd_one")],
+        f"1 round trip = {latency:.2f} s",
+    )
+
+    floor = Variant(
+        "command: true (ansible's own cost of a task)",
+        "4:true",
+        [timed("4:true", "ansible.builtin.command", {"argv": ["true"]}, changed_when=False)],
+        "no API call: the floor of any task",
+    )
+
+    def target(bench):
+        mod, aws_cli = statistics.median(module.seconds), statistics.median(cli.seconds)
+        bench.note = f"module {mod:.2f} s vs AWS CLI {aws_cli:.2f} s (target: no slower)"
+        return mod <= aws_cli
+
+    return Bench(4, "One investigation: module task vs AWS CLI in a command task", [module, cli, floor], [[module, cli, floor]], scenarios.many(5),
+                 {"gd_one": one_id},
+                 target)
+
+
+# ------------------------------------------------------------------ running and reporting
+
+
+def run_bench(bench, emulator, runs, workdir, env, log):
+    variables = dict(bench.variables, gd_endpoint=emulator.url, gd_region=REGION)
+    for run in range(runs):
+        for session in bench.sessions:
+            order = session[run % len(session):] + session[:run % len(session)]  # rotate, so no variant always goes first
+            loaded = emulator.load(bench.scenario if bench.scenario is not None else order[0].scenario)
+            tasks = [task for variant in order for task in variant.tasks]
+            rc, timings, output = run_playbook(workdir, tasks, variables, env)
+            calls = emulator.calls()
+            if rc != 0:
+                raise RuntimeError(f"benchmark {bench.number} run {run + 1}: ansible-playbook failed (rc={rc}):\n{output[-4000:]}")
+            for variant in order:
+                timing = timings[variant.task]
+                variant.seconds.append(timing["end"] - timing["start"])
+                variant.calls.append(count_calls(calls, timing["start"], timing["end"]))
+                if variant.last_completion is not None:
+                    variant.lags.append(timing["end"] - (loaded + variant.last_completion))
+                log(f"  [{bench.number}] run {run + 1}/{runs} {variant.name}: {variant.seconds[-1]:.2f} s, {sum(variant.calls[-1].values())} calls")
+    bench.verdict = bench.target(bench)
+
+
+def _median_counts(counts):
+    operations = sorted({op for c in counts for op in c})
+    return {op: statistics.median([c.get(op, 0) for c in counts]) for op in operations}
+
+
+def _short(op):
+    return {"GetInvestigation": "Get", "ListInvestigations": "List", "ListDetectors": "ListDet", "ListInvestigationRecords": "Records"}.get(op, op)
+
+
+def report(benches, header, out):
+    out("")
+    out(header)
+    out("")
+    width = max([22] + [6 * len(v.seconds) for b in benches for v in b.variants])
+    line = f"{'#':<2} {'variant':<44} {'median s':>9} {'runs (s)':<{width}} {'API calls (median)':<40} physical limit"
+    out(line)
+    out("-" * len(line))
+    for bench in benches:
+        out(f"{bench.number}  {bench.title}")
+        for variant in bench.variants:
+            counts = _median_counts(variant.calls)
+            counts = {op: n for op, n in counts.items() if op}
+            total = total_calls(variant)
+            detail = ", ".join(f"{_short(op)} {n:g}" for op, n in counts.items())
+            runs = " ".join(f"{s:.2f}" for s in variant.seconds)
+            calls = f"{total:g} ({detail})" if detail else "0"
+            if variant.lags:
+                calls += f", lag {statistics.median(variant.lags):.2f} s"
+            out(f"   {variant.name:<44} {statistics.median(variant.seconds):>9.2f} {runs:<{width}} {calls:<40} {variant.floor}")
+        out(f"   => {'PASS' if bench.verdict else 'FAIL'}: {bench.note}")
+    out("")
+
+
+def machine(aws):
+    def version(module):
+        try:
+            return __import__(module).__version__
+        except ImportError:
+            return "not installed"
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    from ansible.release import __version__ as ansible_core  # pylint: disable=import-outside-toplevel
+
+    amazon_aws = "unknown"
+    for root in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        manifest = os.path.join(root, "ansible_collections", "amazon", "aws", "MANIFEST.json")
+        if root and os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as handle:
+                amazon_aws = json.load(handle)["collection_info"]["version"]
+            break
+
+    aws_version = "not used"
+    if aws:
+        aws_version = subprocess.run([aws, "--version"], capture_output=True, text=True, check=False).stdout.strip() or "unknown"
+    return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "python": platform.python_version(),
+        "ansible_core": ansible_core,
+        "amazon_aws": amazon_aws,
+        "botocore": version("botocore"),
+        "boto3": version("boto3"),
+        "aws_cli": aws_version,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="secops.guardduty performance benchmark (see benchmarks/README.md)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per variant; the table shows medians (default 3)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="latency the emulator adds to every API call (default 50)")
+    parser.add_argument("--concurrency", type=int, default=8, help="the concurrency option used (default 8, the option's default)")
+    parser.add_argument("--only", default="1,2,3,4", help="which benchmarks to run, e.g. 1,3 (default all)")
+    parser.add_argument("--aws", help="the AWS CLI executable for benchmark 4 (scripts/benchmark installs one)")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    only = {int(x) for x in args.only.split(",") if x.strip()}
+    if 4 in only and not args.aws:
+        parser.error("benchmark 4 needs --aws PATH (scripts/benchmark installs the AWS CLI), or leave it out with --only 1,2,3")
+    latency = args.latency_ms / 1000.0
+    began = time.monotonic()
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    info = machine(args.aws if 4 in only else None)
+    header = (
+        f"machine: {info['cpus']} CPUs ({info['cpu_model']}); Python {info['python']}, ansible-core {info['ansible_core']}, amazon.aws {info['amazon_aws']}, "
+        f"botocore {info['botocore']}, boto3 {info['boto3']}; AWS CLI: {info['aws_cli']}\n"
+        f"method: emulator latency {args.latency_ms} ms per API call, concurrency {args.concurrency}, medians of {args.runs} runs, "
+        f"task wall time from task start to its (last) result, ANSIBLE_PIPELINING=1; load average at the start {info['load_average']}"
+    )
+    log(header)
+    benches = []
+    if 1 in only:
+        benches.append(bench_bulk([scenarios.many_id(i) for i in range(100)], latency, args.concurrency))
+    if 2 in only:
+        benches.append(bench_lookup([scenarios.many_id(i) for i in range(50)], latency, args.concurrency))
+    if 3 in only:
+        benches.append(bench_wait(20, latency, args.concurrency, sleep=1, first=8.0, step=0.5))
+    if 4 in only:
+        benches.append(bench_cli(scenarios.many_id(0), latency, args.aws))
+
+    emulator = EmulatorProcess(args.latency_ms)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gd-bench-") as workdir:
+            env = ansible_env(workdir)
+            for bench in benches:
+                log(f"benchmark {bench.number}: {bench.title}")
+                run_bench(bench, emulator, args.runs, workdir, env, log)
+    finally:
+        emulator.stop()
+
+    report(benches, header, print)
+    print(f"load average at the end: {[round(x, 2) for x in os.getloadavg()]} (other work on the machine slows every variant)")
+    passed = all(bench.verdict for bench in benches)
+    print(f"targets: {sum(1 for b in benches if b.verdict)} passed, {sum(1 for b in benches if not b.verdict)} failed "
+          f"(benchmark took {time.monotonic() - began:.0f} s)")
+    if args.json:
+        data = {
+            "machine": info,
+            "latency_ms": args.latency_ms,
+            "concurrency": args.concurrency,
+            "runs": args.runs,
+            "benchmarks": [
+                {
+                    "number": b.number,
+                    "title": b.title,
+                    "pass": b.verdict,
+                    "note": b.note,
+                    "variants": [
+                        {"name": v.name, "seconds": v.seconds, "calls": v.calls, "lags": v.lags, "physical_limit": v.floor} for v in b.variants
+                    ],
+                }
+                for b in benches
+            ],
+        }
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
