@@ -58,6 +58,14 @@ def _paginate(client, operation, result_key, **params):
 # ---------------------------------------------------------------- errors
 
 
+def _rejects_detector(exc):
+    """True for GuardDuty's 400 on a detector id the caller does not own (wrong id, account or Region)."""
+    if not isinstance(exc, is_boto3_error_code("BadRequestException", exc)):
+        return False
+    message = (exc.response.get("Error") or {}).get("Message") or ""
+    return "detectorid" in message.replace(" ", "").lower()
+
+
 def api_error(exc, operation, detector_id, investigation_id=None, region=None):
     """Turn a botocore exception into one GuardDutyError that says what, which id/detector, and what to do."""
     what = f"investigation {investigation_id}" if investigation_id else "investigations"
@@ -78,6 +86,14 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
             "or the investigation belongs to another account (members only see their own)",
             exception=exc,
             kind="denied",
+        )
+    if detector_id and _rejects_detector(exc):
+        return GuardDutyError(
+            f"GuardDuty rejected {operation} for {what}: detector {detector_id} is not a detector of this account in "
+            f"{region or 'this Region'}. Check detector_id and the region (a detector belongs to one account and Region), "
+            "or leave detector_id out to use the Region's only detector",
+            exception=exc,
+            kind="api",
         )
     if isinstance(exc, botocore.exceptions.ClientError):
         return GuardDutyError(f"Failed to call {operation} for {what} on {where}", exception=exc, kind="api")

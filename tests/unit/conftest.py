@@ -46,19 +46,37 @@ def _module_args(args):
 
 @pytest.fixture
 def run_module(monkeypatch):
-    """run_module(main, args) -> ModuleExit with .result and .failed."""
+    """run_module(main, args) -> ModuleExit with .result and .failed.
+
+    The result carries the warnings the module emitted in ``warnings`` on every ansible-core: 2.19+ (through
+    amazon.aws) puts them into the result itself, older versions only add them in the real exit_json, which is
+    replaced here; so they are recorded from AnsibleModule.warn, per run (core keeps them in a global).
+    """
+    warned = []
+    real_warn = basic.AnsibleModule.warn
+
+    def warn(self, warning, *args, **kwargs):
+        warned.append(warning)
+        return real_warn(self, warning, *args, **kwargs)
+
+    def with_warnings(kwargs):
+        if warned and "warnings" not in kwargs:
+            kwargs["warnings"] = list(dict.fromkeys(warned))
+        return kwargs
 
     def exit_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=False)
+        raise ModuleExit(with_warnings(kwargs), failed=False)
 
     def fail_json(self, **kwargs):
-        raise ModuleExit(kwargs, failed=True)
+        raise ModuleExit(with_warnings(kwargs), failed=True)
 
+    monkeypatch.setattr(basic.AnsibleModule, "warn", warn)
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
     def run(main, args):
         args = dict({"region": "us-east-1", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY, "_ansible_check_mode": False}, **args)
+        del warned[:]
         with _module_args(args):
             with pytest.raises(ModuleExit) as exc:
                 main()

@@ -15,6 +15,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.investigations im
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_finding_id
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_investigation_ids
+from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 from .conftest import DETECTOR
 
@@ -61,6 +62,7 @@ def test_no_ids_is_an_error(stubbed):
         validate_investigation_ids(stubbed[0], [])
 
 
+@needs_botocore_1_44_2
 def test_filters_are_normalised_to_the_api_spelling(stubbed):
     client = stubbed[0]
     criteria = build_filter_criteria(
@@ -142,6 +144,7 @@ def test_text_summary_that_is_not_json_is_left_alone(summary):
 # ---- calls
 
 
+@needs_botocore_1_44_2
 def test_get_sends_summary_format_only_when_structured(stubbed):
     client, stubber = stubbed
     reader = InvestigationReader(client, region="us-east-1")
@@ -186,6 +189,7 @@ def test_get_many_keeps_order_and_returns_errors_per_id(stubbed):
     assert isinstance(result[INV2], GuardDutyError) and result[INV2].kind == "missing"
 
 
+@needs_botocore_1_44_2
 def test_list_follows_every_page_with_criteria(stubbed):
     client, stubber = stubbed
     criteria = {"Criterion": {"STATUS": {"Equals": ["COMPLETED"]}}}
@@ -217,6 +221,7 @@ def test_list_max_results_caps_the_total(stubbed):
     stubber.assert_no_pending_responses()
 
 
+@needs_botocore_1_44_2
 def test_records_follow_pages_even_when_a_page_is_empty(stubbed):
     client, stubber = stubbed
     rec = {"RecordId": "r1", "Type": "UPDATE", "Title": "Started", "CreatedAt": T0}

@@ -23,6 +23,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.start import deri
 from ansible_collections.secops.guardduty.plugins.module_utils.start import diagnose_create_error
 from ansible_collections.secops.guardduty.plugins.module_utils.start import select_existing
 from ansible_collections.secops.guardduty.plugins.module_utils.start import start
+from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 from .conftest import DETECTOR
 
@@ -250,6 +251,7 @@ def test_the_newest_reusable_wins_and_running_without_start_counts():
 # ---------------------------------------------------------------- the flow, on a stubbed client
 
 
+@needs_botocore_1_44_2
 def test_reuses_a_completed_investigation_of_the_finding(stubbed):
     client, stub = stubbed
     expect_finding_listing(stub, by_finding=[summary(A, "Investigate finding in the console", FindingId=FID, InvestigationType="FINDING")])
@@ -268,6 +270,7 @@ def test_reuses_a_completed_investigation_of_the_finding(stubbed):
     stub.assert_no_pending_responses()
 
 
+@needs_botocore_1_44_2
 def test_reuses_a_running_one_found_by_its_prompt(stubbed):
     client, stub = stubbed
     expect_finding_listing(stub, unsettled=[summary(A, f"Investigate finding {FID} in account {ACCOUNT}", "RUNNING")])
@@ -301,6 +304,7 @@ def test_creates_with_the_derived_token_when_nothing_can_be_reused(stubbed):
     stub.assert_no_pending_responses()
 
 
+@needs_botocore_1_44_2
 def test_a_failed_attempt_in_the_window_gets_a_new_token(stubbed):
     client, stub = stubbed
     expect_finding_listing(stub, unsettled=[summary(A, FINDING_PROMPT, "FAILED", started=NOW - 300)])

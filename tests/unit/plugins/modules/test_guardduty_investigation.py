@@ -14,6 +14,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.secops.guardduty.plugins.module_utils import start
 from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation
+from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 FID = "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
@@ -46,6 +47,7 @@ def nothing_to_reuse(stub):
     )
 
 
+@needs_botocore_1_44_2
 def test_creates_and_reports_a_change(run_module, stubber):
     nothing_to_reuse(stubber)
     stubber.add_response("create_investigation", {"InvestigationId": INV}, {"DetectorId": DETECTOR, "TriggerPrompt": PROMPT, "ClientToken": ANY})
@@ -65,6 +67,7 @@ def test_creates_and_reports_a_change(run_module, stubber):
     stubber.assert_no_pending_responses()
 
 
+@needs_botocore_1_44_2
 def test_check_mode_never_calls_create(run_module, stubber):
     nothing_to_reuse(stubber)  # any CreateInvestigation would be an unexpected call
     out = run_module(guardduty_investigation.main, {"finding_id": FID, "detector_id": DETECTOR, "_ansible_check_mode": True})
@@ -95,6 +98,7 @@ def test_invalid_input_fails_with_one_message_and_no_call(run_module, stubber, a
     assert "exception" not in out.result
 
 
+@needs_botocore_1_44_2
 def test_refused_create_fails_with_the_diagnosis_and_the_aws_details(run_module, stubber):
     nothing_to_reuse(stubber)
     stubber.add_client_error("create_investigation", "BadRequestException", "The AI_ANALYST feature is not enabled.", 400)
