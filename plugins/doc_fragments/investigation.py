@@ -41,7 +41,8 @@ options:
     description:
       - Wait until every selected investigation has left RUNNING (COMPLETED or FAILED).
       - The wait is bounded by O(wait_timeout). An investigation that is not found yet (right after it was
-        started) is polled again until the deadline instead of failing at once.
+        started) is polled again for up to 30 seconds instead of failing at once; after that it counts as not found,
+        so a mistyped id fails in seconds, not at the deadline.
       - Reading only, so check mode waits too.
     type: bool
     default: false

@@ -35,6 +35,15 @@ class Listed(dict):
     """Placeholder state of an id seen RUNNING in a listing and not fetched yet; never returned to the user."""
 
 
+# How long an id may stay "not found" while waiting before it counts as missing: long enough for a just-created
+# investigation to become visible, short enough that a mistyped id fails in seconds rather than at wait_timeout.
+NOT_FOUND_GRACE = 30
+
+
+def _not_found(state):
+    return isinstance(state, GuardDutyError) and state.kind == "missing"
+
+
 def _settled(state):
     if isinstance(state, GuardDutyError):
         return state.kind == "denied"  # only an id first fetched during the wait keeps one (see _fetch_into)
@@ -75,7 +84,7 @@ def _fetch_into(reader, detector_id, states, ids, summary_format):
         states[iid] = state
 
 
-def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=None, pause=None, batched=None):
+def wait_until_settled(reader, detector_id, states, summary_format, timeout, sleep, clock=None, pause=None, batched=None, not_found_grace=NOT_FOUND_GRACE):
     """Poll until no id in ``states`` is RUNNING or not-yet-visible, or ``timeout`` seconds have passed.
 
     ``states`` maps id -> Investigation dict, a ``Listed`` placeholder, or a "missing" GuardDutyError for an id
@@ -84,13 +93,23 @@ def wait_until_settled(reader, detector_id, states, summary_format, timeout, sle
     The loop never sleeps past the deadline; the answer comes within one ``sleep`` of the last change.
     ``batched`` (default: more than one id pending) lists the RUNNING ids once per round instead of fetching each.
     An id still known only from a listing (``Listed``) when the time is up is fetched once for its last state.
+    An id that stays not found for ``not_found_grace`` seconds stops being polled; it stays "missing" for the caller.
     """
     clock = clock or time.monotonic
     pause = pause or time.sleep
     start = clock()
     deadline = start + timeout
     states = dict(states)
-    pending = [i for i, s in states.items() if not _settled(s)]
+    missing_since = {}
+
+    def waiting_on(iid):
+        state = states[iid]
+        if not _not_found(state):
+            missing_since.pop(iid, None)
+            return not _settled(state)
+        return clock() - missing_since.setdefault(iid, clock()) < not_found_grace
+
+    pending = [i for i in states if waiting_on(i)]
     if batched is None:
         batched = len(pending) > 1
     rounds = 0
@@ -110,7 +129,7 @@ def wait_until_settled(reader, detector_id, states, summary_format, timeout, sle
         if not to_fetch:
             continue
         _fetch_into(reader, detector_id, states, to_fetch, summary_format)
-        pending = [i for i in pending if not _settled(states[i])]
+        pending = [i for i in pending if waiting_on(i)]
     stale = [i for i in pending if isinstance(states[i], Listed)]
     if stale:  # time is up: the last state of ids only seen in listings
         _fetch_into(reader, detector_id, states, stale, summary_format)

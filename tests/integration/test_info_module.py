@@ -231,3 +231,12 @@ def test_requests_are_signed_with_the_task_region(play, guardduty_emulator):
     call = guardduty_emulator.calls("GetInvestigation")[0]
     assert call["region"] == "us-east-1"
     assert call["access_key_id"].startswith("AKIAGDINTEGRATION")
+
+
+def test_waiting_on_an_unknown_id_fails_after_the_grace_not_the_deadline(play, guardduty_emulator):
+    began = time.monotonic()
+    run = play(info({"investigation_ids": [sc.MISSING_INV_ID, sc.COMPLETED_INV_ID], "wait": True, "wait_sleep": 5, "wait_timeout": 600}))
+    elapsed = time.monotonic() - began
+    assert run.rc != 0
+    assert f"Investigation {sc.MISSING_INV_ID} was not found on detector {sc.DETECTOR_ID}" in run.result("info")["msg"]
+    assert elapsed < 30 + 5 + 20  # the not-found grace + one wait_sleep + ansible-playbook start-up, far from 600

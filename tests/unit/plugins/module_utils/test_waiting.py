@@ -203,3 +203,22 @@ def test_access_denied_to_an_id_known_only_from_a_listing_settles_it_for_the_cal
     assert outcome.pending == []
     assert outcome.states["a"]["Status"] == "COMPLETED"
     assert outcome.states["b"].kind == "denied"
+
+
+def test_an_id_that_stays_not_found_is_given_up_after_the_grace():
+    clock = Clock()
+    reader = FakeReader(clock, {"typo": 10**9, "real": 40}, visible_at={"typo": 10**9})
+    states = start(reader, ["typo", "real"])
+    outcome = wait_until_settled(reader, "det", states, "text", 900, 5, clock=clock, pause=clock.pause, not_found_grace=30)
+    assert isinstance(outcome.states["typo"], GuardDutyError) and outcome.states["typo"].kind == "missing"
+    assert outcome.states["real"]["Status"] == "COMPLETED"
+    assert outcome.pending == []
+    assert outcome.elapsed == 40  # not wait_timeout: the typo stopped being polled after 30 s
+
+
+def test_a_lone_unknown_id_fails_fast():
+    clock = Clock()
+    reader = FakeReader(clock, {"typo": 10**9}, visible_at={"typo": 10**9})
+    outcome = wait_until_settled(reader, "det", start(reader, ["typo"]), "text", 900, 5, clock=clock, pause=clock.pause, not_found_grace=30)
+    assert outcome.elapsed == 30
+    assert reader.calls["get"] == 6  # one poll a round, 5 s apart, for 30 s
