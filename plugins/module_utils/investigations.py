@@ -58,7 +58,7 @@ def _paginate(client, operation, result_key, **params):
 # ---------------------------------------------------------------- errors
 
 
-def _rejects_detector(exc):
+def rejects_detector(exc):
     """True for GuardDuty's 400 on a detector id the caller does not own (wrong id, account or Region)."""
     if not isinstance(exc, is_boto3_error_code("BadRequestException", exc)):
         return False
@@ -69,6 +69,8 @@ def _rejects_detector(exc):
 def api_error(exc, operation, detector_id, investigation_id=None, region=None):
     """Turn a botocore exception into one GuardDutyError that says what, which id/detector, and what to do."""
     what = f"investigation {investigation_id}" if investigation_id else "investigations"
+    if operation in ("ListDetectors", "GetDetector"):
+        what = "detectors"
     where = f"detector {detector_id}" if detector_id else "this account"
     if region:
         where += f" in {region}"
@@ -87,7 +89,7 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
             exception=exc,
             kind="denied",
         )
-    if detector_id and _rejects_detector(exc):
+    if detector_id and rejects_detector(exc):
         return GuardDutyError(
             f"GuardDuty rejected {operation} for {what}: detector {detector_id} is not a detector of this account in "
             f"{region or 'this Region'}. Check detector_id and the region (a detector belongs to one account and Region), "
@@ -119,7 +121,7 @@ def _check_string(client, shape_name, value, label):
         raise GuardDutyError(f"{label} must be a string, got {type(value).__name__} {value!r}", kind="invalid")
     problems = []
     if len(value) < meta.get("min", 0):
-        problems.append(f"at least {meta['min']} characters")
+        problems.append(f"at least {meta['min']} character{'' if meta['min'] == 1 else 's'}")
     if "max" in meta and len(value) > meta["max"]:
         problems.append(f"at most {meta['max']} characters")
     if "pattern" in meta and not re.fullmatch(meta["pattern"], value):

@@ -39,6 +39,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.gather import che
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import fetch
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import IAM_ACTIONS
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import api_error
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import rejects_detector
 from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_finding_id
 
 # The sample prompts of the GuardDuty user guide (and of the TriggerPrompt documentation in the API model).
@@ -264,6 +266,8 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
     ``stable_token`` tells whether a re-run sends the same ClientToken (not so with reuse_window 0).
     """
     code, message, status = _error_details(exc)
+    if rejects_detector(exc):
+        return api_error(exc, "CreateInvestigation", detector_id, region=region)
     where = f"detector {detector_id}" + (f" in {region}" if region else "")
     base = f"GuardDuty refused to start the investigation on {where}"
     if status is None or status >= 500 or code in ("InternalServerErrorException",):

@@ -33,7 +33,7 @@ READ_CASES = [
     # ids
     ({"investigation_ids": ["not/an-id"]}, f"Invalid investigation id 'not/an-id': {ID_RULE}"),
     ({"investigation_ids": ["g" * 36]}, f"Invalid investigation id '{'g' * 36}': {ID_RULE}"),
-    ({"investigation_ids": [""]}, "Invalid investigation id '': it must be at least 1 characters and matching [a-fA-F0-9\\-]+"),
+    ({"investigation_ids": [""]}, "Invalid investigation id '': it must be at least 1 character and matching [a-fA-F0-9\\-]+"),
     ({"investigation_ids": ["a" * 65]}, f"Invalid investigation id '{'a' * 65}': it must be at most 64 characters"),
     ({"investigation_ids": ["b" * 100]}, f"Invalid investigation id '{'b' * 77}...': it must be at most 64 characters"),
     ({"investigation_ids": [INV, "nope!"]}, f"Invalid investigation id 'nope!': {ID_RULE}"),
@@ -170,7 +170,7 @@ def test_other_bad_requests_keep_the_generic_message():
         (
             botocore.exceptions.ConnectionClosedError(endpoint_url="https://guardduty.us-east-1.amazonaws.com/"),
             "ListDetectors",
-            "Failed to call ListDetectors for investigations on this account in us-east-1 (retries exhausted or the endpoint did not answer)",
+            "Failed to call ListDetectors for detectors on this account in us-east-1 (retries exhausted or the endpoint did not answer)",
         ),
     ],
 )

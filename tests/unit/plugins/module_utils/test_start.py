@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 import re
 
+import boto3
 import botocore
 import pytest
+from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 
@@ -536,3 +538,25 @@ def test_other_refusals_keep_the_service_message(stubbed):
     assert exc.value.kind == "api"
     assert exc.value.message.startswith(f"GuardDuty refused to start the investigation on detector {DETECTOR} in us-east-1 (BadRequestException)")
     assert str(exc.value).endswith("The trigger prompt must reference at most one finding ID.")
+
+
+def test_create_on_an_unknown_detector_names_it():
+    client = boto3.client(
+        "guardduty", region_name="us-east-1", aws_access_key_id="AKIAUNITTESTKEY0000000009", aws_secret_access_key="unit-secret-never-in-data-0009"
+    )
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "create_investigation",
+            "BadRequestException",
+            "The request is rejected because the input detectorId is not owned by the current account.",
+            400,
+        )
+        try:
+            client.create_investigation(DetectorId="0" * 32, TriggerPrompt="Analyze findings in my organization", ClientToken="t")
+        except client.exceptions.BadRequestException as exc:
+            error = diagnose_create_error(client, exc, "0" * 32, "us-east-1", "t", stable_token=False)
+        stub.assert_no_pending_responses()  # no GetDetector: the detector itself is the problem
+    assert error.message.startswith(
+        f"GuardDuty rejected CreateInvestigation for investigations: detector {'0' * 32} is not a detector of this account in us-east-1"
+    )
+    assert "leave detector_id out" in error.message
