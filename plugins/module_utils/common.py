@@ -94,6 +94,9 @@ class GuardDutyModule(AnsibleAWSModule):
     def __init__(self, **kwargs):
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
         super().__init__(**kwargs)
+        if self.params.get("endpoint_url") == "":
+            # an empty AWS_URL (an AWX credential field left blank) means "the default endpoint", not an invalid one
+            self.params["endpoint_url"] = None
         self.require_botocore_at_least(BOTOCORE_MINIMUM, reason="for the GuardDuty investigation API")
         warning = region_warning(self.region)
         if warning:

@@ -266,6 +266,8 @@ def lookup_investigations(plugin, terms, error_class):
         if value not in (ERROR, WARN, SKIP):
             raise error_class(f"{name} must be one of error, warn, skip; got {value!r}")
     terms = list(_flatten(terms))
+    if plugin.get_option("endpoint_url") == "":
+        plugin.set_option("endpoint_url", None)  # an empty AWS_URL means the default endpoint, as in the modules
     try:
         opts = check_read_options(opts)
         warning = region_warning(plugin.region)

@@ -84,3 +84,18 @@ def test_region_outside_the_preview_warns(run_module, stubber):
     out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR, "region": "sa-east-1"})
     assert not out.failed
     assert any("Region sa-east-1 is not one of the Regions" in w for w in out.result.get("warnings", []))
+
+
+def test_empty_endpoint_url_means_the_default_endpoint(run_module, stubber, monkeypatch):
+    seen = []
+    real = gather.guardduty_client
+
+    def spy(plugin, concurrency=8):
+        seen.append(plugin.params["endpoint_url"])
+        return real(plugin, concurrency)
+
+    monkeypatch.setattr(gather, "guardduty_client", spy)
+    stubber.add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": DETECTOR, "InvestigationId": INV})
+    out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR, "endpoint_url": ""})
+    assert not out.failed, out.result
+    assert seen == [None]
