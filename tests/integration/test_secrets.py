@@ -92,6 +92,8 @@ def test_no_secret_in_any_output(play, guardduty_emulator, tmp_path, credentials
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         # ansible-core 2.21 leaves the module arguments out of results unless asked; ask, they must be masked
         "ANSIBLE_INJECT_INVOCATION": "1",
+        # Ansible's default: the module is written to a temp file, which is searched too
+        "ANSIBLE_PIPELINING": "0",
     }
     extra = {"out_dir": str(out_dir)}
     if credentials == "environment":
