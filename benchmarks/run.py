@@ -9,7 +9,8 @@ Directly: ``python benchmarks/run.py [--runs 3] [--latency-ms 50] [--only 1,2,3,
 with ansible-core, boto3 and ANSIBLE_COLLECTIONS_PATH (secops.guardduty and amazon.aws) set up.
 
 Every figure is the median over ``--runs`` runs of a task's wall time, from the moment the play starts the task to
-its (last) result, measured by benchmarks/callback_plugins/bench_timer.py; API calls are counted by the emulator.
+its (last) result, recorded by the integration tests' callback (tests/integration/callback_plugins/record_results.py);
+API calls are counted by the emulator.
 A benchmark is not a test: it prints figures and a PASS/FAIL per target, and exits 1 when a target is missed.
 """
 
@@ -31,8 +32,13 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+from gdplay import playbook as build_playbook  # noqa: E402  pylint: disable=wrong-import-position
+from gdplay import task as play_task  # noqa: E402  pylint: disable=wrong-import-position
+
+CALLBACKS = os.path.join(ROOT, "tests", "integration", "callback_plugins")
 
 # Dummy credentials, as in tests/integration: the emulator only checks that requests are signed.
 CREDENTIALS = {
@@ -43,17 +49,6 @@ REGION = scenarios.REGION
 DETECTOR = scenarios.DETECTOR_ID
 LOOKUP = "secops.guardduty.guardduty_investigation"
 MODULE = "secops.guardduty.guardduty_investigation_info"
-
-HEADER = """\
-- name: secops.guardduty benchmark
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/secops.guardduty.guardduty:
-      endpoint_url: "{{ gd_endpoint }}"
-      region: "{{ gd_region }}"
-  tasks:
-"""
 
 
 # ------------------------------------------------------------------ the emulator, as a separate process
@@ -100,19 +95,12 @@ class EmulatorProcess:
 # ------------------------------------------------------------------ playbooks
 
 
-def _task(body):
-    """One task as YAML (JSON is YAML), indented for HEADER."""
-    return "    - " + json.dumps(body) + "\n"
-
-
 def timed(name, module, args, **extra):
-    body = {"name": name, module: args}
-    body.update(extra)
-    return _task(body)
+    return play_task(name, module, args, **extra)
 
 
 def check(name, *conditions):
-    return _task({"name": f"check {name}", "ansible.builtin.assert": {"that": list(conditions), "quiet": True}})
+    return play_task(f"check {name}", "ansible.builtin.assert", {"that": list(conditions), "quiet": True})
 
 
 class Variant:
@@ -137,10 +125,10 @@ def run_playbook(workdir, tasks, variables, env):
     extra = os.path.join(workdir, f"vars-{stamp}.json")
     timings = os.path.join(workdir, f"timings-{stamp}.jsonl")
     with open(playbook, "w", encoding="utf-8") as handle:
-        handle.write(HEADER + "".join(tasks))
+        handle.write(build_playbook("".join(tasks)))
     with open(extra, "w", encoding="utf-8") as handle:
         json.dump(variables, handle)
-    env = dict(env, GD_BENCH_FILE=timings)
+    env = dict(env, GD_RESULTS_FILE=timings)
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", f"@{extra}"]
     proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     found = {}
@@ -169,8 +157,8 @@ def ansible_env(workdir):
             "AWS_REGION": REGION,
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "ANSIBLE_CALLBACK_PLUGINS": os.path.join(HERE, "callback_plugins"),
-            "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+            "ANSIBLE_CALLBACK_PLUGINS": CALLBACKS,
+            "ANSIBLE_CALLBACKS_ENABLED": "record_results",
             "ANSIBLE_LOCAL_TEMP": os.path.join(workdir, "ansible-local"),
             "ANSIBLE_REMOTE_TEMP": os.path.join(workdir, "ansible-remote"),
             "ANSIBLE_PIPELINING": "1",
@@ -292,10 +280,19 @@ def staggered(n, first, step, denied=False):
 def bench_wait(n, latency, concurrency, sleep, first, step):
     ids = [scenarios.many_id(i) for i in range(n)]
     last = first + step * (n - 1)
-    args = {"detector_id": DETECTOR, "investigation_ids": "{{ gd_ids }}", "wait": True, "wait_sleep": sleep, "wait_timeout": int(last + 60),
-            "allow_failed": True, "concurrency": concurrency}
-    conditions = ("waited.investigations | map(attribute='status') | select('equalto', 'RUNNING') | list == []",
-                  "waited.investigations | map(attribute='investigation_id') | list == gd_ids")
+    args = {
+        "detector_id": DETECTOR,
+        "investigation_ids": "{{ gd_ids }}",
+        "wait": True,
+        "wait_sleep": sleep,
+        "wait_timeout": int(last + 60),
+        "allow_failed": True,
+        "concurrency": concurrency,
+    }
+    conditions = (
+        "waited.investigations | map(attribute='status') | select('equalto', 'RUNNING') | list == []",
+        "waited.investigations | map(attribute='investigation_id') | list == gd_ids",
+    )
     rounds = math.ceil(last / sleep)
     batched = Variant(
         "batched (ListInvestigations per round)",
@@ -317,29 +314,55 @@ def bench_wait(n, latency, concurrency, sleep, first, step):
     def target(bench):
         share = total_calls(batched) / total_calls(per_id)
         lag = statistics.median(batched.lags)
-        bench.note = (f"batched makes {share:.0%} of per-id polling's API calls (target <= 25%); "
-                      f"lag after the last completion {lag:.2f} s (target <= wait_sleep + 1 = {sleep + 1} s)")
+        bench.note = (
+            f"batched makes {share:.0%} of per-id polling's API calls (target <= 25%); "
+            f"lag after the last completion {lag:.2f} s (target <= wait_sleep + 1 = {sleep + 1} s)"
+        )
         return share <= 0.25 and lag <= sleep + 1
 
-    return Bench(3, f"Wait on {n} investigations completing {first:g}..{last:g} s after start (wait_sleep={sleep})", [batched, per_id],
-                 [[batched], [per_id]], None, {"gd_ids": ids}, target)
+    return Bench(
+        3,
+        f"Wait on {n} investigations completing {first:g}..{last:g} s after start (wait_sleep={sleep})",
+        [batched, per_id],
+        [[batched], [per_id]],
+        None,
+        {"gd_ids": ids},
+        target,
+    )
 
 
 def bench_cli(one_id, latency, aws):
     module = Variant(
         "one module task",
         "4:module",
-        [timed("4:module", MODULE, {"detector_id": DETECTOR, "investigation_id": one_id}, register="mod"),
-         check("module", "mod.investigation.investigation_id == gd_one")],
+        [
+            timed("4:module", MODULE, {"detector_id": DETECTOR, "investigation_id": one_id}, register="mod"),
+            check("module", "mod.investigation.investigation_id == gd_one"),
+        ],
         f"1 round trip = {latency:.2f} s",
     )
-    argv = [aws, "guardduty", "get-investigation", "--detector-id", DETECTOR, "--investigation-id", one_id, "--endpoint-url", "{{ gd_endpoint }}",
-            "--region", "{{ gd_region }}", "--output", "json"]
+    argv = [
+        aws,
+        "guardduty",
+        "get-investigation",
+        "--detector-id",
+        DETECTOR,
+        "--investigation-id",
+        one_id,
+        "--endpoint-url",
+        "{{ gd_endpoint }}",
+        "--region",
+        "{{ gd_region }}",
+        "--output",
+        "json",
+    ]
     cli = Variant(
         "aws guardduty get-investigation (command:)",
         "4:cli",
-        [timed("4:cli", "ansible.builtin.command", {"argv": argv}, register="cli", changed_when=False),
-         check("cli", "(cli.stdout | from_json).Investigation.InvestigationId == gd_one")],
+        [
+            timed("4:cli", "ansible.builtin.command", {"argv": argv}, register="cli", changed_when=False),
+            check("cli", "(cli.stdout | from_json).Investigation.InvestigationId == gd_one"),
+        ],
         f"1 round trip = {latency:.2f} s",
     )
 
@@ -355,9 +378,15 @@ def bench_cli(one_id, latency, aws):
         bench.note = f"module {mod:.2f} s vs AWS CLI {aws_cli:.2f} s (target: no slower)"
         return mod <= aws_cli
 
-    return Bench(4, "One investigation: module task vs AWS CLI in a command task", [module, cli, floor], [[module, cli, floor]], scenarios.many(5),
-                 {"gd_one": one_id},
-                 target)
+    return Bench(
+        4,
+        "One investigation: module task vs AWS CLI in a command task",
+        [module, cli, floor],
+        [[module, cli, floor]],
+        scenarios.many(5),
+        {"gd_one": one_id},
+        target,
+    )
 
 
 # ------------------------------------------------------------------ running and reporting
@@ -367,7 +396,7 @@ def run_bench(bench, emulator, runs, workdir, env, log):
     variables = dict(bench.variables, gd_endpoint=emulator.url, gd_region=REGION)
     for run in range(runs):
         for session in bench.sessions:
-            order = session[run % len(session):] + session[:run % len(session)]  # rotate, so no variant always goes first
+            order = session[run % len(session) :] + session[: run % len(session)]  # rotate, so no variant always goes first
             loaded = emulator.load(bench.scenario if bench.scenario is not None else order[0].scenario)
             tasks = [task for variant in order for task in variant.tasks]
             rc, timings, output = run_playbook(workdir, tasks, variables, env)
@@ -505,8 +534,10 @@ def main(argv=None):
     report(benches, header, print)
     print(f"load average at the end: {[round(x, 2) for x in os.getloadavg()]} (other work on the machine slows every variant)")
     passed = all(bench.verdict for bench in benches)
-    print(f"targets: {sum(1 for b in benches if b.verdict)} passed, {sum(1 for b in benches if not b.verdict)} failed "
-          f"(benchmark took {time.monotonic() - began:.0f} s)")
+    print(
+        f"targets: {sum(1 for b in benches if b.verdict)} passed, {sum(1 for b in benches if not b.verdict)} failed "
+        f"(benchmark took {time.monotonic() - began:.0f} s)"
+    )
     if args.json:
         data = {
             "machine": info,
@@ -519,9 +550,7 @@ def main(argv=None):
                     "title": b.title,
                     "pass": b.verdict,
                     "note": b.note,
-                    "variants": [
-                        {"name": v.name, "seconds": v.seconds, "calls": v.calls, "lags": v.lags, "physical_limit": v.floor} for v in b.variants
-                    ],
+                    "variants": [{"name": v.name, "seconds": v.seconds, "calls": v.calls, "lags": v.lags, "physical_limit": v.floor} for v in b.variants],
                 }
                 for b in benches
             ],

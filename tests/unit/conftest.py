@@ -9,10 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 
 # Long dummy credentials: no_log masks them in results, so they must not occur in any data.
 UNIT_ACCESS_KEY = "AKIAUNITTESTKEYTHATNEVEROCCURS000001"
@@ -83,3 +89,40 @@ def run_module(monkeypatch):
         return exc.value
 
     return run
+
+
+def stubbed_guardduty_client():
+    """(client wrapped with the collection's retries, active Stubber) on a real boto3 GuardDuty client.
+
+    The Stubber checks every request against botocore's service model.
+    """
+    client = boto3.client("guardduty", region_name="us-east-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
+    stub = Stubber(client)
+    stub.activate()
+    return RetryingBotoClientWrapper(client, retry_decorator()), stub
+
+
+@pytest.fixture
+def stub_guardduty_client(monkeypatch):
+    """stub_guardduty_client(*modules) -> Stubber behind the client those modules' guardduty_client() returns.
+
+    ``stub.made`` lists the concurrency each client was asked for.
+    """
+    stubs = []
+
+    def patch(*modules):
+        client, stub = stubbed_guardduty_client()
+        stub.made = []
+
+        def fake_client(plugin, concurrency=8):
+            stub.made.append(concurrency)
+            return client
+
+        for module in modules:
+            monkeypatch.setattr(module, "guardduty_client", fake_client)
+        stubs.append(stub)
+        return stub
+
+    yield patch
+    for stub in stubs:
+        stub.deactivate()

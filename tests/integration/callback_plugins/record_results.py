@@ -2,12 +2,17 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Test-only callback: append every task result to the JSON-lines file named by GD_RESULTS_FILE."""
+"""Test-only callback: append every task result to the JSON-lines file named by GD_RESULTS_FILE.
+
+Each entry carries the task's name, status and result, and when the task started and ended (epoch seconds), which
+the benchmarks (benchmarks/run.py) read as the task's cost.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -16,7 +21,8 @@ name: record_results
 type: aggregate
 short_description: Record task results for the secops.guardduty integration tests
 description:
-  - Appends one JSON object per task result to the file named by the E(GD_RESULTS_FILE) environment variable.
+  - Appends one JSON object per task result (name, status, result, start and end times) to the file named by the
+    E(GD_RESULTS_FILE) environment variable.
 options: {}
 """
 
@@ -27,12 +33,21 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "record_results"
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._started = {}
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._started[task._uuid] = time.time()
+
     def _record(self, result, status):
+        end = time.time()
         path = os.environ.get("GD_RESULTS_FILE")
         if not path:
             return
         data = json.loads(self._dump_results(result._result, indent=0))
-        entry = {"task": result._task.get_name(), "status": status, "result": data}
+        task = result._task
+        entry = {"task": task.get_name(), "status": status, "result": data, "start": self._started.get(task._uuid, end), "end": end}
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry) + "\n")
 

@@ -4,17 +4,13 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.module_utils import gather
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 A = "aaaaaaaa-0000-0000-0000-000000000000"
@@ -23,20 +19,8 @@ CONN = {"region": "us-east-1", "access_key": "AKIAUNITTESTKEY0000000001", "secre
 
 
 @pytest.fixture
-def stubber(monkeypatch):
-    client = boto3.client("guardduty", region_name="us-east-1", aws_access_key_id=CONN["access_key"], aws_secret_access_key=CONN["secret_key"])
-    stub = Stubber(client)
-    stub.activate()
-    made = []
-
-    def fake_client(plugin, concurrency=8):
-        made.append(concurrency)
-        return RetryingBotoClientWrapper(client, retry_decorator())
-
-    monkeypatch.setattr(gather, "guardduty_client", fake_client)
-    stub.made = made
-    yield stub
-    stub.deactivate()
+def stubber(stub_guardduty_client):
+    return stub_guardduty_client(gather)
 
 
 def inv(iid, status="COMPLETED"):

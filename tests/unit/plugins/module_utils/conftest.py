@@ -4,13 +4,9 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
+from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 
@@ -18,13 +14,6 @@ DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 @pytest.fixture
 def stubbed():
     """(wrapped client, Stubber) on a real boto3 GuardDuty client: requests are validated against the service model."""
-    client = boto3.client(
-        "guardduty",
-        region_name="us-east-1",
-        aws_access_key_id="AKIAUNITTESTKEYTHATNEVEROCCURS000001",
-        aws_secret_access_key="unit-test-secret-that-never-occurs-in-data-000001",
-    )
-    stubber = Stubber(client)
-    stubber.activate()
-    yield RetryingBotoClientWrapper(client, retry_decorator()), stubber
+    client, stubber = stubbed_guardduty_client()
+    yield client, stubber
     stubber.deactivate()

@@ -123,9 +123,7 @@ def test_start_options_fail_with_their_message_before_any_call(stubbed, opts, me
 
 
 def _client_error(code, message, status, operation):
-    return botocore.exceptions.ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
-    )
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
 
 
 def test_an_unknown_detector_is_named_with_what_to_do(stubbed):

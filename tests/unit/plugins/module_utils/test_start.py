@@ -551,10 +551,9 @@ def test_create_on_an_unknown_detector_names_it():
             "The request is rejected because the input detectorId is not owned by the current account.",
             400,
         )
-        try:
+        with pytest.raises(client.exceptions.BadRequestException) as raised:
             client.create_investigation(DetectorId="0" * 32, TriggerPrompt="Analyze findings in my organization", ClientToken="t")
-        except client.exceptions.BadRequestException as exc:
-            error = diagnose_create_error(client, exc, "0" * 32, "us-east-1", "t", stable_token=False)
+        error = diagnose_create_error(client, raised.value, "0" * 32, "us-east-1", "t", stable_token=False)
         stub.assert_no_pending_responses()  # no GetDetector: the detector itself is the problem
     assert error.message.startswith(
         f"GuardDuty rejected CreateInvestigation for investigations: detector {'0' * 32} is not a detector of this account in us-east-1"

@@ -4,15 +4,11 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.stub import ANY
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.module_utils import start
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
@@ -23,19 +19,8 @@ PROMPT = f"Investigate finding {FID}"
 
 
 @pytest.fixture
-def stubber(monkeypatch):
-    client = boto3.client(
-        "guardduty", region_name="us-east-1", aws_access_key_id="AKIAUNITTESTKEY0000000001", aws_secret_access_key="unit-secret-key-never-in-data-0001"
-    )
-    stub = Stubber(client)
-    stub.activate()
-
-    def fake_client(plugin, concurrency=8):
-        return RetryingBotoClientWrapper(client, retry_decorator())
-
-    monkeypatch.setattr(start, "guardduty_client", fake_client)
-    yield stub
-    stub.deactivate()
+def stubber(stub_guardduty_client):
+    return stub_guardduty_client(start)
 
 
 def nothing_to_reuse(stub):

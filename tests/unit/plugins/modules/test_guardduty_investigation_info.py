@@ -4,14 +4,10 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.module_utils import gather
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation_info
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
@@ -19,21 +15,8 @@ INV = "a1b2c3d4-5678-90ab-cdef-ef1234567890"
 
 
 @pytest.fixture
-def stubber(monkeypatch):
-    client = boto3.client(
-        "guardduty", region_name="us-east-1", aws_access_key_id="AKIAUNITTESTKEY0000000001", aws_secret_access_key="unit-secret-key-never-in-data-0001"
-    )
-    stub = Stubber(client)
-    stub.activate()
-    made = []
-
-    def fake_client(plugin, concurrency=8):
-        made.append(concurrency)
-        return RetryingBotoClientWrapper(client, retry_decorator())
-
-    monkeypatch.setattr(gather, "guardduty_client", fake_client)
-    yield stub
-    stub.deactivate()
+def stubber(stub_guardduty_client):
+    return stub_guardduty_client(gather)
 
 
 def completed():

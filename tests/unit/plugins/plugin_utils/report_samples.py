@@ -75,8 +75,12 @@ def finding_summary():
                         commands=["aws iam put-role-policy --role-name web-app --policy-name Revoke --policy-document file://revoke.json"],
                         resources=[{"identifier": "web-app", "type": "IAM_ROLE", "arn": "arn:aws:iam::123456789012:role/web-app"}],
                     ),
-                    _action("Quarantine the instance", "IMMEDIATE", tactic_uid="T1530",
-                            resources=[{"identifier": "i-0abc", "type": "EC2_INSTANCE", "arn": "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"}]),
+                    _action(
+                        "Quarantine the instance",
+                        "IMMEDIATE",
+                        tactic_uid="T1530",
+                        resources=[{"identifier": "i-0abc", "type": "EC2_INSTANCE", "arn": "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"}],
+                    ),
                 ],
             },
         ],
@@ -94,8 +98,12 @@ def account_summary():
                 "by_time_window": [{"start_time": "2026-01-01T00:00:00+00:00", "end_time": "2026-01-31T00:00:00+00:00", "finding_count": 7}],
             },
             "tactic_coverage": [
-                {"phase": "Impact", "finding_count": 6, "finding_types": ["CryptoCurrency:EC2/BitcoinTool.B!DNS"],
-                 "techniques": [{"technique": {"name": "Resource Hijacking", "uid": "T1496"}, "finding_count": 6}]}
+                {
+                    "phase": "Impact",
+                    "finding_count": 6,
+                    "finding_types": ["CryptoCurrency:EC2/BitcoinTool.B!DNS"],
+                    "techniques": [{"technique": {"name": "Resource Hijacking", "uid": "T1496"}, "finding_count": 6}],
+                }
             ],
             "affected_resources": [{"identifier": "build-bot", "type": "IAM_USER", "finding_count": 5}],
         },
@@ -111,8 +119,12 @@ def organization_summary():
     return {
         "key_observations": {"title": "Findings in 5 of 14 accounts", "narrative": "One member leads.", "observations": []},
         "organization_analysis": {
-            "findings_summary": {"total_findings": 132, "total_account_count": 14, "affected_account_count": 5,
-                                 "severity_breakdown": {"critical": 2, "high": 9, "medium": 106, "low": 12, "info": 3}},
+            "findings_summary": {
+                "total_findings": 132,
+                "total_account_count": 14,
+                "affected_account_count": 5,
+                "severity_breakdown": {"critical": 2, "high": 9, "medium": 106, "low": 12, "info": 3},
+            },
             "account_breakdown": [{"account_id": "111122223333", "finding_count": 77}, {"account_id": "123456789012", "finding_count": 31}],
         },
         "recommendations": [{"title": "Enable Runtime Monitoring everywhere", "priority": "SHORT_TERM", "category": "ENABLE_PROTECTION"}],
@@ -122,18 +134,27 @@ def organization_summary():
 def records():
     return [
         {"record_id": "rec-0001", "type": "UPDATE", "title": "Investigation started", "narrative": "Started.", "created_at": "2026-01-15T11:50:00+00:00"},
-        {"record_id": "rec-0002", "type": "ANALYSIS", "title": "Assessed 198.51.100.23", "created_at": "2026-01-15T11:51:00+00:00",
-         "supporting_data": {"analysis": {"analysis_type": "REPUTATION", "indicators": [{"value": "198.51.100.23", "type": "IP"}]}}},
-        {"record_id": "rec-0003", "type": "METADATA", "title": "Metadata", "created_at": "2026-01-15T11:55:00+00:00",
-         "supporting_data": {"metadata": {"total_time_milliseconds": 300000}}},
+        {
+            "record_id": "rec-0002",
+            "type": "ANALYSIS",
+            "title": "Assessed 198.51.100.23",
+            "created_at": "2026-01-15T11:51:00+00:00",
+            "supporting_data": {"analysis": {"analysis_type": "REPUTATION", "indicators": [{"value": "198.51.100.23", "type": "IP"}]}},
+        },
+        {
+            "record_id": "rec-0003",
+            "type": "METADATA",
+            "title": "Metadata",
+            "created_at": "2026-01-15T11:55:00+00:00",
+            "supporting_data": {"metadata": {"total_time_milliseconds": 300000}},
+        },
     ]
 
 
 def investigation(kind="FINDING", summary=None, **extra):
     """A COMPLETED investigation with a structured summary (``summary_data``), as the info module returns it."""
     scope = {"investigation_type": kind}
-    scope.update({"FINDING": {"finding_id": FINDING_ID}, "ACCOUNT": {"account_id": "123456789012"},
-                  "ORGANIZATION": {"admin_account_id": "123456789012"}}[kind])
+    scope.update({"FINDING": {"finding_id": FINDING_ID}, "ACCOUNT": {"account_id": "123456789012"}, "ORGANIZATION": {"admin_account_id": "123456789012"}}[kind])
     if kind != "FINDING":
         scope["query_time_window"] = {"start_time": "2025-10-17T11:50:00+00:00", "end_time": "2026-01-15T11:50:00+00:00"}
     default = {"FINDING": finding_summary, "ACCOUNT": account_summary, "ORGANIZATION": organization_summary}[kind]

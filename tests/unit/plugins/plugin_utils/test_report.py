@@ -15,7 +15,6 @@ import pytest
 from ansible_collections.secops.guardduty.plugins.plugin_utils import report
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils import report_samples as samples
 
-
 # ---------------------------------------------------------------- risk ordering
 
 
@@ -269,12 +268,21 @@ def test_markdown_report_escapes_every_api_value():
 @pytest.mark.parametrize("render", [report.render_markdown, report.render_html])
 def test_reports_have_every_section_in_order(render):
     text = render(samples.investigation())
-    order = ["AI-generated content", "Summary", "Attack progression (MITRE ATT&", "Countermeasures, by priority",
-             "Immediate", "Short term", "Strategic", "Affected resources", "Reasoning timeline"]
+    order = [
+        "AI-generated content",
+        "Summary",
+        "Attack progression (MITRE ATT&",
+        "Countermeasures, by priority",
+        "Immediate",
+        "Short term",
+        "Strategic",
+        "Affected resources",
+        "Reasoning timeline",
+    ]
     positions = [text.find(needle) for needle in order]
     assert -1 not in positions and positions == sorted(positions), dict(zip(order, positions))
     assert text.rfind("AI-generated content") > positions[-1]  # the notice opens and closes the report
-    glance = text[:text.find("Summary")]
+    glance = text[: text.find("Summary")]
     assert "High" in glance and "Medium" in glance and "COMPLETED" in glance  # risk, confidence and status at a glance
     assert "aws iam put-role-policy --role-name web-app" in text
     assert "T1078.004" in text and "TA0001" in text
@@ -290,9 +298,15 @@ def test_account_and_organization_reports_show_their_analysis():
 
 
 def test_failed_and_running_investigations_render_without_a_summary():
-    failed = {"investigation_id": "f6a7b8c9-0123-45f0-1234-ef6789012345", "status": "FAILED", "trigger_prompt": "Investigate x",
-              "error": "The finding type is not supported.", "start_time": "2026-01-15T11:50:00+00:00", "end_time": "2026-01-15T11:51:00+00:00",
-              "records": []}
+    failed = {
+        "investigation_id": "f6a7b8c9-0123-45f0-1234-ef6789012345",
+        "status": "FAILED",
+        "trigger_prompt": "Investigate x",
+        "error": "The finding type is not supported.",
+        "start_time": "2026-01-15T11:50:00+00:00",
+        "end_time": "2026-01-15T11:51:00+00:00",
+        "records": [],
+    }
     markdown = report.render_markdown(failed)
     assert "## Error" in markdown and "The finding type is not supported." in markdown
     assert "No summary: the investigation ended FAILED." in markdown
