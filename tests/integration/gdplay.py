@@ -39,3 +39,14 @@ def task(name, module, args, **extra):
 def info_play(args, name="info", register="out", **extra):
     """A play with one guardduty_investigation_info task."""
     return playbook(task(name, "secops.guardduty.guardduty_investigation_info", args, register=register, **extra))
+
+
+def replace_strings(data, old, new):
+    """``data`` (scenario-shaped: dicts, lists, strings) with ``old`` replaced by ``new`` in every string."""
+    if isinstance(data, str):
+        return data.replace(old, new)
+    if isinstance(data, list):
+        return [replace_strings(item, old, new) for item in data]
+    if isinstance(data, dict):
+        return {key: replace_strings(value, old, new) for key, value in data.items()}
+    return data

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from gdemu import scenarios as sc
 from gdplay import playbook
+from gdplay import replace_strings
 from gdplay import task
 from reliability import CONN
 from reliability import FAST
@@ -26,16 +27,6 @@ from reliability import debug
 from reliability import plugin_client
 
 IDS = [sc.HOSTILE_INV_ID, sc.HOSTILE_BIG_INV_ID, sc.HOSTILE_FAILED_INV_ID, sc.HOSTILE_RUNNING_INV_ID]
-
-
-def _replace_strings(data, old, new):
-    if isinstance(data, str):
-        return data.replace(old, new)
-    if isinstance(data, list):
-        return [_replace_strings(item, old, new) for item in data]
-    if isinstance(data, dict):
-        return {key: _replace_strings(value, old, new) for key, value in data.items()}
-    return data
 
 
 def _strings(data):
@@ -53,7 +44,7 @@ def test_module_and_lookup_return_hostile_text_byte_for_byte(play, guardduty_emu
     marker = tmp_path / "pwned"  # every payload (Jinja pipe lookups, shell $(...) in CLI commands) aims here
     control = tmp_path / "control"
     planted = sc.JINJA_PAYLOAD.replace(sc.PWNED_PATH, str(marker))
-    scenario = _replace_strings(sc.hostile(), sc.PWNED_PATH, str(marker))
+    scenario = replace_strings(sc.hostile(), sc.PWNED_PATH, str(marker))
     for entry in scenario["investigations"]:  # the longer path grew the 256 KiB summary: back to the API's limit
         summary = entry["investigation"].get("Summary")
         if summary and len(summary) > sc.BIG_SUMMARY_CHARS:

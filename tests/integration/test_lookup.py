@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gdemu import scenarios as sc
 from gdplay import playbook
+from gdplay import replace_strings
 from gdplay import task
 
 LOOKUP = "secops.guardduty.guardduty_investigation"
@@ -100,23 +101,13 @@ def test_throttling_gives_identical_results(play, guardduty_emulator):
     assert [i["investigation_id"] for i in faulty.result("all")["msg"]] == ids
 
 
-def _replace_strings(data, old, new):
-    if isinstance(data, str):
-        return data.replace(old, new)
-    if isinstance(data, list):
-        return [_replace_strings(item, old, new) for item in data]
-    if isinstance(data, dict):
-        return {key: _replace_strings(value, old, new) for key, value in data.items()}
-    return data
-
-
 def test_template_injection_stays_text(play, guardduty_emulator, tmp_path):
     marker = tmp_path / "pwned"
     control = tmp_path / "control"
     # the hostile scenario plants lookup('pipe', 'touch /tmp/pwned') everywhere; aim it at a per-test path
     scenario = sc.hostile()
     scenario["investigations"] = [e for e in scenario["investigations"] if e["investigation"]["InvestigationId"] == sc.HOSTILE_INV_ID]
-    guardduty_emulator.load(_replace_strings(scenario, sc.PWNED_PATH, str(marker)))
+    guardduty_emulator.load(replace_strings(scenario, sc.PWNED_PATH, str(marker)))
     inv = f"lookup('{LOOKUP}', '{sc.HOSTILE_INV_ID}', {CONN})"
     run = play(
         playbook(
