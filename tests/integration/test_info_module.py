@@ -240,3 +240,20 @@ def test_waiting_on_an_unknown_id_fails_after_the_grace_not_the_deadline(play, g
     assert run.rc != 0
     assert f"Investigation {sc.MISSING_INV_ID} was not found on detector {sc.DETECTOR_ID}" in run.result("info")["msg"]
     assert elapsed < 30 + 5 + 20  # the not-found grace + one wait_sleep + ansible-playbook start-up, far from 600
+
+
+def test_listing_with_wait_returns_the_listed_investigations_in_full_once_done(play, guardduty_emulator):
+    guardduty_emulator.load(sc.demo())
+    # NotEquals also matches a missing value: the RUNNING investigation (no risk level yet) is listed, then waited for
+    run = play(info({"exclude_filters": {"risk_level": "info"}, "wait": True, "wait_sleep": 1, "wait_timeout": 30}))
+    assert run.rc == 0, run
+    items = {i["investigation_id"]: i for i in run.result("info")["investigations"]}
+    assert set(items) == {sc.FINDING_INV_ID, sc.ACCOUNT_INV_ID, sc.ORG_INV_ID}
+    assert all(i["status"] == "COMPLETED" and "triggered_by" in i for i in items.values())
+    guardduty_emulator.load(sc.demo())
+    run = play(info({"filters": {"status": "running"}, "wait": True, "wait_sleep": 1, "wait_timeout": 30, "summary_format": "structured"}))
+    assert run.rc == 0, run
+    (done,) = run.result("info")["investigations"]
+    assert done["investigation_id"] == sc.FINDING_INV_ID
+    assert done["status"] == "COMPLETED" and done["risk_level"] == "Critical"
+    assert done["summary_data"]["key_observations"]["title"]
