@@ -57,18 +57,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import untrusted
-
-
-def investigation_html(investigation):
-    try:
-        return untrusted(render_html(investigation))
-    except ReportError as e:
-        raise AnsibleFilterError(str(e)) from None
 
 
 class FilterModule:
     def filters(self):
-        return {"investigation_html": investigation_html}
+        return {"investigation_html": as_filter(render_html, AnsibleFilterError)}

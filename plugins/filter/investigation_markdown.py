@@ -72,18 +72,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_markdown
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import untrusted
-
-
-def investigation_markdown(investigation):
-    try:
-        return untrusted(render_markdown(investigation))
-    except ReportError as e:
-        raise AnsibleFilterError(str(e)) from None
 
 
 class FilterModule:
     def filters(self):
-        return {"investigation_markdown": investigation_markdown}
+        return {"investigation_markdown": as_filter(render_markdown, AnsibleFilterError)}

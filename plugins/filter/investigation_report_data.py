@@ -132,18 +132,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import report_data
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import untrusted
-
-
-def investigation_report_data(investigation):
-    try:
-        return untrusted(report_data(investigation))
-    except ReportError as e:
-        raise AnsibleFilterError(str(e)) from None
 
 
 class FilterModule:
     def filters(self):
-        return {"investigation_report_data": investigation_report_data}
+        return {"investigation_report_data": as_filter(report_data, AnsibleFilterError)}

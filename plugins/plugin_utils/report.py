@@ -73,6 +73,19 @@ def _kind(value):
     return type(value).__name__
 
 
+def as_filter(render, error_class):
+    """A Jinja filter face for ``render``: its output as untrusted data, a ReportError as ``error_class``."""
+
+    def face(investigation):
+        try:
+            return untrusted(render(investigation))
+        except ReportError as e:
+            raise error_class(str(e)) from None
+
+    face.__name__ = render.__name__
+    return face
+
+
 def untrusted(value):
     """``value`` as data that is never templated again, on every supported ansible-core (never trusted)."""
     if _DATA_TAGGING is None:
