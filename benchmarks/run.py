@@ -267,16 +267,6 @@ def bench_lookup(ids, latency, concurrency):
     return Bench(2, f"Lookup, {n} ids", [one, each], [[one, each]], scenarios.many(n), {"gd_ids": ids}, target)
 
 
-def staggered(n, first, step, denied=False):
-    """n investigations that complete at first, first + step, ... seconds after the load; every 7th ends FAILED."""
-    scenario = scenarios.many(n)
-    for index, entry in enumerate(scenario["investigations"]):
-        entry["running_for"] = first + step * index
-    if denied:
-        scenario["denied_operations"] = ["ListInvestigations"]
-    return scenario
-
-
 def bench_wait(n, latency, concurrency, sleep, first, step):
     ids = [scenarios.many_id(i) for i in range(n)]
     last = first + step * (n - 1)
@@ -299,7 +289,7 @@ def bench_wait(n, latency, concurrency, sleep, first, step):
         "3:batched",
         [timed("3:batched", MODULE, args, register="waited"), check("batched", *conditions)],
         f"{n} Get + 1 List a round (<= {rounds + 1}); lag {latency:.2f}..{sleep + latency:.2f} s",
-        scenario=staggered(n, first, step),
+        scenario=scenarios.staggered(n, first, step),
         last_completion=last,
     )
     per_id = Variant(
@@ -307,7 +297,7 @@ def bench_wait(n, latency, concurrency, sleep, first, step):
         "3:per-id",
         [timed("3:per-id", MODULE, args, register="waited"), check("per-id", *conditions)],
         f"1 Get a round for each id RUNNING; lag {latency:.2f}..{sleep + latency:.2f} s",
-        scenario=staggered(n, first, step, denied=True),
+        scenario=scenarios.staggered(n, first, step, denied=True),
         last_completion=last,
     )
 

@@ -23,16 +23,6 @@ def ids_of(n):
     return [sc.many_id(i) for i in range(n)]
 
 
-def staggered(n, first, step, denied=False):
-    """n investigations completing first, first + step, ... seconds after the load (every 7th ends FAILED)."""
-    scenario = sc.many(n)
-    for index, entry in enumerate(scenario["investigations"]):
-        entry["running_for"] = first + step * index
-    if denied:
-        scenario["denied_operations"] = ["ListInvestigations"]
-    return scenario
-
-
 def per_id(calls, operation):
     counts = {}
     for call in calls:
@@ -79,7 +69,7 @@ def test_lookup_of_50_ids_is_one_call_with_one_list_detectors(play, guardduty_em
 def test_waiting_on_20_staggered_costs_rounds_plus_n_calls(play, guardduty_emulator):
     n, first, step, sleep = 20, 3.0, 0.25, 1
     loaded = time.time()
-    guardduty_emulator.load(staggered(n, first, step))
+    guardduty_emulator.load(sc.staggered(n, first, step))
     ids = ids_of(n)
     run = play(info_play({"investigation_ids": ids, "detector_id": sc.DETECTOR_ID, "wait": True, "wait_sleep": sleep, "wait_timeout": 60,
                           "allow_failed": True}))
@@ -105,7 +95,7 @@ def test_waiting_on_20_staggered_costs_rounds_plus_n_calls(play, guardduty_emula
 
 def test_waiting_falls_back_to_per_id_polling_when_listing_is_denied(play, guardduty_emulator):
     n, first, step = 20, 2.0, 0.1
-    guardduty_emulator.load(staggered(n, first, step, denied=True))
+    guardduty_emulator.load(sc.staggered(n, first, step, denied=True))
     ids = ids_of(n)
     run = play(info_play({"investigation_ids": ids, "detector_id": sc.DETECTOR_ID, "wait": True, "wait_sleep": 1, "wait_timeout": 60,
                           "allow_failed": True}))
@@ -121,7 +111,7 @@ def test_waiting_falls_back_to_per_id_polling_when_listing_is_denied(play, guard
 
 def test_lookup_waits_batched_too(play, guardduty_emulator):
     n = 5
-    guardduty_emulator.load(staggered(n, 2.0, 0.25))
+    guardduty_emulator.load(sc.staggered(n, 2.0, 0.25))
     ids = ids_of(n)
     expression = "{{ query('" + LOOKUP + "', gd_ids, " + CONN + ", wait=true, wait_sleep=1, allow_failed=true) | map(attribute='status') | list }}"
     run = play(playbook(task("lookup", "ansible.builtin.debug", {"msg": expression})), extra_vars={"gd_ids": ids})
@@ -133,7 +123,7 @@ def test_lookup_waits_batched_too(play, guardduty_emulator):
 
 
 def test_batched_wait_keeps_on_denied_for_ids_only_seen_running(play, guardduty_emulator):
-    scenario = staggered(3, 2.0, 0.25)
+    scenario = sc.staggered(3, 2.0, 0.25)
     scenario["investigations"][1]["denied"] = True  # listed as RUNNING, but GetInvestigation is denied
     ids = ids_of(3)
     query = "{{ query('" + LOOKUP + "', gd_ids, " + CONN + ", wait=true, wait_sleep=1, on_denied='%s') | map(attribute='investigation_id') | list }}"

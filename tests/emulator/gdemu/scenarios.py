@@ -378,6 +378,17 @@ def many(n=120, detector_id=DETECTOR_ID, running=0):
     return _scenario(entries, detectors=[detector(detector_id)])
 
 
+
+def staggered(n, first, step, denied=False):
+    """many(n) completing first, first + step, ... seconds after the load (every 7th ends FAILED);
+    ``denied`` refuses ListInvestigations, which forces per-id polling."""
+    scenario = many(n)
+    for index, entry in enumerate(scenario['investigations']):
+        entry['running_for'] = first + step * index
+    if denied:
+        scenario['denied_operations'] = ['ListInvestigations']
+    return scenario
+
 def _big_summary():
     block = f'{JINJA_PAYLOAD} {SCRIPT_PAYLOAD} {ANSI_PAYLOAD} ' + 'x' * 200 + '\n'
     text = JINJA_PAYLOAD + block * (BIG_SUMMARY_CHARS // len(block) + 1)
