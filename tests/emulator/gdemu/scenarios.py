@@ -378,7 +378,6 @@ def many(n=120, detector_id=DETECTOR_ID, running=0):
     return _scenario(entries, detectors=[detector(detector_id)])
 
 
-
 def staggered(n, first, step, denied=False):
     """many(n) completing first, first + step, ... seconds after the load (every 7th ends FAILED);
     ``denied`` refuses ListInvestigations, which forces per-id polling."""
@@ -388,6 +387,7 @@ def staggered(n, first, step, denied=False):
     if denied:
         scenario['denied_operations'] = ['ListInvestigations']
     return scenario
+
 
 def _big_summary():
     block = f'{JINJA_PAYLOAD} {SCRIPT_PAYLOAD} {ANSI_PAYLOAD} ' + 'x' * 200 + '\n'
