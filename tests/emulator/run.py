@@ -13,8 +13,15 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+try:
+    import botocore  # noqa: F401  pylint: disable=unused-import
+except ImportError:
+    sys.exit(f'run.py: the GuardDuty emulator needs botocore >= 1.44.2, and this Python ({sys.executable}) has no botocore. '
+             "Run it with scripts/emulator (the project's pinned virtualenv) or pip install 'botocore>=1.44.2'.")
+
 from gdemu import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+from gdemu.model import ModelTooOld, check_model  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _scenario(value):
@@ -34,6 +41,11 @@ def main(argv=None):
     parser.add_argument('--latency-ms', type=int, default=0, help='added to every data-plane request')
     parser.add_argument('--port-file', help='write the port number to this file once listening')
     args = parser.parse_args(argv)
+    try:
+        check_model()
+    except ModelTooOld as exc:
+        print(f'run.py: {exc}', file=sys.stderr)
+        return 2
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
