@@ -51,7 +51,15 @@ def main(argv=None):
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     faults = {'latency_ms': args.latency_ms} if args.latency_ms else None
-    emulator = Emulator(_scenario(args.scenario), faults=faults, host=args.host, port=args.port).start()
+    try:
+        scenario = _scenario(args.scenario)
+    except (OSError, ValueError) as exc:
+        parser.error(f'--scenario {args.scenario}: not a builder name and not a readable JSON file ({exc})')
+    try:
+        emulator = Emulator(scenario, faults=faults, host=args.host, port=args.port).start()
+    except OSError as exc:
+        print(f'run.py: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (--port 0 picks a free port)', file=sys.stderr)
+        return 2
     try:
         if args.port_file:
             with open(args.port_file, 'w', encoding='utf-8') as handle:

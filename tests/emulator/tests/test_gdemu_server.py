@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -158,6 +159,19 @@ def test_run_py_without_botocore():
     assert proc.returncode == 1 and proc.stdout == ''
     assert proc.stderr.count('\n') == 1 and 'Traceback' not in proc.stderr
     assert 'needs botocore >= 1.44.2, and this Python' in proc.stderr and 'has no botocore' in proc.stderr
+
+
+def test_run_py_port_in_use_and_unknown_scenario():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, RUN_PY, '--port', str(port)], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == ''
+    assert proc.stderr == f'run.py: cannot listen on 127.0.0.1:{port}: Address already in use (--port 0 picks a free port)\n'
+    proc = subprocess.run([sys.executable, RUN_PY, '--scenario', 'no-such-scenario'], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert 'error: --scenario no-such-scenario: not a builder name and not a readable JSON file' in proc.stderr
 
 
 def test_emulator_refuses_an_old_model_in_one_sentence(monkeypatch):
