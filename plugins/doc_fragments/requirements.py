@@ -8,9 +8,11 @@ from ansible_collections.secops.guardduty.plugins.module_utils.common import BOT
 
 class ModuleDocFragment:
     # The Python requirements of every plugin that calls the GuardDuty API, used instead of amazon.aws.boto3 (whose
-    # floor, amazon.aws's own, predates the investigation API). The versions are the ones the plugins check.
-    # Python >= 3.10 is what botocore 1.43.35 itself requires.
-    DOCUMENTATION = f"""
+    # floor, amazon.aws's own, predates the investigation API). The versions are the ones the plugins check; Python
+    # >= 3.10 is what botocore 1.43.35 itself requires. Built in __init__ (as amazon.aws.boto3 does) because the
+    # versions are not literals.
+    def __init__(self):
+        self.DOCUMENTATION = f"""
 options: {{}}
 requirements:
   - python >= 3.10

@@ -23,7 +23,8 @@ def messages(run):
 
 
 def running(inv_id, prompt, result):
-    return {"detector_id": sc.DETECTOR_ID, "running_for": 1, "records": [], "investigation": dict(result, InvestigationId=inv_id, Status="COMPLETED", TriggerPrompt=prompt)}
+    investigation = dict(result, InvestigationId=inv_id, Status="COMPLETED", TriggerPrompt=prompt)
+    return {"detector_id": sc.DETECTOR_ID, "running_for": 1, "records": [], "investigation": investigation}
 
 
 def test_demo_prints_the_actions_one_per_line(play, guardduty_emulator):

@@ -24,7 +24,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.common import BOT
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # every plugin that calls the GuardDuty API
 API_PLUGINS = sorted(glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")) + glob.glob(os.path.join(ROOT, "plugins", "lookup", "*.py")))
-REQUIREMENTS = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["requirements"]
+REQUIREMENTS = yaml.safe_load(ModuleDocFragment().DOCUMENTATION)["requirements"]
 
 
 def test_the_fragment_states_the_versions_the_plugins_check():
