@@ -23,14 +23,13 @@ def messages(run):
 
 
 def running(inv_id, prompt, result):
+    """An investigation that runs as long as the demo's (the play must find it RUNNING, even on a busy machine)."""
     investigation = dict(result, InvestigationId=inv_id, Status="COMPLETED", TriggerPrompt=prompt)
-    return {"detector_id": sc.DETECTOR_ID, "running_for": 1, "records": [], "investigation": investigation}
+    return {"detector_id": sc.DETECTOR_ID, "running_for": sc.DEMO_RUNNING_FOR, "records": [], "investigation": investigation}
 
 
 def test_demo_prints_the_actions_one_per_line(play, guardduty_emulator):
-    scenario = sc.demo()
-    scenario["investigations"][0]["running_for"] = 1
-    guardduty_emulator.load(scenario)
+    guardduty_emulator.load(sc.demo())
     with open(DEMO, encoding="utf-8") as fh:
         run = play(fh.read())
     assert run.rc == 0, run
