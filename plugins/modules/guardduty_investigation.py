@@ -80,7 +80,7 @@ extends_documentation_fragment:
   - secops.guardduty.investigation
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - secops.guardduty.requirements
 notes:
   - Required IAM actions are C(guardduty:CreateInvestigation), C(guardduty:ListInvestigations) (reuse),
     C(guardduty:GetInvestigation), C(guardduty:GetDetector) (to explain a refused create),

@@ -72,7 +72,7 @@ extends_documentation_fragment:
   - secops.guardduty.investigation
   - amazon.aws.common.modules
   - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - secops.guardduty.requirements
 notes:
   - Required IAM actions are C(guardduty:GetInvestigation), C(guardduty:ListInvestigations),
     C(guardduty:ListInvestigationRecords) (with O(include_records)) and C(guardduty:ListDetectors) (without

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -27,6 +28,26 @@ from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 
 INSTALLED = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")
 TARBALL = os.environ.get("GD_BUILT_TARBALL", "")
+REPO = os.environ.get("GD_REPO", "")  # the git checkout (scripts/bootstrap exports it)
+
+# Tracked files that are not part of the built collection (galaxy.yml build_ignore; galaxy.yml itself becomes MANIFEST.json)
+NOT_SHIPPED = (".ci/", ".gitignore", "galaxy.yml")
+# What a developer's checkout may hold besides its tracked files: none of it may reach the tarball.
+LITTER = (
+    ".git/HEAD", ".github/workflows/ci.yml", ".gitattributes", "plugins/modules/.gitkeep",
+    ".venv/pyvenv.cfg", ".venv/lib/python3.11/site-packages/six.py", "venv/bin/activate", "tests/unit/.venv/pyvenv.cfg",
+    ".tox/py311/log.txt",
+    ".pytest_cache/v/cache/nodeids", "tests/integration/.pytest_cache/README.md", ".mypy_cache/3.11/cache.db",
+    ".ruff_cache/0.6.0/123", "plugins/modules/__pycache__/guardduty_investigation.cpython-311.pyc",
+    "plugins/module_utils/common.pyc", "tests/unit/conftest.pyo", ".cache/pip/x", ".coverage", ".coverage.host.123", "htmlcov/index.html",
+    "tests/output/junit/python3.11-units.xml", "tests/output/.tmp/sanity.json", ".ansible/collections/x", "roles/investigation_report/.ansible/tmp",
+    "collections/ansible_collections/secops/guardduty/README.md", "ansible_collections/amazon/aws/plugins/modules/s3_object.py",
+    ".idea/workspace.xml", ".vscode/settings.json", "plugins/modules/.guardduty_investigation.py.swp", "README.md.swo", "README.md~",
+    ".DS_Store", "docs/.DS_Store", "build/lib/setup.py", "context/_build/requirements.txt",
+    "secops-guardduty-0.0.9.tar.gz", "docs/old-report.tar.gz", "changelogs/.plugin-cache.yaml",
+)
+# symlinks a virtualenv holds, pointing outside the checkout
+LITTER_LINKS = {".venv/bin/python": sys.executable, "venv/lib64": os.path.dirname(sys.executable)}
 BIN = os.path.dirname(sys.executable)
 
 pytestmark = pytest.mark.skipif(not TARBALL, reason="run by scripts/test build, which builds and installs the collection first")
@@ -54,6 +75,37 @@ def test_tarball_holds_the_collection_and_nothing_local():
     with tarfile.open(TARBALL) as tar:
         manifest = json.load(tar.extractfile("MANIFEST.json"))
     assert manifest["collection_info"]["dependencies"] == {"amazon.aws": ">=10.0.0"}
+
+
+def tracked_files():
+    proc = subprocess.run(["git", "-C", REPO or ".", "ls-files", "-z"], capture_output=True, text=True, check=False)
+    assert REPO and proc.returncode == 0, f"GD_REPO must name the git checkout the collection comes from (GD_REPO={REPO!r}): {proc.stderr}"
+    return sorted(path for path in proc.stdout.split("\0") if path and os.path.lexists(os.path.join(REPO, path)))
+
+
+def test_the_build_holds_only_the_collections_own_files_whatever_the_checkout_holds(tmp_path):
+    source = tmp_path / "checkout"
+    tracked = tracked_files()
+    for path in tracked:
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(os.path.join(REPO, path), source / path, follow_symlinks=False)
+    for path in LITTER:
+        assert path not in tracked
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text("litter\n", encoding="utf-8")
+    for path, target in LITTER_LINKS.items():
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, source / path)
+    out = tmp_path / "out"
+    proc = ansible("ansible-galaxy", "collection", "build", "--output-path", str(out), str(source))
+    (tarball,) = out.iterdir()
+    with tarfile.open(tarball) as tar:
+        shipped = sorted(member.name for member in tar.getmembers() if not member.isdir())
+        listed = sorted(entry["name"] for entry in json.load(tar.extractfile("FILES.json"))["files"] if entry["ftype"] == "file")
+    expected = sorted(path for path in tracked if not path.startswith(NOT_SHIPPED)) + ["FILES.json", "MANIFEST.json"]
+    assert sorted(shipped) == sorted(expected), {"extra": sorted(set(shipped) - set(expected)), "missing": sorted(set(expected) - set(shipped))}
+    assert sorted(listed + ["FILES.json", "MANIFEST.json"]) == sorted(shipped)
+    assert "Skipping" not in proc.stdout + proc.stderr  # no warning about links out of the collection: ignored before
 
 
 def test_every_plugin_documents_itself_from_the_installed_copy():

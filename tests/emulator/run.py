@@ -13,8 +13,15 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+try:
+    import botocore  # noqa: F401  pylint: disable=unused-import
+except ImportError:
+    sys.exit(f'run.py: the GuardDuty emulator needs botocore >= 1.44.2, and this Python ({sys.executable}) has no botocore. '
+             "Run it with scripts/emulator (the project's pinned virtualenv) or pip install 'botocore>=1.44.2'.")
+
 from gdemu import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+from gdemu.model import ModelTooOld, check_model  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _scenario(value):
@@ -34,12 +41,25 @@ def main(argv=None):
     parser.add_argument('--latency-ms', type=int, default=0, help='added to every data-plane request')
     parser.add_argument('--port-file', help='write the port number to this file once listening')
     args = parser.parse_args(argv)
+    try:
+        check_model()
+    except ModelTooOld as exc:
+        print(f'run.py: {exc}', file=sys.stderr)
+        return 2
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     faults = {'latency_ms': args.latency_ms} if args.latency_ms else None
-    emulator = Emulator(_scenario(args.scenario), faults=faults, host=args.host, port=args.port).start()
+    try:
+        scenario = _scenario(args.scenario)
+    except (OSError, ValueError) as exc:
+        parser.error(f'--scenario {args.scenario}: not a builder name and not a readable JSON file ({exc})')
+    try:
+        emulator = Emulator(scenario, faults=faults, host=args.host, port=args.port).start()
+    except OSError as exc:
+        print(f'run.py: cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (--port 0 picks a free port)', file=sys.stderr)
+        return 2
     try:
         if args.port_file:
             with open(args.port_file, 'w', encoding='utf-8') as handle:

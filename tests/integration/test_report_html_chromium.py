@@ -78,11 +78,29 @@ PROBE = """<script>
 """
 
 
+# Any Chromium or Chrome does: GD_CHROMIUM names one, else the first of these on PATH (scripts/bootstrap looks the same way).
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
 def chromium():
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail("chromium is not installed: `source scripts/bootstrap && gd_bootstrap` installs Debian's chromium package")
-    return path
+    """The browser to render with; the test fails (never skips) without one, saying what to install."""
+    given = os.environ.get("GD_CHROMIUM")
+    if given:
+        path = shutil.which(given)
+        if path is None:
+            pytest.fail(f"GD_CHROMIUM={given} is not an executable Chromium or Chrome")
+        return path
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail(
+        "the HTML report test needs headless Chromium (or Chrome), and none is on PATH "
+        f"({', '.join(BROWSERS)}). Install one: on Debian/Ubuntu `scripts/bootstrap` does it with apt-get "
+        "(`sudo apt-get install chromium`); elsewhere use your package manager (e.g. `dnf install chromium`, "
+        "`brew install --cask chromium`) and put it on PATH or set GD_CHROMIUM=<path of the browser>."
+    )
+    return None  # not reached: pytest.fail raises
 
 
 def run_chromium(tmp_path, *args):

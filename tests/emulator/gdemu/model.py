@@ -10,8 +10,10 @@ import datetime
 import functools
 import json
 import re
+import sys
 from urllib.parse import unquote
 
+import botocore
 import botocore.session
 from botocore.model import NoShapeFoundError
 from botocore.utils import parse_timestamp
@@ -19,11 +21,36 @@ from botocore.validate import ParamValidator
 
 SERVICE_NAME = 'guardduty'
 
+# The emulator serves today's investigation API: ListInvestigationRecords, Investigation.SummaryData and .Scope came
+# with botocore 1.44.2 (create/get/list with 1.43.35). An older client can still talk to it; the emulator needs the model.
+MIN_BOTOCORE = '1.44.2'
+REQUIRED_OPERATIONS = ('CreateInvestigation', 'GetInvestigation', 'ListInvestigations', 'ListInvestigationRecords')
+REQUIRED_MEMBERS = {'Investigation': ('SummaryData', 'Scope')}
+
+
+class ModelTooOld(RuntimeError):
+    """botocore's GuardDuty service model lacks the investigation API the emulator serves."""
+
 
 @functools.lru_cache(maxsize=1)
 def service_model():
     """The botocore service model of GuardDuty (loaded once)."""
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+def check_model():
+    """Raise ModelTooOld, one line saying which botocore is needed, unless the model has the whole investigation API."""
+    model = service_model()
+    missing = [name for name in REQUIRED_OPERATIONS if name not in model.operation_names]
+    for shape_name, members in REQUIRED_MEMBERS.items():
+        if shape_name in model.shape_names:
+            missing += [f'{shape_name}.{member}' for member in members if member not in model.shape_for(shape_name).members]
+    if missing:
+        raise ModelTooOld(
+            f'the GuardDuty emulator needs botocore >= {MIN_BOTOCORE}, but this Python ({sys.executable}) has botocore '
+            f'{botocore.__version__}, whose GuardDuty model lacks {", ".join(missing)}. Run it with scripts/emulator '
+            f"(the project's pinned virtualenv) or install botocore >= {MIN_BOTOCORE} (pip install 'botocore>={MIN_BOTOCORE}')."
+        )
 
 
 @functools.lru_cache(maxsize=None)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import faults as faults_mod
 from . import scenarios
-from .model import Router, error_body, parse_request, serialize_output, validate
+from .model import Router, check_model, error_body, parse_request, serialize_output, validate
 from .state import ApiError, CallContext, CallLog, State
 
 CONTROL_PREFIX = '/_emulator/'
@@ -125,6 +125,7 @@ class Emulator:
     """A local GuardDuty endpoint. ``Emulator(scenario).start()``, then point botocore at ``.url``."""
 
     def __init__(self, scenario=None, faults=None, host='127.0.0.1', port=0):
+        check_model()  # one clear line instead of a NoShapeFoundError when botocore is too old
         self.host = host
         self.port = port
         self.router = Router()

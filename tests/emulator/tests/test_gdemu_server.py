@@ -4,14 +4,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 
+import botocore.loaders
+import botocore.model
 import pytest
 
-from gdemu import Emulator, scenarios as sc
+from gdemu import Emulator, model as model_mod, scenarios as sc
 from gdemu.model import Router, service_model
 
 DET = sc.DETECTOR_ID
@@ -126,6 +129,55 @@ def test_run_py_command(tmp_path):
         finally:
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0
+
+
+def older_model():
+    """GuardDuty's service model as botocore 1.43.35 had it: no records operation, no SummaryData or Scope."""
+    data = botocore.loaders.Loader().load_service_model('guardduty', 'service-2')
+    data = json.loads(json.dumps(data))
+    del data['operations']['ListInvestigationRecords']
+    for member in ('SummaryData', 'Scope'):
+        del data['shapes']['Investigation']['members'][member]
+    return data
+
+
+def test_run_py_says_which_botocore_it_needs(tmp_path):
+    model_dir = tmp_path / 'data' / 'guardduty' / service_model().api_version
+    model_dir.mkdir(parents=True)
+    (model_dir / 'service-2.json').write_text(json.dumps(older_model()), encoding='utf-8')
+    env = dict(os.environ, AWS_DATA_PATH=str(tmp_path / 'data'))
+    proc = subprocess.run([sys.executable, RUN_PY, '--scenario', 'demo'], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == ''
+    assert proc.stderr.count('\n') == 1 and 'Traceback' not in proc.stderr
+    assert proc.stderr.startswith('run.py: the GuardDuty emulator needs botocore >= 1.44.2, ')
+    assert 'lacks ListInvestigationRecords, Investigation.SummaryData, Investigation.Scope. Run it with scripts/emulator' in proc.stderr
+
+
+def test_run_py_without_botocore():
+    hide_botocore = f"import runpy, sys; sys.modules['botocore'] = None; sys.argv = [{RUN_PY!r}]; runpy.run_path({RUN_PY!r}, run_name='__main__')"
+    proc = subprocess.run([sys.executable, '-c', hide_botocore], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1 and proc.stdout == ''
+    assert proc.stderr.count('\n') == 1 and 'Traceback' not in proc.stderr
+    assert 'needs botocore >= 1.44.2, and this Python' in proc.stderr and 'has no botocore' in proc.stderr
+
+
+def test_run_py_port_in_use_and_unknown_scenario():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, RUN_PY, '--port', str(port)], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and proc.stdout == ''
+    assert proc.stderr == f'run.py: cannot listen on 127.0.0.1:{port}: Address already in use (--port 0 picks a free port)\n'
+    proc = subprocess.run([sys.executable, RUN_PY, '--scenario', 'no-such-scenario'], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert 'error: --scenario no-such-scenario: not a builder name and not a readable JSON file' in proc.stderr
+
+
+def test_emulator_refuses_an_old_model_in_one_sentence(monkeypatch):
+    monkeypatch.setattr(model_mod, 'service_model', lambda: botocore.model.ServiceModel(older_model(), 'guardduty'))
+    with pytest.raises(model_mod.ModelTooOld, match=r'needs botocore >= 1\.44\.2, .* lacks ListInvestigationRecords, Investigation\.SummaryData'):
+        Emulator('demo')
 
 
 def test_botocore_client_helper(guardduty_emulator):
