@@ -44,7 +44,7 @@ extends_documentation_fragment:
   - secops.guardduty.investigation
   - amazon.aws.common.plugins
   - amazon.aws.region.plugins
-  - amazon.aws.boto3
+  - secops.guardduty.requirements
 """
 
 EXAMPLES = r"""
