@@ -30,6 +30,7 @@ except ImportError:
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import HAS_BOTO3
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info
@@ -105,8 +106,8 @@ def argument_spec(kind):
     return spec
 
 
-def _invalid(kind, message):
-    return GuardDutyError(f"{SOURCE_NAMES[kind]}: {message}", kind="invalid")
+def _invalid(message):
+    return GuardDutyError(message, kind="invalid")
 
 
 def severity_threshold(value):
@@ -124,33 +125,36 @@ def severity_threshold(value):
 def check_source_options(kind, args):
     """Validate a source's args (types, unknown names, ranges, SDK gates); no API call. Returns the options."""
     args = {key: value for key, value in dict(args or {}).items() if value is not None}
-    result = ArgumentSpecValidator(argument_spec(kind)).validate(args)
+    spec = argument_spec(kind)
+    result = ArgumentSpecValidator(spec).validate(args)
     if result.error_messages:
-        raise _invalid(kind, "; ".join(result.error_messages))
+        messages = []
+        for error in result.errors:
+            if isinstance(error, UnsupportedError):
+                known = set(spec) | {alias for option in spec.values() for alias in option.get("aliases", [])}
+                messages.append(f"unknown option(s) {', '.join(sorted(set(args) - known))}; valid options are: {', '.join(sorted(spec))}")
+            else:
+                messages.append(error.msg)
+        raise _invalid("; ".join(messages))
     opts = result.validated_parameters
     if opts.get("endpoint_url") == "":
         opts["endpoint_url"] = None  # an empty AWS_URL means the default endpoint, as in the modules
     if not opts["interval"] > 0 or math.isinf(opts["interval"]):
-        raise _invalid(kind, f"interval must be a positive number of seconds, got {opts['interval']!r}")
+        raise _invalid(f"interval must be a positive number of seconds, got {opts['interval']!r}")
     if opts["lookback"] < 0 or math.isinf(opts["lookback"]):
-        raise _invalid(kind, f"lookback must be 0 or a positive number of seconds, got {opts['lookback']!r}")
+        raise _invalid(f"lookback must be 0 or a positive number of seconds, got {opts['lookback']!r}")
     if kind == FINDINGS:
         try:
             opts["min_severity"] = severity_threshold(opts["min_severity"])
         except (TypeError, ValueError):
-            raise _invalid(kind, f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}") from None
+            raise _invalid(f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}") from None
     if not HAS_BOTO3:
-        raise GuardDutyError(f"{SOURCE_NAMES[kind]}: " + missing_required_lib("boto3 and botocore"), kind="sdk")
+        raise GuardDutyError(missing_required_lib("boto3 and botocore"), kind="sdk")
     if not botocore_at_least(BOTOCORE_MINIMUM):
-        raise GuardDutyError(
-            f"{SOURCE_NAMES[kind]}: " + missing_required_lib(f"botocore>={BOTOCORE_MINIMUM}", reason="for the GuardDuty investigation API"), kind="sdk"
-        )
+        raise GuardDutyError(missing_required_lib(f"botocore>={BOTOCORE_MINIMUM}", reason="for the GuardDuty investigation API"), kind="sdk")
     if kind == INVESTIGATIONS:
-        try:
-            # summary_format and filters: the modules' checks, including the botocore >= 1.44.2 gate
-            check_read_options({"summary_format": opts["summary_format"], "filters": opts.get("filters")})
-        except GuardDutyError as e:
-            raise GuardDutyError(f"{SOURCE_NAMES[kind]}: {e.message}", kind=e.kind) from None
+        # summary_format and filters: the modules' checks, including the botocore >= 1.44.2 gate
+        check_read_options({"summary_format": opts["summary_format"], "filters": opts.get("filters")})
     return opts
 
 
@@ -219,6 +223,15 @@ def _epoch(value):
 
 def _epoch_ms(value):
     return int(round(_epoch(value) * 1000))
+
+
+def _snake(value, keep):
+    """snake_case keys like camel_dict_to_snake_dict, at every depth, leaving the values of ``keep`` members as they are."""
+    if isinstance(value, dict):
+        return {next(iter(camel_dict_to_snake_dict({key: None}))): item if key in keep else _snake(item, keep) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snake(item, keep) for item in value]
+    return value
 
 
 def _map_members(shape, found=None, visited=None):
@@ -444,8 +457,8 @@ class FindingPoller:
 
     def _normalize(self, raw):
         if self._keep_maps is None:
-            self._keep_maps = sorted(_map_members(self.client.meta.service_model.shape_for("Finding")))
-        return camel_dict_to_snake_dict(normalize_boto3_result(raw), ignore_list=self._keep_maps)
+            self._keep_maps = frozenset(_map_members(self.client.meta.service_model.shape_for("Finding")))
+        return _snake(normalize_boto3_result(raw), self._keep_maps)
 
     def poll(self):
         paginator = self.client.get_paginator("list_findings")
@@ -492,9 +505,10 @@ class FindingPoller:
 # ---------------------------------------------------------------- the loop
 
 
-def build_poller(kind, opts, client, region, clock=time.time, logger=None):
+def build_poller(kind, opts, client, region, clock=None, logger=None):
     """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure."""
     reader = InvestigationReader(client, region=region)
+    clock = clock or time.time
     if kind == INVESTIGATIONS:
         criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
     detector_id = reader.resolve_detector(opts.get("detector_id"))
@@ -504,7 +518,7 @@ def build_poller(kind, opts, client, region, clock=time.time, logger=None):
 
 
 def _fatal(kind, error):
-    return GuardDutyError(f"{SOURCE_NAMES[kind]} stopped: {describe(error)}", exception=error.exception, kind=error.kind)
+    return GuardDutyError(f"{SOURCE_NAMES[kind]} stopped: {describe(error)}", kind=error.kind)
 
 
 async def run_source(kind, queue, args, sleep=asyncio.sleep, polls=None, logger=None):
