@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The event-driven path, end to end: a real ansible-rulebook runs the collection's rulebook
+secops.guardduty.auto_investigate (sources secops.guardduty.findings and secops.guardduty.investigations, playbooks
+secops.guardduty.eda_investigate_finding and eda_report_investigation) against the emulator, which the test feeds with
+findings as GuardDuty would. Proves: a new High finding is investigated within the poll interval plus a few seconds,
+and the completed investigation is reported; updates of the finding start nothing more; findings below the threshold
+start nothing; throttling and 500s change nothing; a rulebook started with a lookback reports an earlier completion
+once. Also: the rulebooks load in ansible-rulebook (with and without variables) and the decision environment definition
+gives ansible-builder a build context.
+
+Missing ansible-rulebook or Java fails these tests (never skips them): they are the proof of the EDA feature.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from gdemu import scenarios as sc
+from rulebook_harness import RulebookProcess
+from rulebook_harness import check_toolchain
+from rulebook_harness import emulator_report
+from rulebook_harness import wait_until
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COLLECTION = os.path.dirname(os.path.dirname(HERE))
+RULEBOOK = "secops.guardduty.auto_investigate"
+RULEBOOK_FILES = {
+    "auto_investigate": os.path.join(COLLECTION, "extensions", "eda", "rulebooks", "auto_investigate.yml"),
+    "auto_investigate_controller": os.path.join(COLLECTION, "extensions", "eda", "rulebooks", "auto_investigate_controller.yml"),
+}
+FINDINGS_RULESET = "Investigate high-severity GuardDuty findings"
+REPORTS_RULESET = "Report on high-risk GuardDuty verdicts"
+INTERVAL = 1  # seconds between polls of each source
+RUNNING_FOR = 2  # seconds an investigation the emulator starts stays RUNNING
+STARTUP = 90  # bound for ansible-rulebook (JVM) to start and both sources to poll once
+REACTION = INTERVAL + 15  # bound for "within the interval plus a few seconds" (a playbook run on a busy 2-core machine)
+
+# finding ids (32 hex digits, as GuardDuty's)
+HIGH = "a0a0a0a0b1b1b1b1c2c2c2c2d3d3d3d3"
+AT_THRESHOLD = "e4e4e4e4f5f5f5f5a6a6a6a6b7b7b7b7"
+LOW = "0c0c0c0c1d1d1d1d2e2e2e2e3f3f3f3f"
+JUST_BELOW = "4a4a4a4a5b5b5b5b6c6c6c6c7d7d7d7d"
+
+# investigations of the lookback test
+RECENT_HIGH_INV = "7a1b2c3d-0000-4000-8000-00000000a001"
+RECENT_MEDIUM_INV = "7a1b2c3d-0000-4000-8000-00000000a002"
+OLD_HIGH_INV = "7a1b2c3d-0000-4000-8000-00000000a003"
+
+
+@pytest.fixture(scope="module")
+def rulebook_toolchain():
+    return check_toolchain()
+
+
+@pytest.fixture
+def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain):  # pylint: disable=redefined-outer-name,unused-argument
+    """start(scenario, **variables) -> RulebookProcess running auto_investigate against the emulator; stopped afterwards."""
+    started = []
+
+    class Eda:
+        emulator = guardduty_emulator
+        report_dir = tmp_path / "reports"
+
+        def start(self, scenario, **variables):
+            guardduty_emulator.load(scenario)
+            values = {
+                "guardduty_region": "us-east-1",
+                "guardduty_endpoint_url": guardduty_emulator.url,
+                "guardduty_interval": INTERVAL,
+                "guardduty_report_dir": str(self.report_dir),
+            }
+            values.update(variables)
+            env = dict(ansible_environment)
+            env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+            env.pop("GD_RESULTS_FILE", None)
+            env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+            rulebook = RulebookProcess(tmp_path / f"rulebook{len(started) + 1}", RULEBOOK, values, env)
+            started.append(rulebook)
+            rulebook.start()
+            wait_until(
+                lambda: guardduty_emulator.count("ListFindings") and guardduty_emulator.count("ListInvestigations"),
+                STARTUP, "both sources to poll GuardDuty once", rulebook, guardduty_emulator,
+            )
+            return rulebook
+
+        def wait(self, condition, timeout, what, rulebook):
+            return wait_until(condition, timeout, what, rulebook, guardduty_emulator)
+
+        def finding_events(self, rulebook, finding_id):
+            return [e for e in rulebook.events(FINDINGS_RULESET) if e.get("type") == "finding" and e["finding"]["id"] == finding_id]
+
+        def investigated_findings(self):
+            """{finding id: [investigation ids the emulator created for it]}."""
+            client = guardduty_emulator.client()
+            out = {}
+            for inv_id in guardduty_emulator.created():
+                inv = client.get_investigation(DetectorId=sc.DETECTOR_ID, InvestigationId=inv_id)["Investigation"]
+                kind, target = sc.classify_prompt(inv["TriggerPrompt"], sc.ACCOUNT_ID)  # the scope shows only once completed
+                out.setdefault(target if kind == "FINDING" else kind, []).append(inv_id)
+            return out
+
+        def report_files(self, inv_id):
+            files = [self.report_dir / f"{inv_id}.md", self.report_dir / f"{inv_id}.html"]
+            return files if all(f.is_file() and f.stat().st_size > 0 for f in files) else None
+
+    yield Eda()
+    for rulebook in started:
+        rulebook.stop()
+
+
+def scenario_without_findings():
+    scenario = sc.empty()
+    scenario["create"] = {"running_for": RUNNING_FOR}
+    return scenario
+
+
+def put(emulator, finding_id, severity, **extra):
+    emulator.put_findings([sc.finding(finding_id=finding_id, severity=severity, **extra)])
+
+
+def created_at(emulator, inv_id):
+    return [c["time"] for c in emulator.calls("CreateInvestigation") if c["investigation_id"] == inv_id and c["status"] < 300][0]
+
+
+def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severities_start_nothing(eda):
+    rulebook = eda.start(scenario_without_findings())
+    emu = eda.emulator
+
+    # a new High finding appears -> one investigation, started within the interval plus a few seconds
+    appeared = time.time()
+    put(emu, HIGH, 8.0)
+    created = eda.wait(emu.created, REACTION, f"an investigation of the new High finding {HIGH}", rulebook)
+    delay = created_at(emu, created[0]) - appeared
+    print(f"finding -> CreateInvestigation: {delay:.1f} s (interval {INTERVAL} s)")
+    assert eda.investigated_findings() == {HIGH: created}
+    inv_id = created[0]
+
+    # it completes (High risk) -> the reports are written and the verdict comes back as an event
+    files = eda.wait(lambda: eda.report_files(inv_id), RUNNING_FOR + REACTION + 10, f"the reports of {inv_id}", rulebook)
+    markdown = files[0].read_text(encoding="utf-8")
+    assert inv_id in markdown and HIGH in markdown and "High" in markdown
+    verdict = eda.wait(
+        lambda: [m for m in rulebook.debug_messages() if f"investigation {inv_id} (COMPLETED): risk level High" in m],
+        20, "the verdict printed from the posted artifacts", rulebook,
+    )
+    assert str(files[1]) in verdict[0]
+
+    # the same finding updated five times -> six events, one start of the playbook (throttle), one investigation
+    for number in range(1, 6):
+        put(emu, HIGH, 8.0 + number / 10)
+        eda.wait(lambda n=number: len(eda.finding_events(rulebook, HIGH)) == n + 1, REACTION, f"the event of update {number} of {HIGH}", rulebook)
+    # findings below the threshold (Low, and just below 7), then one at exactly 7: once that one is investigated,
+    # the source has seen the others too
+    put(emu, LOW, 2.0, type=sc.LOW_FINDING_TYPE)
+    put(emu, JUST_BELOW, 6.9)
+    time.sleep(INTERVAL + 0.5)  # a poll with only the lower findings in it
+    put(emu, AT_THRESHOLD, 7.0)
+    eda.wait(lambda: len(emu.created()) == 2, REACTION, f"an investigation of {AT_THRESHOLD} (severity 7.0)", rulebook)
+
+    investigated = eda.investigated_findings()
+    assert investigated == {HIGH: [inv_id], AT_THRESHOLD: [emu.created()[1]]}, emulator_report(emu)
+    assert [c for c in emu.calls("CreateInvestigation") if c["status"] < 300 and c["investigation_id"] == inv_id], "one create"
+    assert len(eda.finding_events(rulebook, HIGH)) == 6
+    assert not eda.finding_events(rulebook, LOW) and not eda.finding_events(rulebook, JUST_BELOW)
+    starts = [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty finding {HIGH}")]
+    assert len(starts) == 1, f"the playbook ran once for {HIGH} (throttle): {starts}\n{rulebook.report()}"
+    assert f"investigation {inv_id} started" in starts[0]
+
+
+def test_throttling_and_server_errors_change_nothing(eda):
+    emu = eda.emulator
+    faults = {
+        "throttle_every": 3,
+        "fail_first": {"ListFindings": 2, "GetFindings": 2, "CreateInvestigation": 1, "ListInvestigations": 2, "GetInvestigation": 2},
+    }
+    emu.set_faults(**faults)
+    rulebook = eda.start(scenario_without_findings())
+    emu.set_faults(**faults)  # the scenario load kept them; re-armed: the first calls after the start fail again
+
+    put(emu, HIGH, 8.0)
+    created = eda.wait(emu.created, REACTION + 10, f"an investigation of {HIGH} despite the faults", rulebook)
+    inv_id = created[0]
+    emu.set_faults(**faults)  # again 500s for the first calls around the completion and the report
+    put(emu, HIGH, 8.2)
+    put(emu, HIGH, 8.4)
+    files = eda.wait(lambda: eda.report_files(inv_id), RUNNING_FOR + REACTION + 20, f"the reports of {inv_id} despite the faults", rulebook)
+    eda.wait(lambda: eda.finding_events(rulebook, HIGH)[-1:] and eda.finding_events(rulebook, HIGH)[-1]["finding"]["severity"] == 8.4,
+             REACTION + 10, f"the event of the last update of {HIGH}", rulebook)
+
+    statuses = [c["status"] for c in emu.calls()]
+    assert statuses.count(429) >= 3 and statuses.count(500) >= 5, f"the faults happened: {emulator_report(emu)}"
+    assert eda.investigated_findings() == {HIGH: [inv_id]}, emulator_report(emu)
+    assert HIGH in files[0].read_text(encoding="utf-8")
+    assert rulebook.running(), rulebook.report()
+
+
+def completed(inv_id, finding_id, risk_level, ended_ago, duration=60):
+    """A scenario entry: a FINDING investigation that completed ``ended_ago`` seconds before the scenario load."""
+    investigation = {"InvestigationId": inv_id, "Status": "COMPLETED", "TriggerPrompt": f"Investigate finding {finding_id}"}
+    investigation.update(sc.finding_result(finding_id, sc.ACCOUNT_ID, sc.REGION, risk_level=risk_level))
+    return {"detector_id": sc.DETECTOR_ID, "investigation": investigation, "records": [],
+            "start_offset": -(ended_ago + duration), "duration": duration}
+
+
+def test_rulebook_started_with_lookback_reports_an_earlier_completion_once(eda):
+    scenario = sc.empty()
+    scenario["investigations"] = [
+        completed(RECENT_HIGH_INV, HIGH, "High", ended_ago=120),
+        completed(RECENT_MEDIUM_INV, LOW, "Medium", ended_ago=90),
+        completed(OLD_HIGH_INV, AT_THRESHOLD, "Critical", ended_ago=7200),
+    ]
+    rulebook = eda.start(scenario, guardduty_lookback=600)
+    emu = eda.emulator
+
+    eda.wait(lambda: eda.report_files(RECENT_HIGH_INV), REACTION + 10, f"the report of {RECENT_HIGH_INV} (completed 2 minutes ago)", rulebook)
+    polls = emu.count("ListInvestigations")
+    eda.wait(lambda: emu.count("ListInvestigations") >= polls + 3, 20, "three more polls of the investigations source", rulebook)
+
+    def completions(inv_id):
+        return [e for e in rulebook.events(REPORTS_RULESET)
+                if e.get("type") == "investigation_completed" and e["investigation"]["investigation_id"] == inv_id]
+
+    assert len(completions(RECENT_HIGH_INV)) == 1, rulebook.report()
+    assert completions(RECENT_HIGH_INV)[0]["investigation"]["risk_level"] == "High"
+    assert len(completions(RECENT_MEDIUM_INV)) == 1, "a Medium verdict is an event too, but no report"
+    assert not completions(OLD_HIGH_INV), "outside the lookback"
+    assert not eda.report_files(RECENT_MEDIUM_INV) and not eda.report_files(OLD_HIGH_INV)
+    assert sorted(p.name for p in eda.report_dir.iterdir()) == [f"{RECENT_HIGH_INV}.html", f"{RECENT_HIGH_INV}.md"]
+    verdicts = [m for m in rulebook.debug_messages() if m.startswith("GuardDuty investigation")]
+    assert len(verdicts) == 1 and RECENT_HIGH_INV in verdicts[0], verdicts
+    assert not emu.created(), "a report starts nothing"
+
+
+# ---------------------------------------------------------------- static checks of what the controller runs
+
+
+def rulebook_data(name):
+    with open(RULEBOOK_FILES[name], encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize("name", sorted(RULEBOOK_FILES))
+def test_rulebook_loads_in_ansible_rulebook_with_and_without_variables(name, rulebook_toolchain):  # pylint: disable=unused-argument
+    """The schema and the condition parser of ansible-rulebook accept the rulebook, and it needs no variable to load."""
+    from ansible_rulebook import rules_parser  # pylint: disable=import-outside-toplevel
+    from ansible_rulebook.validators import Validate  # pylint: disable=import-outside-toplevel
+
+    data = rulebook_data(name)
+    Validate.rulebook(data)
+    for variables in ({}, {"guardduty_severity_threshold": 5, "guardduty_interval": 10}):
+        rulesets = rules_parser.parse_rule_sets(rulebook_data(name), variables)
+        assert [r.name for r in rulesets] == [FINDINGS_RULESET, REPORTS_RULESET]
+        sources = [s.source_name for r in rulesets for s in r.sources]
+        assert sources == ["secops.guardduty.findings", "secops.guardduty.investigations"]
+
+
+def test_controller_rulebook_launches_the_playbooks_of_the_local_rulebook_with_the_same_variables():
+    """run_job_template in the controller rulebook passes what run_playbook passes in the local one."""
+    local, controller = rulebook_data("auto_investigate"), rulebook_data("auto_investigate_controller")
+    for local_set, controller_set in zip(local, controller):
+        assert local_set["sources"] == controller_set["sources"]
+        local_rule, controller_rule = local_set["rules"][0], controller_set["rules"][0]
+        assert local_rule["condition"] == controller_rule["condition"]
+        assert local_rule["throttle"] == controller_rule["throttle"]
+        playbook = local_rule["action"]["run_playbook"]
+        template = controller_rule["action"]["run_job_template"]
+        assert template["job_args"]["extra_vars"] == playbook["extra_vars"]
+        assert os.path.isfile(os.path.join(COLLECTION, "playbooks", playbook["name"].split(".")[-1] + ".yml"))
+
+
+def test_decision_environment_gives_ansible_builder_a_build_context(tmp_path):
+    shutil.copy(os.path.join(COLLECTION, "decision-environment.yml"), tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "secops-guardduty-0.0.0.tar.gz").write_bytes(b"placeholder for the collection tarball")
+    builder = os.path.join(os.path.dirname(sys.executable), "ansible-builder")
+    proc = subprocess.run([builder, "create", "-f", "decision-environment.yml", "--output-filename", "Containerfile"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    containerfile = (tmp_path / "context" / "Containerfile").read_text(encoding="utf-8")
+    assert "java-17-openjdk" in (tmp_path / "context" / "_build" / "bindep.txt").read_text(encoding="utf-8")
+    python_requirements = (tmp_path / "context" / "_build" / "requirements.txt").read_text(encoding="utf-8")
+    assert "ansible-rulebook" in python_requirements and "botocore" in python_requirements
+    assert "secops-guardduty-*.tar.gz" in containerfile
