@@ -17,6 +17,7 @@ AWSRetry, then logged; the poll is repeated after ``interval`` with the state it
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import math
 import time
@@ -147,7 +148,9 @@ def check_source_options(kind, args):
         try:
             opts["min_severity"] = severity_threshold(opts["min_severity"])
         except (TypeError, ValueError):
-            raise _invalid(f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}") from None
+            raise _invalid(
+                f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}"
+            ) from None
     if not HAS_BOTO3:
         raise GuardDutyError(missing_required_lib("boto3 and botocore"), kind="sdk")
     if not botocore_at_least(BOTOCORE_MINIMUM):
@@ -218,7 +221,13 @@ def _epoch(value):
         return value.timestamp()
     if isinstance(value, (int, float)):
         return float(value)
-    return parse_timestamp(value).timestamp()
+    try:
+        stamp = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))  # GuardDuty's 2026-12-01T09:57:01.123Z
+    except ValueError:
+        stamp = parse_timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return stamp.timestamp()
 
 
 def _epoch_ms(value):
@@ -485,7 +494,7 @@ class FindingPoller:
         found = []
         for start in range(0, len(ids), FINDINGS_BATCH):
             try:
-                found.extend(self.client.get_findings(aws_retry=True, DetectorId=self.detector_id, FindingIds=ids[start:start + FINDINGS_BATCH])["Findings"])
+                found.extend(self.client.get_findings(aws_retry=True, DetectorId=self.detector_id, FindingIds=ids[start : start + FINDINGS_BATCH])["Findings"])
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                 raise self._error(e, "GetFindings") from e  # nothing is reported and the cursor stays: the poll is repeated
         fresh = []

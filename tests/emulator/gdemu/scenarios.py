@@ -408,8 +408,8 @@ def finding(finding_id=None, severity=8.0, type=HIGH_FINDING_TYPE, updated_at=No
         'Type': type, 'Severity': float(severity),
         'Title': f'{type} on instance {INSTANCE_ID}',
         'Description': f'Credentials of the instance role {ROLE_NAME} were used from {BAD_IP}, an address outside AWS.',
-        'Resource': {'ResourceType': 'Instance', 'InstanceDetails': {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium',
-                                                                    'AvailabilityZone': f'{region}a', 'InstanceState': 'running'}},
+        'Resource': {'ResourceType': 'Instance', 'InstanceDetails': {
+            'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium', 'AvailabilityZone': f'{region}a', 'InstanceState': 'running'}},
         'Service': {'ServiceName': 'guardduty', 'Count': 1, 'Archived': False, 'ResourceRole': 'TARGET',
                     'Action': {'ActionType': 'AWS_API_CALL', 'AwsApiCallAction': {
                         'Api': 'ListBuckets', 'CallerType': 'Remote IP', 'ServiceName': 's3.amazonaws.com',

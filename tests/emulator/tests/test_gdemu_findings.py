@@ -100,8 +100,8 @@ def test_list_findings_sorting_and_paging(client, guardduty_emulator):
     assert descending == ascending[::-1]
     first = client.list_findings(DetectorId=DET, MaxResults=3, SortCriteria={'AttributeName': 'updatedAt', 'OrderBy': 'ASC'})
     assert first['FindingIds'] == ascending[:3] and first['NextToken']
-    paged = client.get_paginator('list_findings').paginate(DetectorId=DET, SortCriteria={'AttributeName': 'updatedAt', 'OrderBy': 'ASC'},
-                                                          PaginationConfig={'PageSize': 3})
+    paged = client.get_paginator('list_findings').paginate(
+        DetectorId=DET, SortCriteria={'AttributeName': 'updatedAt', 'OrderBy': 'ASC'}, PaginationConfig={'PageSize': 3})
     assert [finding_id for page in paged for finding_id in page['FindingIds']] == ascending
     assert guardduty_emulator.count('ListFindings') == 6
     with pytest.raises(ClientError) as exc:

@@ -166,4 +166,3 @@ async def main(queue, args):
             f"amazon.aws and secops.guardduty collections in ANSIBLE_COLLECTIONS_PATH: {IMPORT_ERROR}"
         )
     await run_source(INVESTIGATIONS, queue, args)
-

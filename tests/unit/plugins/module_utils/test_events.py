@@ -269,8 +269,10 @@ def test_structured_summary_format_is_asked_for(stubbed_reader):
 @pytest.mark.parametrize("known, running", [(0, 0), (50, 50), (500, 50)])
 def test_quiet_poll_is_one_listing_page_however_many_investigations_are_known(stubbed_reader, known, running):
     reader, stubber = stubbed_reader
-    items = [summary(n, "RUNNING" if n < running else "COMPLETED", start=-600 * (n + 1), end=None if n < running else -600 * (n + 1) + 120) for n in range(known)]
-    pages = [items[i:i + 50] for i in range(0, len(items), 50)] or [[]]
+    items = [
+        summary(n, "RUNNING" if n < running else "COMPLETED", start=-600 * (n + 1), end=None if n < running else -600 * (n + 1) + 120) for n in range(known)
+    ]
+    pages = [items[i : i + 50] for i in range(0, len(items), 50)] or [[]]
     watcher = poller(reader)
     for index, page in enumerate(pages):  # the first poll reads everything once
         listing(stubber, page, token=f"p{index + 1}" if index + 1 < len(pages) else None, next_token=f"p{index}" if index else None)
@@ -424,7 +426,12 @@ def list_findings(stubber, cursor, ids, severity=7, archived=False, token=None, 
     criterion = {"severity": {"GreaterThanOrEqual": severity}, "updatedAt": {"GreaterThan": cursor}}
     if not archived:
         criterion["service.archived"] = {"Equals": ["false"]}
-    params = {"DetectorId": DETECTOR, "FindingCriteria": {"Criterion": criterion}, "SortCriteria": {"AttributeName": "updatedAt", "OrderBy": "ASC"}, "MaxResults": 50}
+    params = {
+        "DetectorId": DETECTOR,
+        "FindingCriteria": {"Criterion": criterion},
+        "SortCriteria": {"AttributeName": "updatedAt", "OrderBy": "ASC"},
+        "MaxResults": 50,
+    }
     if next_token:
         params["NextToken"] = next_token
     response = {"FindingIds": ids}
@@ -487,7 +494,7 @@ def test_findings_are_fetched_in_batches_of_50_over_every_listing_page(finder):
     list_findings(stubber, START_MS, ids[50:100], token="t2", next_token="t1")
     list_findings(stubber, START_MS, ids[100:], next_token="t2")
     for start in (0, 50, 100):
-        get_findings(stubber, items[start:start + 50])
+        get_findings(stubber, items[start : start + 50])
     found = watcher.poll()
     assert [event["finding"]["id"] for event in found] == ids
     assert watcher.pages == 3 and watcher.cursor == ms(items[-1]["UpdatedAt"])
@@ -576,7 +583,11 @@ def test_options_defaults_aliases_and_environment(monkeypatch):
 @pytest.mark.parametrize(
     "kind, args, message",
     [
-        (INVESTIGATIONS, {"intervall": 5, "aws_region": "us-east-1"}, "unknown option(s) intervall; valid options are: access_key, aws_ca_bundle, aws_config, detector_id, endpoint_url"),
+        (
+            INVESTIGATIONS,
+            {"intervall": 5, "aws_region": "us-east-1"},
+            "unknown option(s) intervall; valid options are: access_key, aws_ca_bundle, aws_config, detector_id, endpoint_url",
+        ),
         (INVESTIGATIONS, {"interval": 0}, "interval must be a positive number of seconds, got 0.0"),
         (INVESTIGATIONS, {"interval": "soon"}, "interval"),
         (FINDINGS, {"lookback": -1}, "lookback must be 0 or a positive number of seconds, got -1.0"),
@@ -606,9 +617,13 @@ def test_filters_and_structured_need_botocore_1_44_2(monkeypatch):
 def test_filter_keys_and_values_are_checked_like_the_info_module(stubbed):
     client, stubber = stubbed
     with pytest.raises(GuardDutyError) as exc:
-        events.build_poller(INVESTIGATIONS, {"filters": {"risk": "High"}, "detector_id": DETECTOR, "summary_format": "text", "lookback": 0}, client, "us-east-1")
+        events.build_poller(
+            INVESTIGATIONS, {"filters": {"risk": "High"}, "detector_id": DETECTOR, "summary_format": "text", "lookback": 0}, client, "us-east-1"
+        )
     assert exc.value.message.startswith("Unknown key 'risk' in filters; valid keys are: status, risk_level")
-    watcher = events.build_poller(INVESTIGATIONS, {"filters": {"risk_level": ["high"]}, "detector_id": DETECTOR, "summary_format": "text", "lookback": 0}, client, "us-east-1")
+    watcher = events.build_poller(
+        INVESTIGATIONS, {"filters": {"risk_level": ["high"]}, "detector_id": DETECTOR, "summary_format": "text", "lookback": 0}, client, "us-east-1"
+    )
     assert watcher.criterion == {"RISK_LEVEL": {"Equals": ["High"]}}
 
 
@@ -620,7 +635,9 @@ def test_profile_and_keys_together_are_refused():
 
 
 def test_source_client_uses_the_options_and_the_collections_retries():
-    opts = check_source_options(FINDINGS, {"region": "eu-central-1", "endpoint_url": "http://127.0.0.1:9", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY})
+    opts = check_source_options(
+        FINDINGS, {"region": "eu-central-1", "endpoint_url": "http://127.0.0.1:9", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY}
+    )
     client, region = events.source_client(opts)
     assert region == "eu-central-1" and client.meta.endpoint_url == "http://127.0.0.1:9"
     assert client.meta.config.retries["mode"] == "standard" and client.meta.config.retries["total_max_attempts"] == 5
