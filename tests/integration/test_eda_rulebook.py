@@ -16,6 +16,7 @@ Missing ansible-rulebook or Java fails these tests (never skips them): they are 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ import pytest
 import yaml
 
 from gdemu import scenarios as sc
+from gdemu.model import service_model
 from rulebook_harness import RulebookProcess
 from rulebook_harness import check_toolchain
 from rulebook_harness import emulator_report
@@ -118,9 +120,20 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
         rulebook.stop()
 
 
-def scenario_without_findings():
+def policy_actions(name):
+    """The GuardDuty operations a policy of docs/iam allows."""
+    with open(os.path.join(COLLECTION, "docs", "iam", name), encoding="utf-8") as handle:
+        policy = json.load(handle)
+    return {action.split(":", 1)[1] for statement in policy["Statement"] for action in statement["Action"]}
+
+
+def scenario_without_findings(policies=()):
+    """One detector, no findings; an investigation runs RUNNING_FOR s. With ``policies``: every other operation is denied."""
     scenario = sc.empty()
     scenario["create"] = {"running_for": RUNNING_FOR}
+    if policies:
+        allowed = set().union(*(policy_actions(name) for name in policies))
+        scenario["denied_operations"] = sorted(set(service_model().operation_names) - allowed)
     return scenario
 
 
@@ -133,7 +146,8 @@ def created_at(emulator, inv_id):
 
 
 def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severities_start_nothing(eda):
-    rulebook = eda.start(scenario_without_findings())
+    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows
+    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json")))
     emu = eda.emulator
 
     # a new High finding appears -> one investigation, started within the interval plus a few seconds
@@ -175,6 +189,9 @@ def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severit
     starts = [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty finding {HIGH}")]
     assert len(starts) == 1, f"the playbook ran once for {HIGH} (throttle): {starts}\n{rulebook.report()}"
     assert f"investigation {inv_id} started" in starts[0]
+    # the policies were enough (nothing denied) and every action of the sources' policy was needed
+    assert not [c for c in emu.calls() if c["error"] == "AccessDeniedException"], emulator_report(emu)
+    assert policy_actions("eda-sources.json") <= {c["operation"] for c in emu.calls()}
 
 
 def test_throttling_and_server_errors_change_nothing(eda):
