@@ -87,7 +87,7 @@ def delay_benchmark(interval, completions, latency_ms):
         async def run():
             task = asyncio.create_task(main(Queue(), {"endpoint_url": emulator.url, "region": scenarios.REGION, "interval": interval}))
             deadline = time.time() + first + step * completions + 3 * interval + 10
-            while time.time() < deadline and sum(1 for kind, _ in received if kind != "investigation_started") < completions:
+            while time.time() < deadline and sum(1 for kind, _iid in received if kind != "investigation_started") < completions:
                 await asyncio.sleep(0.05)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -96,8 +96,14 @@ def delay_benchmark(interval, completions, latency_ms):
         counts = emulator.log.snapshot()["counts"]
     delays = sorted(received[(kind, iid)] - ends[iid] for kind, iid in received if kind != "investigation_started")
     duplicates = len(received) != len(set(received))
-    return {"interval": interval, "completions": completions, "reported": len(delays), "delays": [round(d, 3) for d in delays], "calls": counts,
-            "duplicates": duplicates}
+    return {
+        "interval": interval,
+        "completions": completions,
+        "reported": len(delays),
+        "delays": [round(d, 3) for d in delays],
+        "calls": counts,
+        "duplicates": duplicates,
+    }
 
 
 # ------------------------------------------------------------------ 2. calls per quiet poll
@@ -120,7 +126,7 @@ def quiet_poll_calls(known, latency_ms, polls=10):
             poller.poll()  # the first poll reads everything once
             emulator.reset_log()
             began = time.perf_counter()
-            found = [poller.poll() for _ in range(polls)]
+            found = [poller.poll() for _poll in range(polls)]
             seconds = (time.perf_counter() - began) / polls
             counts = emulator.log.snapshot()["counts"]
             result[kind] = {
@@ -174,7 +180,12 @@ class FakeGuardDuty:
 
     def _summary(self, key):
         start, end = self.investigations[key]
-        item = {"InvestigationId": key, "Status": "RUNNING" if end is None else "COMPLETED", "TriggerPrompt": "Analyze findings", "StartTime": self._time(start)}
+        item = {
+            "InvestigationId": key,
+            "Status": "RUNNING" if end is None else "COMPLETED",
+            "TriggerPrompt": "Analyze findings",
+            "StartTime": self._time(start),
+        }
         if end is not None:
             item["EndTime"] = self._time(end)
         return item
@@ -182,7 +193,7 @@ class FakeGuardDuty:
     def _investigation_pages(self, params):
         keys = list(reversed(self.investigations))  # started in order: newest first
         for offset in range(0, max(len(keys), 1), 50):
-            yield {"Investigations": [self._summary(key) for key in keys[offset:offset + 50]]}
+            yield {"Investigations": [self._summary(key) for key in keys[offset : offset + 50]]}
 
     def _finding_pages(self, params):
         cursor = params["FindingCriteria"]["Criterion"]["updatedAt"]["GreaterThan"]
@@ -227,9 +238,16 @@ def state_size(poller):
 def memory_benchmark(polls):
     import botocore.session  # pylint: disable=import-outside-toplevel
 
-    meta = botocore.session.get_session().create_client(
-        "guardduty", region_name=scenarios.REGION, aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
-    ).meta
+    meta = (
+        botocore.session.get_session()
+        .create_client(
+            "guardduty",
+            region_name=scenarios.REGION,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+        .meta
+    )
     fake = FakeGuardDuty(meta)
     investigations = events.InvestigationPoller(InvestigationReader(fake, region=scenarios.REGION, concurrency=1), DETECTOR, clock=lambda: fake.now)
     findings = events.FindingPoller(fake, DETECTOR, scenarios.REGION, clock=lambda: fake.now - 1)
@@ -302,8 +320,8 @@ def main(argv=None):
     figures["memory"] = memory
     for index, sample in memory["samples"].items():
         print(
-            f"  after {index:>5} polls: pollers' state {sample['state_bytes']} bytes, {sample['traced_kib']} KiB live from events.py, {sample['running']} RUNNING watched, "
-            f"{sample['ended']} ended remembered, {sample['listed']} investigations in GuardDuty"
+            f"  after {index:>5} polls: pollers' state {sample['state_bytes']} bytes, {sample['traced_kib']} KiB live from events.py, "
+            f"{sample['running']} RUNNING watched, {sample['ended']} ended remembered, {sample['listed']} investigations in GuardDuty"
         )
     first, last = memory["samples"][min(memory["samples"])], memory["samples"][max(memory["samples"])]
     flat = last["state_bytes"] <= first["state_bytes"] * 1.25 and last["traced_kib"] <= first["traced_kib"] * 1.25 + 1
