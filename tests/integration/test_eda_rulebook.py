@@ -73,7 +73,7 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
         emulator = guardduty_emulator
         report_dir = tmp_path / "reports"
 
-        def start(self, scenario, **variables):
+        def start(self, scenario, wait_for_polls=True, **variables):
             guardduty_emulator.load(scenario)
             values = {
                 "guardduty_region": "us-east-1",
@@ -89,6 +89,8 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
             rulebook = RulebookProcess(tmp_path / f"rulebook{len(started) + 1}", RULEBOOK, values, env)
             started.append(rulebook)
             rulebook.start()
+            if not wait_for_polls:
+                return rulebook
             wait_until(
                 lambda: guardduty_emulator.count("ListFindings") and guardduty_emulator.count("ListInvestigations"),
                 STARTUP, "both sources to poll GuardDuty once", rulebook, guardduty_emulator,
@@ -256,6 +258,56 @@ def test_rulebook_started_with_lookback_reports_an_earlier_completion_once(eda):
     verdicts = [m for m in rulebook.debug_messages() if m.startswith("GuardDuty investigation")]
     assert len(verdicts) == 1 and RECENT_HIGH_INV in verdicts[0], verdicts
     assert not emu.created(), "a report starts nothing"
+
+
+def test_a_bad_variable_stops_the_rulebook_with_one_clear_message(eda):
+    rulebook = eda.start(scenario_without_findings(), wait_for_polls=False, guardduty_severity_threshold=42)
+    wait_until(lambda: not rulebook.running(), 60, "ansible-rulebook to stop", emulator=eda.emulator)
+    assert rulebook.proc.returncode != 0
+    assert ("secops.guardduty.findings stopped: min_severity must be a number above 0 and at most 10, "
+            "or one of Low, Medium, High, Critical; got 42") in rulebook.stderr(), rulebook.report()
+    assert not eda.emulator.created()
+
+
+@pytest.mark.parametrize(
+    "threshold, severity, started",
+    [(None, 8.0, True), ("High", 7.0, True), ("Critical", 8.9, False), (8.5, 8.0, False), ("8.5", 8.5, True)],
+)
+def test_investigate_playbook_applies_the_threshold_again(threshold, severity, started, guardduty_emulator, ansible_environment, tmp_path):
+    """secops.guardduty.eda_investigate_finding on its own (as a controller job template runs it): number or level name."""
+    guardduty_emulator.load(scenario_without_findings())
+    extra = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": severity}, "detector_id": sc.DETECTOR_ID}},
+             "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"}
+    if threshold is not None:
+        extra["guardduty_severity_threshold"] = threshold
+    proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(guardduty_emulator.created()) == (1 if started else 0), proc.stdout
+
+
+@pytest.mark.parametrize(
+    "playbook, extra, message",
+    [
+        ("eda_investigate_finding", {"guardduty_severity_threshold": "urgent"},
+         "guardduty_severity_threshold must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got urgent."),
+        ("eda_investigate_finding", {"ansible_eda": {"event": {"type": "investigation_completed"}}},
+         'secops.guardduty.eda_investigate_finding runs for a finding event of the secops.guardduty.findings source'),
+        ("eda_report_investigation", {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH}}}},
+         'secops.guardduty.eda_report_investigation runs for an investigation event of the'),
+    ],
+)
+def test_eda_playbooks_say_what_is_wrong(playbook, extra, message, guardduty_emulator, ansible_environment, tmp_path):
+    event = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": 8.0}}}}
+    event.update(extra)
+    proc = run_playbook(f"secops.guardduty.{playbook}", event, ansible_environment, tmp_path)
+    assert proc.returncode == 2 and message in " ".join(proc.stdout.split()), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not guardduty_emulator.calls()
+
+
+def run_playbook(name, extra_vars, env, tmp_path):
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), name, "-e", json.dumps(extra_vars)]
+    return subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
 
 
 # ---------------------------------------------------------------- static checks of what the controller runs
