@@ -48,6 +48,8 @@ options:
       - Seconds. At start, also report the findings updated within this many seconds before the start (each once, in
         its latest state), so that a restarted source loses no finding.
       - V(0) reports only findings created or updated after the start.
+      - The start is taken from this machine's clock (later cursors come from GuardDuty's own times); keep the clock
+        synchronised, or give a few seconds of lookback.
     type: float
     default: 0
   min_severity:

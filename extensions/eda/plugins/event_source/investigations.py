@@ -17,8 +17,8 @@ description:
     and the verdict).'
   - Each poll costs one ListInvestigations, newest first, read until every watched RUNNING investigation has been seen
     (usually one page, also with 50 RUNNING), plus one GetInvestigation per investigation that left RUNNING. Quiet polls
-    cost the same however many investigations the detector has. Memory holds the RUNNING ids and the ids that ended in the
-    last minutes only.
+    cost the same however many investigations the detector has. The first poll reads the whole listing once (to find every
+    RUNNING investigation). Memory holds the RUNNING ids and the ids that ended in the last minutes only.
   - Never two events for the same change of the same investigation in one run. An investigation that started and ended
     between two polls gives both events, started first.
   - Throttling, server errors, dropped connections and an endpoint that is down are retried with backoff (botocore's
