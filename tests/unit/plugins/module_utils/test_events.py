@@ -719,3 +719,34 @@ def test_run_source_stops_when_the_region_has_several_detectors(source):
     with pytest.raises(GuardDutyError) as exc:
         source(FINDINGS, {}, polls=1)
     assert "Found 2 GuardDuty detectors in us-east-1" in exc.value.message and "set detector_id" in exc.value.message
+
+
+def test_run_source_stops_when_no_credentials_are_found(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for name in ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(GuardDutyError) as exc:
+        asyncio.run(events.run_source(FINDINGS, asyncio.Queue(), {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:9"}, polls=1))
+    assert exc.value.message.startswith("secops.guardduty.findings stopped: No AWS credentials were found: set access_key and secret_key, or profile")
+
+
+def test_run_source_stops_when_the_credentials_are_rejected(source):
+    source.stubber.add_client_error("list_investigations", "UnrecognizedClientException", "The security token included in the request is invalid.", 403)
+    with pytest.raises(GuardDutyError) as exc:
+        source(INVESTIGATIONS, {"detector_id": DETECTOR}, polls=2)
+    assert exc.value.message == (
+        f"secops.guardduty.investigations stopped: Failed to call ListInvestigations for investigations on detector {DETECTOR} in us-east-1 "
+        "(UnrecognizedClientException: The security token included in the request is invalid.)"
+    )
+
+
+def test_run_source_stops_when_the_profile_does_not_exist(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    with pytest.raises(GuardDutyError) as exc:
+        asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"profile": "no-such-profile", "region": "us-east-1"}, polls=1))
+    assert exc.value.message.startswith("secops.guardduty.investigations stopped: The config profile (no-such-profile) could not be found")
