@@ -260,6 +260,39 @@ def test_rulebook_started_with_lookback_reports_an_earlier_completion_once(eda):
     assert not emu.created(), "a report starts nothing"
 
 
+TRIVIAL_RULEBOOK = """\
+- name: Toolchain check
+  hosts: localhost
+  sources:
+    - eda.builtin.range:
+        limit: "{{ limit }}"
+  rules:
+    - name: Say one
+      condition: event.i == 1
+      action:
+        debug:
+          msg: "range reached {{ event.i }}"
+    - name: Stop at the last one
+      condition: event.i == vars.limit - 1
+      action:
+        shutdown:
+"""
+
+
+def test_ansible_rulebook_and_java_run_a_trivial_rulebook(tmp_path, ansible_environment, rulebook_toolchain):  # pylint: disable=unused-argument
+    """The toolchain alone, without the collection: ansible-rulebook's own range source, a condition with vars, shutdown."""
+    path = tmp_path / "range.yml"
+    path.write_text(TRIVIAL_RULEBOOK, encoding="utf-8")
+    rulebook = RulebookProcess(tmp_path / "range", str(path), {"limit": 3}, ansible_environment).start()
+    try:
+        wait_until(lambda: not rulebook.running(), 60, "the trivial rulebook to shut itself down", rulebook)
+    finally:
+        rulebook.stop()
+    assert rulebook.returncode == 0, rulebook.report()
+    assert [event["i"] for event in rulebook.events("Toolchain check")] == [0, 1, 2], rulebook.report()
+    assert rulebook.debug_messages() == ["range reached 1"], rulebook.report()
+
+
 def test_a_bad_variable_stops_the_rulebook_with_one_clear_message(eda):
     rulebook = eda.start(scenario_without_findings(), wait_for_polls=False, guardduty_severity_threshold=42)
     wait_until(lambda: not rulebook.running(), 60, "ansible-rulebook to stop", emulator=eda.emulator)
