@@ -318,6 +318,20 @@ def test_investigate_playbook_applies_the_threshold_again(threshold, severity, s
     assert len(guardduty_emulator.created()) == (1 if started else 0), proc.stdout
 
 
+@pytest.mark.parametrize("reuse_window, investigations", [(None, 1), (0, 2)])
+def test_investigate_playbook_reuses_within_the_reuse_window(reuse_window, investigations, guardduty_emulator, ansible_environment, tmp_path):
+    """Run twice for the same finding: reused by default; guardduty_reuse_window 0 starts a new one each time."""
+    guardduty_emulator.load(scenario_without_findings())
+    extra = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": 8.0}, "detector_id": sc.DETECTOR_ID}},
+             "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"}
+    if reuse_window is not None:
+        extra["guardduty_reuse_window"] = reuse_window
+    for _ in range(2):
+        proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(guardduty_emulator.created()) == investigations, proc.stdout
+
+
 @pytest.mark.parametrize(
     "playbook, extra, message",
     [
