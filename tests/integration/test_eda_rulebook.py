@@ -326,8 +326,8 @@ def test_investigate_playbook_reuses_within_the_reuse_window(reuse_window, inves
              "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"}
     if reuse_window is not None:
         extra["guardduty_reuse_window"] = reuse_window
-    for _ in range(2):
-        proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path)
+    for run in (1, 2):
+        proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path / f"run{run}")
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert len(guardduty_emulator.created()) == investigations, proc.stdout
 
@@ -352,9 +352,10 @@ def test_eda_playbooks_say_what_is_wrong(playbook, extra, message, guardduty_emu
     assert not guardduty_emulator.calls()
 
 
-def run_playbook(name, extra_vars, env, tmp_path):
+def run_playbook(name, extra_vars, env, workdir):
+    workdir.mkdir(parents=True, exist_ok=True)
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), name, "-e", json.dumps(extra_vars)]
-    return subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(cmd, env=env, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
 
 
 # ---------------------------------------------------------------- static checks of what the controller runs
