@@ -75,7 +75,7 @@ def test_main_reports_new_and_updated_findings(stub_source):
     "args, message",
     [
         ({"min_severity": "urgent"}, "secops.guardduty.findings stopped: min_severity must be a number above 0 and at most 10"),
-        ({"lookback": "yesterday"}, "secops.guardduty.findings stopped: argument 'lookback' is of type str"),
+        ({"lookback": "yesterday"}, "secops.guardduty.findings stopped: argument 'lookback' is of type"),
         ({"filters": {"status": "RUNNING"}}, "secops.guardduty.findings stopped: unknown option(s) filters"),
     ],
 )
