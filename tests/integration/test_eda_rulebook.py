@@ -105,7 +105,7 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
 
         def investigated_findings(self):
             """{finding id: [investigation ids the emulator created for it]}."""
-            client = guardduty_emulator.client()
+            client = guardduty_emulator.client(retries={"mode": "standard", "max_attempts": 10})  # the test's own calls meet the faults too
             out = {}
             for inv_id in guardduty_emulator.created():
                 inv = client.get_investigation(DetectorId=sc.DETECTOR_ID, InvestigationId=inv_id)["Investigation"]
