@@ -70,7 +70,8 @@ def delay_benchmark(interval, completions, latency_ms):
     scenario = scenarios.many(completions, running=completions)
     first, step = 2.0 * interval + 0.7, interval * 0.77  # completions fall at varied phases of the polling cycle
     for index, entry in enumerate(scenario["investigations"]):
-        entry["running_for"] = first + step * index
+        # started at the load, ended when it leaves RUNNING (EndTime = StartTime + running_for)
+        entry.update(running_for=first + step * index, start_offset=0, duration=None)
     ends = {}
     received = {}
     with Emulator(faults={"latency_ms": latency_ms}) as emulator:
