@@ -42,6 +42,8 @@ IAM_ACTIONS = {
     "ListInvestigations": "guardduty:ListInvestigations",
     "ListInvestigationRecords": "guardduty:ListInvestigationRecords",
     "CreateInvestigation": "guardduty:CreateInvestigation",
+    "ListFindings": "guardduty:ListFindings",
+    "GetFindings": "guardduty:GetFindings",
 }
 
 
@@ -71,6 +73,8 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
     what = f"investigation {investigation_id}" if investigation_id else "investigations"
     if operation in ("ListDetectors", "GetDetector"):
         what = "detectors"
+    if operation in ("ListFindings", "GetFindings"):
+        what = "findings"
     where = f"detector {detector_id}" if detector_id else "this account"
     if region:
         where += f" in {region}"
@@ -84,8 +88,8 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
         action = IAM_ACTIONS.get(operation, f"guardduty:{operation}")
         return GuardDutyError(
             f"Access denied calling {operation} for {what} on {where}: the caller needs {action} "
-            f"(on arn:aws:guardduty:<region>:<account>:detector/{detector_id or '<id>'} and .../*), "
-            "or the investigation belongs to another account (members only see their own)",
+            f"(on arn:aws:guardduty:<region>:<account>:detector/{detector_id or '<id>'} and .../*)"
+            + ("" if what == "findings" else ", or the investigation belongs to another account (members only see their own)"),
             exception=exc,
             kind="denied",
         )

@@ -107,3 +107,9 @@ def play(tmp_path, guardduty_emulator):  # pylint: disable=redefined-outer-name
         return PlayResult(proc.returncode, proc.stdout, proc.stderr, tasks)
 
     return run
+
+
+@pytest.fixture
+def ansible_environment(tmp_path):
+    """ansible_env(tmp_path): the environment of an Ansible process a test starts itself (ansible-rulebook, runner)."""
+    return ansible_env(tmp_path)

@@ -6,6 +6,7 @@ A scenario is a JSON-able dict: snake_case emulator keys wrapping botocore-shape
      "detectors": [{"detector_id": ..., "ai_analyst": True, "role": "standalone|administrator|member"}],
      "investigations": [{"detector_id": ..., "running_for": 0, "start_offset": -3600, "duration": 300, "denied": False,
                          "investigation": {<Investigation shape + optional Title>}, "records": [<InvestigationRecord>]}],
+     "findings": [{<Finding shape>, "detector_id": ... (default: the first detector)}],
      "denied_operations": [...], "quota": {"daily": 10, "total": 100},
      "create": {"running_for": 3, "final_status": "COMPLETED", "error": "...", "visible_after": 0}}
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 
 from .model import to_wire_text
 
@@ -387,6 +389,38 @@ def staggered(n, first, step, denied=False):
     if denied:
         scenario['denied_operations'] = ['ListInvestigations']
     return scenario
+
+
+HIGH_FINDING_TYPE = CRED_FINDING_TYPE
+LOW_FINDING_TYPE = 'Recon:EC2/Portscan'
+
+
+def finding(finding_id=None, severity=8.0, type=HIGH_FINDING_TYPE, updated_at=None, detector_id=None,  # pylint: disable=redefined-builtin
+            account_id=ACCOUNT_ID, region=REGION, **extra):
+    """A GuardDuty Finding (botocore member names) for the scenario key ``findings`` or Emulator.put_findings.
+
+    ``finding_id`` defaults to a random 32-hex id; ``updated_at`` (ISO string or epoch seconds) defaults to the time
+    the emulator stores it; ``extra`` adds or replaces Finding members (Title, Service, Resource, ...).
+    """
+    finding_id = finding_id or uuid.uuid4().hex
+    item = {
+        'Id': finding_id, 'AccountId': account_id, 'Region': region, 'Partition': 'aws', 'SchemaVersion': '2.0',
+        'Type': type, 'Severity': float(severity),
+        'Title': f'{type} on instance {INSTANCE_ID}',
+        'Description': f'Credentials of the instance role {ROLE_NAME} were used from {BAD_IP}, an address outside AWS.',
+        'Resource': {'ResourceType': 'Instance', 'InstanceDetails': {
+            'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium', 'AvailabilityZone': f'{region}a', 'InstanceState': 'running'}},
+        'Service': {'ServiceName': 'guardduty', 'Count': 1, 'Archived': False, 'ResourceRole': 'TARGET',
+                    'Action': {'ActionType': 'AWS_API_CALL', 'AwsApiCallAction': {
+                        'Api': 'ListBuckets', 'CallerType': 'Remote IP', 'ServiceName': 's3.amazonaws.com',
+                        'RemoteIpDetails': {'IpAddressV4': BAD_IP}}}},
+    }
+    if updated_at is not None:
+        item['UpdatedAt'] = updated_at
+    if detector_id is not None:
+        item['detector_id'] = detector_id
+    item.update(extra)
+    return item
 
 
 def _big_summary():

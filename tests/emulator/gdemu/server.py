@@ -180,6 +180,13 @@ class Emulator:
         self.state.load(scenario)
         self.log.reset()
 
+    def put_findings(self, findings):
+        """Add or update findings (botocore member names, optional ``detector_id``; upsert by Id, UpdatedAt defaults to now).
+
+        Returns their ids; raises ValueError (and changes nothing) when one does not fit the model.
+        """
+        return self.state.put_findings(list(findings))
+
     def set_faults(self, **faults):
         """Replace the fault configuration (see faults.FAULT_KEYS) and reset fault counters."""
         self.faults.configure(faults)
@@ -290,6 +297,10 @@ class Emulator:
             if method == 'POST' and action == 'faults':
                 self.set_faults(**data)
                 return _json_response(200, {'ok': True, 'faults': self.faults.config})
+            if method == 'POST' and action == 'findings':
+                if not isinstance(data, dict) or not isinstance(data.get('findings'), list):
+                    raise ValueError('body must be {"findings": [<Finding>, ...]}')
+                return _json_response(200, {'ok': True, 'findings': self.put_findings(data['findings'])})
             if method == 'POST' and action == 'scenario':
                 if 'name' in data and 'detectors' not in data:
                     data = scenarios.build(data['name'], **data.get('args', {}))
@@ -298,4 +309,5 @@ class Emulator:
         except (ValueError, TypeError) as exc:
             return _json_response(400, {'error': str(exc)})
         return _json_response(404, {'error': f'unknown control endpoint {method} {CONTROL_PREFIX}{action}',
-                                    'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST scenario']})
+                                    'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST scenario',
+                                                  'POST findings']})

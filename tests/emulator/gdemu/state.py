@@ -8,9 +8,11 @@ import base64
 import binascii
 import copy
 import datetime
+import fnmatch
 import hashlib
 import json
 import math
+import operator
 import threading
 import time
 import uuid
@@ -25,7 +27,7 @@ FILTER_MEMBERS = {'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': '
                   'FINDING_ID': 'FindingId', 'INVESTIGATION_TYPE': 'InvestigationType'}
 SORT_MEMBERS = {'START_TIME': 'StartTime', 'END_TIME': 'EndTime', 'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': 'Confidence'}
 ROLES = ('standalone', 'administrator', 'member')
-SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'denied_operations', 'quota', 'create'}
+SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'findings', 'denied_operations', 'quota', 'create'}
 DETECTOR_KEYS = {'detector_id', 'ai_analyst', 'role', 'status', 'tags', 'created_at'}
 ENTRY_KEYS = {'detector_id', 'running_for', 'start_offset', 'duration', 'denied', 'investigation', 'records'}
 DEFAULT_QUOTA = {'daily': 10, 'total': 100}
@@ -67,6 +69,17 @@ def _check_keys(mapping, allowed, what):
 
 def _iso(epoch):
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
+
+
+def iso_ms(epoch):
+    """GuardDuty's finding time format: ISO-8601 UTC with milliseconds (``2026-12-01T09:57:01.123Z``)."""
+    stamp = datetime.datetime.fromtimestamp(math.floor(epoch * 1000) / 1000, datetime.timezone.utc)
+    return stamp.strftime('%Y-%m-%dT%H:%M:%S.') + f'{stamp.microsecond // 1000:03d}Z'
+
+
+def epoch_ms(value):
+    """A finding time (ISO string, epoch seconds or datetime) -> integer epoch milliseconds."""
+    return int(round(to_epoch(value) * 1000))
 
 
 @dataclass
@@ -181,6 +194,45 @@ def _load_investigation(entry, account, region, base, detectors):
     return inv
 
 
+FINDING_TIME_MEMBERS = ('CreatedAt', 'UpdatedAt')  # strings in the model; FindingCriteria compares them as epoch milliseconds
+
+
+def _finding(entry, detectors, default_detector, now, existing=None):
+    """(detector_id, Finding) from a scenario / put_findings entry, merged over ``existing``; ValueError if it does not fit the model.
+
+    UpdatedAt defaults to ``now`` (milliseconds, like GuardDuty); an update keeps CreatedAt and counts Service.Count up.
+    """
+    if not isinstance(entry, dict):
+        raise ValueError(f'a finding must be a mapping of Finding members, got {type(entry).__name__}')
+    data = copy.deepcopy(entry)
+    detector_id = data.pop('detector_id', None) or (existing or {}).get('detector_id') or default_detector
+    if detector_id not in detectors:
+        raise ValueError(f'finding {data.get("Id")!r}: unknown detector_id {detector_id!r}')
+    if not data.get('Id'):
+        raise ValueError('every finding needs an Id')
+    if existing is not None:
+        merged = copy.deepcopy(existing['finding'])
+        service = merged.get('Service') or {}
+        if 'Service' not in data and isinstance(service.get('Count'), int):
+            service['Count'] += 1
+        merged.pop('UpdatedAt', None)
+        merged.update(data)
+        data = merged
+    stamp = iso_ms(now)
+    data.setdefault('UpdatedAt', stamp)
+    data.setdefault('CreatedAt', data['UpdatedAt'] if existing is None else stamp)
+    for member in FINDING_TIME_MEMBERS:
+        if not isinstance(data[member], str):
+            data[member] = iso_ms(to_epoch(data[member]))
+    account, region = data.get('AccountId'), data.get('Region')
+    if account and region:
+        data.setdefault('Arn', f'arn:aws:guardduty:{region}:{account}:detector/{detector_id}/finding/{data["Id"]}')
+    errors = validate(data, named_shape('Finding'), 'Finding')
+    if errors:
+        raise ValueError(f'finding {data["Id"]} does not fit the model: ' + '; '.join(sorted(set(errors))[:10]))
+    return {'detector_id': detector_id, 'finding': data}
+
+
 class CallLog:
     """Thread-safe log of data-plane calls and of created investigations."""
 
@@ -226,7 +278,7 @@ class State:
 
     HANDLERS = {'ListDetectors': '_list_detectors', 'GetDetector': '_get_detector', 'GetInvestigation': '_get_investigation',
                 'ListInvestigations': '_list_investigations', 'ListInvestigationRecords': '_list_records',
-                'CreateInvestigation': '_create_investigation'}
+                'CreateInvestigation': '_create_investigation', 'ListFindings': '_list_findings', 'GetFindings': '_get_findings'}
 
     def __init__(self, scenario=None):
         self._lock = threading.RLock()
@@ -262,17 +314,39 @@ class State:
             if inv.investigation_id in investigations:
                 raise ValueError(f'duplicate InvestigationId {inv.investigation_id}')
             investigations[inv.investigation_id] = inv
+        first_detector = next(iter(detectors), None)
+        findings = {}
+        for entry in scenario.get('findings', []):
+            item = _finding(entry, detectors, first_detector, now)
+            if item['finding']['Id'] in findings:
+                raise ValueError(f'duplicate finding Id {item["finding"]["Id"]}')
+            findings[item['finding']['Id']] = item
         with self._lock:
             self._generation += 1
             self.account_id, self.region = account, region
-            self._detectors, self._investigations = detectors, investigations
+            self._detectors, self._investigations, self._findings = detectors, investigations, findings
             self._denied, self._quota, self._create = denied, quota, create
             self._tokens, self._created = {}, []
 
     def summary(self):
         with self._lock:
             return {'account_id': self.account_id, 'detectors': list(self._detectors), 'investigations': len(self._investigations),
-                    'created': len(self._created)}
+                    'findings': len(self._findings), 'created': len(self._created)}
+
+    def put_findings(self, findings, now=None):
+        """Add or update findings (upsert by Id, see _finding); all or nothing. Returns their ids."""
+        if not isinstance(findings, list):
+            raise ValueError('findings must be a list of Finding mappings')
+        now = time.time() if now is None else now
+        with self._lock:
+            first_detector = next(iter(self._detectors), None)
+            staged = dict(self._findings)
+            for entry in findings:
+                existing = staged.get(entry.get('Id')) if isinstance(entry, dict) else None
+                item = _finding(entry, self._detectors, first_detector, now, existing)
+                staged[item['finding']['Id']] = item
+            self._findings = staged
+            return [entry['Id'] for entry in findings]
 
     def handle(self, operation, params, ctx):
         """Run one operation -> (output, investigation_id or None, created?); raises ApiError."""
@@ -389,6 +463,33 @@ class State:
         out['Records'], token = self._page(records, params, 20, query)
         return self._with_token(out, token), inv.investigation_id, False
 
+    def _detector_findings(self, params):
+        self._detector(params)
+        return [item['finding'] for item in self._findings.values() if item['detector_id'] == params['DetectorId']]
+
+    def _list_findings(self, params, _ctx):
+        findings = self._detector_findings(params)
+        criterion = (params.get('FindingCriteria') or {}).get('Criterion') or {}
+        checks = [(_finding_path(key), key, condition) for key, condition in criterion.items()]
+        empty = [key for key, condition in criterion.items() if not any(value is not None for value in condition.values())]
+        if empty:
+            raise bad_request(f'The FindingCriteria condition for {empty[0]!r} is empty.')
+        findings = [item for item in findings if all(_finding_matches(item, path, key, condition) for path, key, condition in checks)]
+        sort = params.get('SortCriteria') or {}
+        if sort.get('AttributeName'):
+            findings = _sort_findings(findings, sort['AttributeName'], sort.get('OrderBy', 'ASC'))
+        query = {'op': 'ListFindings', 'detector': params['DetectorId'], 'criterion': criterion, 'sort': sort}
+        page, token = self._page([item['Id'] for item in findings], params, 50, query)
+        return self._with_token({'FindingIds': page}, token), None, False
+
+    def _get_findings(self, params, _ctx):
+        by_id = {item['Id']: item for item in self._detector_findings(params)}
+        found = [copy.deepcopy(by_id[finding_id]) for finding_id in dict.fromkeys(params['FindingIds']) if finding_id in by_id]
+        sort = params.get('SortCriteria') or {}
+        if sort.get('AttributeName'):
+            found = _sort_findings(found, sort['AttributeName'], sort.get('OrderBy', 'ASC'))
+        return {'Findings': found}, None, False
+
     def _create_investigation(self, params, ctx):
         det = self._detector(params)
         detector_id, prompt, token = det['detector_id'], params['TriggerPrompt'], params.get('ClientToken')
@@ -452,3 +553,98 @@ def _sort(summaries, attribute, order):
     present = sorted((item for item in summaries if item.get(member) is not None), key=key, reverse=descending)
     missing = sorted((item for item in summaries if item.get(member) is None), key=lambda item: item['InvestigationId'], reverse=descending)
     return present + missing
+
+
+# ---------------------------------------------------------------- findings criteria (attribute paths use the model's wire names)
+
+NUMERIC_CONDITIONS = {'Gt': 'gt', 'Gte': 'ge', 'Lt': 'lt', 'Lte': 'le', 'GreaterThan': 'gt', 'GreaterThanOrEqual': 'ge',
+                      'LessThan': 'lt', 'LessThanOrEqual': 'le'}
+
+
+def _finding_path(attribute):
+    """'service.archived' -> ['Service', 'Archived'] by walking the Finding shape's wire names; 400 for an unknown attribute."""
+    shape, path = named_shape('Finding'), []
+    for part in attribute.split('.'):
+        while shape.type_name == 'list':
+            shape = shape.member
+        members = getattr(shape, 'members', None) or {}
+        match = [name for name, member in members.items() if member.serialization.get('name', name) == part]
+        if not match:
+            raise bad_request(f'The request is rejected because the FindingCriteria attribute {attribute!r} is not a finding property.')
+        path.append(match[0])
+        shape = members[match[0]]
+    return path
+
+
+def _finding_values(finding, path):
+    values = [finding]
+    for name in path:
+        nxt = []
+        for value in values:
+            value = value.get(name) if isinstance(value, dict) else None
+            if isinstance(value, list):
+                nxt.extend(value)
+            elif value is not None:
+                nxt.append(value)
+        values = nxt
+    return values
+
+
+def _as_number(value, timestamp):
+    if timestamp:
+        return epoch_ms(value)
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _finding_matches(finding, path, attribute, condition):
+    timestamp = path[-1] in FINDING_TIME_MEMBERS
+    values = _finding_values(finding, path)
+    for name, wanted in condition.items():
+        if wanted is None:
+            continue
+        if name in NUMERIC_CONDITIONS:
+            numbers = [number for number in (_as_number(value, timestamp) for value in values) if number is not None]
+            if not any(getattr(operator, NUMERIC_CONDITIONS[name])(number, wanted) for number in numbers):
+                return False
+            continue
+        texts = {_as_text(value) for value in values}
+        wanted = [_as_text(item) for item in wanted]
+        if name in ('Eq', 'Equals') and not texts & set(wanted):
+            return False
+        if name in ('Neq', 'NotEquals') and texts & set(wanted):
+            return False
+        if name in ('Matches', 'NotMatches'):
+            hit = any(fnmatch.fnmatchcase(text, pattern) for text in texts for pattern in wanted)
+            if hit != (name == 'Matches'):
+                return False
+    return True
+
+
+def _sort_findings(findings, attribute, order):
+    path = _finding_path(attribute)
+    timestamp = path[-1] in FINDING_TIME_MEMBERS
+
+    def key(item):
+        values = _finding_values(item, path)
+        value = values[0] if values else None
+        if value is None:
+            return (1, 0, '', item['Id'])
+        number = _as_number(value, timestamp)
+        return (0, number if number is not None else 0, '' if number is not None else _as_text(value), item['Id'])
+
+    present = [item for item in findings if _finding_values(item, path)]
+    missing = [item for item in findings if not _finding_values(item, path)]
+    return sorted(present, key=key, reverse=order == 'DESC') + missing

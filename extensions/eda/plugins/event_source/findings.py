@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+short_description: New and updated Amazon GuardDuty findings as events for ansible-rulebook
+version_added: 0.2.0
+description:
+  - An ansible-rulebook event source that polls the findings of one GuardDuty detector and puts one event on the queue
+    per new or updated finding whose severity is at least O(min_severity).
+  - 'Events: C({"type": "finding", "finding": {...}, "detector_id": "...", "region": "..."}). C(finding) is the
+    GetFindings finding with snake_case keys (C(id), C(severity), C(type), C(updated_at), C(resource), C(service), ...);
+    values and the keys of maps inside it are untouched; times stay GuardDuty''s ISO-8601 strings.'
+  - Each poll costs one ListFindings (every page; severity at least O(min_severity), updated after a cursor, oldest
+    update first) plus one GetFindings per 50 new or updated findings. A quiet poll is one ListFindings page. The
+    only state is the cursor, the newest C(updatedAt) reported (in milliseconds, GuardDuty's clock), so memory does not
+    grow.
+  - A finding updated again is reported again (one event per update, also within the same second); one already reported
+    is never reported twice in one run. GuardDuty findings are updated when the same activity recurs (C(service.count)
+    grows), so a rulebook that starts work per finding must deduplicate on C(event.finding.id) (throttle, or the
+    quota-safe start module).
+  - Archived findings (for example suppressed by a suppression rule) are left out unless O(include_archived=true).
+  - Throttling, server errors, dropped connections and an endpoint that is down are retried with backoff (botocore's
+    standard retries and the collection's AWSRetry), then logged; the poll is repeated with the same cursor, so no update
+    is lost. A bad option, access denied, rejected credentials or a too old botocore stop the source with one message
+    that says what to fix.
+  - Finding text comes from attacker-influenced activity; treat it as untrusted in playbooks.
+author:
+  - secops.guardduty contributors (@secops)
+requirements:
+  - ansible-rulebook, with ansible-core, boto3 and botocore >= 1.43.35 in its Python.
+  - The collections amazon.aws and secops.guardduty installed in a collections path (C(ANSIBLE_COLLECTIONS_PATH)).
+  - "IAM: guardduty:ListDetectors (without O(detector_id)), guardduty:ListFindings, guardduty:GetFindings."
+options:
+  detector_id:
+    description:
+      - The detector whose findings are watched.
+      - When absent, the only detector of the Region is used; with none or several the source stops and says so.
+    type: str
+  interval:
+    description:
+      - Seconds between the starts of two polls.
+    type: float
+    default: 30
+  lookback:
+    description:
+      - Seconds. At start, also report the findings updated within this many seconds before the start (each once, in
+        its latest state), so that a restarted source loses no finding.
+      - V(0) reports only findings created or updated after the start.
+      - The start is taken from this machine's clock (later cursors come from GuardDuty's own times); keep the clock
+        synchronised, or give a few seconds of lookback.
+    type: float
+    default: 0
+  min_severity:
+    description:
+      - Report findings with at least this severity. A number above 0 and at most 10 (GuardDuty's scale), or a level name,
+        V(Low) (1), V(Medium) (4), V(High) (7), V(Critical) (9).
+    type: raw
+    default: 7
+  include_archived:
+    description:
+      - Also report archived findings.
+    type: bool
+    default: false
+  region:
+    description:
+      - The AWS Region. The C(AWS_REGION) or C(AWS_DEFAULT_REGION) environment variables, or the profile's Region, when absent.
+    type: str
+    aliases: [aws_region]
+  endpoint_url:
+    description:
+      - URL to use instead of the default AWS endpoint (the C(AWS_URL) environment variable when absent; empty means the default).
+    type: str
+    aliases: [aws_endpoint_url]
+  profile:
+    description:
+      - A named AWS profile (the C(AWS_PROFILE) or C(AWS_DEFAULT_PROFILE) environment variables when absent). Cannot be
+        combined with O(access_key), O(secret_key) or O(session_token).
+    type: str
+    aliases: [aws_profile]
+  access_key:
+    description:
+      - AWS access key ID (C(AWS_ACCESS_KEY_ID) when absent). Without keys or profile, boto3's credential chain is used
+        (environment, shared files, instance or task role).
+    type: str
+    aliases: [aws_access_key_id, aws_access_key]
+  secret_key:
+    description:
+      - AWS secret access key (C(AWS_SECRET_ACCESS_KEY) when absent).
+    type: str
+    aliases: [aws_secret_access_key, aws_secret_key]
+  session_token:
+    description:
+      - AWS session token for temporary credentials (C(AWS_SESSION_TOKEN) when absent).
+    type: str
+    aliases: [aws_session_token]
+  validate_certs:
+    description:
+      - Whether to verify the endpoint's TLS certificate.
+    type: bool
+    default: true
+  aws_ca_bundle:
+    description:
+      - CA bundle to verify the endpoint with (C(AWS_CA_BUNDLE) when absent).
+    type: path
+  aws_config:
+    description:
+      - botocore client configuration (for example C(retries) or C(read_timeout)); it overrides the source's defaults.
+    type: dict
+notes:
+  - The source ends with one error message (a GuardDutyError) on a fatal problem; ansible-rulebook reports it and shuts down.
+"""
+
+EXAMPLES = r"""
+- name: High-severity GuardDuty findings
+  hosts: localhost
+  sources:
+    - secops.guardduty.findings:
+        region: us-east-1
+        min_severity: High
+        interval: 30
+  rules:
+    - name: Investigate each high-severity finding once
+      condition: event.type == "finding"
+      throttle:
+        once_within: 1 hour
+        group_by_attributes:
+          - event.finding.id
+      action:
+        debug:
+          msg: "{{ event.finding.id }} {{ event.finding.type }} ({{ event.finding.severity }})"
+"""
+
+import os
+import sys
+
+try:
+    from ansible_collections.secops.guardduty.plugins.module_utils.events import FINDINGS
+    from ansible_collections.secops.guardduty.plugins.module_utils.events import run_source
+except ImportError:
+    # ansible-rulebook loads this file by path: make the collections roots importable (this file's, then
+    # ANSIBLE_COLLECTIONS_PATH's), then try again.
+    _ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 7))
+    for _path in reversed([_ROOT] + os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.environ.get("ANSIBLE_COLLECTIONS_PATHS", "")).split(os.pathsep)):
+        if _path and os.path.isdir(os.path.join(_path, "ansible_collections")) and _path not in sys.path:
+            sys.path.insert(0, _path)
+    try:
+        from ansible_collections.secops.guardduty.plugins.module_utils.events import FINDINGS
+        from ansible_collections.secops.guardduty.plugins.module_utils.events import run_source
+    except ImportError as _error:
+        IMPORT_ERROR = _error
+    else:
+        IMPORT_ERROR = None
+else:
+    IMPORT_ERROR = None
+
+
+async def main(queue, args):
+    """Put one event per new or updated finding on ``queue`` until cancelled."""
+    if IMPORT_ERROR is not None:
+        raise ImportError(
+            "secops.guardduty.findings needs ansible-core, boto3 and botocore in ansible-rulebook's Python and the "
+            f"amazon.aws and secops.guardduty collections in ANSIBLE_COLLECTIONS_PATH: {IMPORT_ERROR}"
+        )
+    await run_source(FINDINGS, queue, args)

@@ -1,0 +1,571 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Event sources for Event-Driven Ansible (extensions/eda/plugins/event_source/*.py): options, a client outside
+Ansible, and the two pollers.
+
+A poller is synchronous (``poll()`` returns the events of one poll) so that it can be unit-tested and benchmarked
+without an event loop; ``run_source`` runs it in a worker thread (asyncio.to_thread) every ``interval`` seconds.
+
+Fatal problems (a bad option, access denied, rejected credentials, a botocore that is too old) end ``run_source``
+with one GuardDutyError whose message says what and what to do; ansible-rulebook reports it and shuts the source
+down. Everything else (throttling, 5xx, dropped connections, an endpoint that is down) is retried by botocore and
+AWSRetry, then logged; the poll is repeated after ``interval`` with the state it had, so no change is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import math
+import time
+
+try:
+    import botocore
+    from botocore.utils import parse_timestamp
+except ImportError:
+    pass  # run_source reports a missing botocore through amazon.aws's HAS_BOTO3
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.errors import UnsupportedError
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import HAS_BOTO3
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import boto3_inventory_conn
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleBotocoreError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_VERSION
+from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.common import region_warning
+from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
+from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import FINDING_ID_RE
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import api_error
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import build_filter_criteria
+from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation
+
+INVESTIGATIONS = "investigations"
+FINDINGS = "findings"
+SOURCE_NAMES = {INVESTIGATIONS: "secops.guardduty.investigations", FINDINGS: "secops.guardduty.findings"}
+
+PAGE_SIZE = 50  # the API's maximum for both listings
+FINDINGS_BATCH = 50  # GetFindings takes at most 50 ids
+# An investigation that becomes visible in the listing up to this long after a newer one started is still reported
+# as new; ended investigations are remembered only that long (memory stays bounded).
+SETTLE_SECONDS = 300
+SEVERITY_LEVELS = {"low": 1.0, "medium": 4.0, "high": 7.0, "critical": 9.0}
+RUNNING = "RUNNING"
+
+# botocore's own retries (standard mode also retries dropped connections and read timeouts) under the collection's
+# AWSRetry; a user's aws_config wins.
+CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_timeout": 10, "read_timeout": 60}
+
+# Errors that no retry can fix: the source stops with one message.
+FATAL_CODES = (
+    "BadRequestException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnauthorizedOperation",
+)
+CONNECTION_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "endpoint_url", "region", "validate_certs", "aws_ca_bundle", "aws_config")
+
+log = logging.getLogger("secops.guardduty.eda")
+
+
+# ---------------------------------------------------------------- options
+
+
+def argument_spec(kind):
+    """The options of a source: amazon.aws's connection options (aliases and environment variables included) + ours."""
+    spec = {name: dict(value) for name, value in aws_argument_spec().items() if name in CONNECTION_OPTIONS}
+    spec.update(
+        detector_id={"type": "str"},
+        interval={"type": "float", "default": 30},
+        lookback={"type": "float", "default": 0},
+    )
+    if kind == INVESTIGATIONS:
+        spec.update(filters={"type": "dict"}, summary_format={"type": "str", "choices": ["text", "structured"], "default": "text"})
+    else:
+        spec.update(min_severity={"type": "raw", "default": 7}, include_archived={"type": "bool", "default": False})
+    return spec
+
+
+def _invalid(message):
+    return GuardDutyError(message, kind="invalid")
+
+
+def severity_threshold(value):
+    """min_severity (a number from 1 to 10, or Low/Medium/High/Critical) -> float; ValueError otherwise."""
+    if isinstance(value, str) and value.strip().lower() in SEVERITY_LEVELS:
+        return SEVERITY_LEVELS[value.strip().lower()]
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value)
+    if not 0 < number <= 10:
+        raise ValueError(value)
+    return number
+
+
+def check_source_options(kind, args):
+    """Validate a source's args (types, unknown names, ranges, SDK gates); no API call. Returns the options."""
+    args = {key: value for key, value in dict(args or {}).items() if value is not None}
+    spec = argument_spec(kind)
+    result = ArgumentSpecValidator(spec).validate(args)
+    if result.error_messages:
+        messages = []
+        for error in result.errors:
+            if isinstance(error, UnsupportedError):
+                known = set(spec) | {alias for option in spec.values() for alias in option.get("aliases", [])}
+                messages.append(f"unknown option(s) {', '.join(sorted(set(args) - known))}; valid options are: {', '.join(sorted(spec))}")
+            else:
+                messages.append(error.msg)
+        raise _invalid("; ".join(messages))
+    opts = result.validated_parameters
+    if opts.get("endpoint_url") == "":
+        opts["endpoint_url"] = None  # an empty AWS_URL means the default endpoint, as in the modules
+    if not opts["interval"] > 0 or math.isinf(opts["interval"]):
+        raise _invalid(f"interval must be a positive number of seconds, got {opts['interval']!r}")
+    if opts["lookback"] < 0 or math.isinf(opts["lookback"]):
+        raise _invalid(f"lookback must be 0 or a positive number of seconds, got {opts['lookback']!r}")
+    if kind == FINDINGS:
+        try:
+            opts["min_severity"] = severity_threshold(opts["min_severity"])
+        except (TypeError, ValueError):
+            raise _invalid(
+                f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}"
+            ) from None
+    if not HAS_BOTO3:
+        raise GuardDutyError(missing_required_lib("boto3 and botocore"), kind="sdk")
+    if not botocore_at_least(BOTOCORE_MINIMUM):
+        raise GuardDutyError(missing_required_lib(f"botocore>={BOTOCORE_MINIMUM}", reason="for the GuardDuty investigation API"), kind="sdk")
+    if kind == INVESTIGATIONS:
+        # summary_format and filters: the modules' checks, including the botocore >= 1.44.2 gate
+        check_read_options({"summary_format": opts["summary_format"], "filters": opts.get("filters")})
+    return opts
+
+
+def source_client(opts):
+    """(GuardDuty client with botocore's and the collection's retries, region) from the source's options."""
+    set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+    try:
+        region, endpoint_url, params = _aws_connection_info(opts)
+        params["aws_config"] = botocore.config.Config(**CLIENT_CONFIG).merge(params.get("aws_config") or botocore.config.Config())
+        client = boto3_inventory_conn("client", "guardduty", region, endpoint_url, **params)
+    except botocore.exceptions.NoRegionError:
+        raise GuardDutyError("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile", kind="invalid") from None
+    except botocore.exceptions.ProfileNotFound as e:
+        raise GuardDutyError(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config", kind="invalid") from None
+    except AnsibleBotocoreError as e:
+        raise GuardDutyError(e.message, kind="invalid") from None
+    except (ValueError, botocore.exceptions.BotoCoreError) as e:
+        raise GuardDutyError(f"Could not create a GuardDuty client: {e}", kind="invalid") from None
+    return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name
+
+
+# ---------------------------------------------------------------- errors
+
+
+def is_fatal(error):
+    """True when retrying cannot help (bad input, access, credentials, SDK)."""
+    if error.kind in ("invalid", "sdk", "denied"):
+        return True
+    exc = error.exception
+    if exc is None:
+        return False
+    if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError, botocore.exceptions.NoRegionError)):
+        return True
+    return isinstance(exc, is_boto3_error_code(list(FATAL_CODES), exc))
+
+
+def describe(error):
+    """One message for a GuardDutyError, with the AWS error code and text when there is one."""
+    exc = error.exception
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return (
+            "No AWS credentials were found: set access_key and secret_key, or profile, or the AWS_ACCESS_KEY_ID / "
+            "AWS_SECRET_ACCESS_KEY / AWS_PROFILE environment variables (or run where an instance or task role is available)"
+        )
+    if isinstance(exc, botocore.exceptions.ClientError):
+        details = exc.response.get("Error") or {}
+        return f"{error.message} ({details.get('Code')}: {details.get('Message')})"
+    if exc is not None:
+        return f"{error.message} ({exc})"
+    return error.message
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _epoch(value):
+    """A timestamp (datetime, ISO string or epoch) -> epoch seconds (float)."""
+    if value is None:
+        return None
+    if hasattr(value, "timestamp"):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        stamp = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))  # GuardDuty's 2026-12-01T09:57:01.123Z
+    except ValueError:
+        stamp = parse_timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return stamp.timestamp()
+
+
+def _epoch_ms(value):
+    return int(round(_epoch(value) * 1000))
+
+
+def _snake(value, keep):
+    """snake_case keys like camel_dict_to_snake_dict, at every depth, leaving the values of ``keep`` members as they are."""
+    if isinstance(value, dict):
+        return {next(iter(camel_dict_to_snake_dict({key: None}))): item if key in keep else _snake(item, keep) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snake(item, keep) for item in value]
+    return value
+
+
+def _map_members(shape, found=None, visited=None):
+    """Member names whose values are maps (user keys that snake_casing must not rewrite), anywhere under ``shape``."""
+    found = set() if found is None else found
+    visited = set() if visited is None else visited
+    if shape.name in visited:
+        return found
+    visited.add(shape.name)
+    if shape.type_name == "structure":
+        for name, member in shape.members.items():
+            if member.type_name == "map":
+                found.add(name)
+            _map_members(member, found, visited)
+    elif shape.type_name == "list":
+        _map_members(shape.member, found, visited)
+    elif shape.type_name == "map":
+        _map_members(shape.value, found, visited)
+    return found
+
+
+# ---------------------------------------------------------------- investigations
+
+
+_CRITERION_MEMBERS = {
+    "STATUS": "Status",
+    "RISK_LEVEL": "RiskLevel",
+    "CONFIDENCE": "Confidence",
+    "FINDING_ID": "FindingId",
+    "INVESTIGATION_TYPE": "InvestigationType",
+}
+
+
+def matches(raw, criterion):
+    """Whether an Investigation or InvestigationSummary (botocore names) passes the filters' criterion.
+
+    Scope members count as well; a finding id filter also matches an investigation whose trigger prompt names the
+    finding (a RUNNING investigation has no Scope yet).
+    """
+    for key, condition in (criterion or {}).items():
+        member = _CRITERION_MEMBERS[key]
+        values = {raw.get(member), (raw.get("Scope") or {}).get(member)} - {None}
+        if key == "FINDING_ID":
+            values |= set(FINDING_ID_RE.findall(raw.get("TriggerPrompt") or ""))
+        if condition.get("Equals") and not values & set(condition["Equals"]):
+            return False
+        if condition.get("NotEquals") and values & set(condition["NotEquals"]):
+            return False
+    return True
+
+
+class InvestigationPoller:
+    """State changes of a detector's investigations, one ListInvestigations (newest first) per poll.
+
+    State: the RUNNING ids being watched (with their start), and the ended ids seen within SETTLE_SECONDS of the
+    newest start (so they are not reported again); both are bounded by what GuardDuty keeps running.
+    A poll reads listing pages until it has seen every watched id and an investigation that started before the
+    newest known start minus SETTLE_SECONDS (usually one page), then calls GetInvestigation once per
+    investigation that left RUNNING.
+    """
+
+    def __init__(self, reader, detector_id, summary_format="text", criterion=None, lookback=0, clock=time.time, logger=None):
+        self.reader = reader
+        self.detector_id = detector_id
+        self.summary_format = summary_format
+        self.criterion = criterion or {}
+        self.lookback = lookback
+        self.clock = clock
+        self.log = logger or log
+        self.started_at = clock()
+        self.primed = False
+        self.running = {}  # id -> StartTime (epoch)
+        self.ended = {}  # id -> StartTime (epoch), ended and already seen
+        self.newest = None  # the newest StartTime seen (GuardDuty's clock)
+        self.pages = 0  # listing pages read by the last poll
+
+    def _floor(self):
+        return (self.newest if self.newest is not None else self.started_at) - SETTLE_SECONDS
+
+    def _event(self, event_type, raw):
+        return {
+            "type": event_type,
+            "investigation": normalize_investigation(raw),
+            "detector_id": self.detector_id,
+            "region": self.reader.region,
+        }
+
+    def _list(self):
+        floor = self._floor()
+        watched = set(self.running)
+        primed = self.primed
+        paginator = self.reader.client.get_paginator("list_investigations")
+
+        def enough(items, seen):
+            return primed and watched <= seen and _epoch(items[-1]["StartTime"]) < floor
+
+        @retry_decorator()
+        def pages():
+            items, seen, count = [], set(), 0
+            for page in paginator.paginate(
+                DetectorId=self.detector_id,
+                SortCriteria={"AttributeName": "START_TIME", "OrderBy": "DESC"},
+                PaginationConfig={"PageSize": PAGE_SIZE},
+            ):
+                count += 1
+                batch = page.get("Investigations") or []
+                items.extend(batch)
+                seen.update(item["InvestigationId"] for item in batch)
+                if items and enough(items, seen):
+                    break
+            return items, count
+
+        try:
+            items, self.pages = pages()
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            raise api_error(e, "ListInvestigations", self.detector_id, region=self.reader.region) from e
+        return items
+
+    def poll(self):
+        """One poll: the events of every state change since the last one (started first, then completions)."""
+        primed, floor, cutoff = self.primed, self._floor(), self.started_at - self.lookback
+        items = self._list()
+        started, fetch, seen, newest = [], {}, set(), self.newest
+        for summary in items:
+            iid = summary["InvestigationId"]
+            if iid in seen:
+                continue  # a page boundary can repeat an id when the listing changes while it is read
+            seen.add(iid)
+            start = _epoch(summary["StartTime"])
+            newest = start if newest is None else max(newest, start)
+            status = summary.get("Status")
+            if iid in self.running:
+                if status != RUNNING:
+                    fetch[iid] = start
+                continue
+            if iid in self.ended:
+                continue
+            fresh = start >= (floor if primed else self.started_at)
+            if fresh:
+                started.append(summary)
+            if status == RUNNING or fresh:
+                # watched from now on; an ended one is fetched below and leaves the watch list once reported
+                self.running[iid] = start
+                if status != RUNNING:
+                    fetch[iid] = start
+            elif not primed and summary.get("EndTime") is not None and _epoch(summary["EndTime"]) >= cutoff:
+                fetch[iid] = start  # lookback: a completion within it, reported once
+            elif not primed:
+                self.ended[iid] = start
+        for iid in set(self.running) - seen:
+            # watched but not listed (the listing was read to its end): ask for it directly
+            fetch.setdefault(iid, self.running[iid])
+
+        started.sort(key=lambda s: (_epoch(s["StartTime"]), s["InvestigationId"]))
+        events = [self._event("investigation_started", s) for s in started if matches(s, self.criterion)]
+        ended, retry_later = [], []
+        for iid, outcome in self.reader.get_many(self.detector_id, fetch, self.summary_format).items():
+            if isinstance(outcome, GuardDutyError):
+                if outcome.kind == "missing":
+                    self.log.warning("secops.guardduty.investigations: %s; it is not watched any more", outcome.message)
+                    self.running.pop(iid, None)
+                    continue
+                if is_fatal(outcome):
+                    raise outcome
+                self.running[iid] = fetch[iid]  # fetched again at the next poll: nothing is lost
+                retry_later.append((iid, outcome))
+                continue
+            if outcome.get("Status") == RUNNING:
+                self.running[iid] = fetch[iid]
+                continue
+            self.running.pop(iid, None)
+            self.ended[iid] = fetch[iid]
+            ended.append(outcome)
+        ended.sort(key=lambda raw: (_epoch(raw.get("EndTime")) or 0, raw["InvestigationId"]))
+        for raw in ended:
+            if matches(raw, self.criterion):
+                events.append(self._event("investigation_completed" if raw["Status"] == "COMPLETED" else "investigation_failed", raw))
+        if retry_later:
+            self.log.warning(
+                "secops.guardduty.investigations: GetInvestigation failed for %s (%s); asking again at the next poll",
+                ", ".join(iid for iid, _e in retry_later),
+                describe(retry_later[0][1]),
+            )
+        self.newest, self.primed = newest, True
+        floor = self._floor()
+        self.ended = {iid: start for iid, start in self.ended.items() if start >= floor}
+        return events
+
+
+# ---------------------------------------------------------------- findings
+
+
+class FindingPoller:
+    """New and updated findings of a detector: one ListFindings (every page) per poll, GetFindings in batches of 50.
+
+    The only state is a cursor: the newest UpdatedAt (GuardDuty's clock, milliseconds) of the findings reported.
+    ListFindings asks for severity >= min_severity and updatedAt > cursor, so a finding updated again (even in
+    the same second) is listed again, and one already reported is not.
+    """
+
+    def __init__(self, client, detector_id, region, min_severity=7.0, include_archived=False, lookback=0, clock=time.time, logger=None):
+        self.client = client
+        self.detector_id = detector_id
+        self.region = region
+        self.min_severity = min_severity
+        self.include_archived = include_archived
+        self.cursor = int(math.floor((clock() - lookback) * 1000))
+        self.log = logger or log
+        self.pages = 0
+        self._keep_maps = None
+
+    def criteria(self):
+        criterion = {
+            "severity": {"GreaterThanOrEqual": int(math.floor(self.min_severity))},
+            "updatedAt": {"GreaterThan": self.cursor},
+        }
+        if not self.include_archived:
+            criterion["service.archived"] = {"Equals": ["false"]}
+        return {"Criterion": criterion}
+
+    def _error(self, exc, operation):
+        return api_error(exc, operation, self.detector_id, region=self.region)
+
+    def _normalize(self, raw):
+        if self._keep_maps is None:
+            self._keep_maps = frozenset(_map_members(self.client.meta.service_model.shape_for("Finding")))
+        return _snake(normalize_boto3_result(raw), self._keep_maps)
+
+    def poll(self):
+        paginator = self.client.get_paginator("list_findings")
+        criteria = self.criteria()
+
+        @retry_decorator()
+        def listing():
+            ids, count = [], 0
+            for page in paginator.paginate(
+                DetectorId=self.detector_id,
+                FindingCriteria=criteria,
+                SortCriteria={"AttributeName": "updatedAt", "OrderBy": "ASC"},
+                PaginationConfig={"PageSize": PAGE_SIZE},
+            ):
+                count += 1
+                ids.extend(page.get("FindingIds") or [])
+            return ids, count
+
+        try:
+            ids, self.pages = listing()
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            raise self._error(e, "ListFindings") from e
+        ids = list(dict.fromkeys(ids))
+        found = []
+        for start in range(0, len(ids), FINDINGS_BATCH):
+            try:
+                found.extend(self.client.get_findings(aws_retry=True, DetectorId=self.detector_id, FindingIds=ids[start : start + FINDINGS_BATCH])["Findings"])
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                raise self._error(e, "GetFindings") from e  # nothing is reported and the cursor stays: the poll is repeated
+        fresh = []
+        for raw in found:
+            updated = _epoch_ms(raw["UpdatedAt"])
+            if updated <= self.cursor or raw.get("Severity", 0) < self.min_severity:
+                continue
+            if not self.include_archived and (raw.get("Service") or {}).get("Archived"):
+                continue
+            fresh.append((updated, raw["Id"], raw))
+        fresh.sort(key=lambda item: item[:2])
+        if fresh:
+            self.cursor = fresh[-1][0]
+        return [{"type": "finding", "finding": self._normalize(raw), "detector_id": self.detector_id, "region": self.region} for _u, _i, raw in fresh]
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def build_poller(kind, opts, client, region, clock=None, logger=None):
+    """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure."""
+    reader = InvestigationReader(client, region=region)
+    clock = clock or time.time
+    if kind == INVESTIGATIONS:
+        criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
+    detector_id = reader.resolve_detector(opts.get("detector_id"))
+    if kind == INVESTIGATIONS:
+        return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, opts["lookback"], clock=clock, logger=logger)
+    return FindingPoller(client, detector_id, region, opts["min_severity"], opts["include_archived"], opts["lookback"], clock=clock, logger=logger)
+
+
+def _fatal(kind, error):
+    return GuardDutyError(f"{SOURCE_NAMES[kind]} stopped: {describe(error)}", kind=error.kind)
+
+
+async def run_source(kind, queue, args, sleep=asyncio.sleep, polls=None, logger=None):
+    """The body of a source's ``main(queue, args)``: poll every ``interval`` seconds and put the events on ``queue``.
+
+    Returns after ``polls`` polls when given (tests, benchmarks); otherwise runs until cancelled.
+    Raises GuardDutyError (one clear message) on a fatal problem.
+    """
+    logger = logger or log
+    name = SOURCE_NAMES[kind]
+    try:
+        opts = check_source_options(kind, args)
+        client, region = await asyncio.to_thread(source_client, opts)
+    except GuardDutyError as e:
+        raise _fatal(kind, e) from None
+    warning = region_warning(region) if kind == INVESTIGATIONS else None
+    if warning:
+        logger.warning("%s: %s", name, warning)
+    interval, failures, done, poller = opts["interval"], 0, 0, None
+    while polls is None or done < polls:
+        began = time.monotonic()
+        try:
+            if poller is None:
+                poller = await asyncio.to_thread(build_poller, kind, opts, client, region, logger=logger)
+                logger.info("%s: watching detector %s in %s every %s s", name, poller.detector_id, region, interval)
+            events = await asyncio.to_thread(poller.poll)
+        except GuardDutyError as e:
+            if is_fatal(e):
+                raise _fatal(kind, e) from None
+            failures += 1
+            logger.warning("%s: poll failed (%d in a row), trying again in %s s; no change is lost: %s", name, failures, interval, describe(e))
+            events = []
+        else:
+            if failures:
+                logger.info("%s: polling works again after %d failed poll(s)", name, failures)
+            failures = 0
+        for event in events:
+            await queue.put(event)
+        done += 1
+        if polls is None or done < polls:
+            await sleep(max(0.0, interval - (time.monotonic() - began)))

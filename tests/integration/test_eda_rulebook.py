@@ -1,0 +1,426 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The event-driven path, end to end: a real ansible-rulebook runs the collection's rulebook
+secops.guardduty.auto_investigate (sources secops.guardduty.findings and secops.guardduty.investigations, playbooks
+secops.guardduty.eda_investigate_finding and eda_report_investigation) against the emulator, which the test feeds with
+findings as GuardDuty would. Proves: a new High finding is investigated within the poll interval plus a few seconds,
+and the completed investigation is reported; updates of the finding start nothing more; findings below the threshold
+start nothing; throttling and 500s change nothing; a rulebook started with a lookback reports an earlier completion
+once. Also: the rulebooks load in ansible-rulebook (with and without variables) and the decision environment definition
+gives ansible-builder a build context.
+
+Missing ansible-rulebook or Java fails these tests (never skips them): they are the proof of the EDA feature.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from gdemu import scenarios as sc
+from gdemu.model import service_model
+from rulebook_harness import RulebookProcess
+from rulebook_harness import check_toolchain
+from rulebook_harness import emulator_report
+from rulebook_harness import wait_until
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+COLLECTION = os.path.dirname(os.path.dirname(HERE))
+RULEBOOK = "secops.guardduty.auto_investigate"
+RULEBOOK_FILES = {
+    "auto_investigate": os.path.join(COLLECTION, "extensions", "eda", "rulebooks", "auto_investigate.yml"),
+    "auto_investigate_controller": os.path.join(COLLECTION, "extensions", "eda", "rulebooks", "auto_investigate_controller.yml"),
+}
+FINDINGS_RULESET = "Investigate high-severity GuardDuty findings"
+REPORTS_RULESET = "Report on high-risk GuardDuty verdicts"
+INTERVAL = 1  # seconds between polls of each source
+RUNNING_FOR = 2  # seconds an investigation the emulator starts stays RUNNING
+STARTUP = 90  # bound for ansible-rulebook (JVM) to start and both sources to poll once
+REACTION = INTERVAL + 15  # bound for "within the interval plus a few seconds" (a playbook run on a busy 2-core machine)
+
+# finding ids (32 hex digits, as GuardDuty's)
+HIGH = "a0a0a0a0b1b1b1b1c2c2c2c2d3d3d3d3"
+AT_THRESHOLD = "e4e4e4e4f5f5f5f5a6a6a6a6b7b7b7b7"
+LOW = "0c0c0c0c1d1d1d1d2e2e2e2e3f3f3f3f"
+JUST_BELOW = "4a4a4a4a5b5b5b5b6c6c6c6c7d7d7d7d"
+MISSED = "8e8e8e8e9f9f9f9f0a0a0a0a1b1b1b1b"
+
+# investigations of the lookback test
+RECENT_HIGH_INV = "7a1b2c3d-0000-4000-8000-00000000a001"
+RECENT_MEDIUM_INV = "7a1b2c3d-0000-4000-8000-00000000a002"
+OLD_HIGH_INV = "7a1b2c3d-0000-4000-8000-00000000a003"
+
+
+@pytest.fixture(scope="module")
+def rulebook_toolchain():
+    return check_toolchain()
+
+
+@pytest.fixture
+def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain):  # pylint: disable=redefined-outer-name,unused-argument
+    """start(scenario, **variables) -> RulebookProcess running auto_investigate against the emulator; stopped afterwards."""
+    started = []
+
+    class Eda:
+        emulator = guardduty_emulator
+        report_dir = tmp_path / "reports"
+
+        def start(self, scenario, wait_for_polls=True, **variables):
+            guardduty_emulator.load(scenario)
+            values = {
+                "guardduty_region": "us-east-1",
+                "guardduty_endpoint_url": guardduty_emulator.url,
+                "guardduty_interval": INTERVAL,
+                "guardduty_report_dir": str(self.report_dir),
+            }
+            values.update(variables)
+            env = dict(ansible_environment)
+            env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+            env.pop("GD_RESULTS_FILE", None)
+            env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+            rulebook = RulebookProcess(tmp_path / f"rulebook{len(started) + 1}", RULEBOOK, values, env)
+            started.append(rulebook)
+            rulebook.start()
+            if not wait_for_polls:
+                return rulebook
+            wait_until(
+                lambda: guardduty_emulator.count("ListFindings") and guardduty_emulator.count("ListInvestigations"),
+                STARTUP, "both sources to poll GuardDuty once", rulebook, guardduty_emulator,
+            )
+            return rulebook
+
+        def wait(self, condition, timeout, what, rulebook):
+            return wait_until(condition, timeout, what, rulebook, guardduty_emulator)
+
+        def finding_events(self, rulebook, finding_id):
+            return [e for e in rulebook.events(FINDINGS_RULESET) if e.get("type") == "finding" and e["finding"]["id"] == finding_id]
+
+        def investigated_findings(self):
+            """{finding id: [investigation ids the emulator created for it]}."""
+            client = guardduty_emulator.client(retries={"mode": "standard", "max_attempts": 10})  # the test's own calls meet the faults too
+            out = {}
+            for inv_id in guardduty_emulator.created():
+                inv = client.get_investigation(DetectorId=sc.DETECTOR_ID, InvestigationId=inv_id)["Investigation"]
+                kind, target = sc.classify_prompt(inv["TriggerPrompt"], sc.ACCOUNT_ID)  # the scope shows only once completed
+                out.setdefault(target if kind == "FINDING" else kind, []).append(inv_id)
+            return out
+
+        def report_files(self, inv_id):
+            files = [self.report_dir / f"{inv_id}.md", self.report_dir / f"{inv_id}.html"]
+            return files if all(f.is_file() and f.stat().st_size > 0 for f in files) else None
+
+    yield Eda()
+    for rulebook in started:
+        rulebook.stop()
+
+
+def policy_actions(name):
+    """The GuardDuty operations a policy of docs/iam allows."""
+    with open(os.path.join(COLLECTION, "docs", "iam", name), encoding="utf-8") as handle:
+        policy = json.load(handle)
+    return {action.split(":", 1)[1] for statement in policy["Statement"] for action in statement["Action"]}
+
+
+def scenario_without_findings(policies=()):
+    """One detector, no findings; an investigation runs RUNNING_FOR s. With ``policies``: every other operation is denied."""
+    scenario = sc.empty()
+    scenario["create"] = {"running_for": RUNNING_FOR}
+    if policies:
+        allowed = set().union(*(policy_actions(name) for name in policies))
+        scenario["denied_operations"] = sorted(set(service_model().operation_names) - allowed)
+    return scenario
+
+
+def put(emulator, finding_id, severity, **extra):
+    emulator.put_findings([sc.finding(finding_id=finding_id, severity=severity, **extra)])
+
+
+def created_at(emulator, inv_id):
+    return [c["time"] for c in emulator.calls("CreateInvestigation") if c["investigation_id"] == inv_id and c["status"] < 300][0]
+
+
+def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severities_start_nothing(eda):
+    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows
+    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json")))
+    emu = eda.emulator
+
+    # a new High finding appears -> one investigation, started within the interval plus a few seconds
+    appeared = time.time()
+    put(emu, HIGH, 8.0)
+    created = eda.wait(emu.created, REACTION, f"an investigation of the new High finding {HIGH}", rulebook)
+    delay = created_at(emu, created[0]) - appeared
+    print(f"finding -> CreateInvestigation: {delay:.1f} s (interval {INTERVAL} s)")
+    assert eda.investigated_findings() == {HIGH: created}
+    inv_id = created[0]
+
+    # it completes (High risk) -> the reports are written and the verdict comes back as an event
+    files = eda.wait(lambda: eda.report_files(inv_id), RUNNING_FOR + REACTION + 10, f"the reports of {inv_id}", rulebook)
+    markdown = files[0].read_text(encoding="utf-8")
+    assert inv_id in markdown and HIGH in markdown and "High" in markdown
+    verdict = eda.wait(
+        lambda: [m for m in rulebook.debug_messages() if f"investigation {inv_id} (COMPLETED): risk level High" in m],
+        20, "the verdict printed from the posted artifacts", rulebook,
+    )
+    assert str(files[1]) in verdict[0]
+
+    # the same finding updated five times -> six events, one start of the playbook (throttle), one investigation
+    for number in range(1, 6):
+        put(emu, HIGH, 8.0 + number / 10)
+        eda.wait(lambda n=number: len(eda.finding_events(rulebook, HIGH)) == n + 1, REACTION, f"the event of update {number} of {HIGH}", rulebook)
+    # findings below the threshold (Low, and just below 7), then one at exactly 7: once that one is investigated,
+    # the source has seen the others too
+    put(emu, LOW, 2.0, type=sc.LOW_FINDING_TYPE)
+    put(emu, JUST_BELOW, 6.9)
+    time.sleep(INTERVAL + 0.5)  # a poll with only the lower findings in it
+    put(emu, AT_THRESHOLD, 7.0)
+    eda.wait(lambda: len(emu.created()) == 2, REACTION, f"an investigation of {AT_THRESHOLD} (severity 7.0)", rulebook)
+
+    investigated = eda.investigated_findings()
+    assert investigated == {HIGH: [inv_id], AT_THRESHOLD: [emu.created()[1]]}, emulator_report(emu)
+    assert [c for c in emu.calls("CreateInvestigation") if c["status"] < 300 and c["investigation_id"] == inv_id], "one create"
+    assert len(eda.finding_events(rulebook, HIGH)) == 6
+    assert not eda.finding_events(rulebook, LOW) and not eda.finding_events(rulebook, JUST_BELOW)
+    starts = [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty finding {HIGH}")]
+    assert len(starts) == 1, f"the playbook ran once for {HIGH} (throttle): {starts}\n{rulebook.report()}"
+    assert f"investigation {inv_id} started" in starts[0]
+    # the policies were enough (nothing denied) and every action of the sources' policy was needed
+    assert not [c for c in emu.calls() if c["error"] == "AccessDeniedException"], emulator_report(emu)
+    assert policy_actions("eda-sources.json") <= {c["operation"] for c in emu.calls()}
+
+
+def test_throttling_and_server_errors_change_nothing(eda):
+    emu = eda.emulator
+    faults = {
+        "throttle_every": 3,
+        "fail_first": {"ListFindings": 2, "GetFindings": 2, "CreateInvestigation": 1, "ListInvestigations": 2, "GetInvestigation": 2},
+    }
+    emu.set_faults(**faults)
+    rulebook = eda.start(scenario_without_findings())
+    emu.set_faults(**faults)  # the scenario load kept them; re-armed: the first calls after the start fail again
+
+    put(emu, HIGH, 8.0)
+    created = eda.wait(emu.created, REACTION + 10, f"an investigation of {HIGH} despite the faults", rulebook)
+    inv_id = created[0]
+    emu.set_faults(**faults)  # again 500s for the first calls around the completion and the report
+    put(emu, HIGH, 8.2)
+    put(emu, HIGH, 8.4)
+    files = eda.wait(lambda: eda.report_files(inv_id), RUNNING_FOR + REACTION + 20, f"the reports of {inv_id} despite the faults", rulebook)
+    eda.wait(lambda: eda.finding_events(rulebook, HIGH)[-1:] and eda.finding_events(rulebook, HIGH)[-1]["finding"]["severity"] == 8.4,
+             REACTION + 10, f"the event of the last update of {HIGH}", rulebook)
+
+    statuses = [c["status"] for c in emu.calls()]
+    assert statuses.count(429) >= 3 and statuses.count(500) >= 5, f"the faults happened: {emulator_report(emu)}"
+    assert eda.investigated_findings() == {HIGH: [inv_id]}, emulator_report(emu)
+    assert HIGH in files[0].read_text(encoding="utf-8")
+    assert rulebook.running(), rulebook.report()
+
+
+def completed(inv_id, finding_id, risk_level, ended_ago, duration=60):
+    """A scenario entry: a FINDING investigation that completed ``ended_ago`` seconds before the scenario load."""
+    investigation = {"InvestigationId": inv_id, "Status": "COMPLETED", "TriggerPrompt": f"Investigate finding {finding_id}"}
+    investigation.update(sc.finding_result(finding_id, sc.ACCOUNT_ID, sc.REGION, risk_level=risk_level))
+    return {"detector_id": sc.DETECTOR_ID, "investigation": investigation, "records": [],
+            "start_offset": -(ended_ago + duration), "duration": duration}
+
+
+def test_rulebook_started_with_lookback_catches_up_once_without_a_second_investigation(eda):
+    """A restart after an outage: what happened within the lookback is handled once, and nothing is investigated twice."""
+    now = time.time()
+    scenario = scenario_without_findings()
+    scenario["investigations"] = [
+        completed(RECENT_HIGH_INV, HIGH, "High", ended_ago=120),
+        completed(RECENT_MEDIUM_INV, LOW, "Medium", ended_ago=90),
+        completed(OLD_HIGH_INV, AT_THRESHOLD, "Critical", ended_ago=7200),
+    ]
+    scenario["findings"] = [
+        sc.finding(finding_id=HIGH, severity=8.0, updated_at=now - 100),  # investigated before the outage: reused
+        sc.finding(finding_id=MISSED, severity=8.0, updated_at=now - 60),  # appeared during the outage: investigated
+        sc.finding(finding_id=AT_THRESHOLD, severity=9.0, updated_at=now - 7200),  # outside the lookback
+    ]
+    rulebook = eda.start(scenario, guardduty_lookback=600)
+    emu = eda.emulator
+
+    eda.wait(lambda: eda.report_files(RECENT_HIGH_INV), REACTION + 10, f"the report of {RECENT_HIGH_INV} (completed 2 minutes ago)", rulebook)
+    created = eda.wait(emu.created, REACTION, f"an investigation of {MISSED}, updated during the outage", rulebook)
+    eda.wait(lambda: [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty finding {HIGH}")], REACTION,
+             f"the start playbook's answer for {HIGH}", rulebook)
+    polls = emu.count("ListInvestigations")
+    eda.wait(lambda: emu.count("ListInvestigations") >= polls + 3, 20, "three more polls of the investigations source", rulebook)
+
+    assert eda.investigated_findings() == {MISSED: created}, emulator_report(emu)
+    starts = [m for m in rulebook.debug_messages() if m.startswith("GuardDuty finding")]
+    assert len(starts) == 2, starts
+    assert [m for m in starts if HIGH in m and f"investigation {RECENT_HIGH_INV} reused" in m], starts
+    assert [m for m in starts if MISSED in m and f"investigation {created[0]} started" in m], starts
+    assert not eda.finding_events(rulebook, AT_THRESHOLD), "outside the lookback"
+
+    def completions(inv_id):
+        return [e for e in rulebook.events(REPORTS_RULESET)
+                if e.get("type") == "investigation_completed" and e["investigation"]["investigation_id"] == inv_id]
+
+    assert len(completions(RECENT_HIGH_INV)) == 1, rulebook.report()
+    assert completions(RECENT_HIGH_INV)[0]["investigation"]["risk_level"] == "High"
+    assert len(completions(RECENT_MEDIUM_INV)) == 1, "a Medium verdict is an event too, but no report"
+    assert not completions(OLD_HIGH_INV), "outside the lookback"
+    assert not eda.report_files(RECENT_MEDIUM_INV) and not eda.report_files(OLD_HIGH_INV)
+    verdicts = [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty investigation {RECENT_HIGH_INV} ")]
+    assert len(verdicts) == 1, rulebook.debug_messages()
+
+
+TRIVIAL_RULEBOOK = """\
+- name: Toolchain check
+  hosts: localhost
+  sources:
+    - eda.builtin.range:
+        limit: "{{ limit }}"
+  rules:
+    - name: Say one
+      condition: event.i == 1
+      action:
+        debug:
+          msg: "range reached {{ event.i }}"
+    - name: Stop at the last one
+      condition: event.i == vars.limit - 1
+      action:
+        shutdown:
+"""
+
+
+def test_ansible_rulebook_and_java_run_a_trivial_rulebook(tmp_path, ansible_environment, rulebook_toolchain):  # pylint: disable=unused-argument
+    """The toolchain alone, without the collection: ansible-rulebook's own range source, a condition with vars, shutdown."""
+    path = tmp_path / "range.yml"
+    path.write_text(TRIVIAL_RULEBOOK, encoding="utf-8")
+    rulebook = RulebookProcess(tmp_path / "range", str(path), {"limit": 3}, ansible_environment).start()
+    try:
+        wait_until(lambda: not rulebook.running(), 60, "the trivial rulebook to shut itself down", rulebook)
+    finally:
+        rulebook.stop()
+    assert rulebook.returncode == 0, rulebook.report()
+    assert [event["i"] for event in rulebook.events("Toolchain check")] == [0, 1, 2], rulebook.report()
+    assert rulebook.debug_messages() == ["range reached 1"], rulebook.report()
+
+
+def test_a_bad_variable_stops_the_rulebook_with_one_clear_message(eda):
+    rulebook = eda.start(scenario_without_findings(), wait_for_polls=False, guardduty_severity_threshold=42)
+    wait_until(lambda: not rulebook.running(), 60, "ansible-rulebook to stop", emulator=eda.emulator)
+    assert rulebook.proc.returncode != 0
+    assert ("secops.guardduty.findings stopped: min_severity must be a number above 0 and at most 10, "
+            "or one of Low, Medium, High, Critical; got 42") in rulebook.stderr(), rulebook.report()
+    assert not eda.emulator.created()
+
+
+@pytest.mark.parametrize(
+    "threshold, severity, started",
+    [(None, 8.0, True), ("High", 7.0, True), ("Critical", 8.9, False), (8.5, 8.0, False), ("8.5", 8.5, True)],
+)
+def test_investigate_playbook_applies_the_threshold_again(threshold, severity, started, guardduty_emulator, ansible_environment, tmp_path):
+    """secops.guardduty.eda_investigate_finding on its own (as a controller job template runs it): number or level name."""
+    guardduty_emulator.load(scenario_without_findings())
+    extra = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": severity}, "detector_id": sc.DETECTOR_ID}},
+             "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"}
+    if threshold is not None:
+        extra["guardduty_severity_threshold"] = threshold
+    proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(guardduty_emulator.created()) == (1 if started else 0), proc.stdout
+
+
+@pytest.mark.parametrize("reuse_window, investigations", [(None, 1), (0, 2)])
+def test_investigate_playbook_reuses_within_the_reuse_window(reuse_window, investigations, guardduty_emulator, ansible_environment, tmp_path):
+    """Run twice for the same finding: reused by default; guardduty_reuse_window 0 starts a new one each time."""
+    guardduty_emulator.load(scenario_without_findings())
+    extra = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": 8.0}, "detector_id": sc.DETECTOR_ID}},
+             "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"}
+    if reuse_window is not None:
+        extra["guardduty_reuse_window"] = reuse_window
+    for run in (1, 2):
+        proc = run_playbook("secops.guardduty.eda_investigate_finding", extra, ansible_environment, tmp_path / f"run{run}")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert len(guardduty_emulator.created()) == investigations, proc.stdout
+
+
+@pytest.mark.parametrize(
+    "playbook, extra, message",
+    [
+        ("eda_investigate_finding", {"guardduty_severity_threshold": "urgent"},
+         "guardduty_severity_threshold must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got urgent."),
+        ("eda_investigate_finding", {"ansible_eda": {"event": {"type": "investigation_completed"}}},
+         'secops.guardduty.eda_investigate_finding runs for a finding event of the secops.guardduty.findings source'),
+        ("eda_report_investigation", {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH}}}},
+         'secops.guardduty.eda_report_investigation runs for an investigation event of the'),
+    ],
+)
+def test_eda_playbooks_say_what_is_wrong(playbook, extra, message, guardduty_emulator, ansible_environment, tmp_path):
+    event = {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH, "severity": 8.0}}}}
+    event.update(extra)
+    proc = run_playbook(f"secops.guardduty.{playbook}", event, ansible_environment, tmp_path)
+    assert proc.returncode == 2 and message in " ".join(proc.stdout.split()), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not guardduty_emulator.calls()
+
+
+def run_playbook(name, extra_vars, env, workdir):
+    workdir.mkdir(parents=True, exist_ok=True)
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), name, "-e", json.dumps(extra_vars)]
+    return subprocess.run(cmd, env=env, cwd=workdir, capture_output=True, text=True, timeout=300, check=False)
+
+
+# ---------------------------------------------------------------- static checks of what the controller runs
+
+
+def rulebook_data(name):
+    with open(RULEBOOK_FILES[name], encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize("name", sorted(RULEBOOK_FILES))
+def test_rulebook_loads_in_ansible_rulebook_with_and_without_variables(name, rulebook_toolchain):  # pylint: disable=unused-argument
+    """The schema and the condition parser of ansible-rulebook accept the rulebook, and it needs no variable to load."""
+    from ansible_rulebook import rules_parser  # pylint: disable=import-outside-toplevel
+    from ansible_rulebook.validators import Validate  # pylint: disable=import-outside-toplevel
+
+    data = rulebook_data(name)
+    Validate.rulebook(data)
+    for variables in ({}, {"guardduty_severity_threshold": 5, "guardduty_interval": 10}):
+        rulesets = rules_parser.parse_rule_sets(rulebook_data(name), variables)
+        assert [r.name for r in rulesets] == [FINDINGS_RULESET, REPORTS_RULESET]
+        sources = [s.source_name for r in rulesets for s in r.sources]
+        assert sources == ["secops.guardduty.findings", "secops.guardduty.investigations"]
+
+
+def test_controller_rulebook_launches_the_playbooks_of_the_local_rulebook_with_the_same_variables():
+    """run_job_template in the controller rulebook passes what run_playbook passes in the local one."""
+    local, controller = rulebook_data("auto_investigate"), rulebook_data("auto_investigate_controller")
+    for local_set, controller_set in zip(local, controller):
+        assert local_set["sources"] == controller_set["sources"]
+        local_rule, controller_rule = local_set["rules"][0], controller_set["rules"][0]
+        assert local_rule["condition"] == controller_rule["condition"]
+        assert local_rule["throttle"] == controller_rule["throttle"]
+        playbook = local_rule["action"]["run_playbook"]
+        template = controller_rule["action"]["run_job_template"]
+        assert template["job_args"]["extra_vars"] == playbook["extra_vars"]
+        assert os.path.isfile(os.path.join(COLLECTION, "playbooks", playbook["name"].split(".")[-1] + ".yml"))
+
+
+def test_decision_environment_gives_ansible_builder_a_build_context(tmp_path):
+    shutil.copy(os.path.join(COLLECTION, "decision-environment.yml"), tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "secops-guardduty-0.0.0.tar.gz").write_bytes(b"placeholder for the collection tarball")
+    builder = os.path.join(os.path.dirname(sys.executable), "ansible-builder")
+    proc = subprocess.run([builder, "create", "-f", "decision-environment.yml", "--output-filename", "Containerfile"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    containerfile = (tmp_path / "context" / "Containerfile").read_text(encoding="utf-8")
+    assert "java-17-openjdk" in (tmp_path / "context" / "_build" / "bindep.txt").read_text(encoding="utf-8")
+    python_requirements = (tmp_path / "context" / "_build" / "requirements.txt").read_text(encoding="utf-8")
+    assert "ansible-rulebook" in python_requirements and "botocore" in python_requirements
+    assert "secops-guardduty-*.tar.gz" in containerfile
