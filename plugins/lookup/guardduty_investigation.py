@@ -88,6 +88,7 @@ from ansible.errors import AnsibleLookupError
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
 from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.common import connection_failure
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import lookup_investigations
 
 
@@ -95,3 +96,7 @@ class LookupModule(AWSLookupBase):
     def run(self, terms, variables=None, **kwargs):
         super().run(terms, variables, botocore_version=BOTOCORE_MINIMUM, boto3_version=BOTOCORE_MINIMUM, **kwargs)
         return lookup_investigations(self, terms, AnsibleLookupError)
+
+    def fail_aws(self, message, exception=None):
+        # amazon.aws's failure while building the client; missing credentials say how to provide them
+        super().fail_aws(*connection_failure(message, exception))
