@@ -6,6 +6,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import threading
+
 try:
     import botocore
 except ImportError:
@@ -132,9 +137,83 @@ def client_config(concurrency=DEFAULT_CONCURRENCY):
     return {"max_pool_connections": max(10, concurrency)}
 
 
-def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY):
-    """A GuardDuty client with the collection's retries, built by amazon.aws (module or lookup alike)."""
-    return plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency))
+# Connection options of amazon.aws plugins (amazon.aws.common.plugins + amazon.aws.region.plugins doc fragments).
+CONNECTION_OPTIONS = (
+    "region",
+    "endpoint_url",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "profile",
+    "aws_ca_bundle",
+    "validate_certs",
+    "aws_config",
+    "debug_botocore_endpoint_logs",
+)
+
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENTS_MAX = 8
+
+
+def _file_state(path):
+    try:
+        stat = os.stat(os.path.expanduser(path))
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _connection_key(plugin, concurrency):
+    """Everything that decides which client (and which credentials) a lookup gets, as one digest.
+
+    The lookup's connection options, every AWS_* environment variable (credentials, profile, config and
+    credential-file locations, container and web-identity settings), the state of the config and credentials
+    files, the process (a forked worker never shares its parent's connections) and the pool size.
+    """
+    options = {}
+    for name in CONNECTION_OPTIONS:
+        try:
+            options[name] = plugin.get_option(name)
+        except KeyError:
+            options[name] = None
+    environment = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    files = {
+        path: _file_state(path)
+        for path in (
+            environment.get("AWS_CONFIG_FILE") or "~/.aws/config",
+            environment.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
+        )
+    }
+    material = [os.getpid(), concurrency, options, sorted(environment.items()), sorted(files.items())]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=repr).encode("utf-8")).hexdigest()
+
+
+def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY, reuse=False):
+    """A GuardDuty client with the collection's retries, built by amazon.aws (module or lookup alike).
+
+    ``reuse`` (the lookup, on the controller) keeps the client for the next call in the same process with exactly
+    the same connection options, environment and AWS files: building a client loads botocore's endpoint data and
+    the service model again (most of a single-id lookup's time). Anything that could change the credentials or
+    the endpoint gives a new client; a module runs once per process and never reuses.
+    """
+    if not reuse:
+        return plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency))
+    key = _connection_key(plugin, concurrency)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency))
+            if len(_CLIENTS) >= _CLIENTS_MAX:
+                _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest
+            _CLIENTS[key] = client
+    return client
+
+
+def forget_clients():
+    """Drop every kept client (tests, or a caller that knows the credentials changed behind the environment)."""
+    with _CLIENTS_LOCK:
+        _CLIENTS.clear()
 
 
 class GuardDutyModule(AnsibleAWSModule):

@@ -279,7 +279,7 @@ def lookup_investigations(plugin, terms, error_class):
         warning = region_warning(region)
         if warning:
             plugin.warn(warning)
-        client = guardduty_client(plugin, opts["concurrency"])
+        client = guardduty_client(plugin, opts["concurrency"], reuse=True)
         reader = InvestigationReader(client, region=region, concurrency=opts["concurrency"])
         ids = validate_investigation_ids(client, terms)
         detector_id = reader.resolve_detector(opts.get("detector_id"))

@@ -136,10 +136,15 @@ UNREACHABLE = "http://127.0.0.1:9"
 @pytest.fixture
 def no_aws_credentials(monkeypatch, tmp_path):
     """An environment where botocore finds no credentials and no Region: no AWS_* variables, no ~/.aws files,
-    no instance metadata."""
+    no instance metadata. Clients the lookup kept from earlier tests are dropped."""
+    from ansible_collections.secops.guardduty.plugins.module_utils.common import forget_clients
+
     for key in list(os.environ):
         if key.startswith("AWS_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    forget_clients()
+    yield
+    forget_clients()
