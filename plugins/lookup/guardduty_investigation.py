@@ -16,7 +16,7 @@ description:
   - Lookups run on the controller and do not see C(module_defaults); pass connection options as keyword arguments
     or through the usual C(AWS_*) environment variables.
   - Lookups in the same task (for example in a C(loop)) reuse one client and its connections when their connection
-    options, C(AWS_*) environment variables and AWS config and credentials files are the same; any difference gets
+    options, C(AWS_*) and proxy environment variables and AWS config and credentials files are the same; any difference gets
     a new client.
   - The returned data is written by an AI from attacker-influenced logs. It is returned as plain, untrusted data and is
     never evaluated as a template.

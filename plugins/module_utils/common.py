@@ -151,6 +151,8 @@ CONNECTION_OPTIONS = (
     "debug_botocore_endpoint_logs",
 )
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
 _CLIENTS_MAX = 8
@@ -158,7 +160,7 @@ _CLIENTS_MAX = 8
 
 def _file_state(path):
     try:
-        stat = os.stat(os.path.expanduser(path))
+        stat = os.stat(path)
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -168,8 +170,9 @@ def _connection_key(plugin, concurrency):
     """Everything that decides which client (and which credentials) a lookup gets, as one digest.
 
     The lookup's connection options, every AWS_* environment variable (credentials, profile, config and
-    credential-file locations, container and web-identity settings), the state of the config and credentials
-    files, the process (a forked worker never shares its parent's connections) and the pool size.
+    credential-file locations, container and web-identity settings) and the proxy variables, the state of the
+    config and credentials files, the process (a forked worker never shares its parent's connections) and the
+    pool size.
     """
     options = {}
     for name in CONNECTION_OPTIONS:
@@ -177,14 +180,11 @@ def _connection_key(plugin, concurrency):
             options[name] = plugin.get_option(name)
         except KeyError:
             options[name] = None
-    environment = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
-    files = {
-        path: _file_state(path)
-        for path in (
-            environment.get("AWS_CONFIG_FILE") or "~/.aws/config",
-            environment.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials",
-        )
-    }
+    environment = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k.upper() in PROXY_VARIABLES}
+    files = {}
+    for path in (environment.get("AWS_CONFIG_FILE") or "~/.aws/config", environment.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"):
+        path = os.path.expanduser(path)
+        files[path] = _file_state(path)
     material = [os.getpid(), concurrency, options, sorted(environment.items()), sorted(files.items())]
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=repr).encode("utf-8")).hexdigest()
 

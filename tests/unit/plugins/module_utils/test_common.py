@@ -97,7 +97,7 @@ def clean(monkeypatch, tmp_path):
     common.forget_clients()
     FakePlugin.built = []
     for key in list(os.environ):
-        if key.startswith("AWS_"):
+        if key.startswith("AWS_") or key.upper() in common.PROXY_VARIABLES:
             monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
@@ -140,7 +140,9 @@ def test_any_other_connection_option_gets_its_own_client(clean, change):
     assert first is not other
 
 
-@pytest.mark.parametrize("variable", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_CA_BUNDLE"])
+@pytest.mark.parametrize(
+    "variable", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"]
+)
 def test_a_changed_environment_gets_a_new_client(clean, monkeypatch, variable):
     monkeypatch.setenv(variable, "first")
     first = common.guardduty_client(FakePlugin(), 8, reuse=True)
