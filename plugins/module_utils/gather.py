@@ -275,7 +275,9 @@ def lookup_investigations(plugin, terms, error_class):
         region = plugin.region
         if not region:
             # amazon.aws would say "requires a region ... module parameters", but module_defaults never reach a lookup
-            raise GuardDutyError(f"The {LOOKUP_NAME} lookup needs a Region and found none. {LOOKUP_REGION_HELP}", kind="invalid")
+            profile = plugin.get_option("profile")
+            why = f" (profile {profile!r} gave none: check that it exists and sets region)" if profile else ""
+            raise GuardDutyError(f"The {LOOKUP_NAME} lookup needs a Region and found none{why}. {LOOKUP_REGION_HELP}", kind="invalid")
         warning = region_warning(region)
         if warning:
             plugin.warn(warning)

@@ -112,6 +112,20 @@ def test_no_region_says_lookups_do_not_take_module_defaults(no_aws_credentials):
     )
 
 
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_no_region_with_a_profile_names_the_profile(no_aws_credentials, monkeypatch, how):
+    # a profile that does not exist (or sets no region) gives no Region either: say which profile
+    direct = {"profile": "incident-response"} if how == "option" else {}
+    if how == "environment":
+        monkeypatch.setenv("AWS_PROFILE", "incident-response")
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, detector_id=DETECTOR, **direct)
+    assert str(error.value).startswith(
+        "The secops.guardduty.guardduty_investigation lookup needs a Region and found none "
+        "(profile 'incident-response' gave none: check that it exists and sets region). Lookups run on the controller"
+    )
+
+
 def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_credentials, monkeypatch):
     stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
     keys = {name: value for name, value in CONN.items() if name != "region"}
