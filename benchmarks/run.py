@@ -434,7 +434,8 @@ def bench_fixed(ids, concurrency, baseline_env=None):
             ),
         ]
 
-    floor = Variant("command: true (ansible's own cost of a task)", "5:true", [timed("5:true", "ansible.builtin.command", {"argv": ["true"]}, changed_when=False)], "none")
+    floor_task = timed("5:true", "ansible.builtin.command", {"argv": ["true"]}, changed_when=False)
+    floor = Variant("command: true (ansible's own cost of a task)", "5:true", [floor_task], "none")
     current = variants("", "")
     sessions = [([warm[0], warm[1]], current + [floor], None)]
     everything = current + [floor]
@@ -565,6 +566,8 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     only = {int(x) for x in args.only.split(",") if x.strip()}
+    if args.baseline and 5 not in only:
+        parser.error("--baseline only applies to benchmark 5: add 5 to --only")
     if 4 in only and not args.aws:
         parser.error("benchmark 4 needs --aws PATH (scripts/benchmark installs the AWS CLI), or leave it out with --only 1,2,3")
     latency = args.latency_ms / 1000.0
@@ -575,9 +578,11 @@ def main(argv=None):
 
     info = machine(args.aws if 4 in only else None)
     header = (
-        f"machine: {info['cpus']} CPUs ({info['cpu_model']}); Python {info['python']}, ansible-core {info['ansible_core']}, amazon.aws {info['amazon_aws']}, "
+        f"machine: {info['cpus']} CPUs ({info['cpu_model']}); Python {info['python']}, ansible-core {info['ansible_core']}, "
+        f"amazon.aws {info['amazon_aws']}, "
         f"botocore {info['botocore']}, boto3 {info['boto3']}; AWS CLI: {info['aws_cli']}\n"
-        f"method: emulator latency 250 ms (1), 100 ms (2), {args.latency_ms} ms (3, 4), 0 ms (5) per API call, concurrency {args.concurrency}, medians of {args.runs} runs, "
+        f"method: emulator latency 250 ms (1), 100 ms (2), {args.latency_ms} ms (3, 4), 0 ms (5) per API call, "
+        f"concurrency {args.concurrency}, medians of {args.runs} runs, "
         f"task wall time from task start to its (last) result, ANSIBLE_PIPELINING=1; load average at the start {info['load_average']}"
     )
     log(header)

@@ -141,7 +141,8 @@ def test_any_other_connection_option_gets_its_own_client(clean, change):
 
 
 @pytest.mark.parametrize(
-    "variable", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"]
+    "variable",
+    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy"],
 )
 def test_a_changed_environment_gets_a_new_client(clean, monkeypatch, variable):
     monkeypatch.setenv(variable, "first")
