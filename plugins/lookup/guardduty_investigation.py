@@ -15,6 +15,9 @@ description:
   - Many ids are fetched concurrently on one client (see O(concurrency)), so 50 ids cost about what a handful cost.
   - Lookups run on the controller and do not see C(module_defaults); pass connection options as keyword arguments
     or through the usual C(AWS_*) environment variables.
+  - Lookups in the same task (for example in a C(loop)) reuse one client and its connections when their connection
+    options, C(AWS_*) and proxy environment variables and AWS config and credentials files are the same; any difference gets
+    a new client.
   - The returned data is written by an AI from attacker-influenced logs. It is returned as plain, untrusted data and is
     never evaluated as a template.
 author:
@@ -88,6 +91,7 @@ from ansible.errors import AnsibleLookupError
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
 from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.common import connection_failure
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import lookup_investigations
 
 
@@ -95,3 +99,7 @@ class LookupModule(AWSLookupBase):
     def run(self, terms, variables=None, **kwargs):
         super().run(terms, variables, botocore_version=BOTOCORE_MINIMUM, boto3_version=BOTOCORE_MINIMUM, **kwargs)
         return lookup_investigations(self, terms, AnsibleLookupError)
+
+    def fail_aws(self, message, exception=None):
+        # amazon.aws's failure while building the client; missing credentials say how to provide them
+        super().fail_aws(*connection_failure(message, exception))

@@ -12,6 +12,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_VERSION
+from ansible_collections.secops.guardduty.plugins.module_utils.common import LOOKUP_REGION_HELP
 from ansible_collections.secops.guardduty.plugins.module_utils.common import MAX_CONCURRENCY
 from ansible_collections.secops.guardduty.plugins.module_utils.common import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.common import guardduty_client
@@ -28,6 +29,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.waiting import in
 from ansible_collections.secops.guardduty.plugins.module_utils.waiting import wait_until_settled
 
 ERROR, WARN, SKIP = "error", "warn", "skip"
+LOOKUP_NAME = COLLECTION_NAME + ".guardduty_investigation"
 
 # Defaults shared by every face (documented once in the secops.guardduty.investigation doc fragment).
 DEFAULTS = {
@@ -270,11 +272,17 @@ def lookup_investigations(plugin, terms, error_class):
         plugin.set_option("endpoint_url", None)  # an empty AWS_URL means the default endpoint, as in the modules
     try:
         opts = check_read_options(opts)
-        warning = region_warning(plugin.region)
+        region = plugin.region
+        if not region:
+            # amazon.aws would say "requires a region ... module parameters", but module_defaults never reach a lookup
+            profile = plugin.get_option("profile")
+            why = f" (profile {profile!r} gave none: check that it exists and sets region)" if profile else ""
+            raise GuardDutyError(f"The {LOOKUP_NAME} lookup needs a Region and found none{why}. {LOOKUP_REGION_HELP}", kind="invalid")
+        warning = region_warning(region)
         if warning:
             plugin.warn(warning)
-        client = guardduty_client(plugin, opts["concurrency"])
-        reader = InvestigationReader(client, region=plugin.region, concurrency=opts["concurrency"])
+        client = guardduty_client(plugin, opts["concurrency"], reuse=True)
+        reader = InvestigationReader(client, region=region, concurrency=opts["concurrency"])
         ids = validate_investigation_ids(client, terms)
         detector_id = reader.resolve_detector(opts.get("detector_id"))
         items = fetch(reader, detector_id, ids, opts, plugin.warn, **policies)

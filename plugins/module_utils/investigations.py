@@ -26,6 +26,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.secops.guardduty.plugins.module_utils.common import DEFAULT_CONCURRENCY
 from ansible_collections.secops.guardduty.plugins.module_utils.common import EXTRA_RETRY_CODES
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.common import credentials_message
+from ansible_collections.secops.guardduty.plugins.module_utils.common import is_credentials_error
 from ansible_collections.secops.guardduty.plugins.module_utils.common import sdk_requirement
 
 FILTER_KEYS = ("status", "risk_level", "confidence", "finding_id", "investigation_type")
@@ -103,6 +105,9 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
         )
     if isinstance(exc, botocore.exceptions.ClientError):
         return GuardDutyError(f"Failed to call {operation} for {what} on {where}", exception=exc, kind="api")
+    if is_credentials_error(exc):
+        # botocore found no (or half the) credentials before signing: nothing was sent, nothing was retried
+        return GuardDutyError(credentials_message(exc, f"call {operation} for {what} on {where}"), kind="credentials")
     return GuardDutyError(
         f"Failed to call {operation} for {what} on {where} (retries exhausted or the endpoint did not answer)",
         exception=exc,

@@ -33,6 +33,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.secops.guardduty.plugins.module_utils.common import PREVIEW_REGIONS
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.common import guardduty_client
+from ansible_collections.secops.guardduty.plugins.module_utils.common import is_credentials_error
 from ansible_collections.secops.guardduty.plugins.module_utils.common import sdk_requirement
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import READ_OPTION_NAMES
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
@@ -266,7 +267,7 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
     ``stable_token`` tells whether a re-run sends the same ClientToken (not so with reuse_window 0).
     """
     code, message, status = _error_details(exc)
-    if rejects_detector(exc):
+    if rejects_detector(exc) or is_credentials_error(exc):
         return api_error(exc, "CreateInvestigation", detector_id, region=region)
     where = f"detector {detector_id}" + (f" in {region}" if region else "")
     base = f"GuardDuty refused to start the investigation on {where}"

@@ -74,7 +74,11 @@ def ansible_env(tmp_path, extra=None):
             "GD_RESULTS_FILE": str(tmp_path / "results.jsonl"),
         }
     )
-    env.update(extra or {})
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)  # None takes a variable out, e.g. the credentials or the Region set above
+        else:
+            env[key] = value
     return env
 
 

@@ -130,3 +130,70 @@ def test_unknown_detector_is_named_with_what_to_do(play, guardduty_emulator):
     assert run.result("get")["error"]["code"] == "BadRequestException"  # the service's answer stays in the result
     assert guardduty_emulator.created() == []
     assert {call["status"] for call in guardduty_emulator.calls()} == {400}
+
+
+# No credentials anywhere botocore looks: no AWS_* variables, no ~/.aws files, no instance metadata.
+NO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": None,
+    "AWS_SECRET_ACCESS_KEY": None,
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+HOW_TO_PROVIDE = (
+    "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment "
+    "variables (plus AWS_SESSION_TOKEN for temporary credentials) or AWS_PROFILE naming a profile in ~/.aws; "
+    "the access_key and secret_key (and session_token) options or the profile option; an instance profile or "
+    'task/pod role where the task runs; in AWX or Automation Platform, an "Amazon Web Services" credential on the '
+    "job template"
+)
+
+
+def test_missing_credentials_say_how_to_provide_them_and_nothing_is_sent(play, guardduty_emulator):
+    where = f"on detector {sc.DETECTOR_ID} in us-east-1"
+    run = play(
+        playbook(
+            task("get", INFO, {"investigation_id": sc.COMPLETED_INV_ID, "detector_id": sc.DETECTOR_ID}, ignore_errors=True)
+            + task("list", INFO, {}, ignore_errors=True)
+            + debug("lookup", f"lookup('{LOOKUP}', '{sc.COMPLETED_INV_ID}', {CONN}, detector_id='{sc.DETECTOR_ID}')", ignore_errors=True)
+            + task("start", START, {"organization": True, "detector_id": sc.DETECTOR_ID}, ignore_errors=True)
+        ),
+        env=dict(FAST, **NO_CREDENTIALS),
+    )
+    assert run.rc == 0, run
+    nothing = "No AWS credentials were found, so nothing was sent to call"
+    _assert_failed_cleanly(run, "get", f"{nothing} GetInvestigation for investigation {sc.COMPLETED_INV_ID} {where}. {HOW_TO_PROVIDE}")
+    _assert_failed_cleanly(run, "list", f"{nothing} ListDetectors for detectors on this account in us-east-1. {HOW_TO_PROVIDE}")
+    _assert_failed_cleanly(
+        run, "lookup", f"{nothing} GetInvestigation for investigation {sc.COMPLETED_INV_ID} {where}. {HOW_TO_PROVIDE}", quoted=True
+    )
+    _assert_failed_cleanly(run, "start", f"{nothing} ListInvestigations for investigations {where}. {HOW_TO_PROVIDE}")
+    for name in ("get", "list", "lookup", "start"):
+        assert "retries exhausted" not in run.result(name)["msg"], name
+    assert NO_TRACEBACK not in run.stdout + run.stderr
+    assert guardduty_emulator.count() == 0, guardduty_emulator.calls()
+
+
+def test_lookup_without_region_says_module_defaults_do_not_reach_it(play, guardduty_emulator):
+    # the play's module_defaults give the modules a Region (so "get" works); the lookup is not given one
+    run = play(
+        playbook(
+            task("get", INFO, {"investigation_id": sc.COMPLETED_INV_ID, "detector_id": sc.DETECTOR_ID})
+            + debug("lookup", f"lookup('{LOOKUP}', '{sc.COMPLETED_INV_ID}', endpoint_url=gd_endpoint)", ignore_errors=True)
+            + debug("lookup with aws_region", f"lookup('{LOOKUP}', '{sc.COMPLETED_INV_ID}', endpoint_url=gd_endpoint, aws_region=gd_region).status")
+        ),
+        env=dict(FAST, AWS_REGION=None, AWS_CONFIG_FILE="/dev/null"),
+    )
+    assert run.rc == 0, run
+    assert run.result("get")["investigation"]["investigation_id"] == sc.COMPLETED_INV_ID
+    _assert_failed_cleanly(
+        run,
+        "lookup",
+        "The secops.guardduty.guardduty_investigation lookup needs a Region and found none. Lookups run on the controller "
+        "and do not take module_defaults (not even group/aws): pass the Region to the lookup itself (region='us-east-1', "
+        "or its alias aws_region=...), or set AWS_REGION (or AWS_DEFAULT_REGION, or region in the profile's ~/.aws/config "
+        "section) in the environment ansible-playbook runs in",
+        quoted=True,
+    )
+    assert run.result("lookup with aws_region")["msg"] == "COMPLETED"
+    assert NO_TRACEBACK not in run.stdout + run.stderr

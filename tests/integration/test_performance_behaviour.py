@@ -135,3 +135,33 @@ def test_batched_wait_keeps_on_denied_for_ids_only_seen_running(play, guardduty_
         assert per_id(guardduty_emulator.calls(), "GetInvestigation") == {i: 1 for i in ids}  # the denied one was first tried after it left RUNNING
     assert results["skip"]["status"] == "ok" and results["skip"]["result"]["msg"] == [ids[0], ids[2]]
     assert results["error"]["status"] == "failed" and "guardduty:GetInvestigation" in results["error"]["result"]["msg"]
+
+
+def test_separate_lookups_reuse_one_client_only_for_the_same_credentials(play, guardduty_emulator):
+    # a loop of lookups runs in one worker process: the same connection options give the same client (one kept-alive
+    # connection for all of them); other credentials give their own client, and every call is signed with its own key
+    guardduty_emulator.load(sc.many(6))
+    ids = ids_of(6)
+    other = "AKIAGDOTHERLOOKUPKEY0000000000000001"
+    same = "{{ lookup('" + LOOKUP + "', item, " + CONN + ").investigation_id }}"
+    switched = (
+        "{{ lookup('" + LOOKUP + "', item, " + CONN + ", "
+        "access_key=(gd_other if gd_ids.index(item) % 2 else lookup('env', 'AWS_ACCESS_KEY_ID')), "
+        "secret_key=('gd-other-lookup-secret-that-never-occurs-in-data-0001' if gd_ids.index(item) % 2 "
+        "else lookup('env', 'AWS_SECRET_ACCESS_KEY'))).investigation_id }}"
+    )
+    run = play(playbook(task("same", "ansible.builtin.debug", {"msg": same}, loop="{{ gd_ids }}")), extra_vars={"gd_ids": ids})
+    assert run.rc == 0, run
+    assert [r["msg"] for r in run.result("same")["results"]] == ids
+    assert guardduty_emulator.count("ListDetectors") == 6 and guardduty_emulator.count("GetInvestigation") == 6
+    assert guardduty_emulator.connections_accepted == 1  # one client for the six lookups, its connection kept alive
+
+    guardduty_emulator.reset_log()
+    accepted = guardduty_emulator.connections_accepted
+    run = play(playbook(task("switched", "ansible.builtin.debug", {"msg": switched}, loop="{{ gd_ids }}")), extra_vars={"gd_ids": ids, "gd_other": other})
+    assert run.rc == 0, run
+    assert [r["msg"] for r in run.result("switched")["results"]] == ids
+    keys = {call["investigation_id"]: call["access_key_id"] for call in guardduty_emulator.calls("GetInvestigation")}
+    assert {keys[iid] for iid in ids[1::2]} == {other}
+    assert len({keys[iid] for iid in ids[0::2]}) == 1 and keys[ids[0]] != other  # the environment's key
+    assert guardduty_emulator.connections_accepted - accepted == 2  # one client (and connection) per set of credentials

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 
 import boto3
 import pytest
@@ -114,7 +115,7 @@ def stub_guardduty_client(monkeypatch):
         client, stub = stubbed_guardduty_client()
         stub.made = []
 
-        def fake_client(plugin, concurrency=8):
+        def fake_client(plugin, concurrency=8, reuse=False):
             stub.made.append(concurrency)
             return client
 
@@ -126,3 +127,24 @@ def stub_guardduty_client(monkeypatch):
     yield patch
     for stub in stubs:
         stub.deactivate()
+
+
+# Nothing listens on the discard port: a request that were sent anyway would fail with another message.
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def no_aws_credentials(monkeypatch, tmp_path):
+    """An environment where botocore finds no credentials and no Region: no AWS_* variables, no ~/.aws files,
+    no instance metadata. Clients the lookup kept from earlier tests are dropped."""
+    from ansible_collections.secops.guardduty.plugins.module_utils.common import forget_clients
+
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    forget_clients()
+    yield
+    forget_clients()

@@ -11,6 +11,7 @@ from ansible.plugins.loader import lookup_loader
 
 
 from ansible_collections.secops.guardduty.plugins.module_utils import gather
+from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 A = "aaaaaaaa-0000-0000-0000-000000000000"
@@ -71,3 +72,68 @@ def test_bad_policy_is_rejected(stubber):
 def test_bad_wait_options_are_rejected(stubber):
     with pytest.raises(AnsibleLookupError, match="wait_sleep \\(60\\) is longer than wait_timeout \\(10\\)"):
         lookup([A], detector_id=DETECTOR, wait=True, wait_timeout=10, wait_sleep=60)
+
+
+# ---------------------------------------------------------------- connection problems (real botocore, nothing stubbed)
+
+HOW = "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables"
+
+
+def test_missing_credentials_say_how_to_provide_them(no_aws_credentials):
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run(
+            [A], {}, region="us-east-1", detector_id=DETECTOR, endpoint_url=UNREACHABLE
+        )
+    assert str(error.value).startswith(
+        f"No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation {A} "
+        f"on detector {DETECTOR} in us-east-1. {HOW}"
+    )
+
+
+def test_half_the_credentials_say_which_half_is_missing(no_aws_credentials):
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run(
+            [A], {}, region="us-east-1", access_key="AKIAUNITTESTKEYHALFONLY0001", detector_id=DETECTOR, endpoint_url=UNREACHABLE
+        )
+    assert str(error.value).startswith(
+        "Only part of the AWS credentials were found (Partial credentials found in explicit, missing: aws_secret_access_key), "
+        f"so nothing was sent to call GuardDuty. {HOW}"
+    )
+
+
+def test_no_region_says_lookups_do_not_take_module_defaults(no_aws_credentials):
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, **dict(CONN, region=None))
+    assert str(error.value) == (
+        "The secops.guardduty.guardduty_investigation lookup needs a Region and found none. Lookups run on the controller "
+        "and do not take module_defaults (not even group/aws): pass the Region to the lookup itself (region='us-east-1', "
+        "or its alias aws_region=...), or set AWS_REGION (or AWS_DEFAULT_REGION, or region in the profile's ~/.aws/config "
+        "section) in the environment ansible-playbook runs in"
+    )
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_no_region_with_a_profile_names_the_profile(no_aws_credentials, monkeypatch, how):
+    # a profile that does not exist (or sets no region) gives no Region either: say which profile
+    direct = {"profile": "incident-response"} if how == "option" else {}
+    if how == "environment":
+        monkeypatch.setenv("AWS_PROFILE", "incident-response")
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, detector_id=DETECTOR, **direct)
+    assert str(error.value).startswith(
+        "The secops.guardduty.guardduty_investigation lookup needs a Region and found none "
+        "(profile 'incident-response' gave none: check that it exists and sets region). Lookups run on the controller"
+    )
+
+
+def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_credentials, monkeypatch):
+    stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
+    keys = {name: value for name, value in CONN.items() if name != "region"}
+
+    def run(**kwargs):
+        return lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, detector_id=DETECTOR, **keys, **kwargs)
+
+    assert run(aws_region="eu-west-1")[0]["investigation_id"] == A
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
+    assert run()[0]["investigation_id"] == A

@@ -10,6 +10,7 @@ from botocore.stub import ANY
 
 from ansible_collections.secops.guardduty.plugins.module_utils import start
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation
+from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
@@ -98,3 +99,15 @@ def test_refused_create_fails_with_the_diagnosis_and_the_aws_details(run_module,
     assert f"aws guardduty update-detector --detector-id {DETECTOR}" in out.result["msg"]
     assert out.result["error"]["code"] == "BadRequestException"
     assert out.result["trigger_prompt"] == PROMPT
+
+
+def test_missing_credentials_say_how_to_provide_them(run_module, no_aws_credentials):
+    exit_ = run_module(
+        guardduty_investigation.main,
+        {"organization": True, "detector_id": DETECTOR, "access_key": None, "secret_key": None, "endpoint_url": UNREACHABLE},
+    )
+    assert exit_.failed
+    assert exit_.result["msg"].startswith("No AWS credentials were found, so nothing was sent to call ")
+    assert f"on detector {DETECTOR} in us-east-1. Provide them in one of the ways amazon.aws reads: " in exit_.result["msg"]
+    assert "retries exhausted" not in exit_.result["msg"]
+    assert exit_.result.get("changed") is not True

@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.module_utils import gather
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation_info
+from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 INV = "a1b2c3d4-5678-90ab-cdef-ef1234567890"
@@ -82,3 +83,34 @@ def test_empty_endpoint_url_means_the_default_endpoint(run_module, stubber, monk
     out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR, "endpoint_url": ""})
     assert not out.failed, out.result
     assert seen == [None]
+
+
+# ---------------------------------------------------------------- credentials (real botocore, nothing stubbed)
+
+NO_CREDENTIALS = "No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation "
+HOW = "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables"
+
+
+def test_missing_credentials_say_how_to_provide_them(run_module, no_aws_credentials):
+    exit_ = run_module(
+        guardduty_investigation_info.main,
+        {"investigation_id": INV, "detector_id": DETECTOR, "access_key": None, "secret_key": None, "endpoint_url": UNREACHABLE},
+    )
+    assert exit_.failed
+    assert exit_.result["msg"].startswith(f"{NO_CREDENTIALS}{INV} on detector {DETECTOR} in us-east-1. {HOW}")
+    assert "retries exhausted" not in exit_.result["msg"]
+    assert "exception" not in exit_.result
+
+
+def test_half_the_credentials_say_which_half_is_missing(run_module, no_aws_credentials):
+    # botocore refuses while amazon.aws builds the client: its "Couldn't connect to AWS" becomes the credentials message
+    exit_ = run_module(
+        guardduty_investigation_info.main,
+        {"investigation_id": INV, "detector_id": DETECTOR, "secret_key": None, "endpoint_url": UNREACHABLE},
+    )
+    assert exit_.failed
+    assert exit_.result["msg"].startswith(
+        "Only part of the AWS credentials were found (Partial credentials found in explicit, missing: aws_secret_access_key), "
+        f"so nothing was sent to call GuardDuty. {HOW}"
+    )
+    assert "Couldn't connect to AWS" not in exit_.result["msg"]
