@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The contain role in real ansible-playbook runs: the investigation comes from the GuardDuty emulator, the
+resources it names live in moto (server mode: EC2, IAM, S3, STS), the role acts on them through amazon.aws modules,
+and every outcome is read back from moto with boto3.
+
+plan changes nothing; apply needs approval and quarantines the instance, deactivates the key, denies the user and
+the role, blocks the bucket; a second apply changes nothing; check mode changes nothing in any mode; rollback
+restores what apply changed and nothing else. A user of another account, a malformed instance id carrying a shell
+command and the AI's CLI commands with shell metacharacters are never acted on.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gdemu import scenarios as sc
+from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
+
+USER = "compromised-dev"
+ROLE = "web-app-instance-role"
+BUCKET = "customer-exports-prod"
+BYSTANDER = "bystander"  # exists in moto's account; the investigation names it in another account
+POLICY = "secops-guardduty-contain-" + sc.CONTAIN_INV_ID
+QUARANTINE = "secops-guardduty-quarantine"
+
+HEADER = """\
+- name: Contain
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/aws:
+      endpoint_url: "{{ moto_endpoint }}"
+    secops.guardduty.guardduty_investigation_info:
+      endpoint_url: "{{ gd_endpoint }}"
+  tasks:
+    - name: Run the contain role
+      ansible.builtin.include_role:
+        name: secops.guardduty.contain
+      vars:
+        contain_investigation_id: "{{ investigation_id }}"
+"""
+
+
+class World:
+    """The AWS resources in moto, and how to read their state back."""
+
+    def __init__(self, moto):
+        self.ec2, self.iam, self.s3 = moto.client("ec2"), moto.client("iam"), moto.client("s3")
+        vpc = self.ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+        subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+        self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+        self.ssh = self.ec2.create_security_group(GroupName="ssh", Description="ssh", VpcId=vpc)["GroupId"]
+        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
+                                               SecurityGroupIds=[self.web, self.ssh])["Instances"][0]["InstanceId"]
+        self.vpc = vpc
+        for name in (USER, BYSTANDER):
+            self.iam.create_user(UserName=name)
+        self.key = self.iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+        self.other_key = self.iam.create_access_key(UserName=BYSTANDER)["AccessKey"]["AccessKeyId"]
+        self.iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        self.s3.create_bucket(Bucket=BUCKET)
+        self.s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "owner", "Value": "data-team"}]})
+
+    def instance_groups(self):
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        return sorted(g["GroupId"] for eni in inst["NetworkInterfaces"] for g in eni["Groups"])
+
+    def instance_tags(self):
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        return {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+
+    def quarantine_groups(self):
+        return self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [QUARANTINE]}])["SecurityGroups"]
+
+    def key_status(self, user=USER):
+        return {k["AccessKeyId"]: k["Status"] for k in self.iam.list_access_keys(UserName=user)["AccessKeyMetadata"]}
+
+    def user_tags(self, user=USER):
+        return {t["Key"]: t["Value"] for t in self.iam.list_user_tags(UserName=user)["Tags"]}
+
+    def user_policies(self, user):
+        return self.iam.list_user_policies(UserName=user)["PolicyNames"]
+
+    def role_policies(self):
+        return self.iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+
+    def public_access_block(self):
+        try:
+            return self.s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+        except self.s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
+                return None
+            raise
+
+    def bucket_tags(self):
+        try:
+            return {t["Key"]: t["Value"] for t in self.s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]}
+        except self.s3.exceptions.ClientError:
+            return {}
+
+    def snapshot(self):
+        """Everything the role may change, to compare before and after."""
+        return {
+            "groups": self.instance_groups(), "instance_tags": self.instance_tags(),
+            "quarantine": [(g["GroupId"], g["IpPermissions"], g["IpPermissionsEgress"]) for g in self.quarantine_groups()],
+            "keys": self.key_status(), "other_keys": self.key_status(BYSTANDER), "user_tags": self.user_tags(),
+            "user_policies": self.user_policies(USER), "bystander_policies": self.user_policies(BYSTANDER),
+            "role_policies": self.role_policies(), "pab": self.public_access_block(), "bucket_tags": self.bucket_tags(),
+        }
+
+
+@pytest.fixture
+def world(moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+    moto_aws.reset()
+    state = World(moto_aws)
+    state.marker = tmp_path / "pwned"
+    guardduty_emulator.load(sc.contain(state.instance, state.key, USER, ROLE, BUCKET, BYSTANDER, str(state.marker)))
+    return state
+
+
+@pytest.fixture
+def contain(play, moto_aws):  # pylint: disable=redefined-outer-name
+    """contain(mode=..., check=False, **role_vars) -> (PlayResult, contain_result or None)."""
+
+    def run(check=False, investigation_id=sc.CONTAIN_INV_ID, **role_vars):
+        extra = {"moto_endpoint": moto_aws.url, "investigation_id": investigation_id}
+        extra.update({f"contain_{key}": value for key, value in role_vars.items()})
+        result = play(HEADER, extra_vars=extra, check=check)
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    return run
+
+
+def statuses(outcome):
+    return {(r["type"], r["id"]): r["status"] for r in outcome["resources"]}
+
+
+def changed_tasks(result):
+    return [t["task"] for t in result.tasks if t["result"].get("changed") and t["result"].get("ansible_facts") is None]
+
+
+def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined-outer-name
+    before = world.snapshot()
+
+    result, plan = contain()
+    assert result.rc == 0, result
+    assert world.snapshot() == before
+    assert statuses(plan) == {
+        ("ec2_instance", world.instance): "planned",
+        ("iam_access_key", world.key): "planned",
+        ("s3_bucket", BUCKET): "planned",
+        ("iam_user", USER): "planned",
+        ("iam_role", ROLE): "planned",
+        ("iam_user", BYSTANDER): "skipped",
+        ("ec2_security_group", "sg-0123456789abcdef0"): "skipped",
+    }
+    print(json.dumps(plan, indent=1))
