@@ -333,8 +333,32 @@ def _blocked(block):
     return bool(block) and all(block.get(key) is True for key, _api in PAB_KEYS)
 
 
+def _location(value):
+    """A bucket's Region from s3_bucket_info's bucket_location (LocationConstraint, either spelling; None is us-east-1)."""
+    value = value if isinstance(value, dict) else {}
+    location = value.get("LocationConstraint", value.get("location_constraint")) or "us-east-1"
+    return "eu-west-1" if location == "EU" else location
+
+
+def _public_access_block(value):
+    """s3_bucket_info's public_access_block (wrapped in PublicAccessBlockConfiguration or not, either spelling) as
+    {block_public_acls: bool, ...}; {} when the bucket has none."""
+    if not isinstance(value, dict):
+        return {}
+    for wrapper in ("PublicAccessBlockConfiguration", "public_access_block_configuration"):
+        if isinstance(value.get(wrapper), dict):
+            value = value[wrapper]
+    block = {}
+    for key, api in PAB_KEYS:
+        if key in value or api in value:
+            block[key] = value.get(key, value.get(api)) is True
+    return block
+
+
 def _tags(value):
-    """Tags as a dict, from a dict or a list of {key, value} / {Key, Value}."""
+    """Tags as a dict, from a dict, a list of {key, value} / {Key, Value}, or {"TagSet": [...]}."""
+    if isinstance(value, dict) and isinstance(value.get("TagSet", value.get("tag_set")), list):
+        value = value.get("TagSet", value.get("tag_set"))
     if isinstance(value, dict):
         return {str(k): v for k, v in value.items()}
     tags = {}
@@ -539,13 +563,10 @@ def _bucket(resource, state, settings, inv_id, region):
     bucket = _by(collect(state.get("buckets"), "buckets"), "name").get(resource["id"])
     if bucket is None:
         return _entry(resource, "skipped", "not a bucket of this account (S3 bucket names are global: only the caller's own buckets are changed)")
-    location = (bucket.get("bucket_location") or {}).get("location_constraint") or "us-east-1"
-    if location == "EU":
-        location = "eu-west-1"
+    location = _location(bucket.get("bucket_location"))
     if location != region:
         return _entry(resource, "skipped", f"in Region {location}, not the investigation's Region {region}")
-    block = bucket.get("public_access_block") or {}
-    block = block.get("public_access_block_configuration", block) if isinstance(block, dict) else {}
+    block = _public_access_block(bucket.get("public_access_block"))
     tags = _tags(bucket.get("bucket_tagging"))
     if settings["mode"] == "rollback":
         if tags.get(TAG_CONTAINED_BY) != inv_id:

@@ -56,8 +56,12 @@ class World:
         self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
         self.ssh = self.ec2.create_security_group(GroupName="ssh", Description="ssh", VpcId=vpc)["GroupId"]
         image = self.ec2.describe_images()["Images"][0]["ImageId"]
-        self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
-                                               SecurityGroupIds=[self.web, self.ssh])["Instances"][0]["InstanceId"]
+        # Two network interfaces with groups of their own, given per interface: moto adds instance-level groups
+        # (SecurityGroupIds) to every interface's groups, which AWS does not.
+        self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", NetworkInterfaces=[
+            {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [self.web, self.ssh]},
+            {"DeviceIndex": 1, "SubnetId": subnet, "Groups": [self.ssh]},
+        ])["Instances"][0]["InstanceId"]
         self.vpc = vpc
         for name in (USER, BYSTANDER):
             self.iam.create_user(UserName=name)
@@ -70,8 +74,9 @@ class World:
         self.s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "owner", "Value": "data-team"}]})
 
     def instance_groups(self):
+        """{device index: sorted group ids} of the instance's network interfaces."""
         inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
-        return sorted(g["GroupId"] for eni in inst["NetworkInterfaces"] for g in eni["Groups"])
+        return {eni["Attachment"]["DeviceIndex"]: sorted(g["GroupId"] for g in eni["Groups"]) for eni in inst["NetworkInterfaces"]}
 
     def instance_tags(self):
         inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
@@ -163,4 +168,74 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
         ("iam_user", BYSTANDER): "skipped",
         ("ec2_security_group", "sg-0123456789abcdef0"): "skipped",
     }
-    print(json.dumps(plan, indent=1))
+    assert plan["blocked"] == []
+    assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE", "LAMBDA_FUNCTION"}
+    assert changed_tasks(result) == []
+
+    # apply without approval: refused before anything is read or changed
+    result, outcome = contain(mode="apply")
+    assert result.rc != 0 and outcome is None
+    assert "contain_mode=apply needs contain_approved=true" in result.stdout
+    assert world.snapshot() == before
+
+    # apply and rollback in check mode: the same plan, nothing changed
+    for mode in ("plan", "apply", "rollback"):
+        result, outcome = contain(mode=mode, approved=True, check=True)
+        assert result.rc == 0, result
+        assert world.snapshot() == before, mode
+        expected = "unchanged" if mode == "rollback" else "planned"
+        assert statuses(outcome)[("ec2_instance", world.instance)] == expected, mode
+
+    # apply
+    result, outcome = contain(mode="apply", approved=True)
+    assert result.rc == 0, result
+    assert statuses(outcome) == {key: "done" if value == "planned" else value for key, value in statuses(plan).items()}
+    quarantine = world.quarantine_groups()
+    assert len(quarantine) == 1 and quarantine[0]["VpcId"] == world.vpc
+    assert quarantine[0]["IpPermissions"] == [] and quarantine[0]["IpPermissionsEgress"] == []
+    assert world.instance_groups() == {0: [quarantine[0]["GroupId"]], 1: [quarantine[0]["GroupId"]]}
+    tags = world.instance_tags()
+    assert tags.pop("secops-guardduty:contained-by") == sc.CONTAIN_INV_ID
+    assert sorted(sorted(v.split()) for v in tags.values()) == sorted(before["groups"].values())
+    assert all(k.startswith("secops-guardduty:groups:eni-") for k in tags)
+    assert world.key_status() == {world.key: "Inactive"}
+    assert world.user_tags() == {"secops-guardduty:deactivated-key:" + world.key: sc.CONTAIN_INV_ID}
+    assert world.user_policies(USER) == [POLICY] and world.role_policies() == [POLICY]
+    policy = world.iam.get_user_policy(UserName=USER, PolicyName=POLICY)["PolicyDocument"]
+    assert policy["Statement"] == [{"Sid": "GuardDutyContainment", "Effect": "Deny", "Action": "*", "Resource": "*"}]
+    assert world.public_access_block() == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert world.bucket_tags() == {"owner": "data-team", "secops-guardduty:contained-by": sc.CONTAIN_INV_ID,
+                                   "secops-guardduty:public-access-block": "none"}
+    # never acted on: the other account's user (same name here), its key, the malformed id, the AI's commands
+    assert world.user_policies(BYSTANDER) == [] and world.key_status(BYSTANDER) == {world.other_key: "Active"}
+    assert not world.marker.exists()
+    contained = world.snapshot()
+
+    # a second apply changes nothing
+    result, outcome = contain(mode="apply", approved=True)
+    assert result.rc == 0, result
+    assert changed_tasks(result) == []
+    assert world.snapshot() == contained
+    assert outcome["counts"]["done"] == 0 and outcome["counts"]["planned"] == 0
+    assert {v for v in statuses(outcome).values()} == {"unchanged", "skipped"}
+
+    # rollback restores what apply changed, and only that
+    result, outcome = contain(mode="rollback", approved=True)
+    assert result.rc == 0, result
+    assert statuses(outcome)[("ec2_instance", world.instance)] == "done"
+    after = world.snapshot()
+    assert after["groups"] == before["groups"]
+    assert after["instance_tags"] == before["instance_tags"]
+    assert after["keys"] == before["keys"] and after["user_tags"] == before["user_tags"]
+    assert after["user_policies"] == [] and after["role_policies"] == []
+    assert after["pab"] is None and after["bucket_tags"] == before["bucket_tags"]
+    assert after["bystander_policies"] == [] and after["other_keys"] == before["other_keys"]
+    # the (empty) quarantine group stays for the next incident
+    assert len(after["quarantine"]) == 1
+
+    # a second rollback has nothing left to undo
+    result, outcome = contain(mode="rollback", approved=True)
+    assert result.rc == 0, result
+    assert changed_tasks(result) == []
+    assert world.snapshot() == after
+    assert not world.marker.exists()
