@@ -239,3 +239,43 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert changed_tasks(result) == []
     assert world.snapshot() == after
     assert not world.marker.exists()
+
+
+WRAPPER = """\
+- name: Containment, as an AWX project runs it
+  ansible.builtin.import_playbook: secops.guardduty.contain
+"""
+
+
+def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
+    """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
+    service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
+    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
+    env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
+    before = world.snapshot()
+
+    def run(**extra):
+        result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    # Low risk: approved apply contains nothing, and says why
+    result, outcome = run(mode="apply", approved="true")
+    assert result.rc == 0, result
+    assert outcome["gate"].startswith("the risk level is Low, below Medium")
+    assert {r["status"] for r in outcome["resources"]} == {"skipped"}
+    assert changed_tasks(result) == []
+    assert world.snapshot() == before
+
+    # forced, but more resources within reach (5) than allowed: refused before anything is read or changed
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources=4)
+    assert result.rc != 0 and outcome is None
+    assert "5 resources are within reach, more than contain_max_resources=4" in result.stdout
+    assert world.snapshot() == before
+
+    # forced and within the limit: contained (the survey passes booleans as strings)
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources="5")
+    assert result.rc == 0, result
+    assert outcome["counts"]["done"] == 5
+    assert world.key_status() == {world.key: "Inactive"}
+    assert not world.marker.exists()
