@@ -10,7 +10,7 @@ author:
 short_description: Decide what the contain role does about each resource an investigation names
 description:
   - The decision step of the P(secops.guardduty.contain#role) role, as a filter so that it can be tested and reused.
-    It changes nothing and reads nothing: it compares the resources of
+    It changes nothing and reads nothing; it compares the resources of
     P(secops.guardduty.investigation_resources#filter) with the state the role read with amazon.aws info modules.
   - Resources in another account or Region, security groups and temporary (C(ASIA)) access keys are V(skipped) with
     the reason; so is everything in C(apply) mode when the risk level is below Medium, unless C(force).

@@ -21,7 +21,7 @@ description:
     another service, an identifier and an ARN that name different resources - goes to RV(_value.unrecognised) with
     the reason. Nothing is dropped silently.
   - The CLI commands the AI suggested are never returned. The countermeasure a resource came from is kept as
-    descriptive text (the AI's words: untrusted data, never a command or a template).
+    descriptive text (the AI's words, untrusted data, never a command or a template).
   - Works with structured summaries (O(secops.guardduty.guardduty_investigation_info#module:summary_format=structured))
     and with text summaries holding JSON; records are read when the investigation was fetched with
     O(secops.guardduty.guardduty_investigation_info#module:include_records=true).
@@ -98,9 +98,9 @@ _value:
           type: str
         countermeasure:
           description:
-            - The most urgent countermeasure naming it, as descriptive text written by the AI (untrusted data):
-              C(defense_tactic), C(title), C(description), C(disposition), each cut at 512 characters. Never its CLI
-              commands. V(null) when only the account analysis or the records name the resource.
+            - The most urgent countermeasure naming it, as descriptive text written by the AI (untrusted data) with
+              C(defense_tactic), C(title), C(description) and C(disposition), each cut at 512 characters. Never its
+              CLI commands. V(null) when only the account analysis or the records name the resource.
           type: dict
         user_name:
           description: For an access key, the user that owns it when the investigation says so (an ARN, or the one user of the same action).
