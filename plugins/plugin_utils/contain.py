@@ -70,7 +70,6 @@ class ContainError(ReportError):
     """Input the containment filters cannot work with; the message says what was given and what is expected."""
 
 
-
 def _text(value):
     return value if isinstance(value, str) else None
 

@@ -217,7 +217,7 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert changed_tasks(result) == []
     assert world.snapshot() == contained
     assert outcome["counts"]["done"] == 0 and outcome["counts"]["planned"] == 0
-    assert {v for v in statuses(outcome).values()} == {"unchanged", "skipped"}
+    assert set(statuses(outcome).values()) == {"unchanged", "skipped"}
 
     # rollback restores what apply changed, and only that
     result, outcome = contain(mode="rollback", approved=True)

@@ -205,9 +205,8 @@ def test_buckets_are_blocked_once_and_restored_exactly():
     assert one(contain.containment_plan(found(BUCKET), settings(), bucket_state(ALL)))["status"] == "unchanged"
     tags = {"owner": "data", "secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": record}
     plan = one(contain.containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))
-    assert plan["changes"] == {"restore": True, "previous": {"block_public_acls": True, "ignore_public_acls": False,
-                                                               "block_public_policy": True, "restrict_public_buckets": False},
-                               "tags": {"owner": "data"}}
+    previous = {"block_public_acls": True, "ignore_public_acls": False, "block_public_policy": True, "restrict_public_buckets": False}
+    assert plan["changes"] == {"restore": True, "previous": previous, "tags": {"owner": "data"}}
     tags["secops-guardduty:public-access-block"] = "none"
     assert one(contain.containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))["changes"]["previous"] is None
     tags["secops-guardduty:public-access-block"] = "BlockPublicAcls=yes"
