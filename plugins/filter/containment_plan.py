@@ -12,8 +12,9 @@ description:
   - The decision step of the P(secops.guardduty.contain#role) role, as a filter so that it can be tested and reused.
     It changes nothing and reads nothing; it compares the resources of
     P(secops.guardduty.investigation_resources#filter) with the state the role read with amazon.aws info modules.
-  - Resources in another account or Region, security groups and temporary (C(ASIA)) access keys are V(skipped) with
-    the reason; so is everything in C(apply) mode when the risk level is below Medium, unless C(force).
+  - Resources in another account or Region, security groups, temporary (C(ASIA)) access keys and the user or role
+    running the containment (C(caller_arn)) are V(skipped) with the reason; so is everything in C(apply) mode when
+    the risk level is below Medium, unless C(force).
   - Each other resource is V(planned) (with the C(changes) the role carries out), V(unchanged) (already contained, or
     nothing of this investigation to roll back) or V(skipped) (not found, not owned, changed since containment).
   - The EC2 quarantine records each network interface's previous groups in tags on the instance, access key
@@ -27,8 +28,9 @@ options:
     required: true
   settings:
     description:
-      - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account),
-        C(quarantine_group_name), C(snapshots) and C(done) (turn V(planned) into V(done) after acting).
+      - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account) and
+        C(caller_arn) (as M(amazon.aws.aws_caller_info) returns them), C(quarantine_group_name), C(snapshots) and
+        C(done) (turn V(planned) into V(done) after acting).
     type: dict
     required: true
   state:
@@ -64,7 +66,7 @@ _value:
       type: list
       elements: str
     gate:
-      description: Why the risk level keeps C(apply) from containing anything; V(null) when it does not.
+      description: Why the risk level keeps C(apply) from containing anything (also in C(plan) mode); V(null) when it does not.
       type: str
     counts:
       description: How many resources are C(pending), C(planned), C(done), C(unchanged) and C(skipped).

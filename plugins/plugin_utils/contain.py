@@ -401,6 +401,22 @@ def _scope(resource, found, settings):
         return f"in Region {resource['region']}, not the investigation's Region {found.get('region')}"
     if kind == "iam_access_key" and resource["id"].startswith("ASIA"):
         return "a temporary (ASIA) access key cannot be deactivated: contain the role or user that issued it"
+    if (kind, resource["id"]) == _caller_principal(settings.get("caller_arn")):
+        return ("this is the identity running the containment: denying it would stop this run and any rollback; "
+                "contain it by hand with other credentials")
+    return None
+
+
+def _caller_principal(arn):
+    """(iam_user, name) or (iam_role, name) of the caller's ARN (aws_caller_info), or None."""
+    match = _ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if not match:
+        return None
+    service, resource = match.group(2), match.group(5)
+    if service == "iam" and resource.startswith("user/"):
+        return "iam_user", resource.rsplit("/", 1)[1]
+    if service == "sts" and resource.startswith("assumed-role/") and resource.count("/") >= 2:
+        return "iam_role", resource.split("/")[1]
     return None
 
 
@@ -592,7 +608,8 @@ def containment_plan(found, settings, state=None):
     Without ``state`` (the scope pass), resources within reach are ``pending``: the role reads their state.
     With ``state``, each resource is ``planned`` (with its ``changes``), ``unchanged`` or ``skipped`` with the reason;
     ``settings.done=true`` (after the role acted) turns ``planned`` into ``done``. ``blocked`` lists what stops
-    apply or rollback (approval, contain_max_resources); ``gate`` says why the risk level keeps apply from acting.
+    apply or rollback (approval, contain_max_resources); ``gate`` says why the risk level keeps apply from acting
+    (reported by plan too, so that the reviewer sees it).
     """
     if not isinstance(found, dict) or not isinstance(found.get("resources"), list):
         raise ContainError(f"Expected what secops.guardduty.investigation_resources returns (a dict with resources); got {_kind(found)}")
@@ -608,7 +625,7 @@ def containment_plan(found, settings, state=None):
             "use credentials of the investigation's account (nothing was changed)"
         )
     gate = None
-    if mode == "apply" and not settings.get("force"):
+    if mode in ("plan", "apply") and not settings.get("force"):
         level = found.get("risk_level")
         if level in (None, "") or risk_rank(level) < risk_rank("Medium"):
             gate = (f"the risk level is {level or 'not assessed'}, below Medium: nothing is contained unless "
@@ -618,7 +635,7 @@ def containment_plan(found, settings, state=None):
         reason = _scope(resource, found, settings)
         if reason:
             entries.append(_entry(resource, "skipped", reason))
-        elif gate:
+        elif gate and mode == "apply":
             entries.append(_entry(resource, "skipped", gate))
         else:
             in_scope.append(resource)

@@ -232,3 +232,19 @@ def test_deny_policy_denies_everything():
 def test_not_what_investigation_resources_returns():
     with pytest.raises(contain.ContainError, match="Expected what secops.guardduty.investigation_resources returns"):
         contain.containment_plan({"investigation_id": s.INV_ID}, settings())
+
+
+@pytest.mark.parametrize("caller_arn,res", [
+    (f"arn:aws:sts::{s.ACCOUNT}:assumed-role/incident-automation/awx-job-42", s.resource("incident-automation", "IAM_ROLE")),
+    (f"arn:aws:iam::{s.ACCOUNT}:user/ops/responder", s.resource("responder", "IAM_USER")),
+])
+def test_the_identity_running_the_containment_is_never_denied(caller_arn, res):
+    plan = one(contain.containment_plan(found(res), dict(settings(), caller_arn=caller_arn)))
+    assert plan["status"] == "skipped" and "identity running the containment" in plan["reason"]
+    other = one(contain.containment_plan(found(s.resource("someone-else", "IAM_ROLE")), dict(settings(), caller_arn=caller_arn)))
+    assert other["status"] == "pending"
+
+
+def test_plan_mode_shows_the_risk_gate_apply_would_apply():
+    plan = contain.containment_plan(found(EC2, risk="Low"), settings("plan"))
+    assert one(plan)["status"] == "pending" and plan["gate"].startswith("the risk level is Low, below Medium")
