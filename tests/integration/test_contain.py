@@ -279,3 +279,53 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
     assert outcome["counts"]["done"] == 5
     assert world.key_status() == {world.key: "Inactive"}
     assert not world.marker.exists()
+
+
+GIVEN = """\
+- name: Contain an investigation the play already has
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/aws:
+      endpoint_url: "{{ moto_endpoint }}"
+    secops.guardduty.guardduty_investigation_info:
+      endpoint_url: "{{ gd_endpoint }}"
+  tasks:
+    - name: Get the investigation
+      secops.guardduty.guardduty_investigation_info:
+        investigation_id: "{{ investigation_id }}"
+        detector_id: "{{ detector_id }}"
+        summary_format: structured
+      register: inv
+
+    - name: Contain it, with snapshots, in a quarantine group of another name
+      ansible.builtin.include_role:
+        name: secops.guardduty.contain
+      vars:
+        contain_investigation: "{{ inv.investigation }}"
+        contain_mode: apply
+        contain_approved: true
+        contain_snapshots: true
+        contain_quarantine_group_name: ir-quarantine
+        contain_set_stats: false
+"""
+
+
+def test_given_investigation_snapshots_and_group_name(world, play, moto_aws):  # pylint: disable=redefined-outer-name
+    volumes = sorted(m["Ebs"]["VolumeId"] for m in world.ec2.describe_instances(InstanceIds=[world.instance])
+                     ["Reservations"][0]["Instances"][0]["BlockDeviceMappings"])
+    assert volumes
+    extra = {"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "detector_id": sc.DETECTOR_ID}
+    for _round in range(2):  # the second run takes no second snapshot
+        result = play(GIVEN, extra_vars=extra)
+        assert result.rc == 0, result
+    snapshots = world.ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": volumes}])["Snapshots"]
+    assert sorted(snap["VolumeId"] for snap in snapshots) == volumes
+    for snap in snapshots:
+        tags = {t["Key"]: t["Value"] for t in snap.get("Tags", [])}
+        assert tags == {"secops-guardduty:investigation": sc.CONTAIN_INV_ID, "secops-guardduty:instance": world.instance}
+    group = world.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["ir-quarantine"]}])["SecurityGroups"]
+    assert len(group) == 1 and world.instance_groups() == {0: [group[0]["GroupId"]], 1: [group[0]["GroupId"]]}
+    assert world.quarantine_groups() == []  # the default name was not used
+    assert not any(t["task"].endswith("Publish the outcome for AWX workflows") and t["status"] == "ok" for t in result.tasks)
+    assert not world.marker.exists()
