@@ -171,6 +171,12 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert plan["blocked"] == []
     assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE", "LAMBDA_FUNCTION"}
     assert changed_tasks(result) == []
+    stats = result.task("secops.guardduty.contain : Publish the outcome for AWX workflows")["result"]["ansible_stats"]
+    assert stats["per_host"] is False and stats["aggregate"] is True
+    assert stats["data"]["guardduty_contain_investigation_id"] == sc.CONTAIN_INV_ID and stats["data"]["guardduty_contain_mode"] == "plan"
+    assert stats["data"]["guardduty_contain_counts"]["planned"] == 5 and stats["data"]["guardduty_contain_unrecognised"] == 2
+    assert {(r["type"], r["id"]): r["status"] for r in stats["data"]["guardduty_contain_resources"]} == statuses(plan)
+    assert set(stats["data"]["guardduty_contain_resources"][0]) == {"type", "id", "status", "reason"}
 
     # apply without approval: refused before anything is read or changed
     result, outcome = contain(mode="apply")
