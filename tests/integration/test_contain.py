@@ -225,6 +225,13 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert outcome["counts"]["done"] == 0 and outcome["counts"]["planned"] == 0
     assert set(statuses(outcome).values()) == {"unchanged", "skipped"}
 
+    # rollback in check mode, with something to roll back: planned, nothing changed
+    result, outcome = contain(mode="rollback", approved=True, check=True)
+    assert result.rc == 0, result
+    assert statuses(outcome)[("ec2_instance", world.instance)] == "planned"
+    assert statuses(outcome)[("iam_access_key", world.key)] == "planned"
+    assert world.snapshot() == contained
+
     # rollback restores what apply changed, and only that
     result, outcome = contain(mode="rollback", approved=True)
     assert result.rc == 0, result
