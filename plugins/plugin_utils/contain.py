@@ -197,24 +197,26 @@ def _candidates(inv, summary):
 
 def _resolve(kind, identifier, arn, inv_account, inv_region):
     """The resource dict (without priority/countermeasure) or a reason string."""
-    owner = None
-    account, region = inv_account, inv_region if kind in ("ec2_instance", "ec2_security_group") else None
-    ident = identifier
-    for candidate in (arn, identifier if isinstance(identifier, str) and identifier.startswith("arn:") else None):
+    account, region = inv_account, (inv_region if kind in ("ec2_instance", "ec2_security_group") else None)
+    identifier_is_arn = isinstance(identifier, str) and identifier.startswith("arn:")
+    parsed = []
+    for candidate in (arn, identifier if identifier_is_arn else None):
         if candidate in (None, ""):
             continue
         if not isinstance(candidate, str):
             return f"the ARN is a {_kind(candidate)}, not a string"
         try:
-            from_arn, arn_account, arn_region, arn_owner = _from_arn(kind, candidate)
+            parsed.append((candidate,) + _from_arn(kind, candidate))
         except ValueError as e:
             return str(e)
-        if candidate is identifier:
-            ident = from_arn
-        elif from_arn is not None and identifier not in (None, "") and identifier != from_arn:
-            return f"the identifier {identifier!r} and the ARN {candidate!r} name different resources"
-        elif from_arn is not None and identifier in (None, ""):
-            ident = from_arn
+    names = {(ident, acct, reg) for _arn, ident, acct, reg, _owner in parsed if ident is not None}
+    bare = identifier if identifier not in (None, "") and not identifier_is_arn else None
+    if len(names) > 1 or (bare is not None and any(ident != bare for ident, _acct, _reg in names)):
+        shown = [repr(identifier)] if bare is not None else []
+        return f"the identifier and ARN name different resources ({', '.join(shown + [repr(p[0]) for p in parsed])})"
+    ident = bare if bare is not None else next((name[0] for name in names), None)
+    owner = None
+    for _arn, _ident, arn_account, arn_region, arn_owner in parsed:
         account = arn_account or account
         if kind in ("ec2_instance", "ec2_security_group"):
             region = arn_region

@@ -173,6 +173,13 @@ def test_bad_or_mismatched_arns_are_unrecognised(kind, identifier, arn, reason):
     assert reason in result["unrecognised"][0]["reason"]
 
 
+def test_an_arn_as_identifier_and_the_same_arn_agree():
+    arn = f"arn:aws:ec2:{s.REGION}:{s.ACCOUNT}:instance/{s.INSTANCE}"
+    result = found(s.resource(arn, "EC2_INSTANCE", arn), s.resource(arn, "EC2_INSTANCE", f"arn:aws:ec2:{s.REGION}:{s.OTHER}:instance/{s.INSTANCE}"))
+    assert ids(result) == [("ec2_instance", s.INSTANCE)]
+    assert len(result["unrecognised"]) == 1 and "name different resources" in result["unrecognised"][0]["reason"]
+
+
 def test_duplicates_merge_keeping_the_most_urgent_countermeasure_and_every_source():
     inv = s.investigation([
         s.action([s.resource(s.INSTANCE, "EC2_INSTANCE")], priority="STRATEGIC", title="Later"),
