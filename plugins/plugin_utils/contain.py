@@ -297,6 +297,8 @@ PAB_KEYS = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "Ig
             ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
 MODES = ("plan", "apply", "rollback")
 _GROUP_ID = ID_PATTERNS["ec2_security_group"]
+_ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
+_INVESTIGATION_ID = re.compile(r"[a-fA-F0-9-]{1,64}", _A)
 _POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", _A)
 
 
@@ -326,7 +328,7 @@ def _pab_from_tag(value):
         return None
     parts = dict(part.split("=", 1) for part in (value or "").split(" ") if "=" in part)
     if sorted(parts) != sorted(api for _key, api in PAB_KEYS) or any(v not in ("true", "false") for v in parts.values()):
-        raise ValueError(f"the tag {TAG_PAB} = {value!r} is not a public access block this role wrote")
+        raise ValueError(f"the tag {TAG_PAB} does not hold a public access block this role wrote: restore it by hand")
     return {key: parts[api] == "true" for key, api in PAB_KEYS}
 
 
@@ -507,15 +509,20 @@ def _instance_rollback(resource, tags, current, group_id, inv_id):
     if owner is None:
         return _entry(resource, "unchanged", "not contained by this role (no secops-guardduty:contained-by tag)")
     if owner != inv_id:
-        return _entry(resource, "skipped", f"contained by investigation {owner}: roll back with that investigation")
+        # tag values are anyone's to write: only an investigation id is repeated in the reason
+        other = owner if isinstance(owner, str) and _INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
+        return _entry(resource, "skipped", f"contained by investigation {other}: roll back with that investigation")
     restore, untag, left = [], [], []
     for key, value in sorted(tags.items()):
         if not key.startswith(TAG_ENI_GROUPS):
             continue
         eni = key[len(TAG_ENI_GROUPS):]
-        groups = (value or "").split()
+        if not _ENI_ID.fullmatch(eni):
+            left.append("a secops-guardduty:groups: tag that does not name a network interface")
+            continue
+        groups = value.split() if isinstance(value, str) else []
         if not groups or not all(_GROUP_ID.fullmatch(g) for g in groups):
-            left.append(f"{eni} (the tag {key} holds {value!r}, not security group ids)")
+            left.append(f"{eni} (its tag does not hold security group ids)")
             continue
         if eni not in current:
             left.append(f"{eni} (no longer attached)")
@@ -670,6 +677,7 @@ def containment_plan(found, settings, state=None):
             if entry["status"] == "planned":
                 entry["status"] = "done"
     counts = {status: sum(1 for e in entries if e["status"] == status) for status in ("pending", "planned", "done", "unchanged", "skipped")}
+    counts["unrecognised"] = len(found.get("unrecognised") or [])
     user_tag_updates = []
     if state is not None and mode == "rollback":
         for user, tags in user_tags.items():

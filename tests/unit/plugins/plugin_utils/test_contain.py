@@ -60,7 +60,7 @@ def test_scope_pass_marks_what_to_read_and_skips_what_is_out_of_reach():
     assert reasons[1] == f"in Region eu-west-1, not the investigation's Region {s.REGION}"
     assert reasons[3] == f"in account {s.OTHER}, not the investigation's account {s.ACCOUNT}"
     assert "temporary (ASIA) access key" in reasons[2] and "no action for security groups" in reasons[4]
-    assert plan["counts"] == {"pending": 1, "planned": 0, "done": 0, "unchanged": 0, "skipped": 4}
+    assert plan["counts"] == {"pending": 1, "planned": 0, "done": 0, "unchanged": 0, "skipped": 4, "unrecognised": 0}
 
 
 def test_credentials_of_another_account_stop_everything():
@@ -139,11 +139,22 @@ def test_rollback_restores_only_what_this_investigation_recorded():
     assert one(contain.containment_plan(found(EC2), settings("rollback"), ec2_state([WEB])))["status"] == "unchanged"
 
 
-@pytest.mark.parametrize("value", ["sg-11111111111111111;reboot", "", "default"])
+@pytest.mark.parametrize("value", ["sg-11111111111111111;reboot", "", "default", "{{ lookup('pipe', 'id') }}"])
 def test_rollback_never_uses_a_tampered_record(value):
     tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: value}
     plan = one(contain.containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
-    assert plan["status"] == "skipped" and "not security group ids" in plan["reason"]
+    assert plan["status"] == "skipped" and "does not hold security group ids" in plan["reason"]
+    assert value not in plan["reason"] or not value  # tag values are never repeated (reasons become AWX artifacts)
+
+
+def test_rollback_never_repeats_tampered_tag_keys_or_owners():
+    hostile = "{{ lookup('pipe', 'id') }}"
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + hostile: WEB}
+    plan = one(contain.containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and hostile not in plan["reason"] and "does not name a network interface" in plan["reason"]
+    tags = {"secops-guardduty:contained-by": hostile, "secops-guardduty:groups:" + ENI: WEB}
+    plan = one(contain.containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and hostile not in plan["reason"] and "(not an investigation id)" in plan["reason"]
 
 
 KEY = s.resource(s.KEY, "IAM_ACCESS_KEY")
