@@ -264,7 +264,6 @@ WRAPPER = """\
 def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
     """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
     service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
-    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
     env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
     before = world.snapshot()
 
@@ -272,6 +271,17 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
         result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
         return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    # credentials of another account than the investigation's: refused in every mode, nothing read or changed
+    elsewhere = sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low")
+    elsewhere["account_id"] = sc.OTHER_ACCOUNT_ID  # the investigation lives in (and names resources of) another account
+    guardduty_emulator.load(elsewhere)
+    result, outcome = run(mode="apply", approved="true", force="true")
+    assert result.rc != 0 and outcome is None
+    assert (f"The AWS credentials belong to account {sc.ACCOUNT_ID}, but investigation {sc.CONTAIN_INV_ID} is in account "
+            f"{sc.OTHER_ACCOUNT_ID}") in result.stdout
+    assert world.snapshot() == before
+    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
 
     # Low risk: approved apply contains nothing, and says why
     result, outcome = run(mode="apply", approved="true")
@@ -316,7 +326,7 @@ GIVEN = """\
       ansible.builtin.include_role:
         name: secops.guardduty.contain
       vars:
-        contain_investigation: "{{ inv.investigation }}"
+        contain_investigation: "{{ inv }}"  # the registered result: the role takes the investigation out of it
         contain_mode: apply
         contain_approved: true
         contain_snapshots: true
