@@ -22,10 +22,11 @@ import urllib.request
 import boto3
 import pytest
 
-# Long dummy credentials (the ones the ansible-playbook runs use too): no_log masks them in results.
-from conftest import ACCESS_KEY  # pylint: disable=wrong-import-order
-from conftest import REGION
-from conftest import SECRET_KEY
+# Long dummy credentials for the boto3 clients that set up and read moto's state (moto accepts any). Not imported
+# from conftest: with tests/emulator/tests on the same pytest run, "conftest" may be the emulator's.
+ACCESS_KEY = "AKIAMOTOFIXTURETESTKEY00000000000000001"
+SECRET_KEY = "moto-fixture-secret-key-that-never-occurs-in-data-0123456789"
+REGION = "us-east-1"
 
 START_TIMEOUT = 60
 
