@@ -466,3 +466,52 @@ def build(name, **kwargs):
     if name not in BUILDERS:
         raise ValueError(f'unknown scenario {name!r}; known: {", ".join(sorted(BUILDERS))}')
     return BUILDERS[name](**kwargs)
+
+
+# ---------------------------------------------------------------- containment (the contain role)
+
+CONTAIN_INV_ID = '6a7b8c9d-7890-4a12-b345-6789abcdef01'
+CONTAIN_FINDING_ID = '8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e'
+OTHER_ACCOUNT_ID = '999988887777'
+
+
+def contain(instance_id, access_key_id, user_name, role_name, bucket, bystander, marker, risk_level='High',
+            inv_id=CONTAIN_INV_ID, account_id=ACCOUNT_ID, region=REGION):
+    """A FINDING investigation whose countermeasures name real resources (created elsewhere, e.g. in moto): an
+    instance, an access key with its user, the user by ARN, a role, a bucket; plus what must never be acted on:
+    ``bystander`` as a user of another account, an instance id carrying a shell command that touches ``marker``,
+    a security group, an unsupported type, and CLI commands with shell metacharacters aimed at ``marker``."""
+    shell = f'$(touch {marker}); touch {marker} && `touch {marker}` | tee {marker}'
+    actions = [
+        {'Title': 'Isolate the instance', 'Description': 'Move it to a quarantine security group.', 'Priority': 'IMMEDIATE',
+         'DefenseTechnique': 'Network Isolation', 'Disposition': 'Isolated', 'DispositionId': 4,
+         'CliCommands': [f'aws ec2 modify-instance-attribute --instance-id {instance_id} --groups sg-0123456789abcdef0; {shell}'],
+         'AffectedResources': [{'Identifier': instance_id, 'Type': 'EC2_INSTANCE',
+                                'Arn': f'arn:aws:ec2:{region}:{account_id}:instance/{instance_id}'},
+                               {'Identifier': f'i-0123456789abcdef0; touch {marker}', 'Type': 'EC2_INSTANCE'},
+                               {'Identifier': 'sg-0123456789abcdef0', 'Type': 'EC2_SECURITY_GROUP'}]},
+        {'Title': 'Deactivate the leaked access key', 'Description': f'The key of {user_name} was used from {BAD_IP}.',
+         'Priority': 'IMMEDIATE', 'Disposition': 'Access Revoked',
+         'CliCommands': [f'aws iam update-access-key --access-key-id {access_key_id} --status Inactive --user-name {user_name} && {shell}'],
+         'AffectedResources': [{'Identifier': access_key_id, 'Type': 'IAM_ACCESS_KEY'},
+                               {'Identifier': user_name, 'Type': 'IAM_USER', 'Arn': f'arn:aws:iam::{account_id}:user/{user_name}'}]},
+        {'Title': 'Deny the principals', 'Description': 'Attach a deny-all policy.', 'Priority': 'SHORT_TERM',
+         'CliCommands': [f'aws iam put-role-policy --role-name {role_name} --policy-name deny --policy-document "{shell}"'],
+         'AffectedResources': [{'Identifier': role_name, 'Type': 'IAM_ROLE', 'Arn': f'arn:aws:iam::{account_id}:role/{role_name}'},
+                               {'Identifier': bystander, 'Type': 'IAM_USER', 'Arn': f'arn:aws:iam::{OTHER_ACCOUNT_ID}:user/{bystander}'},
+                               {'Identifier': 'payments', 'Type': 'LAMBDA_FUNCTION'}]},
+        {'Title': 'Block public access to the bucket', 'Priority': 'IMMEDIATE', 'Disposition': 'Blocked',
+         'CliCommands': [f'aws s3api put-public-access-block --bucket {bucket} {shell}'],
+         'AffectedResources': [{'Identifier': bucket, 'Type': 'S3_BUCKET', 'Arn': f'arn:aws:s3:::{bucket}'}]},
+    ]
+    summary = {
+        'FindingType': CRED_FINDING_TYPE,
+        'KeyObservations': {'Title': f'Access key of {user_name} used from {BAD_IP}', 'Narrative': shell,
+                            'Observations': [f'{instance_id} talked to {BAD_IP}.', f'{bucket} was made public.']},
+        'ThreatAssessment': {'AttackProgression': [], 'ThreatActorProfile': shell},
+        'Countermeasures': [{'DefenseTactic': 'Isolate', 'Description': 'Contain what the attacker used.', 'Actions': actions}],
+    }
+    result = {'RiskLevel': risk_level, 'Confidence': 'High', 'Risk': shell,
+              'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_FINDING_ID}, 'SummaryData': summary}
+    prompt = f'Investigate finding {CONTAIN_FINDING_ID} in account {account_id}'
+    return _scenario([_entry(inv_id, prompt, result)])

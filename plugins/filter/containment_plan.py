@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+name: containment_plan
+version_added: 0.2.0
+author:
+  - secops.guardduty contributors (@secops)
+short_description: Decide what the contain role does about each resource an investigation names
+description:
+  - The decision step of the P(secops.guardduty.contain#role) role, as a filter so that it can be tested and reused.
+    It changes nothing and reads nothing; it compares the resources of
+    P(secops.guardduty.investigation_resources#filter) with the state the role read with amazon.aws info modules.
+  - Resources in another account or Region, security groups, temporary (C(ASIA)) access keys and the user or role
+    running the containment (C(caller_arn)) are V(skipped) with the reason; so is everything in C(apply) mode when
+    the risk level is below Medium, unless C(force).
+  - Each other resource is V(planned) (with the C(changes) the role carries out), V(unchanged) (already contained, or
+    nothing of this investigation to roll back) or V(skipped) (not found, not owned, changed since containment).
+  - The EC2 quarantine records each network interface's previous groups in tags on the instance, access key
+    deactivations in a tag on the owning user, and a bucket's previous public access block in tags on the bucket, so
+    that C(rollback) undoes only what this role did for this investigation.
+positional: _input
+options:
+  _input:
+    description: What P(secops.guardduty.investigation_resources#filter) returns.
+    type: dict
+    required: true
+  settings:
+    description:
+      - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account) and
+        C(caller_arn) (as M(amazon.aws.aws_caller_info) returns them), C(quarantine_group_name), C(snapshots) and
+        C(done) (turn V(planned) into V(done) after acting).
+    type: dict
+    required: true
+  state:
+    description:
+      - What the role read, in the shapes the amazon.aws info modules return them - C(instances), C(groups),
+        C(snapshots), C(access_keys), C(users) (with C(tags) and C(policy_names)), C(roles) (with C(policy_names)),
+        C(buckets) (with C(bucket_location), C(public_access_block), C(bucket_tagging)).
+      - Omitted, resources within reach are V(pending) (the role's first pass, to know what to read).
+    type: dict
+seealso:
+  - plugin: secops.guardduty.investigation_resources
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: See which resources the contain role would look at
+  ansible.builtin.debug:
+    msg: >-
+      {{ (investigation | secops.guardduty.investigation_resources)
+         | secops.guardduty.containment_plan({'mode': 'plan'}) }}
+"""
+
+RETURN = r"""
+_value:
+  description: The plan.
+  type: dict
+  contains:
+    mode:
+      description: The mode the plan is for.
+      type: str
+    blocked:
+      description: What stops C(apply) or C(rollback) (approval missing, more resources than C(max_resources)).
+      type: list
+      elements: str
+    gate:
+      description: Why the risk level keeps C(apply) from containing anything (also in C(plan) mode); V(null) when it does not.
+      type: str
+    counts:
+      description: How many resources are C(pending), C(planned), C(done), C(unchanged) and C(skipped).
+      type: dict
+    resources:
+      description: Per resource its C(type), C(id), C(account_id), C(region), C(priority), C(countermeasure), C(status), C(reason) and C(changes).
+      type: list
+      elements: dict
+    unrecognised:
+      description: The unrecognised entries of P(secops.guardduty.investigation_resources#filter).
+      type: list
+      elements: dict
+    user_tag_updates:
+      description: In C(rollback), the tags each IAM user keeps once the records of reactivated keys are removed.
+      type: list
+      elements: dict
+    deny_policy_name:
+      description: The name of the deny-all inline policy for this investigation.
+      type: str
+    deny_policy:
+      description: The deny-all inline policy document.
+      type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
+
+
+def _containment_plan(found, settings, state=None):
+    return as_filter(lambda value: containment_plan(value, settings, state), AnsibleFilterError)(found)
+
+
+class FilterModule:
+    def filters(self):
+        return {"containment_plan": _containment_plan}

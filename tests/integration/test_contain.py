@@ -1,0 +1,355 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The contain role in real ansible-playbook runs: the investigation comes from the GuardDuty emulator, the
+resources it names live in moto (server mode: EC2, IAM, S3, STS), the role acts on them through amazon.aws modules,
+and every outcome is read back from moto with boto3.
+
+plan changes nothing; apply needs approval and quarantines the instance, deactivates the key, denies the user and
+the role, blocks the bucket; a second apply changes nothing; check mode changes nothing in any mode; rollback
+restores what apply changed and nothing else. A user of another account, a malformed instance id carrying a shell
+command and the AI's CLI commands with shell metacharacters are never acted on.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gdemu import scenarios as sc
+from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
+
+USER = "compromised-dev"
+ROLE = "web-app-instance-role"
+BUCKET = "customer-exports-prod"
+BYSTANDER = "bystander"  # exists in moto's account; the investigation names it in another account
+POLICY = "secops-guardduty-contain-" + sc.CONTAIN_INV_ID
+QUARANTINE = "secops-guardduty-quarantine"
+
+HEADER = """\
+- name: Contain
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/aws:
+      endpoint_url: "{{ moto_endpoint }}"
+    secops.guardduty.guardduty_investigation_info:
+      endpoint_url: "{{ gd_endpoint }}"
+  tasks:
+    - name: Run the contain role
+      ansible.builtin.include_role:
+        name: secops.guardduty.contain
+      vars:
+        contain_investigation_id: "{{ investigation_id }}"
+"""
+
+
+class World:
+    """The AWS resources in moto, and how to read their state back."""
+
+    def __init__(self, moto):
+        self.ec2, self.iam, self.s3 = moto.client("ec2"), moto.client("iam"), moto.client("s3")
+        vpc = self.ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+        subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+        self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+        self.ssh = self.ec2.create_security_group(GroupName="ssh", Description="ssh", VpcId=vpc)["GroupId"]
+        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        # Two network interfaces with groups of their own, given per interface: moto adds instance-level groups
+        # (SecurityGroupIds) to every interface's groups, which AWS does not.
+        self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", NetworkInterfaces=[
+            {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [self.web, self.ssh]},
+            {"DeviceIndex": 1, "SubnetId": subnet, "Groups": [self.ssh]},
+        ])["Instances"][0]["InstanceId"]
+        self.vpc = vpc
+        for name in (USER, BYSTANDER):
+            self.iam.create_user(UserName=name)
+        self.key = self.iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+        self.other_key = self.iam.create_access_key(UserName=BYSTANDER)["AccessKey"]["AccessKeyId"]
+        self.iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        self.s3.create_bucket(Bucket=BUCKET)
+        self.s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "owner", "Value": "data-team"}]})
+
+    def instance_groups(self):
+        """{device index: sorted group ids} of the instance's network interfaces."""
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        return {eni["Attachment"]["DeviceIndex"]: sorted(g["GroupId"] for g in eni["Groups"]) for eni in inst["NetworkInterfaces"]}
+
+    def instance_tags(self):
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        return {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+
+    def quarantine_groups(self):
+        return self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [QUARANTINE]}])["SecurityGroups"]
+
+    def key_status(self, user=USER):
+        return {k["AccessKeyId"]: k["Status"] for k in self.iam.list_access_keys(UserName=user)["AccessKeyMetadata"]}
+
+    def user_tags(self, user=USER):
+        return {t["Key"]: t["Value"] for t in self.iam.list_user_tags(UserName=user)["Tags"]}
+
+    def user_policies(self, user):
+        return self.iam.list_user_policies(UserName=user)["PolicyNames"]
+
+    def role_policies(self):
+        return self.iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+
+    def public_access_block(self):
+        try:
+            return self.s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+        except self.s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
+                return None
+            raise
+
+    def bucket_tags(self):
+        try:
+            return {t["Key"]: t["Value"] for t in self.s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"]}
+        except self.s3.exceptions.ClientError:
+            return {}
+
+    def snapshot(self):
+        """Everything the role may change, to compare before and after."""
+        return {
+            "groups": self.instance_groups(), "instance_tags": self.instance_tags(),
+            "quarantine": [(g["GroupId"], g["IpPermissions"], g["IpPermissionsEgress"]) for g in self.quarantine_groups()],
+            "keys": self.key_status(), "other_keys": self.key_status(BYSTANDER), "user_tags": self.user_tags(),
+            "user_policies": self.user_policies(USER), "bystander_policies": self.user_policies(BYSTANDER),
+            "role_policies": self.role_policies(), "pab": self.public_access_block(), "bucket_tags": self.bucket_tags(),
+        }
+
+
+@pytest.fixture
+def world(moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+    moto_aws.reset()
+    state = World(moto_aws)
+    state.marker = tmp_path / "pwned"
+    guardduty_emulator.load(sc.contain(state.instance, state.key, USER, ROLE, BUCKET, BYSTANDER, str(state.marker)))
+    return state
+
+
+@pytest.fixture
+def contain(play, moto_aws):  # pylint: disable=redefined-outer-name
+    """contain(mode=..., check=False, **role_vars) -> (PlayResult, contain_result or None)."""
+
+    def run(check=False, investigation_id=sc.CONTAIN_INV_ID, **role_vars):
+        extra = {"moto_endpoint": moto_aws.url, "investigation_id": investigation_id}
+        extra.update({f"contain_{key}": value for key, value in role_vars.items()})
+        result = play(HEADER, extra_vars=extra, check=check)
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    return run
+
+
+def statuses(outcome):
+    return {(r["type"], r["id"]): r["status"] for r in outcome["resources"]}
+
+
+def changed_tasks(result):
+    return [t["task"] for t in result.tasks if t["result"].get("changed") and t["result"].get("ansible_facts") is None]
+
+
+def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined-outer-name
+    before = world.snapshot()
+
+    result, plan = contain()
+    assert result.rc == 0, result
+    assert world.snapshot() == before
+    assert statuses(plan) == {
+        ("ec2_instance", world.instance): "planned",
+        ("iam_access_key", world.key): "planned",
+        ("s3_bucket", BUCKET): "planned",
+        ("iam_user", USER): "planned",
+        ("iam_role", ROLE): "planned",
+        ("iam_user", BYSTANDER): "skipped",
+        ("ec2_security_group", "sg-0123456789abcdef0"): "skipped",
+    }
+    assert plan["blocked"] == []
+    assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE", "LAMBDA_FUNCTION"}
+    assert changed_tasks(result) == []
+    stats = result.task("secops.guardduty.contain : Publish the outcome for AWX workflows")["result"]["ansible_stats"]
+    assert stats["per_host"] is False and stats["aggregate"] is True
+    assert stats["data"]["guardduty_contain_investigation_id"] == sc.CONTAIN_INV_ID and stats["data"]["guardduty_contain_mode"] == "plan"
+    assert stats["data"]["guardduty_contain_counts"]["planned"] == 5 and stats["data"]["guardduty_contain_counts"]["unrecognised"] == 2
+    assert "touch" not in json.dumps(stats) and str(world.marker) not in json.dumps(stats)
+    assert {(r["type"], r["id"]): r["status"] for r in stats["data"]["guardduty_contain_resources"]} == statuses(plan)
+    assert set(stats["data"]["guardduty_contain_resources"][0]) == {"type", "id", "status", "reason"}
+
+    # apply without approval: refused before anything is read or changed
+    result, outcome = contain(mode="apply")
+    assert result.rc != 0 and outcome is None
+    assert "contain_mode=apply needs contain_approved=true" in result.stdout
+    assert world.snapshot() == before
+
+    # apply and rollback in check mode: the same plan, nothing changed
+    for mode in ("plan", "apply", "rollback"):
+        result, outcome = contain(mode=mode, approved=True, check=True)
+        assert result.rc == 0, result
+        assert world.snapshot() == before, mode
+        expected = "unchanged" if mode == "rollback" else "planned"
+        assert statuses(outcome)[("ec2_instance", world.instance)] == expected, mode
+
+    # apply
+    result, outcome = contain(mode="apply", approved=True)
+    assert result.rc == 0, result
+    assert statuses(outcome) == {key: "done" if value == "planned" else value for key, value in statuses(plan).items()}
+    quarantine = world.quarantine_groups()
+    assert len(quarantine) == 1 and quarantine[0]["VpcId"] == world.vpc
+    assert quarantine[0]["IpPermissions"] == [] and quarantine[0]["IpPermissionsEgress"] == []
+    assert world.instance_groups() == {0: [quarantine[0]["GroupId"]], 1: [quarantine[0]["GroupId"]]}
+    tags = world.instance_tags()
+    assert tags.pop("secops-guardduty:contained-by") == sc.CONTAIN_INV_ID
+    assert sorted(sorted(v.split()) for v in tags.values()) == sorted(before["groups"].values())
+    assert all(k.startswith("secops-guardduty:groups:eni-") for k in tags)
+    assert world.key_status() == {world.key: "Inactive"}
+    assert world.user_tags() == {"secops-guardduty:deactivated-key:" + world.key: sc.CONTAIN_INV_ID}
+    assert world.user_policies(USER) == [POLICY] and world.role_policies() == [POLICY]
+    policy = world.iam.get_user_policy(UserName=USER, PolicyName=POLICY)["PolicyDocument"]
+    assert policy["Statement"] == [{"Sid": "GuardDutyContainment", "Effect": "Deny", "Action": "*", "Resource": "*"}]
+    assert world.public_access_block() == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert world.bucket_tags() == {"owner": "data-team", "secops-guardduty:contained-by": sc.CONTAIN_INV_ID,
+                                   "secops-guardduty:public-access-block": "none"}
+    # never acted on: the other account's user (same name here), its key, the malformed id, the AI's commands
+    assert world.user_policies(BYSTANDER) == [] and world.key_status(BYSTANDER) == {world.other_key: "Active"}
+    assert not world.marker.exists()
+    contained = world.snapshot()
+
+    # a second apply changes nothing
+    result, outcome = contain(mode="apply", approved=True)
+    assert result.rc == 0, result
+    assert changed_tasks(result) == []
+    assert world.snapshot() == contained
+    assert outcome["counts"]["done"] == 0 and outcome["counts"]["planned"] == 0
+    assert set(statuses(outcome).values()) == {"unchanged", "skipped"}
+
+    # rollback in check mode, with something to roll back: planned, nothing changed
+    result, outcome = contain(mode="rollback", approved=True, check=True)
+    assert result.rc == 0, result
+    assert statuses(outcome)[("ec2_instance", world.instance)] == "planned"
+    assert statuses(outcome)[("iam_access_key", world.key)] == "planned"
+    assert world.snapshot() == contained
+
+    # rollback restores what apply changed, and only that
+    result, outcome = contain(mode="rollback", approved=True)
+    assert result.rc == 0, result
+    assert statuses(outcome)[("ec2_instance", world.instance)] == "done"
+    after = world.snapshot()
+    assert after["groups"] == before["groups"]
+    assert after["instance_tags"] == before["instance_tags"]
+    assert after["keys"] == before["keys"] and after["user_tags"] == before["user_tags"]
+    assert after["user_policies"] == [] and after["role_policies"] == []
+    assert after["pab"] is None and after["bucket_tags"] == before["bucket_tags"]
+    assert after["bystander_policies"] == [] and after["other_keys"] == before["other_keys"]
+    # the (empty) quarantine group stays for the next incident
+    assert len(after["quarantine"]) == 1
+
+    # a second rollback has nothing left to undo
+    result, outcome = contain(mode="rollback", approved=True)
+    assert result.rc == 0, result
+    assert changed_tasks(result) == []
+    assert world.snapshot() == after
+    assert not world.marker.exists()
+
+
+WRAPPER = """\
+- name: Containment, as an AWX project runs it
+  ansible.builtin.import_playbook: secops.guardduty.contain
+"""
+
+
+def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
+    """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
+    service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
+    env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
+    before = world.snapshot()
+
+    def run(**extra):
+        result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    # credentials of another account than the investigation's: refused in every mode, nothing read or changed
+    elsewhere = sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low")
+    elsewhere["account_id"] = sc.OTHER_ACCOUNT_ID  # the investigation lives in (and names resources of) another account
+    guardduty_emulator.load(elsewhere)
+    result, outcome = run(mode="apply", approved="true", force="true")
+    assert result.rc != 0 and outcome is None
+    assert (f"The AWS credentials belong to account {sc.ACCOUNT_ID}, but investigation {sc.CONTAIN_INV_ID} is in account "
+            f"{sc.OTHER_ACCOUNT_ID}") in result.stdout
+    assert world.snapshot() == before
+    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
+
+    # Low risk: approved apply contains nothing, and says why
+    result, outcome = run(mode="apply", approved="true")
+    assert result.rc == 0, result
+    assert outcome["gate"].startswith("the risk level is Low, below Medium")
+    assert {r["status"] for r in outcome["resources"]} == {"skipped"}
+    assert changed_tasks(result) == []
+    assert world.snapshot() == before
+
+    # forced, but more resources within reach (5) than allowed: refused before anything is read or changed
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources=4)
+    assert result.rc != 0 and outcome is None
+    assert "5 resources are within reach, more than contain_max_resources=4" in result.stdout
+    assert world.snapshot() == before
+
+    # forced and within the limit: contained (the survey passes booleans as strings)
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources="5")
+    assert result.rc == 0, result
+    assert outcome["counts"]["done"] == 5
+    assert world.key_status() == {world.key: "Inactive"}
+    assert not world.marker.exists()
+
+
+GIVEN = """\
+- name: Contain an investigation the play already has
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/aws:
+      endpoint_url: "{{ moto_endpoint }}"
+    secops.guardduty.guardduty_investigation_info:
+      endpoint_url: "{{ gd_endpoint }}"
+  tasks:
+    - name: Get the investigation
+      secops.guardduty.guardduty_investigation_info:
+        investigation_id: "{{ investigation_id }}"
+        detector_id: "{{ detector_id }}"
+        summary_format: structured
+      register: inv
+
+    - name: Contain it, with snapshots, in a quarantine group of another name
+      ansible.builtin.include_role:
+        name: secops.guardduty.contain
+      vars:
+        contain_investigation: "{{ inv }}"  # the registered result: the role takes the investigation out of it
+        contain_mode: apply
+        contain_approved: true
+        contain_snapshots: true
+        contain_quarantine_group_name: ir-quarantine
+        contain_set_stats: false
+"""
+
+
+def test_given_investigation_snapshots_and_group_name(world, play, moto_aws):  # pylint: disable=redefined-outer-name
+    volumes = sorted(m["Ebs"]["VolumeId"] for m in world.ec2.describe_instances(InstanceIds=[world.instance])
+                     ["Reservations"][0]["Instances"][0]["BlockDeviceMappings"])
+    assert volumes
+    extra = {"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "detector_id": sc.DETECTOR_ID}
+    for _round in range(2):  # the second run takes no second snapshot
+        result = play(GIVEN, extra_vars=extra)
+        assert result.rc == 0, result
+    snapshots = world.ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": volumes}])["Snapshots"]
+    assert sorted(snap["VolumeId"] for snap in snapshots) == volumes
+    for snap in snapshots:
+        tags = {t["Key"]: t["Value"] for t in snap.get("Tags", [])}
+        assert tags == {"secops-guardduty:investigation": sc.CONTAIN_INV_ID, "secops-guardduty:instance": world.instance}
+    group = world.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["ir-quarantine"]}])["SecurityGroups"]
+    assert len(group) == 1 and world.instance_groups() == {0: [group[0]["GroupId"]], 1: [group[0]["GroupId"]]}
+    assert world.quarantine_groups() == []  # the default name was not used
+    assert not any(t["task"].endswith("Publish the outcome for AWX workflows") and t["status"] == "ok" for t in result.tasks)
+    assert not world.marker.exists()

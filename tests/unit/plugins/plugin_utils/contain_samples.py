@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Investigations naming resources, in the shape the modules return them (snake_case keys)."""
+
+from __future__ import annotations
+
+ACCOUNT = "123456789012"
+OTHER = "999988887777"
+REGION = "us-east-1"
+INV_ID = "6a7b8c9d-7890-4a12-b345-6789abcdef01"
+INSTANCE = "i-0a1b2c3d4e5f67890"
+KEY = "AKIAIOSFODNN7EXAMPLE"
+PWNED = "/tmp/secops-guardduty-contain-unit-pwned"
+
+
+def resource(identifier, kind, arn=None):
+    res = {"identifier": identifier, "type": kind}
+    if arn is not None:
+        res["arn"] = arn
+    return res
+
+
+def action(resources, priority="IMMEDIATE", title="Act", cli=None):
+    return {"title": title, "description": "Do it.", "priority": priority, "disposition": "Isolated",
+            "cli_commands": cli or [f"aws ec2 stop-instances --instance-ids {INSTANCE}; touch {PWNED}"],
+            "affected_resources": resources}
+
+
+def investigation(actions=(), risk="High", account=ACCOUNT, region=REGION, records=None, account_resources=None, **extra):
+    summary = {"countermeasures": [{"defense_tactic": "Isolate", "description": "Contain.", "actions": list(actions)}]}
+    if account_resources is not None:
+        summary["account_analysis"] = {"affected_resources": account_resources}
+    inv = {"investigation_id": INV_ID, "status": "COMPLETED", "risk_level": risk, "confidence": "High",
+           "cloud": {"provider": "AWS", "account": account, "region": region}, "summary_data": summary}
+    if records is not None:
+        inv["records"] = records
+    inv.update(extra)
+    return inv
