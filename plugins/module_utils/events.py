@@ -48,6 +48,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.common import BOT
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.common import credentials_message
+from ansible_collections.secops.guardduty.plugins.module_utils.common import is_credentials_error
 from ansible_collections.secops.guardduty.plugins.module_utils.common import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
@@ -184,7 +186,7 @@ def source_client(opts):
 
 def is_fatal(error):
     """True when retrying cannot help (bad input, access, credentials, SDK)."""
-    if error.kind in ("invalid", "sdk", "denied"):
+    if error.kind in ("invalid", "sdk", "denied", "credentials"):
         return True
     exc = error.exception
     if exc is None:
@@ -197,11 +199,9 @@ def is_fatal(error):
 def describe(error):
     """One message for a GuardDutyError, with the AWS error code and text when there is one."""
     exc = error.exception
-    if isinstance(exc, botocore.exceptions.NoCredentialsError):
-        return (
-            "No AWS credentials were found: set access_key and secret_key, or profile, or the AWS_ACCESS_KEY_ID / "
-            "AWS_SECRET_ACCESS_KEY / AWS_PROFILE environment variables (or run where an instance or task role is available)"
-        )
+    if error.kind == "credentials" or is_credentials_error(exc):
+        # the collection's one message for missing credentials (module_utils.common), whoever raised it
+        return error.message if error.kind == "credentials" else credentials_message(exc)
     if isinstance(exc, botocore.exceptions.ClientError):
         details = exc.response.get("Error") or {}
         return f"{error.message} ({details.get('Code')}: {details.get('Message')})"

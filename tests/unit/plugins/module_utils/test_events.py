@@ -731,7 +731,8 @@ def test_run_source_stops_when_no_credentials_are_found(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(GuardDutyError) as exc:
         asyncio.run(events.run_source(FINDINGS, asyncio.Queue(), {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:9"}, polls=1))
-    assert exc.value.message.startswith("secops.guardduty.findings stopped: No AWS credentials were found: set access_key and secret_key, or profile")
+    assert exc.value.message.startswith("secops.guardduty.findings stopped: No AWS credentials were found, so nothing was sent to call ListDetectors")
+    assert "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in exc.value.message
 
 
 def test_run_source_stops_when_the_credentials_are_rejected(source):
