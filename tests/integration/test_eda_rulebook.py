@@ -424,3 +424,49 @@ def test_decision_environment_gives_ansible_builder_a_build_context(tmp_path):
     python_requirements = (tmp_path / "context" / "_build" / "requirements.txt").read_text(encoding="utf-8")
     assert "ansible-rulebook" in python_requirements and "botocore" in python_requirements
     assert "secops-guardduty-*.tar.gz" in containerfile
+
+
+# ---------------------------------------------------------------- event text is never templated
+
+# Extra vars are templates to Ansible, and ansible-rulebook hands the whole event to the playbooks as the extra var
+# ansible_eda.event: a finding's title, description and resource tags are attacker-influenced, an investigation's
+# summary is AI-written. The playbooks must use only the ids and numbers of the event and read everything else
+# through the modules (whose results are never templated).
+def hostile(marker):
+    return "{{ lookup('ansible.builtin.pipe', 'touch " + str(marker) + "') }}"
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["a-valid-event", "a-malformed-event"])
+def test_eda_playbooks_never_template_event_text(valid, guardduty_emulator, ansible_environment, tmp_path):
+    marker = tmp_path / "templated"
+    guardduty_emulator.load(scenario_without_findings())
+    payload = hostile(marker)
+    finding = {"id": HIGH, "severity": 8.0, "title": payload, "description": payload, "type": payload,
+               "resource": {"instance_details": {"tags": [{"key": "Name", "value": payload}]}}}
+    investigation = {"investigation_id": sc.COMPLETED_INV_ID, "status": "COMPLETED", "risk_level": "High",
+                     "summary": payload, "trigger_prompt": payload}
+    common = {"guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1",
+              "guardduty_report_dir": str(tmp_path / "reports")}
+    runs = [
+        # a malformed event: the other playbook's event type (the playbooks read the type, the ids, the severity
+        # and the detector id, which the sources set or GuardDuty generates, and nothing else)
+        ("eda_investigate_finding", {"type": "finding" if valid else "investigation_completed", "finding": finding,
+                                     "detector_id": sc.DETECTOR_ID, "note": payload}),
+        ("eda_report_investigation", {"type": "investigation_completed" if valid else "finding", "investigation": investigation,
+                                      "detector_id": sc.DETECTOR_ID, "note": payload}),
+    ]
+    if valid:
+        guardduty_emulator.load(sc.basic())
+    for playbook, event in runs:
+        proc = run_playbook(f"secops.guardduty.{playbook}", dict(common, ansible_eda={"event": event}), ansible_environment, tmp_path / playbook)
+        assert proc.returncode == (0 if valid else 2), proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+        assert not marker.exists(), f"{playbook} templated text of the event\n{proc.stdout}"
+    if valid:  # they did their work: the finding's investigation exists, and the report was read from GuardDuty
+        assert [c for c in guardduty_emulator.calls("CreateInvestigation") if c["status"] < 300], "the finding was investigated"
+        reports = sorted((tmp_path / "reports").glob(f"{sc.COMPLETED_INV_ID}.*"))
+        assert [r.suffix for r in reports] == [".html", ".md"], proc.stdout
+        for report in reports:  # written from what GuardDuty holds, not from the event
+            assert "lookup(" not in report.read_text(encoding="utf-8")
+    else:
+        assert not guardduty_emulator.calls(), "a malformed event makes no call"
