@@ -15,11 +15,16 @@ command and the AI's CLI commands with shell metacharacters are never acted on.
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
 
 from gdemu import scenarios as sc
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
+from rulebook_harness import RulebookProcess
+from rulebook_harness import check_toolchain
+from rulebook_harness import wait_until
 
 USER = "compromised-dev"
 ROLE = "web-app-instance-role"
@@ -28,16 +33,20 @@ BYSTANDER = "bystander"  # exists in moto's account; the investigation names it 
 POLICY = "secops-guardduty-contain-" + sc.CONTAIN_INV_ID
 QUARANTINE = "secops-guardduty-quarantine"
 
-HEADER = """\
-- name: Contain
+# amazon.aws's modules talk to moto, the GuardDuty module to the emulator
+PLAY = """\
+- name: {name}
   hosts: localhost
   gather_facts: false
   module_defaults:
     group/aws:
-      endpoint_url: "{{ moto_endpoint }}"
+      endpoint_url: "{{{{ moto_endpoint }}}}"
     secops.guardduty.guardduty_investigation_info:
-      endpoint_url: "{{ gd_endpoint }}"
+      endpoint_url: "{{{{ gd_endpoint }}}}"
   tasks:
+"""
+
+HEADER = PLAY.format(name="Contain") + """\
     - name: Run the contain role
       ansible.builtin.include_role:
         name: secops.guardduty.contain
@@ -305,16 +314,7 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
     assert not world.marker.exists()
 
 
-GIVEN = """\
-- name: Contain an investigation the play already has
-  hosts: localhost
-  gather_facts: false
-  module_defaults:
-    group/aws:
-      endpoint_url: "{{ moto_endpoint }}"
-    secops.guardduty.guardduty_investigation_info:
-      endpoint_url: "{{ gd_endpoint }}"
-  tasks:
+GIVEN = PLAY.format(name="Contain an investigation the play already has") + """\
     - name: Get the investigation
       secops.guardduty.guardduty_investigation_info:
         investigation_id: "{{ investigation_id }}"
@@ -352,4 +352,32 @@ def test_given_investigation_snapshots_and_group_name(world, play, moto_aws):  #
     assert len(group) == 1 and world.instance_groups() == {0: [group[0]["GroupId"]], 1: [group[0]["GroupId"]]}
     assert world.quarantine_groups() == []  # the default name was not used
     assert not any(t["task"].endswith("Publish the outcome for AWX workflows") and t["status"] == "ok" for t in result.tasks)
+    assert not world.marker.exists()
+
+
+def test_contain_plan_rulebook_never_applies(world, moto_aws, guardduty_emulator, ansible_environment, tmp_path):  # pylint: disable=redefined-outer-name
+    """extensions/eda/rulebooks/contain_plan.yml in a real ansible-rulebook: the completed High investigation (caught up
+    with the lookback) gets a plan of the playbook secops.guardduty.contain, and nothing in moto changes."""
+    check_toolchain()
+    before = world.snapshot()
+    env = dict(ansible_environment)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
+        env.pop(name, None)
+    # as an EDA controller credential would set it up: amazon.aws's modules reach moto, GuardDuty the emulator
+    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url})
+    variables = {"guardduty_interval": 1, "guardduty_lookback": 86400}
+    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
+    rulebook.start()
+    try:
+        plan = f"plan for investigation {sc.CONTAIN_INV_ID}: "
+        wait_until(lambda: plan in rulebook.stdout(), 150, "the plan of the contain playbook", rulebook, guardduty_emulator)
+        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(plan, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
+    finally:
+        rulebook.stop()
+    output = rulebook.stdout()
+    assert "failed=0" in output.split(plan, 1)[1], rulebook.report()
+    assert f"planned | ec2_instance | {world.instance}" in output and f"planned | iam_access_key | {world.key}" in output, rulebook.report()
+    assert output.count(plan) == 1, "one plan for one completion"
+    assert world.snapshot() == before, "a plan changes nothing"
     assert not world.marker.exists()
