@@ -64,8 +64,11 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
             await asyncio.sleep(0.7)
         emulator.put_findings([scenarios.finding(LOW, 3.0)])
         state = emulator.state
-        emulator.stop()  # the endpoint goes away for 2 s and comes back on the same port with the same data
-        await asyncio.sleep(2.0)
+        # the endpoint goes away and comes back on the same port with the same data. 8 s is longer than botocore's
+        # retries of a refused connection can bridge (3 backoffs of at most 1, 2 and 4 s), so at least one poll fails
+        # for good and is logged, and the next one after the restart catches up
+        emulator.stop()
+        await asyncio.sleep(8.0)
         emulator = Emulator(port=port)
         emulator.state = state
         emulator.start()
