@@ -47,7 +47,7 @@ def test_bad_scenario_findings_are_refused(guardduty_emulator):
 
 
 def test_put_findings_upserts_by_id_with_millisecond_updated_at(client, guardduty_emulator):
-    before = epoch_ms(time.time())
+    before = int(time.time() * 1000)  # the emulator truncates to the millisecond, as the stamp it shows
     assert guardduty_emulator.put_findings([sc.finding(HIGH_ID, 7.5)]) == [HIGH_ID]
     first = client.get_findings(DetectorId=DET, FindingIds=[HIGH_ID])['Findings'][0]
     assert first['UpdatedAt'] == first['CreatedAt'] and epoch_ms(first['UpdatedAt']) >= before
