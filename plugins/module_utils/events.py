@@ -48,8 +48,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.common import BOT
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.common import credentials_message
-from ansible_collections.secops.guardduty.plugins.module_utils.common import is_credentials_error
+from ansible_collections.secops.guardduty.plugins.module_utils.common import CONNECTION_OPTIONS
 from ansible_collections.secops.guardduty.plugins.module_utils.common import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
@@ -86,7 +85,8 @@ FATAL_CODES = (
     "ExpiredTokenException",
     "UnauthorizedOperation",
 )
-CONNECTION_OPTIONS = ("access_key", "secret_key", "session_token", "profile", "endpoint_url", "region", "validate_certs", "aws_ca_bundle", "aws_config")
+# amazon.aws's connection options, as the lookup takes them, less its botocore endpoint logging (a module feature)
+SOURCE_CONNECTION_OPTIONS = tuple(name for name in CONNECTION_OPTIONS if name != "debug_botocore_endpoint_logs")
 
 log = logging.getLogger("secops.guardduty.eda")
 
@@ -96,7 +96,7 @@ log = logging.getLogger("secops.guardduty.eda")
 
 def argument_spec(kind):
     """The options of a source: amazon.aws's connection options (aliases and environment variables included) + ours."""
-    spec = {name: dict(value) for name, value in aws_argument_spec().items() if name in CONNECTION_OPTIONS}
+    spec = {name: dict(value) for name, value in aws_argument_spec().items() if name in SOURCE_CONNECTION_OPTIONS}
     spec.update(
         detector_id={"type": "str"},
         interval={"type": "float", "default": 30},
@@ -191,7 +191,7 @@ def is_fatal(error):
     exc = error.exception
     if exc is None:
         return False
-    if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError, botocore.exceptions.NoRegionError)):
+    if isinstance(exc, botocore.exceptions.NoRegionError):
         return True
     return isinstance(exc, is_boto3_error_code(list(FATAL_CODES), exc))
 
@@ -199,9 +199,6 @@ def is_fatal(error):
 def describe(error):
     """One message for a GuardDutyError, with the AWS error code and text when there is one."""
     exc = error.exception
-    if error.kind == "credentials" or is_credentials_error(exc):
-        # the collection's one message for missing credentials (module_utils.common), whoever raised it
-        return error.message if error.kind == "credentials" else credentials_message(exc)
     if isinstance(exc, botocore.exceptions.ClientError):
         details = exc.response.get("Error") or {}
         return f"{error.message} ({details.get('Code')}: {details.get('Message')})"
@@ -235,7 +232,10 @@ def _epoch_ms(value):
 
 
 def _snake(value, keep):
-    """snake_case keys like camel_dict_to_snake_dict, at every depth, leaving the values of ``keep`` members as they are."""
+    """snake_case keys like camel_dict_to_snake_dict, at every depth, leaving the values of ``keep`` members as they are.
+
+    (camel_dict_to_snake_dict's ignore_list is not passed on to dicts inside lists, where a finding's maps are.)
+    """
     if isinstance(value, dict):
         return {next(iter(camel_dict_to_snake_dict({key: None}))): item if key in keep else _snake(item, keep) for key, item in value.items()}
     if isinstance(value, list):
