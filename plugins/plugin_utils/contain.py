@@ -22,6 +22,7 @@ import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import PRIORITIES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report import _dict
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import _investigation
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import _kind
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import _plain
@@ -148,8 +149,7 @@ def _from_arn(kind, arn):
 
 
 def _context(inv):
-    cloud = inv.get("cloud") if isinstance(inv.get("cloud"), dict) else {}
-    scope = inv.get("scope") if isinstance(inv.get("scope"), dict) else {}
+    cloud, scope = _dict(inv.get("cloud")), _dict(inv.get("scope"))
     account = _text(cloud.get("account")) or _text(scope.get("account_id"))
     region = _text(cloud.get("region"))
     return (account if account and _ACCOUNT.fullmatch(account) else None), (region if region and _REGION.fullmatch(region) else None)
@@ -176,14 +176,13 @@ def _candidates(inv, summary):
             for r_index, res in enumerate(resources):
                 where = f"summary_data.countermeasures[{g_index}].actions[{a_index}].affected_resources[{r_index}]"
                 yield res.get("type"), res.get("identifier"), res.get("arn"), where, priority, countermeasure, users
-    analysis = summary.get("account_analysis") if isinstance(summary.get("account_analysis"), dict) else {}
-    for index, res in enumerate(analysis.get("affected_resources") or []):
+    for index, res in enumerate(_dict(summary.get("account_analysis")).get("affected_resources") or []):
         if isinstance(res, dict):
             yield res.get("type"), res.get("identifier"), None, f"summary_data.account_analysis.affected_resources[{index}]", None, None, []
     for index, record in enumerate(inv.get("records") or []):
         if not isinstance(record, dict):
             continue
-        observation = (record.get("supporting_data") or {}).get("observation") if isinstance(record.get("supporting_data"), dict) else None
+        observation = _dict(record.get("supporting_data")).get("observation")
         if not isinstance(observation, dict):
             continue
         res = observation.get("resource")
@@ -338,7 +337,7 @@ def _blocked(block):
 
 def _location(value):
     """A bucket's Region from s3_bucket_info's bucket_location (LocationConstraint, either spelling; None is us-east-1)."""
-    value = value if isinstance(value, dict) else {}
+    value = _dict(value)
     location = value.get("LocationConstraint", value.get("location_constraint")) or "us-east-1"
     return "eu-west-1" if location == "EU" else location
 
