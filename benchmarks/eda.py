@@ -45,8 +45,8 @@ if os.path.basename(os.path.dirname(os.path.dirname(ROOT))) == "ansible_collecti
 from gdemu import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.secops.guardduty.plugins.module_utils import events  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader  # noqa: E402  pylint: disable=wrong-import-position
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAGDBENCHMARKKEY000000000000000000001",
@@ -117,7 +117,7 @@ def quiet_poll_calls(known, latency_ms, polls=10):
     with Emulator(scenario, faults={"latency_ms": latency_ms}) as emulator:
         client = emulator.client()
         from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # pylint: disable=import-outside-toplevel
-        from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator  # pylint: disable=import-outside-toplevel
+        from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator  # pylint: disable=import-outside-toplevel
 
         client = RetryingBotoClientWrapper(client, retry_decorator())
         result = {}

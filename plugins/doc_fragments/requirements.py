@@ -2,8 +2,8 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_RICH
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
 
 
 class ModuleDocFragment:

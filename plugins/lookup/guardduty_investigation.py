@@ -90,9 +90,9 @@ from ansible.errors import AnsibleLookupError
 
 from ansible_collections.amazon.aws.plugins.plugin_utils.lookup import AWSLookupBase
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
-from ansible_collections.secops.guardduty.plugins.module_utils.common import connection_failure
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import lookup_investigations
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import connection_failure
+from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import lookup_investigations
 
 
 class LookupModule(AWSLookupBase):

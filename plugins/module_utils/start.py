@@ -23,26 +23,24 @@ import re
 import time
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # The faces report a missing botocore through amazon.aws.
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
-from ansible_collections.secops.guardduty.plugins.module_utils.common import PREVIEW_REGIONS
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.common import guardduty_client
-from ansible_collections.secops.guardduty.plugins.module_utils.common import is_credentials_error
-from ansible_collections.secops.guardduty.plugins.module_utils.common import sdk_requirement
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import READ_OPTION_NAMES
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import fetch
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import IAM_ACTIONS
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import api_error
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import rejects_detector
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_finding_id
+from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS
+from ansible_collections.secops.guardduty.plugins.module_utils.client import sdk_requirement
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import IAM_ACTIONS
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import api_error
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import classify
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import error_code
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
+from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
+from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
+from ansible_collections.secops.guardduty.plugins.module_utils.model import validate_finding_id
+from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_OPTION_NAMES
+from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
+from ansible_collections.secops.guardduty.plugins.module_utils.options import length_limits
+from ansible_collections.secops.guardduty.plugins.module_utils.read import fetch
+from ansible_collections.secops.guardduty.plugins.module_utils.read import module_reader
+from ansible_collections.secops.guardduty.plugins.module_utils.read import warn_unused_allow_failed
 
 # The sample prompts of the GuardDuty user guide (and of the TriggerPrompt documentation in the API model).
 # No documented form names a finding without its account, so a finding alone is asked about by id only;
@@ -56,21 +54,13 @@ START_OPTION_NAMES = QUESTION_OPTIONS + ("reuse_window", "client_token")
 DEFAULT_REUSE_WINDOW = 86400
 
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}")
-# a finding id inside free text: 32 hex characters not part of a longer hex run
-FINDING_ID_IN_TEXT_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 
 TOKEN_NAMESPACE = "secops.guardduty/guardduty_investigation/1"
 
 REUSABLE = ("RUNNING", "COMPLETED")
 QUOTA_RE = re.compile(r"quota|limit ?exceeded|exceed\w* (the )?(\w+ )?limit|maximum number of investigations", re.I)
-QUOTA_CODES = ("ServiceQuotaExceededException", "LimitExceededException", "QuotaExceededException")
-DENIED_CODES = ("AccessDeniedException", "AccessDenied")
 
 AI_ANALYST_FIX = """aws guardduty update-detector --detector-id {detector_id} --features '[{{"Name":"AI_ANALYST","Status":"ENABLED"}}]' --region {region}"""
-
-
-def _invalid(message):
-    return GuardDutyError(message, kind="invalid")
 
 
 def _same_text(left, right):
@@ -84,8 +74,8 @@ def _same_text(left, right):
 class Question:
     """What to investigate: the prompt sent to GuardDuty, and how to recognise an investigation of it."""
 
-    def __init__(self, kind, prompt, finding_id=None, account_id=None):
-        self.kind = kind  # finding, account, organization or prompt
+    def __init__(self, subject, prompt, finding_id=None, account_id=None):
+        self.subject = subject  # finding, account, organization or prompt
         self.prompt = prompt
         self.finding_id = finding_id
         self.account_id = account_id
@@ -99,27 +89,21 @@ class Question:
         """
         if _same_text(summary.get("TriggerPrompt"), self.prompt):
             return True
-        if self.kind != "finding":
+        if self.subject != "finding":
             return False
         finding = summary.get("FindingId") or (summary.get("Scope") or {}).get("FindingId")
         if finding:
             return finding.lower() == self.finding_id
         if summary.get("InvestigationType") not in (None, "FINDING"):
             return False
-        named = set(FINDING_ID_IN_TEXT_RE.findall((summary.get("TriggerPrompt") or "").lower()))
-        return named == {self.finding_id}
+        return finding_ids_in(summary.get("TriggerPrompt")) == [self.finding_id]
 
     def __repr__(self):
-        return f"Question({self.kind!r}, {self.prompt!r})"
-
-
-def _limits(client, shape_name):
-    meta = client.meta.service_model.shape_for(shape_name).metadata
-    return meta.get("min", 0), meta.get("max")
+        return f"Question({self.subject!r}, {self.prompt!r})"
 
 
 def build_question(client, finding_id=None, account_id=None, organization=None, trigger_prompt=None):
-    """Exactly one of the four ways to say what to investigate -> Question. Raises GuardDutyError(kind=invalid)."""
+    """Exactly one of the four ways to say what to investigate -> Question. Raises GuardDutyError(reason=invalid)."""
     given = []
     if finding_id is not None:
         given.append("finding_id")
@@ -131,9 +115,9 @@ def build_question(client, finding_id=None, account_id=None, organization=None, 
         given.append("trigger_prompt")
     choices = "finding_id, account_id, organization=true or trigger_prompt"
     if not given:
-        raise _invalid(f"Nothing to investigate: give exactly one of {choices}")
+        raise invalid(f"Nothing to investigate: give exactly one of {choices}")
     if len(given) > 1:
-        raise _invalid(
+        raise invalid(
             f"Give exactly one of {choices}; got {' and '.join(given)}. "
             "To ask about a finding in a given account, write the whole question in trigger_prompt"
         )
@@ -144,18 +128,18 @@ def build_question(client, finding_id=None, account_id=None, organization=None, 
     if account_id is not None:
         account = str(account_id).strip()
         if not ACCOUNT_ID_RE.fullmatch(account):
-            raise _invalid(f"Invalid account_id {account_id!r}: an AWS account id is exactly 12 digits (quote it in YAML so leading zeros are kept)")
+            raise invalid(f"Invalid account_id {account_id!r}: an AWS account id is exactly 12 digits (quote it in YAML so leading zeros are kept)")
         return Question("account", ACCOUNT_PROMPT.format(account_id=account), account_id=account)
     if organization:
         return Question("organization", ORGANIZATION_PROMPT)
 
     if not isinstance(trigger_prompt, str):
-        raise _invalid(f"trigger_prompt must be a string, got {type(trigger_prompt).__name__}")
-    low, high = _limits(client, "TriggerPrompt")
+        raise invalid(f"trigger_prompt must be a string, got {type(trigger_prompt).__name__}")
+    low, high = length_limits(client, "TriggerPrompt")
     if not trigger_prompt.strip():
-        raise _invalid("trigger_prompt is empty: write the question for GuardDuty, or use finding_id, account_id or organization")
+        raise invalid("trigger_prompt is empty: write the question for GuardDuty, or use finding_id, account_id or organization")
     if not low <= len(trigger_prompt) <= high:
-        raise _invalid(f"trigger_prompt is {len(trigger_prompt)} characters long; GuardDuty accepts {low} to {high}. Shorten it")
+        raise invalid(f"trigger_prompt is {len(trigger_prompt)} characters long; GuardDuty accepts {low} to {high}. Shorten it")
     return Question("prompt", trigger_prompt)
 
 
@@ -166,13 +150,13 @@ def check_start_options(client, opts):
     if window is None:
         opts["reuse_window"] = window = DEFAULT_REUSE_WINDOW
     if isinstance(window, bool) or not isinstance(window, int) or window < 0:
-        raise _invalid(f"reuse_window must be a whole number of seconds, 0 or more (0 disables reuse), got {window!r}")
+        raise invalid(f"reuse_window must be a whole number of seconds, 0 or more (0 disables reuse), got {window!r}")
     token = opts.get("client_token")
     if token is not None:
-        _low, high = _limits(client, "ClientToken")
+        _low, high = length_limits(client, "ClientToken")
         if not isinstance(token, str) or not 1 <= len(token) <= high:
             length = len(token) if isinstance(token, str) else type(token).__name__
-            raise _invalid(f"client_token must be 1 to {high} characters, got {length}; leave it out to derive one")
+            raise invalid(f"client_token must be 1 to {high} characters, got {length}; leave it out to derive one")
     return question
 
 
@@ -197,8 +181,7 @@ def derive_client_token(detector_id, prompt, reuse_window, now, failed_ids=()):
 
 
 def _started_at(summary):
-    when = summary.get("StartTime")
-    return when.timestamp() if hasattr(when, "timestamp") else None
+    return epoch(summary.get("StartTime"))
 
 
 def _in_window(summary, now, reuse_window):
@@ -229,7 +212,7 @@ def list_candidates(reader, detector_id, question):
     """The investigations that may be of this question (one or two listings, every page)."""
     if sdk_requirement("filters") is not None:
         return reader.list(detector_id)  # botocore < 1.44.2 cannot filter: compare every prompt
-    if question.kind == "finding":
+    if question.subject == "finding":
         # FindingId is only set once COMPLETED: filter on it, and compare the prompts of the others
         by_finding = reader.list(detector_id, {"Criterion": {"FINDING_ID": {"Equals": [question.finding_id]}}})
         unsettled = reader.list(detector_id, {"Criterion": {"STATUS": {"Equals": ["RUNNING", "FAILED"]}}})
@@ -240,20 +223,17 @@ def list_candidates(reader, detector_id, question):
 # ---------------------------------------------------------------- create and diagnosis
 
 
-def _error_details(exc):
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return error.get("Code") or "", error.get("Message") or "", status
-    return "", str(exc), None
+@GuardDutyErrorHandler.calling("GetDetector")
+def _get_detector(client, detector_id):
+    return client.get_detector(DetectorId=detector_id, aws_retry=True)
 
 
 def ai_analyst_status(client, detector_id):
     """(status, problem): AI_ANALYST's status on the detector (DISABLED when absent), or None and why it is unknown."""
     try:
-        detector = client.get_detector(DetectorId=detector_id, aws_retry=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        code, message, _status = _error_details(e)
+        detector = _get_detector(client, detector_id)
+    except GuardDutyError as e:
+        code, message, _status = error_code(e.exception)
         return None, f"GetDetector failed ({code or message}), so whether AI_ANALYST is enabled could not be checked"
     for feature in detector.get("Features") or []:
         if feature.get("Name") == "AI_ANALYST":
@@ -266,12 +246,13 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
 
     ``stable_token`` tells whether a re-run sends the same ClientToken (not so with reuse_window 0).
     """
-    code, message, status = _error_details(exc)
-    if rejects_detector(exc) or is_credentials_error(exc):
+    code, message, _status = error_code(exc)
+    reason = classify(exc)
+    if reason in ("detector", "credentials"):
         return api_error(exc, "CreateInvestigation", detector_id, region=region)
     where = f"detector {detector_id}" + (f" in {region}" if region else "")
     base = f"GuardDuty refused to start the investigation on {where}"
-    if status is None or status >= 500 or code in ("InternalServerErrorException",):
+    if reason == "server":
         if stable_token:
             advice = (
                 "Running the task again is safe: it reuses the investigation if this attempt did start one, or sends the "
@@ -285,24 +266,24 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
         return GuardDutyError(
             f"CreateInvestigation on {where} kept failing after retries (the endpoint did not answer or answered with a server error). {advice}",
             exception=exc,
-            kind="api",
+            reason="api",
         )
-    if code in QUOTA_CODES or QUOTA_RE.search(message):
+    if reason == "quota" or QUOTA_RE.search(message):
         return GuardDutyError(
             f"{base}: the investigation quota is used up. The preview allows 10 investigations per account per day and "
             "100 in total; FAILED investigations do not count. Reuse an existing investigation (see reuse_window and "
             "guardduty_investigation_info) or try again tomorrow",
             exception=exc,
-            kind="quota",
+            reason="quota",
         )
     if region and region not in PREVIEW_REGIONS:
         return GuardDutyError(
             f"{base}: {region} is not one of the ten Regions where the investigation preview is available "
             f"({', '.join(PREVIEW_REGIONS)}). Run the task against one of them",
             exception=exc,
-            kind="region",
+            reason="region",
         )
-    denied = isinstance(exc, is_boto3_error_code(list(DENIED_CODES), exc))
+    denied = reason == "denied"
     member = (
         "either this is a member account (only administrator or standalone accounts may create investigations; run the "
         "task in the administrator account and name the member with account_id), or the caller lacks "
@@ -317,12 +298,12 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
         )
         if denied:
             text += f". If it is still refused after that: {member}"
-        return GuardDutyError(text, exception=exc, kind="feature")
+        return GuardDutyError(text, exception=exc, reason="feature")
     if denied:
         text = f"{base}: access denied. The likely reason: {member}"
         if unknown:
             text += f". ({unknown}.)"
-        return GuardDutyError(text, exception=exc, kind="denied")
+        return GuardDutyError(text, exception=exc, reason="denied")
     text = f"{base} ({code or 'error'})"
     if unknown:
         text += f". {unknown}"
@@ -330,15 +311,17 @@ def diagnose_create_error(client, exc, detector_id, region, client_token, stable
         ". Check that the prompt names a finding or account this account owns or administers, that AI_ANALYST is "
         "enabled and that this is an administrator or standalone account"
     )
-    return GuardDutyError(text, exception=exc, kind="api")
+    return GuardDutyError(text, exception=exc, reason="api")
 
 
+def _diagnose(exc, call):
+    return diagnose_create_error(call["client"], exc, call["detector_id"], call["region"], call["client_token"], call.get("stable_token", True))
+
+
+@GuardDutyErrorHandler.calling("CreateInvestigation", on_error=_diagnose)
 def create_investigation(client, detector_id, prompt, client_token, region=None, stable_token=True):
     """CreateInvestigation with the fixed ClientToken (so its retries can only ever get the same one back)."""
-    try:
-        response = client.create_investigation(aws_retry=True, DetectorId=detector_id, TriggerPrompt=prompt, ClientToken=client_token)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise diagnose_create_error(client, e, detector_id, region, client_token, stable_token) from e
+    response = client.create_investigation(aws_retry=True, DetectorId=detector_id, TriggerPrompt=prompt, ClientToken=client_token)
     return response["InvestigationId"]
 
 
@@ -354,8 +337,7 @@ def start(reader, opts, check_mode, warn, now=None):
     """Reuse or create (never twice), then read it like the info module. Returns the module result."""
     opts = check_read_options({name: opts.get(name) for name in READ_OPTION_NAMES + START_OPTION_NAMES})
     question = check_start_options(reader.client, opts)
-    if not opts["wait"] and opts["allow_failed"]:
-        warn("allow_failed only matters with wait=true; it has no effect here")
+    warn_unused_allow_failed(opts, warn)
     now = time.time() if now is None else now
     window = opts["reuse_window"]
 
@@ -385,7 +367,7 @@ def start(reader, opts, check_mode, warn, now=None):
             e.kwargs = dict(e.kwargs, **dict(result, changed=False))
             raise
         states = reader.get_many(detector_id, [investigation_id], opts["summary_format"])
-        if not opts["wait"] and getattr(states[investigation_id], "kind", None) == "missing":
+        if not opts["wait"] and getattr(states[investigation_id], "reason", None) == "missing":
             states = {investigation_id: _just_created(investigation_id, question.prompt)}
     result["investigation_id"] = investigation_id
 
@@ -402,9 +384,7 @@ def run_start_module(module):
     """guardduty_investigation: start (or reuse) one investigation, fail with one clear message."""
     opts = {name: module.params.get(name) for name in READ_OPTION_NAMES + START_OPTION_NAMES}
     try:
-        client = guardduty_client(module, module.params["concurrency"])
-        reader = InvestigationReader(client, region=module.region, concurrency=module.params["concurrency"])
-        result = start(reader, opts, module.check_mode, module.warn)
+        result = start(module_reader(module), opts, module.check_mode, module.warn)
     except GuardDutyError as e:
-        module.fail_guardduty(e)
+        module.fail_json_aws_error(e)
     module.exit_json(**result)

@@ -211,8 +211,8 @@ client_token:
   sample: 9f2c4d0b7e1a4c3b8d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4
 """
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyModule
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import READ_ARGUMENT_SPEC
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import GuardDutyModule
+from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_ARGUMENT_SPEC
 from ansible_collections.secops.guardduty.plugins.module_utils.start import DEFAULT_REUSE_WINDOW
 from ansible_collections.secops.guardduty.plugins.module_utils.start import run_start_module
 

@@ -253,9 +253,11 @@ waited:
   type: float
 """
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyModule
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import READ_ARGUMENT_SPEC
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import run_info_module
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import GuardDutyModule
+from ansible_collections.secops.guardduty.plugins.module_utils.options import LISTING_OPTION_NAMES
+from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_ARGUMENT_SPEC
+from ansible_collections.secops.guardduty.plugins.module_utils.options import SORT_FIELDS
+from ansible_collections.secops.guardduty.plugins.module_utils.read import run_info_module
 
 
 def main():
@@ -263,16 +265,15 @@ def main():
         investigation_ids=dict(type="list", elements="str", aliases=["investigation_id", "id"]),
         filters=dict(type="dict"),
         exclude_filters=dict(type="dict"),
-        sort_by=dict(type="str", choices=["start_time", "end_time", "status", "risk_level", "confidence"]),
+        sort_by=dict(type="str", choices=list(SORT_FIELDS)),
         sort_order=dict(type="str", choices=["asc", "desc"]),
         max_results=dict(type="int"),
         details=dict(type="bool", default=False),
         **READ_ARGUMENT_SPEC,
     )
-    listing = ["filters", "exclude_filters", "sort_by", "sort_order", "max_results"]
     module = GuardDutyModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[["investigation_ids", option] for option in listing],
+        mutually_exclusive=[["investigation_ids", option] for option in LISTING_OPTION_NAMES],
         required_by={"sort_order": "sort_by"},
         supports_check_mode=True,
     )

@@ -138,8 +138,8 @@ import os
 import sys
 
 try:
-    from ansible_collections.secops.guardduty.plugins.module_utils.events import INVESTIGATIONS
-    from ansible_collections.secops.guardduty.plugins.module_utils.events import run_source
+    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import INVESTIGATIONS
+    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import run_source
 except ImportError:
     # ansible-rulebook loads this file by path: make the collections roots importable (this file's, then
     # ANSIBLE_COLLECTIONS_PATH's), then try again.
@@ -148,8 +148,8 @@ except ImportError:
         if _path and os.path.isdir(os.path.join(_path, "ansible_collections")) and _path not in sys.path:
             sys.path.insert(0, _path)
     try:
-        from ansible_collections.secops.guardduty.plugins.module_utils.events import INVESTIGATIONS
-        from ansible_collections.secops.guardduty.plugins.module_utils.events import run_source
+        from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import INVESTIGATIONS
+        from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import run_source
     except ImportError as _error:
         IMPORT_ERROR = _error
     else:

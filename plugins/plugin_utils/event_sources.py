@@ -2,61 +2,66 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Event sources for Event-Driven Ansible (extensions/eda/plugins/event_source/*.py): options, a client outside
-Ansible, and the two pollers.
+"""The event sources for Event-Driven Ansible (extensions/eda/plugins/event_source/*.py, controller only): options, a
+client outside Ansible, and the two pollers.
 
 A poller is synchronous (``poll()`` returns the events of one poll) so that it can be unit-tested and benchmarked
 without an event loop; ``run_source`` runs it in a worker thread (asyncio.to_thread) every ``interval`` seconds.
+The investigations poller reads like the modules: the same reader (module_utils/read.py) and the wait engine's one
+step (module_utils/wait.py: fetch what left RUNNING).
 
-Fatal problems (a bad option, access denied, rejected credentials, a botocore that is too old) end ``run_source``
-with one GuardDutyError whose message says what and what to do; ansible-rulebook reports it and shuts the source
-down. Everything else (throttling, 5xx, dropped connections, an endpoint that is down) is retried by botocore and
-AWSRetry, then logged; the poll is repeated after ``interval`` with the state it had, so no change is lost.
+Fatal problems (a bad option, access denied, rejected credentials, a botocore that is too old: GuardDutyError.final)
+end ``run_source`` with one GuardDutyError whose message says what and what to do; ansible-rulebook reports it and
+shuts the source down. Everything else (throttling, 5xx, dropped connections, an endpoint that is down) is retried
+by botocore and AWSRetry, then logged; the poll is repeated after ``interval`` with the state it had, so no change
+is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import logging
 import math
 import time
 
 try:
     import botocore
-    from botocore.utils import parse_timestamp
 except ImportError:
     pass  # run_source reports a missing botocore through amazon.aws's HAS_BOTO3
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import HAS_BOTO3
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import _aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import boto3_inventory_conn
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleBotocoreError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
-from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_NAME
-from ansible_collections.secops.guardduty.plugins.module_utils.common import COLLECTION_VERSION
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.common import CONNECTION_OPTIONS
-from ansible_collections.secops.guardduty.plugins.module_utils.common import region_warning
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import FINDING_ID_RE
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import api_error
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import build_filter_criteria
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
+from ansible_collections.secops.guardduty.plugins.module_utils.client import read_pages
+from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
+from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
+from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
+from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_investigation
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import CREDENTIAL_VARIABLES
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import profile_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.options import build_filter_criteria
+from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.wait import RUNNING
+from ansible_collections.secops.guardduty.plugins.module_utils.wait import settle_step
+from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import CONNECTION_OPTIONS
 
 INVESTIGATIONS = "investigations"
 FINDINGS = "findings"
@@ -68,23 +73,11 @@ FINDINGS_BATCH = 50  # GetFindings takes at most 50 ids
 # as new; ended investigations are remembered only that long (memory stays bounded).
 SETTLE_SECONDS = 300
 SEVERITY_LEVELS = {"low": 1.0, "medium": 4.0, "high": 7.0, "critical": 9.0}
-RUNNING = "RUNNING"
 
 # botocore's own retries (standard mode also retries dropped connections and read timeouts) under the collection's
 # AWSRetry; a user's aws_config wins.
 CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_timeout": 10, "read_timeout": 60}
 
-# Errors that no retry can fix: the source stops with one message.
-FATAL_CODES = (
-    "BadRequestException",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "InvalidSignatureException",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "UnauthorizedOperation",
-)
 # amazon.aws's connection options, as the lookup takes them, less its botocore endpoint logging (a module feature)
 SOURCE_CONNECTION_OPTIONS = tuple(name for name in CONNECTION_OPTIONS if name != "debug_botocore_endpoint_logs")
 
@@ -94,7 +87,7 @@ log = logging.getLogger("secops.guardduty.eda")
 # ---------------------------------------------------------------- options
 
 
-def argument_spec(kind):
+def argument_spec(source):
     """The options of a source: amazon.aws's connection options (aliases and environment variables included) + ours."""
     spec = {name: dict(value) for name, value in aws_argument_spec().items() if name in SOURCE_CONNECTION_OPTIONS}
     spec.update(
@@ -102,15 +95,11 @@ def argument_spec(kind):
         interval={"type": "float", "default": 30},
         lookback={"type": "float", "default": 0},
     )
-    if kind == INVESTIGATIONS:
+    if source == INVESTIGATIONS:
         spec.update(filters={"type": "dict"}, summary_format={"type": "str", "choices": ["text", "structured"], "default": "text"})
     else:
         spec.update(min_severity={"type": "raw", "default": 7}, include_archived={"type": "bool", "default": False})
     return spec
-
-
-def _invalid(message):
-    return GuardDutyError(message, kind="invalid")
 
 
 def severity_threshold(value):
@@ -125,10 +114,10 @@ def severity_threshold(value):
     return number
 
 
-def check_source_options(kind, args):
+def check_source_options(source, args):
     """Validate a source's args (types, unknown names, ranges, SDK gates); no API call. Returns the options."""
     args = {key: value for key, value in dict(args or {}).items() if value is not None}
-    spec = argument_spec(kind)
+    spec = argument_spec(source)
     result = ArgumentSpecValidator(spec).validate(args)
     if result.error_messages:
         messages = []
@@ -138,109 +127,65 @@ def check_source_options(kind, args):
                 messages.append(f"unknown option(s) {', '.join(sorted(set(args) - known))}; valid options are: {', '.join(sorted(spec))}")
             else:
                 messages.append(error.msg)
-        raise _invalid("; ".join(messages))
+        raise invalid("; ".join(messages))
     opts = result.validated_parameters
     if opts.get("endpoint_url") == "":
         opts["endpoint_url"] = None  # an empty AWS_URL means the default endpoint, as in the modules
     if not opts["interval"] > 0 or math.isinf(opts["interval"]):
-        raise _invalid(f"interval must be a positive number of seconds, got {opts['interval']!r}")
+        raise invalid(f"interval must be a positive number of seconds, got {opts['interval']!r}")
     if opts["lookback"] < 0 or math.isinf(opts["lookback"]):
-        raise _invalid(f"lookback must be 0 or a positive number of seconds, got {opts['lookback']!r}")
-    if kind == FINDINGS:
+        raise invalid(f"lookback must be 0 or a positive number of seconds, got {opts['lookback']!r}")
+    if source == FINDINGS:
         try:
             opts["min_severity"] = severity_threshold(opts["min_severity"])
         except (TypeError, ValueError):
-            raise _invalid(
+            raise invalid(
                 f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}"
             ) from None
     if not HAS_BOTO3:
-        raise GuardDutyError(missing_required_lib("boto3 and botocore"), kind="sdk")
+        raise GuardDutyError(missing_required_lib("boto3 and botocore"), reason="sdk")
     if not botocore_at_least(BOTOCORE_MINIMUM):
-        raise GuardDutyError(missing_required_lib(f"botocore>={BOTOCORE_MINIMUM}", reason="for the GuardDuty investigation API"), kind="sdk")
-    if kind == INVESTIGATIONS:
+        raise GuardDutyError(missing_required_lib(f"botocore>={BOTOCORE_MINIMUM}", reason="for the GuardDuty investigation API"), reason="sdk")
+    if source == INVESTIGATIONS:
         # summary_format and filters: the modules' checks, including the botocore >= 1.44.2 gate
         check_read_options({"summary_format": opts["summary_format"], "filters": opts.get("filters")})
     return opts
 
 
+class _Connection:
+    """What amazon.aws's get_aws_connection_info() reads from a module: the options, and a failure that raises."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def fail_json(self, msg, exception=None):
+        raise invalid(msg)
+
+
 def source_client(opts):
     """(GuardDuty client with botocore's and the collection's retries, region) from the source's options."""
     set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+    conflict = profile_conflict(opts.get("profile"), {name: opts.get(name) for name in CREDENTIAL_VARIABLES})
+    if conflict:
+        raise invalid(conflict)
     try:
-        region, endpoint_url, params = _aws_connection_info(opts)
+        region, endpoint_url, params = get_aws_connection_info(_Connection(opts))
         params["aws_config"] = botocore.config.Config(**CLIENT_CONFIG).merge(params.get("aws_config") or botocore.config.Config())
         client = boto3_inventory_conn("client", "guardduty", region, endpoint_url, **params)
     except botocore.exceptions.NoRegionError:
-        raise GuardDutyError("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile", kind="invalid") from None
+        raise invalid("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile") from None
     except botocore.exceptions.ProfileNotFound as e:
-        raise GuardDutyError(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config", kind="invalid") from None
-    except AnsibleBotocoreError as e:
-        raise GuardDutyError(e.message, kind="invalid") from None
+        raise invalid(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config") from None
     except (ValueError, botocore.exceptions.BotoCoreError) as e:
-        raise GuardDutyError(f"Could not create a GuardDuty client: {e}", kind="invalid") from None
+        raise invalid(f"Could not create a GuardDuty client: {e}") from None
     return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name
-
-
-# ---------------------------------------------------------------- errors
-
-
-def is_fatal(error):
-    """True when retrying cannot help (bad input, access, credentials, SDK)."""
-    if error.kind in ("invalid", "sdk", "denied", "credentials"):
-        return True
-    exc = error.exception
-    if exc is None:
-        return False
-    if isinstance(exc, botocore.exceptions.NoRegionError):
-        return True
-    return isinstance(exc, is_boto3_error_code(list(FATAL_CODES), exc))
-
-
-def describe(error):
-    """One message for a GuardDutyError, with the AWS error code and text when there is one."""
-    exc = error.exception
-    if isinstance(exc, botocore.exceptions.ClientError):
-        details = exc.response.get("Error") or {}
-        return f"{error.message} ({details.get('Code')}: {details.get('Message')})"
-    if exc is not None:
-        return f"{error.message} ({exc})"
-    return error.message
 
 
 # ---------------------------------------------------------------- small helpers
 
 
-def _epoch(value):
-    """A timestamp (datetime, ISO string or epoch) -> epoch seconds (float)."""
-    if value is None:
-        return None
-    if hasattr(value, "timestamp"):
-        return value.timestamp()
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        stamp = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))  # GuardDuty's 2026-12-01T09:57:01.123Z
-    except ValueError:
-        stamp = parse_timestamp(value)
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
-    return stamp.timestamp()
-
-
 def _epoch_ms(value):
-    return int(round(_epoch(value) * 1000))
-
-
-def _snake(value, keep):
-    """snake_case keys like camel_dict_to_snake_dict, at every depth, leaving the values of ``keep`` members as they are.
-
-    (camel_dict_to_snake_dict's ignore_list is not passed on to dicts inside lists, where a finding's maps are.)
-    """
-    if isinstance(value, dict):
-        return {next(iter(camel_dict_to_snake_dict({key: None}))): item if key in keep else _snake(item, keep) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_snake(item, keep) for item in value]
-    return value
+    return int(round(epoch(value) * 1000))
 
 
 def _map_members(shape, found=None, visited=None):
@@ -284,7 +229,7 @@ def matches(raw, criterion):
         member = _CRITERION_MEMBERS[key]
         values = {raw.get(member), (raw.get("Scope") or {}).get(member)} - {None}
         if key == "FINDING_ID":
-            values |= set(FINDING_ID_RE.findall(raw.get("TriggerPrompt") or ""))
+            values |= set(finding_ids_in(raw.get("TriggerPrompt")))
         if condition.get("Equals") and not values & set(condition["Equals"]):
             return False
         if condition.get("NotEquals") and values & set(condition["NotEquals"]):
@@ -328,36 +273,30 @@ class InvestigationPoller:
             "region": self.reader.region,
         }
 
+    @GuardDutyErrorHandler.calling("ListInvestigations")
     def _list(self):
+        """The listing, newest first, read until it has seen every watched id and one that started before the floor."""
         floor = self._floor()
         watched = set(self.running)
         primed = self.primed
-        paginator = self.reader.client.get_paginator("list_investigations")
 
-        def enough(items, seen):
-            return primed and watched <= seen and _epoch(items[-1]["StartTime"]) < floor
+        def enough(items):
+            return primed and epoch(items[-1]["StartTime"]) < floor and watched <= {item["InvestigationId"] for item in items}
 
-        @retry_decorator()
-        def pages():
-            items, seen, count = [], set(), 0
-            for page in paginator.paginate(
-                DetectorId=self.detector_id,
-                SortCriteria={"AttributeName": "START_TIME", "OrderBy": "DESC"},
-                PaginationConfig={"PageSize": PAGE_SIZE},
-            ):
-                count += 1
-                batch = page.get("Investigations") or []
-                items.extend(batch)
-                seen.update(item["InvestigationId"] for item in batch)
-                if items and enough(items, seen):
-                    break
-            return items, count
-
-        try:
-            items, self.pages = pages()
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise api_error(e, "ListInvestigations", self.detector_id, region=self.reader.region) from e
+        items, self.pages = read_pages(
+            self.reader.client,
+            "list_investigations",
+            "Investigations",
+            until=enough,
+            DetectorId=self.detector_id,
+            SortCriteria={"AttributeName": "START_TIME", "OrderBy": "DESC"},
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
         return items
+
+    @property
+    def region(self):
+        return self.reader.region
 
     def poll(self):
         """One poll: the events of every state change since the last one (started first, then completions)."""
@@ -369,7 +308,7 @@ class InvestigationPoller:
             if iid in seen:
                 continue  # a page boundary can repeat an id when the listing changes while it is read
             seen.add(iid)
-            start = _epoch(summary["StartTime"])
+            start = epoch(summary["StartTime"])
             newest = start if newest is None else max(newest, start)
             status = summary.get("Status")
             if iid in self.running:
@@ -386,7 +325,7 @@ class InvestigationPoller:
                 self.running[iid] = start
                 if status != RUNNING:
                     fetch[iid] = start
-            elif not primed and summary.get("EndTime") is not None and _epoch(summary["EndTime"]) >= cutoff:
+            elif not primed and summary.get("EndTime") is not None and epoch(summary["EndTime"]) >= cutoff:
                 fetch[iid] = start  # lookback: a completion within it, reported once
             elif not primed:
                 self.ended[iid] = start
@@ -394,16 +333,18 @@ class InvestigationPoller:
             # watched but not listed (the listing was read to its end): ask for it directly
             fetch.setdefault(iid, self.running[iid])
 
-        started.sort(key=lambda s: (_epoch(s["StartTime"]), s["InvestigationId"]))
+        started.sort(key=lambda s: (epoch(s["StartTime"]), s["InvestigationId"]))
         events = [self._event("investigation_started", s) for s in started if matches(s, self.criterion)]
         ended, retry_later = [], []
-        for iid, outcome in self.reader.get_many(self.detector_id, fetch, self.summary_format).items():
+        running = {summary["InvestigationId"] for summary in items if summary.get("Status") == RUNNING} - set(fetch)
+        fetched, _listed = settle_step(self.reader, self.detector_id, fetch, self.summary_format, running=running)
+        for iid, outcome in fetched.items():
             if isinstance(outcome, GuardDutyError):
-                if outcome.kind == "missing":
+                if outcome.reason == "missing":
                     self.log.warning("secops.guardduty.investigations: %s; it is not watched any more", outcome.message)
                     self.running.pop(iid, None)
                     continue
-                if is_fatal(outcome):
+                if outcome.final:
                     raise outcome
                 self.running[iid] = fetch[iid]  # fetched again at the next poll: nothing is lost
                 retry_later.append((iid, outcome))
@@ -414,7 +355,7 @@ class InvestigationPoller:
             self.running.pop(iid, None)
             self.ended[iid] = fetch[iid]
             ended.append(outcome)
-        ended.sort(key=lambda raw: (_epoch(raw.get("EndTime")) or 0, raw["InvestigationId"]))
+        ended.sort(key=lambda raw: (epoch(raw.get("EndTime")) or 0, raw["InvestigationId"]))
         for raw in ended:
             if matches(raw, self.criterion):
                 events.append(self._event("investigation_completed" if raw["Status"] == "COMPLETED" else "investigation_failed", raw))
@@ -422,7 +363,7 @@ class InvestigationPoller:
             self.log.warning(
                 "secops.guardduty.investigations: GetInvestigation failed for %s (%s); asking again at the next poll",
                 ", ".join(iid for iid, _e in retry_later),
-                describe(retry_later[0][1]),
+                retry_later[0][1].detail,
             )
         self.newest, self.primed = newest, True
         floor = self._floor()
@@ -461,42 +402,33 @@ class FindingPoller:
             criterion["service.archived"] = {"Equals": ["false"]}
         return {"Criterion": criterion}
 
-    def _error(self, exc, operation):
-        return api_error(exc, operation, self.detector_id, region=self.region)
-
     def _normalize(self, raw):
         if self._keep_maps is None:
             self._keep_maps = frozenset(_map_members(self.client.meta.service_model.shape_for("Finding")))
-        return _snake(normalize_boto3_result(raw), self._keep_maps)
+        return normalize(raw, self._keep_maps)
+
+    @GuardDutyErrorHandler.calling("ListFindings")
+    def _list(self):
+        ids, self.pages = read_pages(
+            self.client,
+            "list_findings",
+            "FindingIds",
+            DetectorId=self.detector_id,
+            FindingCriteria=self.criteria(),
+            SortCriteria={"AttributeName": "updatedAt", "OrderBy": "ASC"},
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+        return list(dict.fromkeys(ids))
+
+    @GuardDutyErrorHandler.calling("GetFindings")
+    def _get(self, ids):
+        return self.client.get_findings(aws_retry=True, DetectorId=self.detector_id, FindingIds=ids)["Findings"]
 
     def poll(self):
-        paginator = self.client.get_paginator("list_findings")
-        criteria = self.criteria()
-
-        @retry_decorator()
-        def listing():
-            ids, count = [], 0
-            for page in paginator.paginate(
-                DetectorId=self.detector_id,
-                FindingCriteria=criteria,
-                SortCriteria={"AttributeName": "updatedAt", "OrderBy": "ASC"},
-                PaginationConfig={"PageSize": PAGE_SIZE},
-            ):
-                count += 1
-                ids.extend(page.get("FindingIds") or [])
-            return ids, count
-
-        try:
-            ids, self.pages = listing()
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise self._error(e, "ListFindings") from e
-        ids = list(dict.fromkeys(ids))
+        ids = self._list()
         found = []
         for start in range(0, len(ids), FINDINGS_BATCH):
-            try:
-                found.extend(self.client.get_findings(aws_retry=True, DetectorId=self.detector_id, FindingIds=ids[start : start + FINDINGS_BATCH])["Findings"])
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                raise self._error(e, "GetFindings") from e  # nothing is reported and the cursor stays: the poll is repeated
+            found.extend(self._get(ids[start : start + FINDINGS_BATCH]))  # on failure nothing is reported and the cursor stays
         fresh = []
         for raw in found:
             updated = _epoch_ms(raw["UpdatedAt"])
@@ -514,36 +446,36 @@ class FindingPoller:
 # ---------------------------------------------------------------- the loop
 
 
-def build_poller(kind, opts, client, region, clock=None, logger=None):
+def build_poller(source, opts, client, region, clock=None, logger=None):
     """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure."""
     reader = InvestigationReader(client, region=region)
     clock = clock or time.time
-    if kind == INVESTIGATIONS:
+    if source == INVESTIGATIONS:
         criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
     detector_id = reader.resolve_detector(opts.get("detector_id"))
-    if kind == INVESTIGATIONS:
+    if source == INVESTIGATIONS:
         return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, opts["lookback"], clock=clock, logger=logger)
     return FindingPoller(client, detector_id, region, opts["min_severity"], opts["include_archived"], opts["lookback"], clock=clock, logger=logger)
 
 
-def _fatal(kind, error):
-    return GuardDutyError(f"{SOURCE_NAMES[kind]} stopped: {describe(error)}", kind=error.kind)
+def _fatal(source, error):
+    return GuardDutyError(f"{SOURCE_NAMES[source]} stopped: {error.detail}", reason=error.reason)
 
 
-async def run_source(kind, queue, args, sleep=asyncio.sleep, polls=None, logger=None):
+async def run_source(source, queue, args, sleep=asyncio.sleep, polls=None, logger=None, clock=time.time):
     """The body of a source's ``main(queue, args)``: poll every ``interval`` seconds and put the events on ``queue``.
 
     Returns after ``polls`` polls when given (tests, benchmarks); otherwise runs until cancelled.
-    Raises GuardDutyError (one clear message) on a fatal problem.
+    Raises GuardDutyError (one clear message) on a fatal problem. ``clock`` is the pollers' (GuardDuty's) time.
     """
     logger = logger or log
-    name = SOURCE_NAMES[kind]
+    name = SOURCE_NAMES[source]
     try:
-        opts = check_source_options(kind, args)
+        opts = check_source_options(source, args)
         client, region = await asyncio.to_thread(source_client, opts)
     except GuardDutyError as e:
-        raise _fatal(kind, e) from None
-    warning = region_warning(region) if kind == INVESTIGATIONS else None
+        raise _fatal(source, e) from None
+    warning = region_warning(region) if source == INVESTIGATIONS else None
     if warning:
         logger.warning("%s: %s", name, warning)
     interval, failures, done, poller = opts["interval"], 0, 0, None
@@ -551,14 +483,14 @@ async def run_source(kind, queue, args, sleep=asyncio.sleep, polls=None, logger=
         began = time.monotonic()
         try:
             if poller is None:
-                poller = await asyncio.to_thread(build_poller, kind, opts, client, region, logger=logger)
+                poller = await asyncio.to_thread(build_poller, source, opts, client, region, clock=clock, logger=logger)
                 logger.info("%s: watching detector %s in %s every %s s", name, poller.detector_id, region, interval)
             events = await asyncio.to_thread(poller.poll)
         except GuardDutyError as e:
-            if is_fatal(e):
-                raise _fatal(kind, e) from None
+            if e.final:
+                raise _fatal(source, e) from None
             failures += 1
-            logger.warning("%s: poll failed (%d in a row), trying again in %s s; no change is lost: %s", name, failures, interval, describe(e))
+            logger.warning("%s: poll failed (%d in a row), trying again in %s s; no change is lost: %s", name, failures, interval, e.detail)
             events = []
         else:
             if failures:

@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The GuardDuty client of every plugin: the collection's identity and requirements, retries, the paginator.
+
+Calls go through a client that amazon.aws builds (credentials, endpoint, user agent) wrapped in the collection's
+retries; ``read_pages`` (and ``paginate``, all of them) is the one way to read pages; errors become messages in
+errors.py.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+COLLECTION_NAME = "secops.guardduty"
+COLLECTION_VERSION = "0.2.0"
+
+# First botocore with Create/Get/ListInvestigations, and the one that added SummaryFormat,
+# SummaryData, Scope, ListInvestigations filters and ListInvestigationRecords.
+BOTOCORE_MINIMUM = "1.43.35"
+BOTOCORE_RICH = "1.44.2"
+
+# The Investigation API is a preview available in these Regions only.
+PREVIEW_REGIONS = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "ap-northeast-1",
+)
+
+# amazon.aws's default retry list lacks the two codes GuardDuty uses for throttling and server errors.
+EXTRA_RETRY_CODES = ["ThrottlingException", "InternalServerErrorException"]
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+
+
+def retry_decorator():
+    return AWSRetry.jittered_backoff(catch_extra_error_codes=EXTRA_RETRY_CODES)
+
+
+def sdk_requirement(feature):
+    """The amazon.aws style "requires botocore>=X" message when ``feature`` needs a newer botocore, else None."""
+    if botocore_at_least(BOTOCORE_RICH):
+        return None
+    return missing_required_lib(f"botocore>={BOTOCORE_RICH}", reason=f"for {feature}")
+
+
+def region_warning(region):
+    if region and region not in PREVIEW_REGIONS:
+        return (
+            f"Region {region} is not one of the Regions where GuardDuty investigations (preview) are available "
+            f"({', '.join(PREVIEW_REGIONS)}); calls may fail."
+        )
+    return None
+
+
+def client_config(concurrency=DEFAULT_CONCURRENCY):
+    """The connection pool is sized for concurrent fetches; a user's ``aws_config`` still wins (amazon.aws merges it last)."""
+    return {"max_pool_connections": max(10, concurrency)}
+
+
+def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY):
+    """A GuardDuty client with the collection's retries, built by amazon.aws (a module or a lookup alike)."""
+    return plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency))
+
+
+def read_pages(client, operation, result_key, until=None, **params):
+    """(items, pages read) of a listing: botocore's paginator, page after page, until ``until(items)`` says enough
+    (the event sources stop early) or the last page. The whole read is retried on throttling and server errors, with
+    the retries the client was built with (amazon.aws's wrapper keeps them), or the collection's."""
+
+    @(getattr(client, "retry", None) or retry_decorator())
+    def read():
+        items, count = [], 0
+        for page in client.get_paginator(operation).paginate(**params):
+            count += 1
+            items.extend(page.get(result_key) or [])
+            if until is not None and items and until(items):
+                break
+        return items, count
+
+    return read()
+
+
+def paginate(client, operation, result_key, **params):
+    """Every item of every page of ``operation`` (the ``result_key`` lists), retried as a whole."""
+    return read_pages(client, operation, result_key, **params)[0]

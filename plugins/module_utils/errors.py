@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one place where a failed GuardDuty call becomes a message: the error type, the classifier and the handler.
+
+``classify`` names what went wrong with a botocore exception (one vocabulary for every caller);
+``api_error`` turns it into a GuardDutyError that says what, which id or detector, and what to do;
+``GuardDutyErrorHandler.calling`` is the decorator every call site uses (amazon.aws's ``AWSErrorHandler`` pattern),
+so no function of the collection writes its own ``except (ClientError, BotoCoreError)``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+try:
+    import botocore
+except ImportError:
+    pass  # The faces report a missing botocore through amazon.aws.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+DENIED_CODES = ("AccessDeniedException", "AccessDenied")
+QUOTA_CODES = ("ServiceQuotaExceededException", "LimitExceededException", "QuotaExceededException")
+# Errors that no retry can fix (besides access denied and missing credentials): a source stops with one message.
+REJECTED_CODES = (
+    "BadRequestException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnauthorizedOperation",
+)
+# What a failure is, as classify() and GuardDutyError.reason say it. The last group can be retried later.
+FINAL_REASONS = ("invalid", "credentials", "sdk", "denied", "rejected")
+
+# IAM action a caller needs for each operation we make (used in access-denied messages and docs/iam.md).
+IAM_ACTIONS = {
+    "ListDetectors": "guardduty:ListDetectors",
+    "GetDetector": "guardduty:GetDetector",
+    "GetInvestigation": "guardduty:GetInvestigation",
+    "ListInvestigations": "guardduty:ListInvestigations",
+    "ListInvestigationRecords": "guardduty:ListInvestigationRecords",
+    "CreateInvestigation": "guardduty:CreateInvestigation",
+    "ListFindings": "guardduty:ListFindings",
+    "GetFindings": "guardduty:GetFindings",
+}
+
+# How to give credentials, for the one message every face shows when botocore finds none (or only half).
+CREDENTIALS_HELP = (
+    "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment "
+    "variables (plus AWS_SESSION_TOKEN for temporary credentials) or AWS_PROFILE naming a profile in ~/.aws; "
+    "the access_key and secret_key (and session_token) options or the profile option; an instance profile or "
+    "task/pod role where the task runs; in AWX or Automation Platform, an \"Amazon Web Services\" credential on the "
+    "job template"
+)
+
+
+class GuardDutyError(AnsibleAWSError):
+    """One clear failure. ``reason`` says what happened, in classify()'s vocabulary plus the faces' own:
+
+    invalid (bad input, no call made), credentials (none found, no call made), sdk (botocore too old), missing,
+    denied, rejected (a request no retry can fix), quota, feature, region, timeout, failed, api (anything else).
+    ``kwargs`` carries result data to return alongside the message.
+    """
+
+    def __init__(self, message, exception=None, reason="api", **kwargs):
+        super().__init__(message=message, exception=exception, **kwargs)
+        self.reason = reason
+
+    @property
+    def final(self):
+        """True when trying again cannot help (bad input, access, credentials, SDK, a rejected request)."""
+        return self.reason in FINAL_REASONS
+
+    @property
+    def detail(self):
+        """The message with the AWS error code and text (or the exception) when there is one: for logs."""
+        exc = self.exception
+        if isinstance(exc, botocore.exceptions.ClientError):
+            details = exc.response.get("Error") or {}
+            return f"{self.message} ({details.get('Code')}: {details.get('Message')})"
+        if exc is not None:
+            return f"{self.message} ({exc})"
+        return self.message
+
+
+def invalid(message):
+    """A GuardDutyError for input that is wrong before any call is made."""
+    return GuardDutyError(message, reason="invalid")
+
+
+# ---------------------------------------------------------------- the classifier
+
+
+def error_code(exc):
+    """(code, message, HTTP status) of a botocore exception; ("", str(exc), None) when it carries no response."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error") or {}
+        status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        return error.get("Code") or "", error.get("Message") or "", status
+    return "", str(exc), None
+
+
+def is_credentials_error(exc):
+    """True for botocore's "no credentials" and "partial credentials" errors (nothing to retry: nothing was sent)."""
+    try:
+        kinds = (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)
+    except NameError:  # no botocore at all: reported elsewhere
+        return False
+    return isinstance(exc, kinds)
+
+
+def classify(exc):
+    """What a botocore exception means for the caller, one word:
+
+    credentials, missing, denied, detector (a detector id the caller does not own), quota, rejected (no retry can
+    fix it), server (5xx, or the endpoint did not answer after retries), api (any other client error).
+    """
+    if is_credentials_error(exc):
+        return "credentials"
+    if isinstance(exc, botocore.exceptions.NoRegionError):
+        return "rejected"
+    code, message, status = error_code(exc)
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return "server"
+    if code == "ResourceNotFoundException":
+        return "missing"
+    if code in DENIED_CODES:
+        return "denied"
+    if code == "BadRequestException" and "detectorid" in message.replace(" ", "").lower():
+        return "detector"
+    if code in QUOTA_CODES:
+        return "quota"
+    if status is None or status >= 500 or code == "InternalServerErrorException":
+        return "server"
+    if code in REJECTED_CODES:
+        return "rejected"
+    return "api"
+
+
+def credentials_message(exc, doing="call GuardDuty"):
+    """The one message for missing or partial credentials: what botocore found, and how to provide them."""
+    if isinstance(exc, botocore.exceptions.PartialCredentialsError):
+        found = f"Only part of the AWS credentials were found ({exc})"
+    else:
+        found = "No AWS credentials were found"
+    return f"{found}, so nothing was sent to {doing}. {CREDENTIALS_HELP}"
+
+
+def connection_failure(message, exception=None):
+    """(message, exception) for amazon.aws's plugin failure: unchanged, or the credentials message when that is what went wrong."""
+    if is_credentials_error(exception):
+        return credentials_message(exception), None
+    return message, exception
+
+
+def api_error(exc, operation, detector_id, investigation_id=None, region=None):
+    """Turn a botocore exception into one GuardDutyError that says what, which id/detector, and what to do."""
+    what = f"investigation {investigation_id}" if investigation_id else "investigations"
+    if operation in ("ListDetectors", "GetDetector"):
+        what = "detectors"
+    if operation in ("ListFindings", "GetFindings"):
+        what = "findings"
+    where = f"detector {detector_id}" if detector_id else "this account"
+    if region:
+        where += f" in {region}"
+    reason = classify(exc)
+    if reason == "credentials":
+        # botocore found no (or half the) credentials before signing: nothing was sent, nothing was retried
+        return GuardDutyError(credentials_message(exc, f"call {operation} for {what} on {where}"), reason="credentials")
+    if reason == "missing":
+        return GuardDutyError(
+            f"Investigation {investigation_id} was not found on {where}. Check the id, the detector and the region",
+            exception=exc,
+            reason="missing",
+        )
+    if reason == "denied":
+        action = IAM_ACTIONS.get(operation, f"guardduty:{operation}")
+        return GuardDutyError(
+            f"Access denied calling {operation} for {what} on {where}: the caller needs {action} "
+            f"(on arn:aws:guardduty:<region>:<account>:detector/{detector_id or '<id>'} and .../*)"
+            + ("" if what == "findings" else ", or the investigation belongs to another account (members only see their own)"),
+            exception=exc,
+            reason="denied",
+        )
+    if reason == "detector" and detector_id:
+        return GuardDutyError(
+            f"GuardDuty rejected {operation} for {what}: detector {detector_id} is not a detector of this account in "
+            f"{region or 'this Region'}. Check detector_id and the region (a detector belongs to one account and Region), "
+            "or leave detector_id out to use the Region's only detector",
+            exception=exc,
+            reason="rejected",
+        )
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return GuardDutyError(
+            f"Failed to call {operation} for {what} on {where} (retries exhausted or the endpoint did not answer)",
+            exception=exc,
+            reason="rejected" if reason == "rejected" else "api",
+        )
+    return GuardDutyError(
+        f"Failed to call {operation} for {what} on {where}",
+        exception=exc,
+        reason="rejected" if reason in ("rejected", "detector") else "api",
+    )
+
+
+# ---------------------------------------------------------------- the handler
+
+
+class GuardDutyErrorHandler(AWSErrorHandler):
+    """amazon.aws's error handler for GuardDuty: failures become GuardDutyError.
+
+    ``calling(operation)`` is the decorator of every GuardDuty call of the collection: the decorated function's
+    ``detector_id``, ``investigation_id`` and ``region`` arguments (or the attributes of the object it is a method of)
+    name what the call was about in the message. ``on_error(exception, arguments)`` replaces api_error for a call
+    with its own diagnosis (CreateInvestigation); ``arguments`` are the call's, by name. The retries sit inside (on the client, or on the paginator), so throttling is retried
+    before the handler sees it.
+    """
+
+    _CUSTOM_EXCEPTION = GuardDutyError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ResourceNotFoundException")
+
+    @classmethod
+    def calling(cls, operation, on_error=None):
+        def wrapper(func):
+            @functools.wraps(func)
+            def handler(*args, **kwargs):
+                try:
+                    return func(*args, **kwargs)
+                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                    call = _arguments(func, args, kwargs)
+                    if on_error is not None:
+                        raise on_error(e, call) from e
+                    raise api_error(e, operation, call["detector_id"], call["investigation_id"], call["region"]) from e
+
+            return handler
+
+        return wrapper
+
+
+def _arguments(func, args, kwargs):
+    """The arguments of a failed call by name; detector_id, investigation_id and region also from the object it is a
+    method of (a reader knows its Region)."""
+    import inspect  # only a failed call pays for it
+
+    try:
+        bound = dict(inspect.signature(func).bind_partial(*args, **kwargs).arguments)
+    except TypeError:
+        bound = dict(kwargs)
+    owner = bound.get("self")
+    for name in ("detector_id", "investigation_id", "region"):
+        if bound.get(name) is None:
+            bound[name] = getattr(owner, name, None) if owner is not None else None
+    return bound

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The guardduty_investigation lookup's runner and its client cache (controller only: never in a module's payload).
+
+The lookup reads like the info module (module_utils/read.py), on a client it keeps for the next call with exactly the
+same connection: building a client loads botocore's endpoint data and the service model again, most of a single-id
+lookup's time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+
+from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info
+
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
+from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_client
+from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import CREDENTIAL_VARIABLES
+from ansible_collections.secops.guardduty.plugins.module_utils.modules import profile_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_OPTION_NAMES
+from ansible_collections.secops.guardduty.plugins.module_utils.options import check_policies
+from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
+from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.read import fetch
+
+LOOKUP_NAME = COLLECTION_NAME + ".guardduty_investigation"
+
+# Lookups run on the controller: module_defaults never reach them, so a Region given there does not count.
+LOOKUP_REGION_HELP = (
+    "Lookups run on the controller and do not take module_defaults (not even group/aws): pass the Region to the "
+    "lookup itself (region='us-east-1', or its alias aws_region=...), or set AWS_REGION (or AWS_DEFAULT_REGION, or "
+    "region in the profile's ~/.aws/config section) in the environment ansible-playbook runs in"
+)
+
+# Connection options of amazon.aws plugins (amazon.aws.common.plugins + amazon.aws.region.plugins doc fragments).
+CONNECTION_OPTIONS = (
+    "region",
+    "endpoint_url",
+    "access_key",
+    "secret_key",
+    "session_token",
+    "profile",
+    "aws_ca_bundle",
+    "validate_certs",
+    "aws_config",
+    "debug_botocore_endpoint_logs",
+)
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
+
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENTS_MAX = 8
+
+
+def _file_state(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _connection_key(plugin, concurrency):
+    """Everything that decides which client (and which credentials) a lookup gets, as one digest.
+
+    The lookup's connection options, every AWS_* environment variable (credentials, profile, config and
+    credential-file locations, container and web-identity settings) and the proxy variables, the state of the
+    config and credentials files, the process (a forked worker never shares its parent's connections) and the
+    pool size.
+    """
+    options = {}
+    for name in CONNECTION_OPTIONS:
+        try:
+            options[name] = plugin.get_option(name)
+        except KeyError:
+            options[name] = None
+    environment = {k: v for k, v in os.environ.items() if k.startswith("AWS_") or k.upper() in PROXY_VARIABLES}
+    files = {}
+    for path in (environment.get("AWS_CONFIG_FILE") or "~/.aws/config", environment.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"):
+        path = os.path.expanduser(path)
+        files[path] = _file_state(path)
+    material = [os.getpid(), concurrency, options, sorted(environment.items()), sorted(files.items())]
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=repr).encode("utf-8")).hexdigest()
+
+
+def kept_client(plugin, concurrency):
+    """guardduty_client(), kept for the next call in the same process with exactly the same connection options,
+    environment and AWS files; anything that could change the credentials or the endpoint gives a new client."""
+    key = _connection_key(plugin, concurrency)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = guardduty_client(plugin, concurrency)
+            if len(_CLIENTS) >= _CLIENTS_MAX:
+                _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest
+            _CLIENTS[key] = client
+    return client
+
+
+def forget_clients():
+    """Drop every kept client (tests, or a caller that knows the credentials changed behind the environment)."""
+    with _CLIENTS_LOCK:
+        _CLIENTS.clear()
+
+
+def _flatten(terms):
+    for term in terms:
+        if isinstance(term, (list, tuple)):
+            yield from _flatten(term)
+        else:
+            yield term
+
+
+def lookup_investigations(plugin, terms, error_class):
+    """guardduty_investigation lookup: one element per term, in term order; errors become ``error_class``."""
+    set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+    opts = {name: plugin.get_option(name) for name in READ_OPTION_NAMES}
+    policies = {name: plugin.get_option(name) for name in ("on_missing", "on_denied")}
+    terms = list(_flatten(terms))
+    if plugin.get_option("endpoint_url") == "":
+        plugin.set_option("endpoint_url", None)  # an empty AWS_URL means the default endpoint, as in the modules
+    try:
+        check_policies(policies)
+        opts = check_read_options(opts)
+        conflict = profile_conflict(plugin.get_option("profile"), {name: plugin.get_option(name) for name in CREDENTIAL_VARIABLES})
+        if conflict:
+            raise invalid(conflict)
+        region = plugin.region
+        if not region:
+            # amazon.aws would say "requires a region ... module parameters", but module_defaults never reach a lookup
+            profile = plugin.get_option("profile")
+            why = f" (profile {profile!r} gave none: check that it exists and sets region)" if profile else ""
+            raise invalid(f"The {LOOKUP_NAME} lookup needs a Region and found none{why}. {LOOKUP_REGION_HELP}")
+        warning = region_warning(region)
+        if warning:
+            plugin.warn(warning)
+        client = kept_client(plugin, opts["concurrency"])
+        reader = InvestigationReader(client, region=region, concurrency=opts["concurrency"])
+        ids = validate_investigation_ids(client, terms)
+        detector_id = reader.resolve_detector(opts.get("detector_id"))
+        items = fetch(reader, detector_id, ids, opts, plugin.warn, **policies)
+    except GuardDutyError as e:
+        raise error_class(str(e)) from None
+    by_id = {item["investigation_id"]: item for item in items}
+    return [by_id[term] for term in terms if term in by_id]
