@@ -40,15 +40,21 @@ calling = GuardDutyErrorHandler.calling
 class InvestigationReader:
     """All read calls for one Region, on one client; every failure is one GuardDutyError (errors.py).
 
-    ``concurrency`` bounds how many GetInvestigation calls run at once; ``clock`` and ``sleep`` are the wait's time.
+    ``concurrency`` bounds how many GetInvestigation calls run at once; ``clock`` and ``sleep`` are the wait's time
+    (a test gives a virtual clock, here or on the class).
     """
 
-    def __init__(self, client, region=None, concurrency=DEFAULT_CONCURRENCY, clock=time.monotonic, sleep=time.sleep):
+    clock = staticmethod(time.monotonic)
+    sleep = staticmethod(time.sleep)
+
+    def __init__(self, client, region=None, concurrency=DEFAULT_CONCURRENCY, clock=None, sleep=None):
         self.client = client
         self.region = region
         self.concurrency = max(1, int(concurrency))
-        self.clock = clock
-        self.sleep = sleep
+        if clock is not None:
+            self.clock = clock
+        if sleep is not None:
+            self.sleep = sleep
 
     # -- detector
 

@@ -32,8 +32,8 @@ if not COLLECTIONS_ROOT:
 if COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
 
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_records  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_investigation  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_records  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html  # noqa: E402  pylint: disable=wrong-import-position
 
 # Chromium on a machine without network: no background connections, a fresh profile, no sandbox (runs as root in CI).

@@ -19,7 +19,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import retry_decorator
+from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 
 # Long dummy credentials: no_log masks them in results, so they must not occur in any data.
 UNIT_ACCESS_KEY = "AKIAUNITTESTKEYTHATNEVEROCCURS000001"
@@ -104,6 +104,14 @@ def stubbed_guardduty_client():
 
 
 @pytest.fixture
+def stubbed():
+    """(wrapped client, Stubber) on a real boto3 GuardDuty client: requests are validated against the service model."""
+    client, stubber = stubbed_guardduty_client()
+    yield client, stubber
+    stubber.deactivate()
+
+
+@pytest.fixture
 def stub_guardduty_client(monkeypatch):
     """stub_guardduty_client(*modules) -> Stubber behind the client those modules' guardduty_client() returns.
 
@@ -137,7 +145,7 @@ UNREACHABLE = "http://127.0.0.1:9"
 def no_aws_credentials(monkeypatch, tmp_path):
     """An environment where botocore finds no credentials and no Region: no AWS_* variables, no ~/.aws files,
     no instance metadata. Clients the lookup kept from earlier tests are dropped."""
-    from ansible_collections.secops.guardduty.plugins.module_utils.common import forget_clients
+    from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import forget_clients
 
     for key in list(os.environ):
         if key.startswith("AWS_"):

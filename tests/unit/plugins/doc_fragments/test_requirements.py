@@ -18,8 +18,8 @@ from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.secops.guardduty.plugins.doc_fragments.requirements import ModuleDocFragment
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_MINIMUM
-from ansible_collections.secops.guardduty.plugins.module_utils.common import BOTOCORE_RICH
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_MINIMUM
+from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 # every plugin that calls the GuardDuty API

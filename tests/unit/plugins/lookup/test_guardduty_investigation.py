@@ -10,7 +10,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
 
-from ansible_collections.secops.guardduty.plugins.module_utils import gather
+from ansible_collections.secops.guardduty.plugins.plugin_utils import lookup as lookup_runner
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
@@ -21,7 +21,7 @@ CONN = {"region": "us-east-1", "access_key": "AKIAUNITTESTKEY0000000001", "secre
 
 @pytest.fixture
 def stubber(stub_guardduty_client):
-    return stub_guardduty_client(gather)
+    return stub_guardduty_client(lookup_runner)
 
 
 def inv(iid, status="COMPLETED"):

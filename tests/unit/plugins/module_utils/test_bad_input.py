@@ -14,10 +14,10 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
 
 from ansible_collections.secops.guardduty.plugins.module_utils import start as start_mod
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import gather
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import api_error
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.read import gather
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import api_error
 
 from .conftest import DETECTOR
 
@@ -107,7 +107,7 @@ def test_read_options_fail_with_their_message_before_any_call(stubbed, opts, mes
     with pytest.raises(GuardDutyError) as err:
         gather(InvestigationReader(client, region="us-east-1"), dict(opts), warn=pytest.fail)
     assert err.value.message.startswith(message) if "botocore>=" in message else err.value.message == message
-    assert err.value.kind == ("sdk" if "botocore>=" in message else "invalid")
+    assert err.value.reason == ("sdk" if "botocore>=" in message else "invalid")
     stubber.assert_no_pending_responses()  # nothing was queued, and nothing was asked for
 
 
@@ -117,7 +117,7 @@ def test_start_options_fail_with_their_message_before_any_call(stubbed, opts, me
     reader = InvestigationReader(client, region="us-east-1")
     with pytest.raises(GuardDutyError) as err:
         start_mod.start(reader, dict(opts), check_mode=False, warn=pytest.fail)
-    assert err.value.kind == "invalid"
+    assert err.value.reason == "invalid"
     assert err.value.message == message
     stubber.assert_no_pending_responses()
 
@@ -177,4 +177,4 @@ def test_exhausted_retries_name_the_operation(exc, operation, expected):
     investigation = INV if operation in ("GetInvestigation", "ListInvestigationRecords") else None
     error = api_error(exc, operation, detector, investigation, "us-east-1")
     assert error.message == expected
-    assert error.kind == "api" and error.exception is exc
+    assert error.reason == "api" and error.exception is exc

@@ -15,9 +15,8 @@ from botocore.stub import Stubber
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 
 from ansible_collections.secops.guardduty.plugins.module_utils import start as start_mod
-from ansible_collections.secops.guardduty.plugins.module_utils import waiting
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.plugins.module_utils.start import Question
 from ansible_collections.secops.guardduty.plugins.module_utils.start import build_question
 from ansible_collections.secops.guardduty.plugins.module_utils.start import check_start_options
@@ -59,16 +58,17 @@ def full(iid, prompt, status="RUNNING", **extra):
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    """Virtual time: waits and retry backoffs advance a clock instead of blocking."""
+    """Virtual time: the wait's clock and sleep (the readers') and amazon.aws's retry backoffs advance a clock instead of
+    blocking. (AWSRetry has no sleep to inject: its backoff sleeps are recorded through amazon.aws's cloud module.)"""
     now = {"t": 0.0, "sleeps": []}
 
     def pause(seconds):
         now["t"] += seconds
         now["sleeps"].append(seconds)
 
-    assert waiting.time is cloud.time  # one time module: the polling loop and the retry backoff both sleep through it
-    monkeypatch.setattr(waiting.time, "monotonic", lambda: now["t"])
-    monkeypatch.setattr(waiting.time, "sleep", pause)
+    monkeypatch.setattr(InvestigationReader, "clock", staticmethod(lambda: now["t"]))
+    monkeypatch.setattr(InvestigationReader, "sleep", staticmethod(pause))
+    monkeypatch.setattr(cloud.time, "sleep", pause)
     return now
 
 
@@ -102,7 +102,7 @@ def client_error(code, message, status, operation="CreateInvestigation"):
 
 
 @pytest.mark.parametrize(
-    "given, kind, prompt",
+    "given, subject, prompt",
     [
         ({"finding_id": FID}, "finding", f"Investigate finding {FID}"),
         ({"finding_id": f"  {FID.upper()} "}, "finding", f"Investigate finding {FID}"),
@@ -113,10 +113,10 @@ def client_error(code, message, status, operation="CreateInvestigation"):
         ({"trigger_prompt": "x" * 2048}, "prompt", "x" * 2048),
     ],
 )
-def test_each_form_builds_the_documented_prompt(stubbed, given, kind, prompt):
+def test_each_form_builds_the_documented_prompt(stubbed, given, subject, prompt):
     client, _stub = stubbed
     question = build_question(client, **given)
-    assert (question.kind, question.prompt) == (kind, prompt)
+    assert (question.subject, question.prompt) == (subject, prompt)
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_invalid_questions_fail_clearly_without_a_call(stubbed, given, message):
     client, stub = stubbed
     with pytest.raises(GuardDutyError) as exc:
         build_question(client, **given)
-    assert exc.value.kind == "invalid"
+    assert exc.value.reason == "invalid"
     assert exc.value.message.startswith(message)
     stub.assert_no_pending_responses()
 
@@ -170,7 +170,7 @@ def test_start_validates_everything_before_any_call(stubbed):
     for opts in ({"finding_id": FID, "organization": True}, {"organization": True, "reuse_window": -5}, {"organization": True, "wait_sleep": 0}):
         with pytest.raises(GuardDutyError) as exc:
             run_start(client, **opts)
-        assert exc.value.kind == "invalid"
+        assert exc.value.reason == "invalid"
     stub.assert_no_pending_responses()
 
 
@@ -408,7 +408,7 @@ def test_a_failure_after_create_still_reports_the_new_investigation(stubbed, no_
     )
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, organization=True, wait=True)
-    assert exc.value.kind == "failed"
+    assert exc.value.reason == "failed"
     assert "finding type not supported" in exc.value.message
     assert exc.value.kwargs["changed"] is True
     assert exc.value.kwargs["investigation_id"] == B
@@ -450,7 +450,7 @@ def test_ai_analyst_not_enabled_prints_the_exact_fix(stubbed, feature):
     stub.add_response("get_detector", detector_with(feature), {"DetectorId": DETECTOR})
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, organization=True, region="eu-west-1")
-    assert exc.value.kind == "feature"
+    assert exc.value.reason == "feature"
     assert f"the AI_ANALYST feature is not enabled on detector {DETECTOR} (it is DISABLED)" in exc.value.message
     assert (
         f"""aws guardduty update-detector --detector-id {DETECTOR} --features '[{{"Name":"AI_ANALYST","Status":"ENABLED"}}]' --region eu-west-1"""
@@ -467,7 +467,7 @@ def test_access_denied_with_ai_analyst_enabled_points_at_member_accounts_and_iam
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, organization=True)
     message = exc.value.message
-    assert exc.value.kind == "denied"
+    assert exc.value.reason == "denied"
     assert message.startswith(f"GuardDuty refused to start the investigation on detector {DETECTOR} in us-east-1: access denied. The likely reason: either")
     assert "only administrator or standalone accounts may create investigations" in message
     assert "guardduty:CreateInvestigation" in message
@@ -490,7 +490,7 @@ def test_detector_unreadable_says_so(stubbed):
     stub.add_client_error("get_detector", "AccessDeniedException", "no GetDetector", 403)
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, organization=True)
-    assert exc.value.kind == "denied"
+    assert exc.value.reason == "denied"
     assert "GetDetector failed (AccessDeniedException), so whether AI_ANALYST is enabled could not be checked" in exc.value.message
 
 
@@ -507,7 +507,7 @@ def test_quota_wording_explains_the_preview_quota_without_more_calls(stubbed, co
     refused(stub, code, message, 400)
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, organization=True)
-    assert exc.value.kind == "quota"
+    assert exc.value.reason == "quota"
     assert "The preview allows 10 investigations per account per day and 100 in total; FAILED investigations do not count" in exc.value.message
     stub.assert_no_pending_responses()
 
@@ -515,7 +515,7 @@ def test_quota_wording_explains_the_preview_quota_without_more_calls(stubbed, co
 def test_region_outside_the_preview_is_named(stubbed):
     client, _stub = stubbed
     error = diagnose_create_error(client, client_error("BadRequestException", "Unsupported.", 400), DETECTOR, "sa-east-1", "tok")
-    assert error.kind == "region"
+    assert error.reason == "region"
     assert "sa-east-1 is not one of the ten Regions where the investigation preview is available (us-east-1, us-east-2" in error.message
 
 
@@ -523,7 +523,7 @@ def test_server_errors_after_retries_say_a_rerun_is_safe(stubbed):
     client, _stub = stubbed
     for exc in (client_error("InternalServerErrorException", "boom", 500), botocore.exceptions.EndpointConnectionError(endpoint_url="http://x")):
         error = diagnose_create_error(client, exc, DETECTOR, "us-east-1", "tok-1")
-        assert error.kind == "api"
+        assert error.reason == "api"
         assert "Running the task again is safe: it reuses the investigation if this attempt did start one, or sends the same ClientToken tok-1" in error.message
     error = diagnose_create_error(client, client_error("InternalServerErrorException", "boom", 500), DETECTOR, "us-east-1", "random", stable_token=False)
     assert "with reuse_window 0 a new run would start another: check with guardduty_investigation_info" in error.message
@@ -535,7 +535,7 @@ def test_other_refusals_keep_the_service_message(stubbed):
     stub.add_response("get_detector", detector_with("ENABLED"), {"DetectorId": DETECTOR})
     with pytest.raises(GuardDutyError) as exc:
         run_start(client, trigger_prompt=f"Compare {FID} and {OTHER_FID}")
-    assert exc.value.kind == "api"
+    assert exc.value.reason == "api"
     assert exc.value.message.startswith(f"GuardDuty refused to start the investigation on detector {DETECTOR} in us-east-1 (BadRequestException)")
     assert str(exc.value).endswith("The trigger prompt must reference at most one finding ID.")
 

@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import ANY
 
 
-from ansible_collections.secops.guardduty.plugins.module_utils import start
+from ansible_collections.secops.guardduty.plugins.module_utils import read
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
@@ -21,7 +21,7 @@ PROMPT = f"Investigate finding {FID}"
 
 @pytest.fixture
 def stubber(stub_guardduty_client):
-    return stub_guardduty_client(start)
+    return stub_guardduty_client(read)
 
 
 def nothing_to_reuse(stub):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 
-from ansible_collections.secops.guardduty.plugins.module_utils import gather
+from ansible_collections.secops.guardduty.plugins.module_utils import read
 from ansible_collections.secops.guardduty.plugins.modules import guardduty_investigation_info
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNREACHABLE
 
@@ -17,7 +17,7 @@ INV = "a1b2c3d4-5678-90ab-cdef-ef1234567890"
 
 @pytest.fixture
 def stubber(stub_guardduty_client):
-    return stub_guardduty_client(gather)
+    return stub_guardduty_client(read)
 
 
 def completed():
@@ -72,13 +72,13 @@ def test_region_outside_the_preview_warns(run_module, stubber):
 
 def test_empty_endpoint_url_means_the_default_endpoint(run_module, stubber, monkeypatch):
     seen = []
-    real = gather.guardduty_client
+    real = read.guardduty_client
 
     def spy(plugin, concurrency=8):
         seen.append(plugin.params["endpoint_url"])
         return real(plugin, concurrency)
 
-    monkeypatch.setattr(gather, "guardduty_client", spy)
+    monkeypatch.setattr(read, "guardduty_client", spy)
     stubber.add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": DETECTOR, "InvestigationId": INV})
     out = run_module(guardduty_investigation_info.main, {"investigation_ids": [INV], "detector_id": DETECTOR, "endpoint_url": ""})
     assert not out.failed, out.result

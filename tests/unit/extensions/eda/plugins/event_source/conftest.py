@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.secops.guardduty.plugins.module_utils import events
+from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events
 from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
 
 DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
@@ -44,13 +44,13 @@ def documented_options(name):
     return yaml.safe_load(load(name)["DOCUMENTATION"])["options"]
 
 
-def check_documentation(name, kind):
+def check_documentation(name, source):
     """Every option of the implementation is documented with its type, default and aliases, and nothing else is."""
     module = load(name)
     doc = yaml.safe_load(module["DOCUMENTATION"])
     assert doc["short_description"] and doc["description"] and doc["author"]
     yaml.safe_load(module["EXAMPLES"])
-    spec = events.argument_spec(kind)
+    spec = events.argument_spec(source)
     assert set(doc["options"]) == set(spec)
     for option, entry in doc["options"].items():
         assert entry.get("type", "str") == spec[option].get("type", "str"), option

@@ -11,8 +11,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.events import FINDINGS
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
 
 from .conftest import COLLECTIONS_ROOT
 from .conftest import DETECTOR

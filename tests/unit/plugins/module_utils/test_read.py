@@ -9,12 +9,12 @@ import json
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import build_filter_criteria
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import normalize_investigation
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_finding_id
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import validate_investigation_ids
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.options import build_filter_criteria
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_investigation
+from ansible_collections.secops.guardduty.plugins.module_utils.model import validate_finding_id
+from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 from .conftest import DETECTOR
@@ -52,7 +52,7 @@ def test_malformed_ids_are_rejected_with_the_rule(stubbed, bad, reason):
     client = stubbed[0]
     with pytest.raises(GuardDutyError) as err:
         validate_investigation_ids(client, [INV, bad])
-    assert err.value.kind == "invalid"
+    assert err.value.reason == "invalid"
     assert reason in err.value.message
     assert "investigation id" in err.value.message
 
@@ -104,7 +104,7 @@ def test_bad_filters_name_the_valid_choices(stubbed, filters, message):
     with pytest.raises(GuardDutyError) as err:
         build_filter_criteria(stubbed[0], filters, None)
     assert message in err.value.message
-    assert err.value.kind == "invalid"
+    assert err.value.reason == "invalid"
 
 
 def test_finding_id_is_lowercased():
@@ -164,7 +164,7 @@ def test_missing_investigation_names_id_and_detector(stubbed):
     stubber.add_client_error("get_investigation", "ResourceNotFoundException", "The investigation does not exist", 404)
     with pytest.raises(GuardDutyError) as err:
         InvestigationReader(client, region="eu-west-1").get(DETECTOR, INV)
-    assert err.value.kind == "missing"
+    assert err.value.reason == "missing"
     assert err.value.message == f"Investigation {INV} was not found on detector {DETECTOR} in eu-west-1. Check the id, the detector and the region"
     assert "The investigation does not exist" in str(err.value)
 
@@ -174,7 +174,7 @@ def test_access_denied_names_the_permission(stubbed):
     stubber.add_client_error("get_investigation", "AccessDeniedException", "not authorized", 403)
     with pytest.raises(GuardDutyError) as err:
         InvestigationReader(client).get(DETECTOR, INV)
-    assert err.value.kind == "denied"
+    assert err.value.reason == "denied"
     assert "guardduty:GetInvestigation" in err.value.message
     assert INV in err.value.message and DETECTOR in err.value.message
 
@@ -186,7 +186,7 @@ def test_get_many_keeps_order_and_returns_errors_per_id(stubbed):
     result = InvestigationReader(client, concurrency=1).get_many(DETECTOR, [INV, INV2])
     assert list(result) == [INV, INV2]
     assert result[INV]["InvestigationId"] == INV
-    assert isinstance(result[INV2], GuardDutyError) and result[INV2].kind == "missing"
+    assert isinstance(result[INV2], GuardDutyError) and result[INV2].reason == "missing"
 
 
 @needs_botocore_1_44_2

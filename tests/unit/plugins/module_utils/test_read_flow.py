@@ -10,12 +10,12 @@ import pytest
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
 
-from ansible_collections.secops.guardduty.plugins.module_utils import gather as gather_mod
-from ansible_collections.secops.guardduty.plugins.module_utils import waiting
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import check_read_options
-from ansible_collections.secops.guardduty.plugins.module_utils.gather import gather
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils import options as options_mod
+from ansible_collections.secops.guardduty.plugins.module_utils import read as read_mod
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
+from ansible_collections.secops.guardduty.plugins.module_utils.read import gather
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
 from .conftest import DETECTOR
@@ -37,14 +37,14 @@ def get_params(iid, structured=False):
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    """Virtual time for waits: sleeping advances the clock instead of blocking."""
+    """Virtual time for waits: the readers' sleep advances their clock instead of blocking."""
     now = {"t": 0.0}
 
     def pause(seconds):
         now["t"] += seconds
 
-    monkeypatch.setattr(waiting.time, "monotonic", lambda: now["t"])
-    monkeypatch.setattr(waiting.time, "sleep", pause)
+    monkeypatch.setattr(InvestigationReader, "clock", staticmethod(lambda: now["t"]))
+    monkeypatch.setattr(InvestigationReader, "sleep", staticmethod(pause))
     return now
 
 
@@ -69,15 +69,15 @@ def test_bad_options_fail_before_any_call(opts, message):
     with pytest.raises(GuardDutyError) as err:
         check_read_options(opts)
     assert message in err.value.message
-    assert err.value.kind == "invalid"
+    assert err.value.reason == "invalid"
 
 
 def test_new_options_need_botocore_1_44_2(monkeypatch):
-    monkeypatch.setattr(gather_mod, "sdk_requirement", lambda feature: f"botocore>=1.44.2 is required {feature}")
+    monkeypatch.setattr(options_mod, "sdk_requirement", lambda feature: f"botocore>=1.44.2 is required {feature}")
     for opts in ({"summary_format": "structured"}, {"include_records": True}, {"filters": {"status": "running"}}):
         with pytest.raises(GuardDutyError) as err:
             check_read_options(opts)
-        assert err.value.kind == "sdk"
+        assert err.value.reason == "sdk"
         assert "botocore>=1.44.2" in err.value.message
 
 
@@ -108,7 +108,7 @@ def test_missing_id_fails_by_default(stubbed):
     stubber.add_client_error("get_investigation", "ResourceNotFoundException", "nope", 404)
     with pytest.raises(GuardDutyError) as err:
         run(client, investigation_ids=[A])
-    assert err.value.kind == "missing"
+    assert err.value.reason == "missing"
     assert A in err.value.message and DETECTOR in err.value.message
 
 
@@ -119,7 +119,7 @@ def test_missing_and_denied_can_be_skipped(stubbed, policy, warned):
     stubber.add_client_error("get_investigation", "AccessDeniedException", "denied", 403, expected_params=get_params(B))
     warnings = []
     reader = InvestigationReader(client, concurrency=1)
-    items = gather_mod.fetch(reader, DETECTOR, [A, B], check_read_options({}), warnings.append, on_missing=policy, on_denied=policy)
+    items = read_mod.fetch(reader, DETECTOR, [A, B], check_read_options({}), warnings.append, on_missing=policy, on_denied=policy)
     assert items == []
     assert bool(warnings) is warned
     if warned:
@@ -133,7 +133,7 @@ def test_wait_then_timeout_names_ids_and_returns_last_state(stubbed, no_sleep):
         stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
     with pytest.raises(GuardDutyError) as err:
         run(client, investigation_ids=[A], wait=True, wait_timeout=30, wait_sleep=10)
-    assert err.value.kind == "timeout"
+    assert err.value.reason == "timeout"
     assert f"Timed out after 30 s (wait_timeout=30) waiting for {A} on detector {DETECTOR}" in err.value.message
     assert err.value.kwargs["still_running"] == [A]
     assert err.value.kwargs["investigations"][0]["status"] == "RUNNING"
@@ -146,7 +146,7 @@ def test_wait_until_failed_fails_with_the_service_error(stubbed, no_sleep):
     stubber.add_response("get_investigation", {"Investigation": inv(A, "FAILED", Error="Finding type not supported")}, get_params(A))
     with pytest.raises(GuardDutyError) as err:
         run(client, investigation_ids=[A], wait=True, wait_sleep=5)
-    assert err.value.kind == "failed"
+    assert err.value.reason == "failed"
     assert f"{A}: Finding type not supported" in err.value.message
     assert "allow_failed=true" in err.value.message
     assert err.value.kwargs["investigations"][0]["error"] == "Finding type not supported"
@@ -268,7 +268,7 @@ def test_batched_wait_timeout_returns_the_last_state_of_listed_ids(stubbed, no_s
     stubber.add_response("get_investigation", {"Investigation": inv(B, "RUNNING")}, get_params(B))
     with pytest.raises(GuardDutyError) as err:
         run(client, investigation_ids=[A, B], wait=True, wait_timeout=30, wait_sleep=10)
-    assert err.value.kind == "timeout"
+    assert err.value.reason == "timeout"
     assert err.value.kwargs["still_running"] == [A, B]
     assert [i["triggered_by"] for i in err.value.kwargs["investigations"]] == ["123456789012", "123456789012"]  # full GetInvestigation data
     stubber.assert_no_pending_responses()

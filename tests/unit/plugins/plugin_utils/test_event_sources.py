@@ -18,21 +18,21 @@ import pytest
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
 
-from ansible_collections.secops.guardduty.plugins.module_utils import events
-from ansible_collections.secops.guardduty.plugins.module_utils import gather as gather_mod
-from ansible_collections.secops.guardduty.plugins.module_utils.common import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.events import FINDINGS
-from ansible_collections.secops.guardduty.plugins.module_utils.events import INVESTIGATIONS
-from ansible_collections.secops.guardduty.plugins.module_utils.events import FindingPoller
-from ansible_collections.secops.guardduty.plugins.module_utils.events import InvestigationPoller
-from ansible_collections.secops.guardduty.plugins.module_utils.events import check_source_options
-from ansible_collections.secops.guardduty.plugins.module_utils.investigations import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events
+from ansible_collections.secops.guardduty.plugins.module_utils import options as options_mod
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import INVESTIGATIONS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FindingPoller
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import InvestigationPoller
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import check_source_options
+from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 from ansible_collections.secops.guardduty.tests.unit.sdk import needs_botocore_1_44_2
 
-from .conftest import DETECTOR
 
+DETECTOR = "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
 T0 = 1_799_999_940.0  # the source starts here (epoch seconds), a minute before the findings below
 LIST_PARAMS = {"DetectorId": DETECTOR, "SortCriteria": {"AttributeName": "START_TIME", "OrderBy": "DESC"}, "MaxResults": 50}
 PROMPT = "Investigate finding 0123456789abcdef0123456789abcdef"
@@ -114,7 +114,7 @@ def poller(reader, clock=None, **kwargs):
     return InvestigationPoller(reader, DETECTOR, clock=clock or Clock(), **kwargs)
 
 
-def kinds(found):
+def types(found):
     return [(event["type"], event["investigation"]["investigation_id"]) for event in found]
 
 
@@ -162,14 +162,14 @@ def test_new_investigation_gives_started_then_completed(stubbed_reader):
     assert watcher.poll() == []
     listing(stubber, [summary(3, start=5)])
     started = watcher.poll()
-    assert kinds(started) == [("investigation_started", iid(3))]
+    assert types(started) == [("investigation_started", iid(3))]
     assert started[0]["investigation"] == {"investigation_id": iid(3), "status": "RUNNING", "trigger_prompt": PROMPT, "start_time": at(5).isoformat()}
     listing(stubber, [summary(3, start=5)])
     assert watcher.poll() == []
     listing(stubber, [summary(3, "FAILED", start=5, end=40)])
     getting(stubber, full(3, "FAILED", start=5, end=40))
     failed = watcher.poll()
-    assert kinds(failed) == [("investigation_failed", iid(3))]
+    assert types(failed) == [("investigation_failed", iid(3))]
     assert failed[0]["investigation"]["error"] == "The finding type is not supported by investigation (preview)."
     stubber.assert_no_pending_responses()
 
@@ -181,7 +181,7 @@ def test_started_and_ended_between_two_polls_gives_both_events_in_order(stubbed_
     assert watcher.poll() == []
     listing(stubber, [summary(5, "COMPLETED", start=20, end=28), summary(4, start=10), summary(1, "COMPLETED", start=-9000, end=-8000)])
     getting(stubber, full(5, start=20, end=28))
-    assert kinds(watcher.poll()) == [("investigation_started", iid(4)), ("investigation_started", iid(5)), ("investigation_completed", iid(5))]
+    assert types(watcher.poll()) == [("investigation_started", iid(4)), ("investigation_started", iid(5)), ("investigation_completed", iid(5))]
     listing(stubber, [summary(5, "COMPLETED", start=20, end=28), summary(4, start=10), summary(1, "COMPLETED", start=-9000, end=-8000)])
     assert watcher.poll() == []
     stubber.assert_no_pending_responses()
@@ -191,7 +191,7 @@ def test_started_during_the_first_poll_is_reported(stubbed_reader):
     reader, stubber = stubbed_reader
     watcher = poller(reader)
     listing(stubber, [summary(6, start=0.5), summary(7, start=-30)])
-    assert kinds(watcher.poll()) == [("investigation_started", iid(6))]
+    assert types(watcher.poll()) == [("investigation_started", iid(6))]
     assert set(watcher.running) == {iid(6), iid(7)}
 
 
@@ -209,7 +209,7 @@ def test_lookback_reports_recent_completions_once_at_start(stubbed_reader):
     )
     getting(stubber, full(2, start=-1000, end=-900))
     getting(stubber, full(3, "FAILED", start=-3000, end=-2990))
-    assert kinds(watcher.poll()) == [("investigation_failed", iid(3)), ("investigation_completed", iid(2))]
+    assert types(watcher.poll()) == [("investigation_failed", iid(3)), ("investigation_completed", iid(2))]
     listing(stubber, [summary(1), summary(2, "COMPLETED", start=-1000, end=-900), summary(3, "FAILED", start=-3000, end=-2990)])
     assert watcher.poll() == []
     stubber.assert_no_pending_responses()
@@ -220,7 +220,7 @@ def test_a_repeated_id_across_pages_is_one_investigation(stubbed_reader):
     watcher = poller(reader)
     listing(stubber, [summary(1, start=3)], token="page2")
     listing(stubber, [summary(1, start=3), summary(2, start=1)], next_token="page2")
-    assert kinds(watcher.poll()) == [("investigation_started", iid(2)), ("investigation_started", iid(1))]
+    assert types(watcher.poll()) == [("investigation_started", iid(2)), ("investigation_started", iid(1))]
 
 
 def test_filters_select_what_is_reported_but_state_still_moves(stubbed_reader):
@@ -234,7 +234,7 @@ def test_filters_select_what_is_reported_but_state_still_moves(stubbed_reader):
     listing(stubber, [summary(1, "COMPLETED", start=5, end=50), summary(2, "COMPLETED", start=4, end=60)])
     getting(stubber, full(1, start=5, end=50))
     getting(stubber, full(2, start=4, end=60, RiskLevel="Low"))
-    assert kinds(watcher.poll()) == [("investigation_completed", iid(1))]
+    assert types(watcher.poll()) == [("investigation_completed", iid(1))]
     assert watcher.running == {}
     stubber.assert_no_pending_responses()
 
@@ -296,7 +296,7 @@ def test_a_watched_investigation_beyond_the_first_page_makes_the_poll_read_on(st
     listing(stubber, first, token="p1")
     listing(stubber, [summary(99, "COMPLETED", start=-86400, end=-1)], next_token="p1")
     getting(stubber, full(99, start=-86400, end=-1))
-    assert kinds(watcher.poll()) == [("investigation_completed", iid(99))]
+    assert types(watcher.poll()) == [("investigation_completed", iid(99))]
     assert watcher.pages == 2 and watcher.running == {}
     listing(stubber, first, token="p1")
     assert watcher.poll() == [] and watcher.pages == 1
@@ -314,7 +314,7 @@ def test_memory_stays_bounded_over_many_completions(stubbed_reader):
         history.insert(0, summary(n, "COMPLETED", start=start, end=start + 30))
         listing(stubber, history[:50], token="more" if len(history) > 50 else None)
         getting(stubber, full(n, start=start, end=start + 30))
-        assert kinds(watcher.poll()) == [("investigation_started", iid(n)), ("investigation_completed", iid(n))]
+        assert types(watcher.poll()) == [("investigation_started", iid(n)), ("investigation_completed", iid(n))]
         assert watcher.pages == 1
     assert len(watcher.ended) <= events.SETTLE_SECONDS // 60 + 1 and watcher.running == {}
     stubber.assert_no_pending_responses()
@@ -344,7 +344,7 @@ def test_throttling_is_retried_with_backoff_and_the_transition_reported(stubbed_
     listing(stubber, [summary(1, "COMPLETED", end=-1)])
     stubber.add_client_error("get_investigation", "InternalServerErrorException", "boom", 500)
     getting(stubber, full(1, end=-1))
-    assert kinds(watcher.poll()) == [("investigation_completed", iid(1))]
+    assert types(watcher.poll()) == [("investigation_completed", iid(1))]
     assert len(no_backoff) == 2
     stubber.assert_no_pending_responses()
 
@@ -358,11 +358,11 @@ def test_a_get_that_keeps_failing_is_asked_again_at_the_next_poll(stubbed_reader
     for _attempt in range(10):  # AWSRetry gives up after 10 attempts
         stubber.add_client_error("get_investigation", "InternalServerErrorException", "boom", 500)
     with caplog.at_level(logging.WARNING):
-        assert kinds(watcher.poll()) == [("investigation_started", iid(2))]
+        assert types(watcher.poll()) == [("investigation_started", iid(2))]
     assert "asking again at the next poll" in caplog.text and iid(2) in caplog.text
     listing(stubber, [summary(2, "COMPLETED", start=3, end=9)])
     getting(stubber, full(2, start=3, end=9))
-    assert kinds(watcher.poll()) == [("investigation_completed", iid(2))]
+    assert types(watcher.poll()) == [("investigation_completed", iid(2))]
     stubber.assert_no_pending_responses()
 
 
@@ -375,11 +375,11 @@ def test_a_failed_listing_changes_nothing(stubbed_reader, no_backoff):
         stubber.add_client_error("list_investigations", "ThrottlingException", "Rate exceeded", 429)
     with pytest.raises(GuardDutyError) as exc:
         watcher.poll()
-    assert not events.is_fatal(exc.value) and "ListInvestigations" in exc.value.message
+    assert not exc.value.final and "ListInvestigations" in exc.value.message
     assert watcher.running == {iid(1): T0 - 600}
     listing(stubber, [summary(1, "COMPLETED", end=-1)])
     getting(stubber, full(1, end=-1))
-    assert kinds(watcher.poll()) == [("investigation_completed", iid(1))]
+    assert types(watcher.poll()) == [("investigation_completed", iid(1))]
 
 
 def test_access_denied_is_fatal_with_the_permission_named(stubbed_reader):
@@ -388,13 +388,13 @@ def test_access_denied_is_fatal_with_the_permission_named(stubbed_reader):
     stubber.add_client_error("list_investigations", "AccessDeniedException", "not authorized", 403)
     with pytest.raises(GuardDutyError) as exc:
         watcher.poll()
-    assert events.is_fatal(exc.value)
-    assert "guardduty:ListInvestigations" in events.describe(exc.value) and "AccessDeniedException: not authorized" in events.describe(exc.value)
+    assert exc.value.final
+    assert "guardduty:ListInvestigations" in exc.value.detail and "AccessDeniedException: not authorized" in exc.value.detail
     listing(stubber, [summary(1, "COMPLETED", start=1, end=5)])
     stubber.add_client_error("get_investigation", "AccessDeniedException", "not authorized", 403)
     with pytest.raises(GuardDutyError) as exc:
         watcher.poll()
-    assert events.is_fatal(exc.value) and "guardduty:GetInvestigation" in exc.value.message
+    assert exc.value.final and "guardduty:GetInvestigation" in exc.value.message
 
 
 # ---------------------------------------------------------------- findings
@@ -547,7 +547,7 @@ def test_findings_faults_keep_the_cursor_and_lose_nothing(finder, no_backoff):
         stubber.add_client_error("get_findings", "InternalServerErrorException", "boom", 500)
     with pytest.raises(GuardDutyError) as exc:
         watcher.poll()
-    assert not events.is_fatal(exc.value) and "GetFindings" in exc.value.message
+    assert not exc.value.final and "GetFindings" in exc.value.message
     assert watcher.cursor == START_MS
     list_findings(stubber, START_MS, [item["Id"]])
     get_findings(stubber, [item])
@@ -560,7 +560,7 @@ def test_findings_access_denied_is_fatal(finder):
     stubber.add_client_error("list_findings", "AccessDeniedException", "not authorized", 403)
     with pytest.raises(GuardDutyError) as exc:
         watcher.poll()
-    assert events.is_fatal(exc.value) and "guardduty:ListFindings" in exc.value.message
+    assert exc.value.final and "guardduty:ListFindings" in exc.value.message
 
 
 # ---------------------------------------------------------------- options
@@ -581,7 +581,7 @@ def test_options_defaults_aliases_and_environment(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "kind, args, message",
+    "source, args, message",
     [
         (
             INVESTIGATIONS,
@@ -598,18 +598,18 @@ def test_options_defaults_aliases_and_environment(monkeypatch):
         (INVESTIGATIONS, {"filters": ["risk_level"]}, "argument 'filters' is of type"),  # ansible-core's wording, which varies
     ],
 )
-def test_bad_options_give_one_clear_message(kind, args, message):
+def test_bad_options_give_one_clear_message(source, args, message):
     with pytest.raises(GuardDutyError) as exc:
-        check_source_options(kind, args)
-    assert message in exc.value.message and exc.value.kind == "invalid" and events.is_fatal(exc.value)
+        check_source_options(source, args)
+    assert message in exc.value.message and exc.value.reason == "invalid" and exc.value.final
 
 
 def test_filters_and_structured_need_botocore_1_44_2(monkeypatch):
-    monkeypatch.setattr(gather_mod, "sdk_requirement", lambda feature: f"botocore>=1.44.2 is required for {feature}")
+    monkeypatch.setattr(options_mod, "sdk_requirement", lambda feature: f"botocore>=1.44.2 is required for {feature}")
     for args in ({"filters": {"risk_level": "High"}}, {"summary_format": "structured"}):
         with pytest.raises(GuardDutyError) as exc:
             check_source_options(INVESTIGATIONS, args)
-        assert exc.value.kind == "sdk" and "botocore>=1.44.2" in exc.value.message
+        assert exc.value.reason == "sdk" and "botocore>=1.44.2" in exc.value.message
     assert check_source_options(INVESTIGATIONS, {"summary_format": "text"})
 
 
@@ -631,7 +631,7 @@ def test_profile_and_keys_together_are_refused():
     opts = check_source_options(INVESTIGATIONS, {"profile": "prod", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY, "region": "us-east-1"})
     with pytest.raises(GuardDutyError) as exc:
         events.source_client(opts)
-    assert exc.value.message == "Passing both a profile and access tokens is not supported." and events.is_fatal(exc.value)
+    assert exc.value.message == "Passing both a profile and access tokens is not supported." and exc.value.final
 
 
 def test_source_client_uses_the_options_and_the_collections_retries():
@@ -649,18 +649,18 @@ def test_source_client_uses_the_options_and_the_collections_retries():
 
 @pytest.fixture
 def source(stubbed, monkeypatch):
-    """run(kind, args, polls) -> (events, log records); the client is the stub, sleeping is skipped."""
+    """run(source, args, polls) -> (events, log records); the client is the stub, sleeping is skipped."""
     client, stubber = stubbed
     monkeypatch.setattr(events, "source_client", lambda opts: (client, "us-east-1"))
-    monkeypatch.setattr(events.time, "time", Clock())
+    clock = Clock()
     slept = []
 
     async def sleep(seconds):
         slept.append(seconds)
 
-    def run(kind, args, polls):
+    def run(source, args, polls):
         queue = asyncio.Queue()
-        asyncio.run(events.run_source(kind, queue, args, sleep=sleep, polls=polls))
+        asyncio.run(events.run_source(source, queue, args, sleep=sleep, polls=polls, clock=clock))
         found = []
         while not queue.empty():
             found.append(queue.get_nowait())
@@ -678,7 +678,7 @@ def test_run_source_resolves_the_detector_polls_and_queues_events(source, caplog
     getting(stubber, full(1, end=-1))
     with caplog.at_level(logging.INFO):
         found = source(INVESTIGATIONS, {"interval": 2}, polls=2)
-    assert kinds(found) == [("investigation_completed", iid(1))]
+    assert types(found) == [("investigation_completed", iid(1))]
     assert len(source.slept) == 1 and 0 <= source.slept[0] <= 2
     assert f"watching detector {DETECTOR} in us-east-1 every 2.0 s" in caplog.text
     stubber.assert_no_pending_responses()
