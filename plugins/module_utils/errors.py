@@ -219,8 +219,8 @@ class GuardDutyErrorHandler(AWSErrorHandler):
     ``calling(operation)`` is the decorator of every GuardDuty call of the collection: the decorated function's
     ``detector_id``, ``investigation_id`` and ``region`` arguments (or the attributes of the object it is a method of)
     name what the call was about in the message. ``on_error(exception, arguments)`` replaces api_error for a call
-    with its own diagnosis (CreateInvestigation); ``arguments`` are the call's, by name. The retries sit inside (on the client, or on the paginator), so throttling is retried
-    before the handler sees it.
+    with its own diagnosis (CreateInvestigation); ``arguments`` are the call's, by name. The retries sit inside (on
+    the client, or on the paginator), so throttling is retried before the handler sees it.
     """
 
     _CUSTOM_EXCEPTION = GuardDutyError
@@ -253,7 +253,9 @@ def _arguments(func, args, kwargs):
     import inspect  # only a failed call pays for it
 
     try:
-        bound = dict(inspect.signature(func).bind_partial(*args, **kwargs).arguments)
+        call = inspect.signature(func).bind_partial(*args, **kwargs)
+        call.apply_defaults()
+        bound = dict(call.arguments)
     except TypeError:
         bound = dict(kwargs)
     owner = bound.get("self")

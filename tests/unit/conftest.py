@@ -26,6 +26,10 @@ UNIT_ACCESS_KEY = "AKIAUNITTESTKEYTHATNEVEROCCURS000001"
 UNIT_SECRET_KEY = "unit-test-secret-that-never-occurs-in-data-000001"
 
 
+# An argument run_module leaves out (instead of passing its default connection arguments).
+OMIT = object()
+
+
 class ModuleExit(Exception):
     def __init__(self, result, failed):
         super().__init__(result.get("msg", ""))
@@ -83,6 +87,7 @@ def run_module(monkeypatch):
 
     def run(main, args):
         args = dict({"region": "us-east-1", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY, "_ansible_check_mode": False}, **args)
+        args = {name: value for name, value in args.items() if value is not OMIT}
         del warned[:]
         with _module_args(args):
             with pytest.raises(ModuleExit) as exc:

@@ -126,6 +126,18 @@ def test_no_region_with_a_profile_names_the_profile(no_aws_credentials, monkeypa
     )
 
 
+def test_a_profile_beside_keys_from_the_environment_names_the_variables(no_aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CONN["access_key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CONN["secret_key"])
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, region="us-east-1", profile="incident-response")
+    assert str(error.value) == (
+        "profile 'incident-response' was given, and AWS keys came from the environment too (AWS_ACCESS_KEY_ID, "
+        "AWS_SECRET_ACCESS_KEY): amazon.aws cannot use both. Unset them (unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY) "
+        "to use the profile, or leave profile (and AWS_PROFILE) out to use the keys"
+    )
+
+
 def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_credentials, monkeypatch):
     stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
     keys = {name: value for name, value in CONN.items() if name != "region"}

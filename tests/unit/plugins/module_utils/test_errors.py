@@ -65,3 +65,79 @@ def test_only_credentials_errors_count_as_credentials_errors():
     assert errors.is_credentials_error(botocore.exceptions.NoCredentialsError())
     assert not errors.is_credentials_error(botocore.exceptions.NoRegionError())
     assert not errors.is_credentials_error(None)
+
+
+# ---------------------------------------------------------------- one classifier, one handler
+
+
+def client_error(code, message="m", status=400):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+
+
+@pytest.mark.parametrize(
+    "exc, reason",
+    [
+        (botocore.exceptions.NoCredentialsError(), "credentials"),
+        (botocore.exceptions.NoRegionError(), "rejected"),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "server"),
+        (client_error("ResourceNotFoundException", status=404), "missing"),
+        (client_error("AccessDeniedException", status=403), "denied"),
+        (client_error("AccessDenied", status=403), "denied"),
+        (client_error("BadRequestException", "The request is rejected because the input detectorId is not owned by the current account."), "detector"),
+        (client_error("ServiceQuotaExceededException"), "quota"),
+        (client_error("InternalServerErrorException", status=500), "server"),
+        (client_error("SomethingElse", status=503), "server"),
+        (client_error("UnrecognizedClientException"), "rejected"),
+        (client_error("ExpiredTokenException"), "rejected"),
+        (client_error("ValidationException"), "api"),
+    ],
+)
+def test_classify_names_each_failure_once(exc, reason):
+    assert errors.classify(exc) == reason
+
+
+@pytest.mark.parametrize(
+    "exc, final",
+    [
+        (client_error("AccessDeniedException", status=403), True),
+        (client_error("UnrecognizedClientException"), True),
+        (client_error("BadRequestException", "detectorId is not owned"), True),
+        (client_error("InternalServerErrorException", status=500), False),
+        (client_error("ThrottlingException", status=400), False),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), False),
+    ],
+)
+def test_only_what_no_retry_can_fix_is_final(exc, final):
+    assert api_error(exc, "ListInvestigations", DETECTOR, region="us-east-1").final is final
+
+
+def test_the_handler_names_the_call_from_its_arguments_and_its_reader():
+    class Reader:
+        region = "eu-west-1"
+
+        @errors.GuardDutyErrorHandler.calling("GetInvestigation")
+        def get(self, detector_id, investigation_id):
+            raise client_error("ResourceNotFoundException", status=404)
+
+    with pytest.raises(errors.GuardDutyError) as err:
+        Reader().get(DETECTOR, INV)
+    assert err.value.reason == "missing"
+    assert err.value.message == f"Investigation {INV} was not found on detector {DETECTOR} in eu-west-1. Check the id, the detector and the region"
+    assert "(ResourceNotFoundException: m)" in err.value.detail
+
+
+def test_the_handler_hands_a_call_with_its_own_diagnosis_its_arguments():
+    seen = {}
+
+    def diagnose(exc, call):
+        seen.update(call)
+        return errors.GuardDutyError("diagnosed", exception=exc, reason="quota")
+
+    @errors.GuardDutyErrorHandler.calling("CreateInvestigation", on_error=diagnose)
+    def create(client, detector_id, prompt, client_token="t"):
+        raise client_error("ServiceQuotaExceededException")
+
+    with pytest.raises(errors.GuardDutyError) as err:
+        create("the client", DETECTOR, "p")
+    assert err.value.message == "diagnosed" and err.value.reason == "quota"
+    assert seen["client"] == "the client" and seen["client_token"] == "t" and seen["detector_id"] == DETECTOR

@@ -634,6 +634,19 @@ def test_profile_and_keys_together_are_refused():
     assert exc.value.message == "Passing both a profile and access tokens is not supported." and exc.value.final
 
 
+def test_a_profile_beside_keys_from_the_environment_names_the_variables(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", UNIT_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", UNIT_SECRET_KEY)
+    opts = check_source_options(INVESTIGATIONS, {"profile": "prod", "region": "us-east-1"})
+    with pytest.raises(GuardDutyError) as exc:
+        events.source_client(opts)
+    assert exc.value.message.startswith(
+        "profile 'prod' was given, and AWS keys came from the environment too (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): "
+        "amazon.aws cannot use both. Unset them"
+    )
+    assert exc.value.final
+
+
 def test_source_client_uses_the_options_and_the_collections_retries():
     opts = check_source_options(
         FINDINGS, {"region": "eu-central-1", "endpoint_url": "http://127.0.0.1:9", "access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY}
