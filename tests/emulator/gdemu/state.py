@@ -195,12 +195,41 @@ def _load_investigation(entry, account, region, base, detectors):
 
 
 FINDING_TIME_MEMBERS = ('CreatedAt', 'UpdatedAt')  # strings in the model; FindingCriteria compares them as epoch milliseconds
+# What a finding says about itself and the emulator cannot make up: the rest gets the defaults of _finding_defaults.
+FINDING_GIVEN_MEMBERS = ('Id', 'Type', 'Severity', 'Resource')
 
 
-def _finding(entry, detectors, default_detector, now, existing=None):
+def _finding_defaults(data, detector_id, account, region):
+    """Fill in what every GuardDuty finding has (botocore member names), keeping what ``data`` gives.
+
+    The Finding shape's required members other than FINDING_GIVEN_MEMBERS (AccountId, Region, SchemaVersion, Arn;
+    CreatedAt/UpdatedAt are stamped by _finding), Partition, and a Service with Archived false (ListFindings'
+    ``service.archived`` criterion, which the findings source sends, needs it), Count 1, ServiceName, DetectorId and the
+    EventFirstSeen/EventLastSeen of the finding's creation and last update.
+    """
+    data.setdefault('AccountId', account)
+    data.setdefault('Region', region)
+    data.setdefault('Partition', 'aws')
+    data.setdefault('SchemaVersion', '2.0')
+    data.setdefault('Arn', f'arn:aws:guardduty:{data["Region"]}:{data["AccountId"]}:detector/{detector_id}/finding/{data["Id"]}')
+    service = data.get('Service')
+    if service is None:
+        service = data['Service'] = {}
+    if isinstance(service, dict):
+        service.setdefault('Archived', False)
+        service.setdefault('Count', 1)
+        service.setdefault('ServiceName', 'guardduty')
+        service.setdefault('DetectorId', detector_id)
+        service.setdefault('EventFirstSeen', data['CreatedAt'])
+        service.setdefault('EventLastSeen', data['UpdatedAt'])
+
+
+def _finding(entry, detectors, default_detector, now, existing=None, account=scenarios.ACCOUNT_ID, region=scenarios.REGION):
     """(detector_id, Finding) from a scenario / put_findings entry, merged over ``existing``; ValueError if it does not fit the model.
 
-    UpdatedAt defaults to ``now`` (milliseconds, like GuardDuty); an update keeps CreatedAt and counts Service.Count up.
+    A new finding needs FINDING_GIVEN_MEMBERS; the rest defaults (_finding_defaults: the scenario's ``account`` and
+    ``region``, a non-archived Service, ...). UpdatedAt defaults to ``now`` (milliseconds, like GuardDuty); an update
+    keeps CreatedAt and, unless it gives a Service, counts Service.Count up and moves Service.EventLastSeen to UpdatedAt.
     """
     if not isinstance(entry, dict):
         raise ValueError(f'a finding must be a mapping of Finding members, got {type(entry).__name__}')
@@ -210,23 +239,30 @@ def _finding(entry, detectors, default_detector, now, existing=None):
         raise ValueError(f'finding {data.get("Id")!r}: unknown detector_id {detector_id!r}')
     if not data.get('Id'):
         raise ValueError('every finding needs an Id')
+    recurred = False
     if existing is not None:
         merged = copy.deepcopy(existing['finding'])
         service = merged.get('Service') or {}
         if 'Service' not in data and isinstance(service.get('Count'), int):
             service['Count'] += 1
+            recurred = True
         merged.pop('UpdatedAt', None)
         merged.update(data)
         data = merged
+    else:
+        missing = [name for name in FINDING_GIVEN_MEMBERS if data.get(name) is None]
+        if missing:
+            raise ValueError(f'finding {data["Id"]} does not fit the model: it needs {", ".join(missing)} (the emulator fills in '
+                             'the other members; scenarios.finding() builds a complete one)')
     stamp = iso_ms(now)
     data.setdefault('UpdatedAt', stamp)
     data.setdefault('CreatedAt', data['UpdatedAt'] if existing is None else stamp)
     for member in FINDING_TIME_MEMBERS:
         if not isinstance(data[member], str):
             data[member] = iso_ms(to_epoch(data[member]))
-    account, region = data.get('AccountId'), data.get('Region')
-    if account and region:
-        data.setdefault('Arn', f'arn:aws:guardduty:{region}:{account}:detector/{detector_id}/finding/{data["Id"]}')
+    if recurred and isinstance(data.get('Service'), dict):
+        data['Service']['EventLastSeen'] = data['UpdatedAt']
+    _finding_defaults(data, detector_id, account, region)
     errors = validate(data, named_shape('Finding'), 'Finding')
     if errors:
         raise ValueError(f'finding {data["Id"]} does not fit the model: ' + '; '.join(sorted(set(errors))[:10]))
@@ -317,7 +353,7 @@ class State:
         first_detector = next(iter(detectors), None)
         findings = {}
         for entry in scenario.get('findings', []):
-            item = _finding(entry, detectors, first_detector, now)
+            item = _finding(entry, detectors, first_detector, now, account=account, region=region)
             if item['finding']['Id'] in findings:
                 raise ValueError(f'duplicate finding Id {item["finding"]["Id"]}')
             findings[item['finding']['Id']] = item
@@ -343,7 +379,7 @@ class State:
             staged = dict(self._findings)
             for entry in findings:
                 existing = staged.get(entry.get('Id')) if isinstance(entry, dict) else None
-                item = _finding(entry, self._detectors, first_detector, now, existing)
+                item = _finding(entry, self._detectors, first_detector, now, existing, self.account_id, self.region)
                 staged[item['finding']['Id']] = item
             self._findings = staged
             return [entry['Id'] for entry in findings]
