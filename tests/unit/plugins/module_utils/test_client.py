@@ -58,3 +58,15 @@ def test_a_throttled_page_is_retried_with_the_clients_retries(stubbed):
     assert paginate(client, "list_detectors", "DetectorIds") == [DETECTOR]
     assert tried == [1]  # the client's retry decorator was the one that retried
     stub.assert_no_pending_responses()
+
+
+def test_the_user_agent_names_the_version_galaxy_yml_releases():
+    import os  # pylint: disable=import-outside-toplevel
+
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION  # pylint: disable=import-outside-toplevel
+
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4)
+    with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
+        assert yaml.safe_load(handle)["version"] == COLLECTION_VERSION
