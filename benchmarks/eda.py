@@ -16,7 +16,7 @@ from the collection directory, with ansible-core and boto3 installed and amazon.
    findings, counted by the emulator over 10 polls after the first. Target: the same for every size.
 3. Memory after many simulated polls (default 10,000; no network: an in-memory GuardDuty that keeps every
    investigation, where a new one starts every 3 polls and runs for 20, and a finding is updated every poll): the
-   bytes of the pollers' state and the memory still allocated from events.py (tracemalloc) after 1,000 polls and at
+   bytes of the pollers' state and the memory still allocated from event_sources.py (tracemalloc) after 1,000 polls and at
    the end. Target: no growth (within 25 %).
 
 A benchmark is not a test: it prints figures and a PASS/FAIL per target, and exits 1 when a target is missed.
@@ -321,7 +321,7 @@ def main(argv=None):
     figures["memory"] = memory
     for index, sample in memory["samples"].items():
         print(
-            f"  after {index:>5} polls: pollers' state {sample['state_bytes']} bytes, {sample['traced_kib']} KiB live from events.py, "
+            f"  after {index:>5} polls: pollers' state {sample['state_bytes']} bytes, {sample['traced_kib']} KiB live from event_sources.py, "
             f"{sample['running']} RUNNING watched, {sample['ended']} ended remembered, {sample['listed']} investigations in GuardDuty"
         )
     first, last = memory["samples"][min(memory["samples"])], memory["samples"][max(memory["samples"])]
