@@ -57,23 +57,26 @@ def parse_time(value):
     """A time as the API, a normalised result or a user gives it -> an aware datetime (UTC when none is given).
 
     Accepts datetimes, ISO-8601 strings (GuardDuty's ``2026-12-01T09:57:01.123Z`` included) and epoch seconds;
-    None for None or "". ValueError for anything else.
+    None for None or "". ValueError for anything else (out-of-range numbers and unreadable text included).
     """
     if value in (None, ""):
         return None
-    if isinstance(value, datetime.datetime):
-        moment = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            from botocore.utils import parse_timestamp  # pylint: disable=import-outside-toplevel
+    try:
+        if isinstance(value, datetime.datetime):
+            moment = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
+        elif isinstance(value, str):
+            try:
+                moment = datetime.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                from botocore.utils import parse_timestamp  # pylint: disable=import-outside-toplevel
 
-            moment = parse_timestamp(value)
-    else:
-        raise ValueError(f"not a time: {value!r}")
+                moment = parse_timestamp(value)
+        else:
+            raise ValueError(f"not a time: {value!r}")
+    except (OverflowError, OSError, RuntimeError) as e:  # botocore says RuntimeError for text it cannot read
+        raise ValueError(f"not a time: {value!r} ({e})") from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.timezone.utc)
 
 
@@ -126,13 +129,15 @@ def normalize_records(records):
 # ---------------------------------------------------------------- reading a normalised investigation
 
 
-def _dict(value):
+def as_dict(value):
+    """``value`` when it is a dict, else {} (AI-written data may have any shape)."""
     return value if isinstance(value, dict) else {}
 
 
-def _list(value):
+def as_list(value):
+    """``value`` when it is a list (or the list of ``{"items": [...]}``, as some text summaries wrap lists), else []."""
     if isinstance(value, dict) and isinstance(value.get("items"), list):
-        return value["items"]  # {"items": [...]}, as some text summaries wrap lists
+        return value["items"]
     return value if isinstance(value, list) else []
 
 
@@ -170,16 +175,16 @@ def countermeasure_actions(summary):
     ``action``, ``resources`` (its affected resources that are dicts, each with its own ``path``).
     """
     actions = []
-    for g_index, group in enumerate(_list(_dict(summary).get("countermeasures"))):
+    for g_index, group in enumerate(as_list(as_dict(summary).get("countermeasures"))):
         if not isinstance(group, dict):
             continue
-        for a_index, action in enumerate(_list(group.get("actions"))):
+        for a_index, action in enumerate(as_list(group.get("actions"))):
             if not isinstance(action, dict):
                 continue
             path = f"summary_data.countermeasures[{g_index}].actions[{a_index}]"
             resources = [
                 dict(resource, path=f"{path}.affected_resources[{r_index}]")
-                for r_index, resource in enumerate(_list(action.get("affected_resources")))
+                for r_index, resource in enumerate(as_list(action.get("affected_resources")))
                 if isinstance(resource, dict)
             ]
             actions.append({"path": path, "group": group, "action": action, "resources": resources})
@@ -200,17 +205,17 @@ def affected_resources(investigation, summary=None):
     for action in countermeasure_actions(summary):
         for resource in action["resources"]:
             found.append(_named(resource.get("type"), resource.get("identifier"), resource.get("arn"), resource["path"], resource.get("finding_count"), action))
-    for index, resource in enumerate(_list(_dict(_dict(summary).get("account_analysis")).get("affected_resources"))):
+    for index, resource in enumerate(as_list(as_dict(as_dict(summary).get("account_analysis")).get("affected_resources"))):
         if isinstance(resource, dict):
             path = f"summary_data.account_analysis.affected_resources[{index}]"
             found.append(_named(resource.get("type"), resource.get("identifier"), resource.get("arn"), path, resource.get("finding_count")))
-    for index, record in enumerate(_list(investigation.get("records"))):
-        observation = _dict(_dict(_dict(record).get("supporting_data")).get("observation"))
+    for index, record in enumerate(as_list(investigation.get("records"))):
+        observation = as_dict(as_dict(as_dict(record).get("supporting_data")).get("observation"))
         resource = observation.get("resource")
         if isinstance(resource, dict):
             path = f"records[{index}].supporting_data.observation.resource"
             found.append(_named(resource.get("resource_type"), resource.get("uid"), None, path))
-        for r_index, resource in enumerate(_list(observation.get("representative_resources"))):
+        for r_index, resource in enumerate(as_list(observation.get("representative_resources"))):
             if isinstance(resource, dict):
                 path = f"records[{index}].supporting_data.observation.representative_resources[{r_index}]"
                 found.append(_named(resource.get("resource_type"), resource.get("identifier"), None, path))

@@ -131,3 +131,9 @@ def test_affected_resources_walk_countermeasures_account_analysis_and_records_on
     ]
     assert found[0]["action"]["action"]["title"] == "Quarantine" and found[1]["action"] is None
     assert found[1]["finding_count"] == 3
+
+
+@pytest.mark.parametrize("value", [1e20, "1e20", "not a time at all", float("nan")])
+def test_an_unreadable_time_is_a_value_error(value):
+    with pytest.raises(ValueError):
+        parse_time(value)
