@@ -419,15 +419,18 @@ def bootstrap(browser=True):
 
 
 class Emulator:
-    """tests/emulator/run.py in the background (its output in workdir), with the URL it prints."""
+    """tests/emulator/run.py (of collection_dir, with options such as --scenario NAME) in the background, with the URL
+    it prints, driven over HTTP (control). Serves scripts/demo, `scripts/demo eda` and benchmarks/run.py."""
 
-    def __init__(self, python, collection_dir, scenario, workdir):
-        out, err = os.path.join(workdir, "emulator.out"), os.path.join(workdir, "emulator.err")
+    def __init__(self, python, collection_dir, *options, wait=10):
+        self.logs = tempfile.mkdtemp()
+        out, err = os.path.join(self.logs, "emulator.out"), os.path.join(self.logs, "emulator.err")
         with open(out, "w", encoding="utf-8") as stdout, open(err, "w", encoding="utf-8") as stderr:
             self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-                [python, os.path.join(collection_dir, "tests", "emulator", "run.py"), "--port", "0", "--scenario", scenario],
+                [python, os.path.join(collection_dir, "tests", "emulator", "run.py"), "--port", "0", *options],
                 stdout=stdout, stderr=stderr)
-        for _ in range(100):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
             with open(out, encoding="utf-8") as fh:
                 found = re.search(r"^GDEMU_URL=(.*)$", fh.read(), re.M)
             if found:
@@ -435,21 +438,21 @@ class Emulator:
                 return
             if self.proc.poll() is not None:
                 with open(err, encoding="utf-8") as fh:
-                    sys.stderr.write(fh.read())
-                raise Failed("")
+                    said = fh.read()
+                self.stop()
+                raise Failed(said.strip())
             time.sleep(0.1)
         self.stop()
-        raise Failed("the emulator did not print its URL within 10 s")
+        raise Failed(f"the emulator did not print its URL within {wait} s")
 
-    def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=10) as response:
-            return json.load(response)
-
-    def post(self, path, data):
-        request = urllib.request.Request(self.url + path, data=json.dumps(data).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+    def control(self, action, data=None):
+        """GET /_emulator/<action>, or POST data there as JSON; the answer's JSON (None if empty)."""
+        body = None if data is None else json.dumps(data).encode("utf-8")
+        request = urllib.request.Request(f"{self.url}/_emulator/{action}", data=body, method="GET" if body is None else "POST",
+                                         headers={} if body is None else {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = response.read()
+        return json.loads(answer) if answer.strip() else None
 
     def stop(self):
         if self.proc.poll() is None:
@@ -459,6 +462,7 @@ class Emulator:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        shutil.rmtree(self.logs, ignore_errors=True)
 
 
 class Steps:
@@ -559,24 +563,28 @@ def cmd_demo(args):
     if args[:1] == ["eda"]:
         return demo_eda(args[1:])
     setup = bootstrap(browser=False)  # the demo needs no browser
-    with tempfile.TemporaryDirectory() as workdir:
-        print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
-        try:
-            emulator = Emulator(setup.python, setup.collection_dir, "demo", workdir)
-        except Failed as exc:
-            if str(exc):
-                say(str(exc))
-            print("[demo] the emulator did not start", file=sys.stderr)
-            return 1
-        try:
-            print(f"[demo] emulator listening at {emulator.url}")
-            print("[demo] running docs/demo/demo.yml (ansible-playbook)", flush=True)
-            env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=setup.python, **DEMO_ENV)
-            return subprocess.run(["ansible-playbook", os.path.join(setup.collection_dir, "docs", "demo", "demo.yml"),
-                                   "-e", f"gd_endpoint={emulator.url}"], env=env, check=False).returncode
-        finally:
-            emulator.stop()
-            print("[demo] emulator stopped", flush=True)
+    print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
+    emulator = start_emulator(setup, "demo", "demo")
+    if not emulator:
+        return 1
+    try:
+        print(f"[demo] emulator listening at {emulator.url}")
+        print("[demo] running docs/demo/demo.yml (ansible-playbook)", flush=True)
+        env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=setup.python, **DEMO_ENV)
+        return subprocess.run(["ansible-playbook", os.path.join(setup.collection_dir, "docs", "demo", "demo.yml"),
+                               "-e", f"gd_endpoint={emulator.url}"], env=env, check=False).returncode
+    finally:
+        emulator.stop()
+        print("[demo] emulator stopped", flush=True)
+
+
+def start_emulator(setup, tag, scenario):
+    """The emulator of the collection copy with this scenario, or None (having said why) when it did not start."""
+    try:
+        return Emulator(setup.python, setup.collection_dir, "--scenario", scenario)
+    except Failed as exc:
+        print(f"{exc}\n[{tag}] the emulator did not start".lstrip(), file=sys.stderr)
+        return None
 
 
 def demo_eda(args):
@@ -623,12 +631,8 @@ def demo_eda(args):
         scenario = os.path.join(workdir, "scenario.json")
         with open(scenario, "w", encoding="utf-8") as fh:
             json.dump(emulator_data("scenario"), fh)
-        try:
-            emulator = Emulator(setup.python, setup.collection_dir, scenario, workdir)
-        except Failed as exc:
-            if str(exc):
-                say(str(exc))
-            print("[demo eda] the emulator did not start", file=sys.stderr)
+        emulator = start_emulator(setup, "demo eda", scenario)
+        if not emulator:
             return 1
         print(f"[demo eda] emulator listening at {emulator.url}")
         shutil.rmtree(reports, ignore_errors=True)
@@ -666,7 +670,7 @@ def demo_eda(args):
                 time.sleep(0.5)
 
         def counts():
-            calls = emulator.get("/_emulator/log")
+            calls = emulator.control("log")
             return calls["counts"].get("ListFindings", 0), calls["counts"].get("ListInvestigations", 0), len(calls["created"])
 
         def verdict():
@@ -675,12 +679,12 @@ def demo_eda(args):
 
         wait_for("both event sources to poll GuardDuty", lambda: all(counts()[:2]))
         note(f"a High finding appears: {finding_id} (severity 8.0)")
-        emulator.post("/_emulator/findings", {"findings": [emulator_data("finding", finding_id, "8.0")]})
+        emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.0")]})
         wait_for("the investigation of the finding to start", lambda: counts()[2])
         time.sleep(interval)
         note("the finding is updated (severity 8.5): a new event, but the rule is throttled per finding and the start "
              "module would reuse the investigation")
-        emulator.post("/_emulator/findings", {"findings": [emulator_data("finding", finding_id, "8.5")]})
+        emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.5")]})
         wait_for("the verdict", verdict)
         time.sleep(1)
         stop_tail.set()
