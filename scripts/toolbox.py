@@ -306,20 +306,22 @@ def test_home(venv):
     return home
 
 
-def apt_install(package, why, avoid):
+def apt_install(package, purpose, why, avoid):
     """Install a Debian package system-wide with apt-get (as root, or with sudo that asks no password), saying first
-    what, why and how to avoid it. Where that is not possible it says why and returns False."""
+    what, why and how to avoid it; never waits for input. Where that is not possible it says why and returns False."""
     if not shutil.which("apt-get"):
-        say(f"apt-get is not available, so {package} ({why}) is not installed")
+        say(f"apt-get is not available, so {package} ({purpose}) is not installed")
         return False
     sudo = []
     if os.geteuid() != 0:
         if not shutil.which("sudo"):
-            say(f"not root and no sudo, so {package} ({why}) is not installed (apt-get install {package} as root)")
+            say(f"not root and no sudo, so {package} ({purpose}) is not installed (apt-get install {package} as root)")
             return False
         sudo = ["sudo", "-n"]  # never waits for a password: CI has no terminal
     shown = f"{'sudo ' if sudo else ''}apt-get install {package}"
-    say(f"installing {package} SYSTEM-WIDE (Debian package: {shown}) for {why}; to avoid this, {avoid}")
+    say(why)
+    say(f"Installing Debian's {package} package SYSTEM-WIDE now, for {purpose}: {shown}")
+    say(f"To avoid this: {avoid}.")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (sudo + ["apt-get", "update", "-qq"], sudo + ["apt-get", "install", "-y", "-qq", package]):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False).returncode:
@@ -336,10 +338,11 @@ def prepare_chromium():
         return
     if any(shutil.which(name) for name in os.environ.get("GD_CHROMIUM", "").split() + list(BROWSERS)):
         return
-    if not apt_install("chromium", "the HTML report test (tests/integration/test_report_html_chromium.py renders the "
-                       f"report in a headless Chromium, and none is on PATH: {', '.join(BROWSERS)})",
-                       "run with GD_CHROMIUM=<path of a Chromium or Chrome you have>, or GD_SKIP_CHROMIUM=1 "
-                       "(that test then fails)"):
+    if not apt_install("chromium", "the HTML report test",
+                       "The HTML report test (tests/integration/test_report_html_chromium.py) renders the report in a "
+                       f"headless Chromium or Chrome, and none is on PATH ({', '.join(BROWSERS)}) or named by GD_CHROMIUM.",
+                       "set GD_CHROMIUM=<path of a Chromium or Chrome you have>, or GD_SKIP_CHROMIUM=1 (that test then "
+                       "fails)"):
         say("the HTML report test (tests/integration/test_report_html_chromium.py) will fail until Chromium or Chrome "
             "is installed (on PATH, or GD_CHROMIUM=<path>)")
 
@@ -377,7 +380,9 @@ def prepare_java():
     if os.environ.get("GD_SKIP_JAVA", "0") == "1" or find_java():
         return
     if apt_install("openjdk-17-jre-headless", "ansible-rulebook (the EDA rulebook tests, scripts/demo eda)",
-                   "run with JAVA_HOME=<a Java 17+ runtime you have>, or GD_SKIP_JAVA=1 (the rulebook tests then fail)") \
+                   "ansible-rulebook (the EDA rulebook tests, scripts/demo eda) needs a Java 17+ runtime, and there is "
+                   "none (JAVA_HOME, java on PATH, /usr/lib/jvm/java-17-openjdk-*).",
+                   "set JAVA_HOME=<a Java 17+ runtime you have>, or GD_SKIP_JAVA=1 (the rulebook tests then fail)") \
             and find_java():
         return
     say("no Java 17+ runtime: install one (or set JAVA_HOME to it); ansible-rulebook (the EDA rulebook tests,")
@@ -476,25 +481,26 @@ class Steps:
     def echo(self, text):
         print(text, flush=True)
         if self.log:
-            self.log.write(text + "\n")
+            self.log.write(f"{text}\n".encode())
 
     def run(self, command, cwd=None, env=None, quiet_stdout=False):
-        """Run a command, its output (stderr too) teed; returns its exit code."""
-        with subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, text=True, errors="replace",
+        """Run a command, its output (stderr too) teed as it comes, byte for byte; returns its exit code."""
+        with subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL if quiet_stdout else subprocess.PIPE,
-                              stderr=subprocess.STDOUT if not quiet_stdout else subprocess.PIPE) as proc:
-            for line in proc.stdout or proc.stderr:
-                sys.stdout.write(line)
-                sys.stdout.flush()
+                              stderr=subprocess.PIPE if quiet_stdout else subprocess.STDOUT) as proc:
+            stream = proc.stderr if quiet_stdout else proc.stdout
+            while chunk := os.read(stream.fileno(), 65536):
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
                 if self.log:
-                    self.log.write(line)
+                    self.log.write(chunk)
         return proc.returncode
 
     def step(self, name, title, action):
         """Run action() (which returns an exit code) as a step; returns that exit code."""
         self.echo(f"\n=== {name}: {title}")
         start = time.monotonic()
-        with open(os.path.join(self.logs, f"{name}.log"), "w", encoding="utf-8") as self.log:
+        with open(os.path.join(self.logs, f"{name}.log"), "wb") as self.log:
             rc = action()
         self.log = None
         self.record(name, rc, start)
@@ -726,9 +732,7 @@ def stop_group(proc):
         try:
             os.killpg(proc.pid, signal.SIGINT)
             proc.wait(15)
-        except subprocess.TimeoutExpired:
-            pass
-        except ProcessLookupError:
+        except (subprocess.TimeoutExpired, ProcessLookupError):
             pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -737,7 +741,7 @@ def stop_group(proc):
     proc.wait()
 
 
-def emulator_data(args):
+def cmd_emulator_data(args):
     """Run in the virtualenv's Python by demo_eda: the emulator's scenario or finding builders, as JSON."""
     collection_dir, what = args[0], args[1]
     sys.path.insert(0, os.path.join(collection_dir, "tests", "emulator"))
@@ -788,7 +792,7 @@ def cmd_test(args):
                              env=dict(env, GD_BUILT_TARBALL=tarball))
 
     def command(*words, env=None):
-        return " ".join(words), lambda: steps.run(list(words), cwd=cwd, env=env)
+        return " ".join(words).replace(setup.python, "python"), lambda: steps.run(list(words), cwd=cwd, env=env)
 
     actions = {
         "sanity": command("ansible-test", "sanity", "--local", "--python", pyver, "--color", "no", env=test_env),
@@ -922,10 +926,10 @@ def cmd_ci(args):
         return 2
     steps = Steps(12)
     try:
-        with open(os.path.join(steps.logs, "test.log"), "w", encoding="utf-8") as steps.log:
+        with open(os.path.join(steps.logs, "test.log"), "wb") as steps.log:
             rc = steps.run([os.path.join(REPO, "scripts", "test")])
         if rc == 0:
-            with open(os.path.join(steps.logs, "matrix.log"), "w", encoding="utf-8") as steps.log:
+            with open(os.path.join(steps.logs, "matrix.log"), "wb") as steps.log:
                 rc = steps.run([os.path.join(REPO, "scripts", "test-matrix"), *CI_LEGS])
         steps.log = None
         steps.count_tests("ci", 1 if rc else 0)
@@ -943,7 +947,7 @@ COMMANDS = {
     "benchmark": cmd_benchmark,
     "emulator": cmd_emulator,
     "ci": cmd_ci,
-    "_emulator-data": emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
+    "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
 }
 
 
