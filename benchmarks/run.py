@@ -21,22 +21,22 @@ import json
 import math
 import os
 import platform
-import select
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 from gdplay import playbook as build_playbook  # noqa: E402  pylint: disable=wrong-import-position
 from gdplay import task as play_task  # noqa: E402  pylint: disable=wrong-import-position
+from toolbox import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 CALLBACKS = os.path.join(ROOT, "tests", "integration", "callback_plugins")
 
@@ -54,24 +54,12 @@ MODULE = "secops.guardduty.guardduty_investigation_info"
 # ------------------------------------------------------------------ the emulator, as a separate process
 
 
-class EmulatorProcess:
-    """tests/emulator/run.py in its own process (so it does not share the harness's interpreter), driven over HTTP."""
+class EmulatorProcess(Emulator):
+    """tests/emulator/run.py in its own process (so it does not share the harness's interpreter), driven over HTTP:
+    the toolbox's emulator starter (scripts/toolbox.py), with latency on every call."""
 
     def __init__(self, latency_ms):
-        command = [sys.executable, os.path.join(ROOT, "tests", "emulator", "run.py"), "--port", "0", "--latency-ms", str(latency_ms)]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
-        ready, dummy, dummy = select.select([self.proc.stdout], [], [], 60)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line.startswith("GDEMU_URL="):
-            self.stop()
-            raise RuntimeError(f"the emulator did not start (said {line!r})")
-        self.url = line.strip().split("=", 1)[1]
-
-    def control(self, action, data=None):
-        body = None if data is None else json.dumps(data).encode("utf-8")
-        request = urllib.request.Request(f"{self.url}/_emulator/{action}", data=body, method="GET" if body is None else "POST")
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
+        super().__init__(sys.executable, ROOT, "--latency-ms", str(latency_ms), wait=60)
 
     def load(self, scenario):
         """Load a scenario; returns the wall time just before the load (investigation timelines start at the load)."""
@@ -81,15 +69,6 @@ class EmulatorProcess:
 
     def calls(self):
         return self.control("log")["calls"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 # ------------------------------------------------------------------ playbooks

@@ -1,0 +1,965 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The secops.guardduty toolbox: everything behind scripts/demo, scripts/test and the other commands in scripts/.
+
+Runs with the machine's python3 (3.11+, standard library only) before any virtualenv exists:
+
+    python3 scripts/toolbox.py bootstrap              prepare everything (what every other command does first)
+    python3 scripts/toolbox.py env                    print `export` lines: eval "$(scripts/env)"
+    python3 scripts/toolbox.py demo [eda]             the demo on the bundled emulator; `eda`: the event-driven one
+    python3 scripts/toolbox.py test [STEP...]         sanity units lint docs changelog integration build
+    python3 scripts/toolbox.py test-matrix [LEG...|--list]
+    python3 scripts/toolbox.py benchmark [--eda] [ARGS...]
+    python3 scripts/toolbox.py emulator [ARGS...]     tests/emulator/run.py with the project's virtualenv
+    python3 scripts/toolbox.py ci                     what CI runs: scripts/test, then the matrix legs
+
+Everything lives outside the checkout, under $SECOPS_GUARDDUTY_WORK (default
+${XDG_CACHE_HOME:-$HOME/.cache}/secops-guardduty):
+
+    venv-<key>                 the pinned toolchain (tests/requirements-tools.txt), key: that file and the Python
+    amazon-aws-<version>       amazon.aws taken from the `ansible` wheel on PyPI (Galaxy is not reachable everywhere)
+    collections-<key>          ansible_collections/{amazon/aws, secops/guardduty (a real copy of the checkout)}
+    home                       HOME for ansible-test, with the offline pip bootstrap for its per-test virtualenvs
+    matrix/                    the compatibility matrix: a virtualenv and a collections root per leg
+    awscli-<version>           the AWS CLI for the benchmark (it brings its own botocore)
+
+Environment: GD_PYTHON (python3.11), GD_AMAZON_AWS_VERSION (11.4.0), GD_SKIP_CHROMIUM=1, GD_CHROMIUM=<path>,
+GD_SKIP_JAVA=1, GD_AWSCLI_VERSION (1.46.3), GD_DEMO_EDA_TIMEOUT (150).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+TOOL = os.path.abspath(__file__)
+REPO = os.path.realpath(os.path.join(os.path.dirname(TOOL), os.pardir))
+WORK = os.environ.get("SECOPS_GUARDDUTY_WORK") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "secops-guardduty")
+MATRIX = os.path.join(WORK, "matrix")
+REQUIREMENTS = os.path.join(REPO, "tests", "requirements-tools.txt")
+RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock")  # pinned as in REQUIREMENTS in every matrix leg too
+
+# The amazon.aws collection versions we use, and the `ansible` wheel on PyPI that ships each
+# (ansible 14.5.0 is a py3.12+ wheel, but the amazon.aws 11.4.0 in it runs on 3.11).
+AMAZON_AWS_WHEEL = {"10.1.2": "12.3.0", "11.4.0": "14.5.0"}
+
+STEPS = ("sanity", "units", "lint", "docs", "changelog", "integration", "build")
+
+# The compatibility matrix (README, "Compatibility matrix"): leg -> Python, ansible-core, boto3/botocore, amazon.aws
+# (10.1.2: a 10.x, near the galaxy.yml floor >=10.0.0). CI runs every leg but core2.19, scripts/test's own toolchain.
+LEGS = {
+    "core2.17": ("python3.11", "2.17.14", "1.44.5", "10.1.2"),
+    "core2.18": ("python3.11", "2.18.19", "1.44.5", "10.1.2"),
+    "core2.19": ("python3.11", "2.19.14", "1.44.5", "11.4.0"),
+    "core2.21": ("python3.12", "2.21.5", "1.44.5", "11.4.0"),
+    "botocore-floor": ("python3.11", "2.19.14", "1.43.35", "11.4.0"),
+}
+CI_LEGS = ("core2.17", "core2.18", "core2.21", "botocore-floor")
+
+# The representative integration subset each leg runs (node ids: a renamed test fails loudly here), including the
+# template-injection test, and the event sources end to end (they run in ansible-rulebook's Python, whatever
+# ansible-core and amazon.aws it has). The botocore-floor leg runs the tests that know which botocore they run with.
+MATRIX_TESTS = (
+    "tests/integration/test_info_module.py::test_get_one",
+    "tests/integration/test_lookup.py::test_many_ids_in_term_order",
+    "tests/integration/test_lookup.py::test_template_injection_stays_text",
+    "tests/integration/test_start_module.py::test_create_then_rerun_returns_the_same_investigation",
+    "tests/integration/test_compat.py",
+    "tests/integration/test_hostile_data.py",
+    "tests/integration/test_bad_input.py",
+    "tests/integration/test_secrets.py::test_no_secret_in_any_output[environment]",
+    "tests/integration/test_fault_matrix.py::test_info_module_survives_faults",
+    "tests/integration/test_eda_sources.py",
+)
+# the botocore-floor leg: all but the first two, and the start module under faults
+FLOOR_TESTS = (
+    *MATRIX_TESTS[2:-1],
+    "tests/integration/test_fault_matrix.py::test_start_module_survives_faults_without_a_second_investigation",
+    MATRIX_TESTS[-1],
+)
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# dummy credentials for the demos: the emulator checks that requests are SigV4-signed, not who signed them
+DEMO_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIADEMODEMODEMODEMO0001",
+    "AWS_SECRET_ACCESS_KEY": "demo-secret-key-for-the-local-emulator-only-0001",
+    "ANSIBLE_LOCALHOST_WARNING": "false",
+    "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+}
+
+
+class Failed(Exception):
+    """A setup step that could not be done; its message has been said already, or is the message."""
+
+
+def say(message, tag="bootstrap"):
+    print(f"[{tag}] {message}", file=sys.stderr, flush=True)
+
+
+def key_of(data):
+    """The 12-hex-digit key that names a folder after what it was made from (as `sha256sum | cut -c1-12` did)."""
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()[:12]
+
+
+def output(command, stderr=subprocess.DEVNULL):
+    """What a command prints on stdout (and stderr with stderr=subprocess.STDOUT), stripped; '' when it cannot run."""
+    try:
+        return subprocess.run(command, stdout=subprocess.PIPE, stderr=stderr, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def python_version(python):
+    """`python --version` as it prints it ("Python 3.11.7")."""
+    proc = subprocess.run([python, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    return proc.stdout.strip()
+
+
+def venv_python(venv):
+    return os.path.join(venv, "bin", "python")
+
+
+def toolchain_versions(venv):
+    """(ansible-core, botocore) versions of a virtualenv."""
+    code = "from ansible.release import __version__ as core; import botocore; print(core, botocore.__version__)"
+    return tuple(output([venv_python(venv), "-c", code]).split()[:2])
+
+
+# ------------------------------------------------------------------ setup: one of each
+
+
+PIP_NOISE = re.compile(r"^WARNING: Location .* is ignored")
+
+
+def pip(venv, *args):
+    """pip of a virtualenv, minus the notice that a configured local index folder does not exist on this machine."""
+    with subprocess.Popen([os.path.join(venv, "bin", "pip"), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as proc:
+        for line in proc.stdout:
+            if not PIP_NOISE.match(line):
+                sys.stderr.write(line)
+    if proc.returncode:
+        raise Failed(f"pip {' '.join(args)} failed (exit {proc.returncode})")
+
+
+def resolve_python(name):
+    """python3.12 as given, or (pyenv installs several Pythons but shims only the global one) the newest pyenv 3.12.x."""
+    path = shutil.which(name)
+    if path and subprocess.run([path, "-c", ""], capture_output=True, check=False).returncode == 0:
+        return path
+    if shutil.which("pyenv"):
+        version = name.removeprefix("python")
+        found = sorted((v for v in output(["pyenv", "versions", "--bare"]).split()
+                        if re.fullmatch(re.escape(version) + r"\.[0-9]+", v)),
+                       key=lambda v: [int(part) for part in v.split(".")])
+        if found:
+            path = os.path.join(output(["pyenv", "root"]), "versions", found[-1], "bin", name)
+            if os.access(path, os.X_OK):
+                return path
+    raise Failed(f"no {name} found (install it, e.g. with pyenv)")
+
+
+def build_venv(venv, python, packages, tag, creating, installing=None):
+    """A virtualenv with these packages, built once (marked .complete); returns False when it was there already."""
+    if os.path.isfile(os.path.join(venv, ".complete")):
+        return False
+    say(creating, tag)
+    shutil.rmtree(venv, ignore_errors=True)
+    os.makedirs(os.path.dirname(venv), exist_ok=True)
+    if subprocess.run([python, "-m", "venv", venv], check=False).returncode:
+        raise Failed(f"{python} -m venv {venv} failed")
+    pip(venv, "install", "-q", "--upgrade", "pip")
+    if installing:
+        say(installing, tag)
+    pip(venv, "install", "-q", *packages)
+    open(os.path.join(venv, ".complete"), "w", encoding="utf-8").close()
+    return True
+
+
+def main_venv():
+    """The virtualenv with the pinned toolchain, named after tests/requirements-tools.txt and the Python."""
+    python = resolve_python(os.environ.get("GD_PYTHON") or "python3.11")
+    with open(REQUIREMENTS, "rb") as fh:
+        key = key_of(fh.read() + (python_version(python) + "\n").encode())
+    venv = os.path.join(WORK, f"venv-{key}")
+    if not build_venv(venv, python, ["-r", REQUIREMENTS], "bootstrap",
+                      f"creating virtualenv {venv} ({python_version(python)})",
+                      "installing the pinned toolchain (tests/requirements-tools.txt)"):
+        say(f"virtualenv ready: {venv}")
+    return venv
+
+
+def amazon_aws_version_in(folder):
+    """The collection version in <folder>/ansible_collections/amazon/aws/MANIFEST.json ('' if there is none)."""
+    try:
+        with open(os.path.join(folder, "ansible_collections", "amazon", "aws", "MANIFEST.json"), encoding="utf-8") as fh:
+            return json.load(fh)["collection_info"]["version"]
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def amazon_aws(venv, version):
+    """<work>/amazon-aws-<version>, extracted once from the `ansible` wheel on PyPI that ships it."""
+    wheel = AMAZON_AWS_WHEEL.get(version)
+    if not wheel:
+        raise Failed(f"no ansible wheel known to ship amazon.aws {version} (known: {' '.join(AMAZON_AWS_WHEEL)}; "
+                     "see AMAZON_AWS_WHEEL in scripts/toolbox.py)")
+    target = os.path.join(WORK, f"amazon-aws-{version}")
+    if os.path.isfile(os.path.join(target, ".complete")):
+        say(f"amazon.aws {version} ready: {target}")
+        return target
+    tmp = f"{target}.tmp.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    # Earlier versions named the folder after the wheel (amazon-aws-<ansible version>); reuse such a copy instead of
+    # downloading again, and leave it in place for checkouts that still use it.
+    old = os.path.join(WORK, f"amazon-aws-{wheel}")
+    if os.path.isfile(os.path.join(old, ".complete")) and amazon_aws_version_in(old) == version:
+        say(f"copying amazon.aws {version} from {old} (the folder's former name) to {target}")
+        shutil.copytree(old, tmp, symlinks=True)
+    else:
+        say(f"extracting amazon.aws {version} from the ansible {wheel} wheel (PyPI)")
+        download = os.path.join(WORK, "download")
+        os.makedirs(download, exist_ok=True)
+        pip(venv, "download", "-q", "--no-deps", "--python-version", "3.12", "--only-binary=:all:", f"ansible=={wheel}",
+            "-d", download)
+        import zipfile  # pylint: disable=import-outside-toplevel
+        with zipfile.ZipFile(os.path.join(download, f"ansible-{wheel}-py3-none-any.whl")) as zf:
+            zf.extractall(tmp, members=[n for n in zf.namelist() if n.startswith("ansible_collections/amazon/aws/")])
+    found = amazon_aws_version_in(tmp)
+    if found != version:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise Failed(f"the ansible {wheel} wheel holds amazon.aws {found or '(none)'}, not {version}: "
+                     "fix AMAZON_AWS_WHEEL in scripts/toolbox.py")
+    open(os.path.join(tmp, ".complete"), "w", encoding="utf-8").close()
+    if os.path.isfile(os.path.join(target, ".complete")):  # another run finished first
+        shutil.rmtree(tmp)
+    else:
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
+    return target
+
+
+def sync_checkout(dest):
+    """Make dest a copy of the checkout's files (tracked and untracked-but-not-ignored); keeps dest's tests/output."""
+    listing = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
+                             check=True).stdout
+    wanted = {p.decode() for p in listing.split(b"\0") if p and os.path.exists(os.path.join(REPO, p.decode()))}
+    keep_dirs = {os.path.join("tests", "output")}
+    for root, dirs, files in os.walk(dest, topdown=True):
+        rel_root = os.path.relpath(root, dest)
+        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(rel_root, d)) not in keep_dirs]
+        for name in files:
+            if os.path.normpath(os.path.join(rel_root, name)) not in wanted:
+                os.unlink(os.path.join(root, name))
+    for rel in sorted(wanted):
+        src, dst = os.path.join(REPO, rel), os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if not os.path.exists(dst) or os.stat(src).st_mtime != os.stat(dst).st_mtime \
+                or os.path.getsize(src) != os.path.getsize(dst):
+            shutil.copy2(src, dst)
+
+
+def collections_root(root, amazon_aws_dir, tag="bootstrap"):
+    """root/ansible_collections/{amazon/aws (a link), secops/guardduty (a real copy: ansible-test resolves the cwd and
+    needs that path)}; returns the collection's folder."""
+    collection = os.path.join(root, "ansible_collections", "secops", "guardduty")
+    os.makedirs(os.path.join(root, "ansible_collections", "amazon"), exist_ok=True)
+    os.makedirs(collection, exist_ok=True)
+    link = os.path.join(root, "ansible_collections", "amazon", "aws")
+    if os.path.islink(link) or os.path.exists(link):
+        os.unlink(link)
+    os.symlink(os.path.join(amazon_aws_dir, "ansible_collections", "amazon", "aws"), link)
+    say(f"syncing the checkout into {collection}", tag)
+    sync_checkout(collection)
+    return collection
+
+
+def test_home(venv):
+    """HOME for ansible-test: its per-test virtualenvs get pip from a bootstrap script it downloads; offline, the
+    stand-in tests/utils/get_pip_shim.py serves, under the name of each pip version this ansible-test pins."""
+    home = os.path.join(WORK, "home")
+    cache = os.path.join(home, ".ansible", "test", "cache")
+    os.makedirs(cache, exist_ok=True)
+    versions = {"24.2", "25.2"}
+    ansible_test = output([venv_python(venv), "-c", "import ansible_test, os; print(os.path.dirname(ansible_test.__file__))"])
+    for path in glob.glob(os.path.join(ansible_test, "_data", "requirements", "*.txt")) if ansible_test else []:
+        with open(path, encoding="utf-8") as fh:
+            versions.update(re.findall(r"^pip\s*==\s*([0-9.]+)", fh.read(), re.M))
+    for version in sorted(versions):
+        shutil.copy(os.path.join(REPO, "tests", "utils", "get_pip_shim.py"),
+                    os.path.join(cache, f"get_pip_{version.replace('.', '_')}.py"))
+    return home
+
+
+def apt_install(package, purpose, why, avoid):
+    """Install a Debian package system-wide with apt-get (as root, or with sudo that asks no password), saying first
+    what, why and how to avoid it; never waits for input. Where that is not possible it says why and returns False."""
+    if not shutil.which("apt-get"):
+        say(f"apt-get is not available, so {package} ({purpose}) is not installed")
+        return False
+    sudo = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            say(f"not root and no sudo, so {package} ({purpose}) is not installed (apt-get install {package} as root)")
+            return False
+        sudo = ["sudo", "-n"]  # never waits for a password: CI has no terminal
+    shown = f"{'sudo ' if sudo else ''}apt-get install {package}"
+    say(why)
+    say(f"Installing Debian's {package} package SYSTEM-WIDE now, for {purpose}: {shown}")
+    say(f"To avoid this: {avoid}.")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (sudo + ["apt-get", "update", "-qq"], sudo + ["apt-get", "install", "-y", "-qq", package]):
+        if subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False).returncode:
+            say(f"could not install {package} (apt-get failed; try: {shown})")
+            return False
+    return True
+
+
+def prepare_chromium():
+    """The HTML report test renders in headless Chromium: any Chromium or Chrome on PATH (or GD_CHROMIUM) does, else
+    Debian's chromium package is installed. Where that is not possible it says so and goes on; the test then fails
+    saying what to install. GD_SKIP_CHROMIUM=1 skips this step."""
+    if os.environ.get("GD_SKIP_CHROMIUM", "0") == "1":
+        return
+    if any(shutil.which(name) for name in os.environ.get("GD_CHROMIUM", "").split() + list(BROWSERS)):
+        return
+    if not apt_install("chromium", "the HTML report test",
+                       "The HTML report test (tests/integration/test_report_html_chromium.py) renders the report in a "
+                       f"headless Chromium or Chrome, and none is on PATH ({', '.join(BROWSERS)}) or named by GD_CHROMIUM.",
+                       "set GD_CHROMIUM=<path of a Chromium or Chrome you have>, or GD_SKIP_CHROMIUM=1 (that test then "
+                       "fails)"):
+        say("the HTML report test (tests/integration/test_report_html_chromium.py) will fail until Chromium or Chrome "
+            "is installed (on PATH, or GD_CHROMIUM=<path>)")
+
+
+def java_major(java):
+    """The major version of a java binary (17 for "17.0.15"), None when it does not run."""
+    settings = output([java, "-XshowSettings:properties", "-version"], subprocess.STDOUT)
+    found = re.search(r"^ *java\.specification\.version = ([0-9]+)", settings, re.M)
+    return int(found.group(1)) if found else None
+
+
+def find_java():
+    """A Java 17+ runtime for ansible-rulebook: JAVA_HOME, `java` on PATH, or Debian's openjdk 17. ansible-rulebook
+    finds `java` on PATH by itself; for one elsewhere this exports JAVA_HOME."""
+    on_path = shutil.which("java") or ""
+    home = os.environ.get("JAVA_HOME")
+    candidates = ([os.path.join(home, "bin", "java")] if home else []) + [on_path] + \
+        sorted(glob.glob("/usr/lib/jvm/java-17-openjdk-*/bin/java"))
+    for candidate in candidates:
+        if not candidate or not os.access(candidate, os.X_OK):
+            continue
+        major = java_major(candidate)
+        if not major or major < 17:
+            continue
+        if not home and candidate != on_path:
+            os.environ["JAVA_HOME"] = os.path.realpath(os.path.join(os.path.dirname(candidate), os.pardir))
+            say(f"Java {major} for ansible-rulebook: JAVA_HOME={os.environ['JAVA_HOME']}")
+        return True
+    return False
+
+
+def prepare_java():
+    """ansible-rulebook (the EDA rulebook tests, `scripts/demo eda`) needs a Java 17+ runtime; Debian's
+    openjdk-17-jre-headless is installed when there is none. GD_SKIP_JAVA=1 skips this."""
+    if os.environ.get("GD_SKIP_JAVA", "0") == "1" or find_java():
+        return
+    if apt_install("openjdk-17-jre-headless", "ansible-rulebook (the EDA rulebook tests, scripts/demo eda)",
+                   "ansible-rulebook (the EDA rulebook tests, scripts/demo eda) needs a Java 17+ runtime, and there is "
+                   "none (JAVA_HOME, java on PATH, /usr/lib/jvm/java-17-openjdk-*).",
+                   "set JAVA_HOME=<a Java 17+ runtime you have>, or GD_SKIP_JAVA=1 (the rulebook tests then fail)") \
+            and find_java():
+        return
+    say("no Java 17+ runtime: install one (or set JAVA_HOME to it); ansible-rulebook (the EDA rulebook tests,")
+    say("scripts/demo eda) cannot run without one")
+
+
+class Setup:  # pylint: disable=too-few-public-methods
+    """What bootstrap prepared; its variables are exported to every command run afterwards."""
+
+    def __init__(self, browser=True):
+        self.venv = main_venv()
+        self.amazon_aws = amazon_aws(self.venv, os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0")
+        self.collections = os.path.join(WORK, f"collections-{key_of(REPO)}")
+        self.collection_dir = collections_root(self.collections, self.amazon_aws)
+        self.test_home = test_home(self.venv)
+        if browser:
+            prepare_chromium()
+        prepare_java()
+        self.python = venv_python(self.venv)
+        os.environ.update({
+            "GD_REPO": REPO, "GD_WORK": WORK, "GD_VENV": self.venv, "GD_COLLECTIONS": self.collections,
+            "GD_COLLECTION_DIR": self.collection_dir, "GD_TEST_HOME": self.test_home,
+            "ANSIBLE_COLLECTIONS_PATH": self.collections,
+            "PATH": os.path.join(self.venv, "bin") + os.pathsep + os.environ.get("PATH", ""),
+        })
+
+
+def bootstrap(browser=True):
+    try:
+        return Setup(browser)
+    except (Failed, OSError, subprocess.CalledProcessError) as exc:
+        if str(exc):
+            say(str(exc))
+        print("bootstrap failed", file=sys.stderr)
+        sys.exit(1)
+
+
+# ------------------------------------------------------------------ running things
+
+
+class Emulator:
+    """tests/emulator/run.py (of collection_dir, with options such as --scenario NAME) in the background, with the URL
+    it prints, driven over HTTP (control). Serves scripts/demo, `scripts/demo eda` and benchmarks/run.py."""
+
+    def __init__(self, python, collection_dir, *options, wait=10):
+        self.logs = tempfile.mkdtemp()
+        out, err = os.path.join(self.logs, "emulator.out"), os.path.join(self.logs, "emulator.err")
+        with open(out, "w", encoding="utf-8") as stdout, open(err, "w", encoding="utf-8") as stderr:
+            self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
+                [python, os.path.join(collection_dir, "tests", "emulator", "run.py"), "--port", "0", *options],
+                stdout=stdout, stderr=stderr)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with open(out, encoding="utf-8") as fh:
+                found = re.search(r"^GDEMU_URL=(.*)$", fh.read(), re.M)
+            if found:
+                self.url = found.group(1)
+                return
+            if self.proc.poll() is not None:
+                with open(err, encoding="utf-8") as fh:
+                    said = fh.read()
+                self.stop()
+                raise Failed(said.strip())
+            time.sleep(0.1)
+        self.stop()
+        raise Failed(f"the emulator did not print its URL within {wait} s")
+
+    def control(self, action, data=None):
+        """GET /_emulator/<action>, or POST data there as JSON; the answer's JSON (None if empty)."""
+        body = None if data is None else json.dumps(data).encode("utf-8")
+        request = urllib.request.Request(f"{self.url}/_emulator/{action}", data=body, method="GET" if body is None else "POST",
+                                         headers={} if body is None else {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = response.read()
+        return json.loads(answer) if answer.strip() else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.logs, ignore_errors=True)
+
+
+class Steps:
+    """Steps whose output goes to the terminal and to <logs>/<step>.log, timed, with a summary."""
+
+    def __init__(self, width):
+        self.width, self.results, self.failed = width, [], 0
+        self.logs = tempfile.mkdtemp()
+        self.log = None
+
+    def echo(self, text):
+        print(text, flush=True)
+        if self.log:
+            self.log.write(f"{text}\n".encode())
+
+    def run(self, command, cwd=None, env=None, quiet_stdout=False):
+        """Run a command, its output (stderr too) teed as it comes, byte for byte; returns its exit code."""
+        with subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL if quiet_stdout else subprocess.PIPE,
+                              stderr=subprocess.PIPE if quiet_stdout else subprocess.STDOUT) as proc:
+            stream = proc.stderr if quiet_stdout else proc.stdout
+            while chunk := os.read(stream.fileno(), 65536):
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
+                if self.log:
+                    self.log.write(chunk)
+        return proc.returncode
+
+    def step(self, name, title, action):
+        """Run action() (which returns an exit code) as a step; returns that exit code."""
+        self.echo(f"\n=== {name}: {title}")
+        start = time.monotonic()
+        with open(os.path.join(self.logs, f"{name}.log"), "wb") as self.log:
+            rc = action()
+        self.log = None
+        self.record(name, rc, start)
+        return rc
+
+    def record(self, name, rc, start):
+        self.results.append(f"{name:<{self.width}} {'ok' if rc == 0 else 'FAILED':<6} {int(time.monotonic() - start):>4}s")
+        self.failed += rc != 0
+
+    def summary(self, title, label):
+        print(f"\n=== {title}")
+        print("\n".join(self.results))
+        print(f"{label}: {len(self.results) - self.failed} passed, {self.failed} failed", flush=True)
+
+    def count_tests(self, label, failed):
+        """The closing line: every pytest test of every log, by tests/utils/count_tests.py."""
+        subprocess.run([sys.executable, os.path.join(REPO, "tests", "utils", "count_tests.py"), self.logs, label,
+                        str(failed)], check=False)
+
+    def close(self):
+        shutil.rmtree(self.logs, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ the commands
+
+
+def cmd_bootstrap(args):
+    del args
+    setup = bootstrap(browser=True)
+    say(f"ready: ANSIBLE_COLLECTIONS_PATH={setup.collections}")
+
+
+def cmd_env(args):
+    """Shell commands that put a shell into the environment scripts/demo and scripts/test use."""
+    del args
+    stdout = os.dup(1)
+    os.dup2(2, 1)  # progress, ours and that of what bootstrap runs, goes to stderr; only the commands to stdout
+    try:
+        setup = bootstrap(browser=False)  # playbooks need no browser (only the HTML report test does)
+    finally:
+        sys.stdout.flush()
+        os.dup2(stdout, 1)
+        os.close(stdout)
+    bin_dir = shlex.quote(os.path.join(setup.venv, "bin"))
+    core, botocore = toolchain_versions(setup.venv)
+    print(f'case ":$PATH:" in *:{bin_dir}:*) ;; *) export PATH={bin_dir}:"$PATH" ;; esac')
+    print(f"export ANSIBLE_COLLECTIONS_PATH={shlex.quote(setup.collections)}")
+    print(f"export GD_REPO={shlex.quote(REPO)} GD_VENV={shlex.quote(setup.venv)} "
+          f"GD_COLLECTION_DIR={shlex.quote(setup.collection_dir)}")
+    print(f'echo "secops.guardduty environment: ansible-core {core}, botocore {botocore}, '
+          f'collections from {setup.collections}" >&2')
+
+
+def cmd_emulator(args):
+    try:
+        venv = main_venv()
+    except Failed as exc:
+        say(str(exc))
+        sys.exit(1)
+    os.execv(venv_python(venv), [venv_python(venv), os.path.join(REPO, "tests", "emulator", "run.py"), *args])
+
+
+def cmd_demo(args):
+    """The main job on the bundled emulator: a FINDING investigation is RUNNING and completes after a few seconds;
+    docs/demo/demo.yml waits for it and prints its risk level, confidence and recommended actions."""
+    if args[:1] == ["eda"]:
+        return demo_eda(args[1:])
+    setup = bootstrap(browser=False)  # the demo needs no browser
+    print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
+    emulator = start_emulator(setup, "demo", "demo")
+    if not emulator:
+        return 1
+    try:
+        print(f"[demo] emulator listening at {emulator.url}")
+        print("[demo] running docs/demo/demo.yml (ansible-playbook)", flush=True)
+        env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=setup.python, **DEMO_ENV)
+        return subprocess.run(["ansible-playbook", os.path.join(setup.collection_dir, "docs", "demo", "demo.yml"),
+                               "-e", f"gd_endpoint={emulator.url}"], env=env, check=False).returncode
+    finally:
+        emulator.stop()
+        print("[demo] emulator stopped", flush=True)
+
+
+def start_emulator(setup, tag, scenario):
+    """The emulator of the collection copy with this scenario, or None (having said why) when it did not start."""
+    try:
+        return Emulator(setup.python, setup.collection_dir, "--scenario", scenario)
+    except Failed as exc:
+        print(f"{exc}\n[{tag}] the emulator did not start".lstrip(), file=sys.stderr)
+        return None
+
+
+def demo_eda(args):
+    """`scripts/demo eda`: a High finding appears; the findings source emits it and the rulebook
+    secops.guardduty.auto_investigate starts its investigation; the finding is updated (an event, but no second
+    investigation); the investigation completes with a High verdict; the investigations source emits it and the
+    rulebook writes the reports and prints the verdict. Stops once the verdict is printed (or after
+    GD_DEMO_EDA_TIMEOUT seconds, default 150), or on Ctrl-C. The reports stay in <work dir>/demo-eda-reports."""
+    if args:
+        print(f"scripts/demo eda takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        return 2
+    setup = bootstrap(browser=False)
+
+    def note(message):
+        print(f"\n[demo eda] {message}", flush=True)
+
+    version = subprocess.run(["ansible-rulebook", "--version"], capture_output=True, text=True, check=False) \
+        if shutil.which("ansible-rulebook") else None
+    if version is None or version.returncode or not re.search(r"Java version = [0-9]", version.stdout + version.stderr):
+        print("[demo eda] ansible-rulebook cannot run: it needs ansible-rulebook (scripts/bootstrap installs it) and a "
+              "Java 17\n[demo eda] runtime (Debian: apt-get install openjdk-17-jre-headless, or set JAVA_HOME). It said:\n"
+              + (version.stdout + version.stderr if version else "ansible-rulebook: command not found"), file=sys.stderr)
+        return 1
+    timeout_s, interval, finding_id = int(os.environ.get("GD_DEMO_EDA_TIMEOUT") or 150), 2, "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+    reports = os.path.join(WORK, "demo-eda-reports")
+    workdir = tempfile.mkdtemp()
+    emulator = rulebook = None
+    stop_tail = threading.Event()
+
+    def emulator_data(*what):
+        """The emulator's own builders (tests/emulator/gdemu), which need the virtualenv's botocore."""
+        return json.loads(output([setup.python, TOOL, "_emulator-data", setup.collection_dir, *what]))
+
+    def interrupted(signum, frame):
+        del signum, frame
+        note("interrupted, stopping")
+        sys.exit(130)
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    log = os.path.join(workdir, "rulebook.log")
+    try:
+        note("starting the GuardDuty emulator (an account with no findings yet)")
+        scenario = os.path.join(workdir, "scenario.json")
+        with open(scenario, "w", encoding="utf-8") as fh:
+            json.dump(emulator_data("scenario"), fh)
+        emulator = start_emulator(setup, "demo eda", scenario)
+        if not emulator:
+            return 1
+        print(f"[demo eda] emulator listening at {emulator.url}")
+        shutil.rmtree(reports, ignore_errors=True)
+        os.makedirs(reports)
+        with open(os.path.join(workdir, "vars.yml"), "w", encoding="utf-8") as fh:
+            fh.write(f"guardduty_region: us-east-1\nguardduty_endpoint_url: {emulator.url}\n"
+                     f"guardduty_interval: {interval}\nguardduty_report_dir: {reports}\n")
+        # run_playbook actions need an inventory: the playbooks run on localhost
+        with open(os.path.join(workdir, "inventory.yml"), "w", encoding="utf-8") as fh:
+            fh.write("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+
+        note(f"starting ansible-rulebook -r secops.guardduty.auto_investigate --print-events (polling every {interval} s)")
+        env = dict(os.environ, ANSIBLE_PYTHON_INTERPRETER=setup.python, ANSIBLE_NOCOLOR="1", **DEMO_ENV)
+        with open(log, "w", encoding="utf-8") as out:
+            rulebook = subprocess.Popen(  # pylint: disable=consider-using-with
+                ["ansible-rulebook", "-r", "secops.guardduty.auto_investigate", "-i", "inventory.yml",
+                 "--vars", "vars.yml", "--print-events"],
+                cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)  # its own process group: it and the playbooks it runs stop together
+        tail = threading.Thread(target=follow, args=(log, stop_tail), daemon=True)
+        tail.start()
+
+        deadline = time.monotonic() + timeout_s
+
+        def wait_for(what, done):
+            while not done():
+                if rulebook.poll() is not None:
+                    time.sleep(0.5)
+                    print("[demo eda] ansible-rulebook exited early; its output is above", file=sys.stderr)
+                    sys.exit(1)
+                if time.monotonic() >= deadline:
+                    print(f"[demo eda] gave up after {timeout_s} s waiting for {what} (GD_DEMO_EDA_TIMEOUT sets the limit)",
+                          file=sys.stderr)
+                    sys.exit(1)
+                time.sleep(0.5)
+
+        def counts():
+            calls = emulator.control("log")
+            return calls["counts"].get("ListFindings", 0), calls["counts"].get("ListInvestigations", 0), len(calls["created"])
+
+        def verdict():
+            with open(log, encoding="utf-8", errors="replace") as fh:
+                return re.search(r"GuardDuty investigation .* risk level", fh.read())
+
+        wait_for("both event sources to poll GuardDuty", lambda: all(counts()[:2]))
+        note(f"a High finding appears: {finding_id} (severity 8.0)")
+        emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.0")]})
+        wait_for("the investigation of the finding to start", lambda: counts()[2])
+        time.sleep(interval)
+        note("the finding is updated (severity 8.5): a new event, but the rule is throttled per finding and the start "
+             "module would reuse the investigation")
+        emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.5")]})
+        wait_for("the verdict", verdict)
+        time.sleep(1)
+        stop_tail.set()
+        tail.join()
+        with open(log, encoding="utf-8", errors="replace") as fh:
+            received = fh.read().count("[received event]")
+        note(f"done: {received} events received, {counts()[2]} investigation(s) started")
+        print("[demo eda] reports:")
+        for path in sorted(glob.glob(os.path.join(reports, "*"))):
+            print(f"  {path}")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop_tail.set()
+        if rulebook:
+            stop_group(rulebook)
+        if emulator:
+            emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def follow(path, stop):
+    """Print what is appended to a file until stop is set (tail -f)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        while True:
+            line = fh.readline()
+            if line:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            elif stop.is_set():
+                return
+            else:
+                time.sleep(0.2)
+
+
+def stop_group(proc):
+    """SIGINT to a process's own process group (it and what it runs), SIGKILL after 15 s."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(15)
+        except (subprocess.TimeoutExpired, ProcessLookupError):
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def cmd_emulator_data(args):
+    """Run in the virtualenv's Python by demo_eda: the emulator's scenario or finding builders, as JSON."""
+    collection_dir, what = args[0], args[1]
+    sys.path.insert(0, os.path.join(collection_dir, "tests", "emulator"))
+    from gdemu import scenarios  # pylint: disable=import-outside-toplevel,import-error
+    if what == "scenario":  # an empty account; an investigation the rulebook starts runs for 6 s
+        data = scenarios.empty()
+        data["create"] = {"running_for": 6}
+    else:
+        data = scenarios.finding(finding_id=args[2], severity=float(args[3]))
+    print(json.dumps(data))
+
+
+def cmd_test(args):
+    """The whole test suite (or some steps), each step saying what it runs, then a summary."""
+    setup = bootstrap(browser=True)
+    pyver = output([setup.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    steps = Steps(12)
+    cwd = setup.collection_dir
+    test_env = dict(os.environ, HOME=setup.test_home)  # ansible-test keeps its per-test virtualenvs in HOME
+
+    def docs():
+        rc = steps.run(["antsibull-docs", "lint-collection-docs", "--plugin-docs", "."], cwd=cwd)
+        for kind in ("module", "lookup", "filter", "test"):
+            folder = os.path.join(cwd, "plugins", kind + "s" if kind == "module" else kind)
+            for plugin in sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".py")) if os.path.isdir(folder) else []:
+                option = [] if kind == "module" else ["-t", kind]
+                if steps.run(["ansible-doc", *option, f"secops.guardduty.{plugin}"], cwd=cwd, quiet_stdout=True):
+                    steps.echo(f"ansible-doc failed: {kind} {plugin}")
+                    rc = 1
+        return 1 if rc else 0
+
+    def build():
+        # build and install the collection the way users get it, then use it from the installed copy
+        with tempfile.TemporaryDirectory() as out:
+            installed = os.path.join(out, "installed")
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed)
+            if steps.run(["ansible-galaxy", "collection", "build", "--force", "--output-path", out, "."], cwd=cwd):
+                return 1
+            (tarball,) = glob.glob(os.path.join(out, "secops-guardduty-*.tar.gz"))
+            if steps.run(["ansible-galaxy", "collection", "install", "--force", "--offline", "--no-deps", "-p", installed,
+                          tarball], cwd=cwd):
+                return 1
+            os.symlink(os.path.join(setup.collections, "ansible_collections", "amazon"),
+                       os.path.join(installed, "ansible_collections", "amazon"))
+            if steps.run(["ansible-doc", "secops.guardduty.guardduty_investigation_info"], cwd=cwd, env=env, quiet_stdout=True):
+                return 1
+            return steps.run([setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/build"], cwd=cwd,
+                             env=dict(env, GD_BUILT_TARBALL=tarball))
+
+    def command(*words, env=None):
+        return " ".join(words).replace(setup.python, "python"), lambda: steps.run(list(words), cwd=cwd, env=env)
+
+    actions = {
+        "sanity": command("ansible-test", "sanity", "--local", "--python", pyver, "--color", "no", env=test_env),
+        "units": command("ansible-test", "units", "--local", "--python", pyver, "--color", "no", env=test_env),
+        "lint": command("ansible-lint", "--nocolor"),
+        "docs": ("antsibull-docs lint-collection-docs, ansible-doc of every plugin", docs),
+        "changelog": command("antsibull-changelog", "lint"),
+        # the emulator's self-tests, then real ansible-playbook runs against it (2 workers)
+        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
+                               "tests/emulator/tests", "tests/integration"),
+        "build": ("ansible-galaxy collection build and install, then tests/build from the installed copy", build),
+    }
+    try:
+        for name in args or STEPS:
+            if name in actions:
+                steps.step(name, *actions[name])
+            else:
+                print(f"unknown step: {name} (steps: {' '.join(STEPS)})")
+                steps.failed += 1
+        steps.summary("summary", "steps")
+        # the closing line counts every pytest test of every step (unit, emulator, integration, build); a failed step
+        # without a failed test (sanity, lint, docs...) counts as one failure
+        steps.count_tests("tests", steps.failed)
+    finally:
+        steps.close()
+    return 1 if steps.failed else 0
+
+
+def cmd_test_matrix(args):
+    """The compatibility matrix: each leg gets its own virtualenv and collections root under <work>/matrix, then
+    runs ansible-test units and a representative subset of the integration tests against the emulator. The
+    emulator always serves from the newest GuardDuty model (the main toolchain's botocore, through AWS_DATA_PATH in
+    the test process only), so the botocore-floor leg proves that an old client still works against today's API."""
+    if args[:1] == ["--list"]:
+        for leg, (python, core, sdk, aws) in LEGS.items():
+            print(f"{leg:<15} {python}, ansible-core {core}, boto3/botocore {sdk}, amazon.aws {aws}")
+        return 0
+    unknown = [leg for leg in args if leg not in LEGS]
+    if unknown:
+        print(f"unknown leg: {unknown[0]} (legs: {' '.join(LEGS)}; scripts/test-matrix --list)", file=sys.stderr)
+        return 2
+    setup = bootstrap(browser=True)
+    os.makedirs(MATRIX, exist_ok=True)
+    # The newest GuardDuty model, for the emulator only (a data path holding just guardduty).
+    newest_model = os.path.join(MATRIX, "model-newest")
+    os.makedirs(newest_model, exist_ok=True)
+    botocore_dir = output([setup.python, "-c", "import botocore, os; print(os.path.dirname(botocore.__file__))"])
+    link = os.path.join(newest_model, "guardduty")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(os.path.join(botocore_dir, "data", "guardduty"), link)
+    with open(REQUIREMENTS, encoding="utf-8") as fh:
+        runners = [line.strip() for line in fh if line.split("==")[0] in RUNNERS]
+    steps = Steps(28)
+    started = time.monotonic()
+    try:
+        for leg in args or LEGS:
+            run_leg(leg, setup, steps, runners, newest_model)
+        print(f"\n=== matrix summary ({int(time.monotonic() - started)}s)")
+        print("\n".join(steps.results))
+        print(f"matrix: {len(steps.results) - steps.failed} passed, {steps.failed} failed", flush=True)
+    finally:
+        steps.close()
+    return 1 if steps.failed else 0
+
+
+def run_leg(leg, setup, steps, runners, newest_model):
+    python_name, core, sdk, aws = LEGS[leg]
+    print(f"\n=== {leg}: {python_name}, ansible-core {core}, boto3/botocore {sdk}, amazon.aws {aws}", flush=True)
+    start = time.monotonic()
+    try:
+        python = resolve_python(python_name)
+        version = python_version(python)
+        # key: as the bash version had it, so existing leg virtualenvs are reused
+        venv = os.path.join(MATRIX, f"venv-{leg}-{key_of(f'{version} {core} {sdk} ' + ''.join(r + ' ' for r in runners))}")
+        build_venv(venv, python, [f"ansible-core=={core}", f"boto3=={sdk}", f"botocore=={sdk}", *runners], "matrix",
+                   f"{leg}: creating {venv} ({version}, ansible-core {core}, boto3/botocore {sdk})")
+        # a collections root per amazon.aws version and checkout (two checkouts' runs do not overwrite each other)
+        root = os.path.join(MATRIX, f"collections-amazon-aws-{aws}-{key_of(REPO)}")
+        collection = collections_root(root, amazon_aws(setup.venv, aws), "matrix")
+        home = test_home(venv)
+    except (Failed, OSError, subprocess.CalledProcessError) as exc:
+        if str(exc):
+            say(str(exc), "matrix")
+        steps.record(f"{leg} setup", 1, start)
+        return
+    steps.record(f"{leg} setup", 0, start)
+    found_core, found_botocore = toolchain_versions(venv)
+    say(f"{leg}: ansible-core {found_core}, botocore {found_botocore}, amazon.aws {amazon_aws_version_in(root)}", "matrix")
+    pyver = output([venv_python(venv), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    env = dict(os.environ, PATH=os.path.join(venv, "bin") + os.pathsep + os.environ["PATH"], ANSIBLE_COLLECTIONS_PATH=root)
+    start = time.monotonic()
+    rc = steps.run(["ansible-test", "units", "--local", "--python", pyver, "--color", "no"], cwd=collection,
+                   env=dict(env, HOME=home))
+    steps.record(f"{leg} units", rc, start)
+    start = time.monotonic()
+    rc = steps.run([venv_python(venv), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
+                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS)],
+                   cwd=collection, env=dict(env, AWS_DATA_PATH=newest_model))
+    steps.record(f"{leg} integration", rc, start)
+
+
+def cmd_benchmark(args):
+    """The performance benchmark (benchmarks/run.py, with the AWS CLI in a virtualenv of its own: the CLI brings its
+    own botocore, which must not mix with ours), or with --eda the event sources' (benchmarks/eda.py)."""
+    setup = bootstrap(browser=True)
+    os.chdir(setup.collection_dir)
+    if args[:1] == ["--eda"]:
+        say(f"running benchmarks/eda.py from {setup.collection_dir}")
+        os.execv(setup.python, [setup.python, "benchmarks/eda.py", *args[1:]])
+    version = os.environ.get("GD_AWSCLI_VERSION") or "1.46.3"
+    venv = os.path.join(WORK, f"awscli-{version}")
+    try:
+        if not build_venv(venv, resolve_python(os.environ.get("GD_PYTHON") or "python3.11"), [f"awscli=={version}"],
+                          "bootstrap", f"installing awscli {version} (PyPI) into {venv}"):
+            say(f"awscli ready: {venv}")
+    except (Failed, OSError) as exc:
+        say(str(exc))
+        print(f"could not install awscli {version}", file=sys.stderr)
+        return 1
+    say(f"running benchmarks/run.py from {setup.collection_dir}")
+    os.execv(setup.python, [setup.python, "benchmarks/run.py", "--aws", os.path.join(venv, "bin", "aws"), *args])
+    return 1
+
+
+def cmd_ci(args):
+    """What CI runs (.ci/run): scripts/test, nothing weaker, then every matrix leg but core2.19 (scripts/test's own
+    toolchain). The closing line counts every test of both."""
+    if args:
+        print("scripts/toolbox.py ci takes no arguments", file=sys.stderr)
+        return 2
+    steps = Steps(12)
+    try:
+        with open(os.path.join(steps.logs, "test.log"), "wb") as steps.log:
+            rc = steps.run([os.path.join(REPO, "scripts", "test")])
+        if rc == 0:
+            with open(os.path.join(steps.logs, "matrix.log"), "wb") as steps.log:
+                rc = steps.run([os.path.join(REPO, "scripts", "test-matrix"), *CI_LEGS])
+        steps.log = None
+        steps.count_tests("ci", 1 if rc else 0)
+    finally:
+        steps.close()
+    return rc
+
+
+COMMANDS = {
+    "bootstrap": cmd_bootstrap,
+    "env": cmd_env,
+    "demo": cmd_demo,
+    "test": cmd_test,
+    "test-matrix": cmd_test_matrix,
+    "benchmark": cmd_benchmark,
+    "emulator": cmd_emulator,
+    "ci": cmd_ci,
+    "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
+}
+
+
+def main(argv):
+    if sys.version_info < (3, 11):
+        sys.exit(f"scripts/toolbox.py needs Python 3.11 or newer (this is {sys.version.split()[0]})")
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        sys.exit(0 if argv[:1] in (["-h"], ["--help"]) else 2)
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.exit(COMMANDS[argv[0]](argv[1:]) or 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
