@@ -57,8 +57,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_html
 
 
 class FilterModule:
