@@ -131,7 +131,11 @@ def _attack_progression(assessment):
                 for f in as_list(attack.get("findings"))
             ]
             attacks.append({"tactic": mitre(attack.get("tactic")), "technique": mitre(attack.get("technique")), "findings": findings})
-        phases.append({"phase": clean_or_none(phase.get("phase")) or "Unspecified phase", "description": clean_or_none(phase.get("description")), "attacks": attacks})
+        phases.append({
+            "phase": clean_or_none(phase.get("phase")) or "Unspecified phase",
+            "description": clean_or_none(phase.get("description")),
+            "attacks": attacks,
+        })
     return phases
 
 
@@ -207,7 +211,8 @@ def _organization_analysis(analysis):
     if not analysis:
         return None
     accounts = [
-        {"account_id": clean_or_none(as_dict(a).get("account_id")), "finding_count": as_dict(a).get("finding_count")} for a in as_list(analysis.get("account_breakdown"))
+        {"account_id": clean_or_none(as_dict(a).get("account_id")), "finding_count": as_dict(a).get("finding_count")}
+        for a in as_list(analysis.get("account_breakdown"))
     ]
     return {"findings": _findings_summary(analysis.get("findings_summary")), "tactic_coverage": [], "accounts": accounts}
 
