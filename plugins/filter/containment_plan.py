@@ -94,7 +94,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 
 def _containment_plan(found, settings, state=None):

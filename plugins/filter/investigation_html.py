@@ -13,7 +13,7 @@ description:
     or other external assets; a Content-Security-Policy that forbids scripts and remote loads), for e-mail bodies,
     archives and browsers.
   - This is the very report the P(secops.guardduty.investigation_report#role) role writes to
-    C(<investigation_id>.html), rendered from the same template (C(roles/investigation_report/templates/report.html.j2))
+    C(<investigation_id>.html), rendered from the same template (C(plugins/plugin_utils/report/templates/report.html.j2))
     by the same code.
   - The report has the same content as the P(secops.guardduty.investigation_markdown#filter) report, from the same
     report data (P(secops.guardduty.investigation_report_data#filter)).
@@ -57,8 +57,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_html
 
 
 class FilterModule:

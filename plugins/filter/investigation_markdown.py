@@ -12,7 +12,7 @@ description:
   - Renders an Amazon GuardDuty investigation as a Markdown (CommonMark / GitHub-flavoured) report, for tickets,
     chat messages and pull requests.
   - This is the very report the P(secops.guardduty.investigation_report#role) role writes to C(<investigation_id>.md),
-    rendered from the same template (C(roles/investigation_report/templates/report.md.j2)) by the same code.
+    rendered from the same template (C(plugins/plugin_utils/report/templates/report.md.j2)) by the same code.
   - The report shows risk level and confidence at a glance, the summary, the MITRE ATT&CK attack progression,
     countermeasures and recommendations ordered by priority (IMMEDIATE, SHORT_TERM, STRATEGIC) with their CLI commands
     in code blocks, the affected resources, the reasoning records as a timeline, and a note that the content is
@@ -72,8 +72,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_markdown
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_markdown
 
 
 class FilterModule:

@@ -132,8 +132,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import as_filter
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import report_data
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.data import report_data
 
 
 class FilterModule:

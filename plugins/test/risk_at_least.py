@@ -61,8 +61,8 @@ _value:
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import ReportError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import risk_at_least as _risk_at_least
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.errors import ReportError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import risk_at_least as _risk_at_least
 
 
 def risk_at_least(value, level):

@@ -34,7 +34,7 @@ if COLLECTIONS_ROOT not in sys.path:
 
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_investigation  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_records  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report import render_html  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_html  # noqa: E402  pylint: disable=wrong-import-position
 
 # Chromium on a machine without network: no background connections, a fresh profile, no sandbox (runs as root in CI).
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

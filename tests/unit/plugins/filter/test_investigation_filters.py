@@ -15,8 +15,10 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import filter_loader
 from ansible.template import Templar
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils import report
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils import report_samples as samples
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.data import report_data
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_html
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_markdown
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.report import samples
 
 try:
     from ansible.template import trust_as_template  # ansible-core >= 2.19: only trusted strings are templates
@@ -33,9 +35,9 @@ else:
 
 
 FILTERS = {
-    "secops.guardduty.investigation_markdown": report.render_markdown,
-    "secops.guardduty.investigation_html": report.render_html,
-    "secops.guardduty.investigation_report_data": report.report_data,
+    "secops.guardduty.investigation_markdown": render_markdown,
+    "secops.guardduty.investigation_html": render_html,
+    "secops.guardduty.investigation_report_data": report_data,
 }
 PWNED = "/tmp/secops-guardduty-report-unit-pwned"
 
@@ -66,7 +68,7 @@ def test_markdown_filter_in_a_template_renders_the_report():
 
 def test_filters_accept_the_registered_result_of_a_module():
     result = {"changed": False, "investigation": samples.investigation(), "investigations": [samples.investigation()]}
-    assert template("{{ result | secops.guardduty.investigation_markdown }}", result=result) == report.render_markdown(samples.investigation())
+    assert template("{{ result | secops.guardduty.investigation_markdown }}", result=result) == render_markdown(samples.investigation())
 
 
 def test_api_text_that_looks_like_a_template_stays_text_and_never_runs():

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Untrusted text as a report shows it: cleaned of what could deceive a reader, and escaped for Markdown.
+
+Investigation content is written by an AI from attacker-influenced data. ``clean`` replaces control characters
+(terminal escape sequences) and bidirectional overrides by visible placeholders; ``md_inline``, ``md_paragraphs``
+and ``md_code`` make Markdown that renders literally (the HTML report is escaped by Jinja's autoescape instead).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_CONTROL = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
+_CONTROL[0x7F] = "\u2421"
+_CONTROL.update({code: "\ufffd" for code in range(0x80, 0xA0)})
+# bidirectional embeddings, overrides and isolates can make text display in another order than it is stored
+_CONTROL.update({code: "\ufffd" for code in (0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069)})
+
+
+def clean(value):
+    """Text for display: str, CRLF/CR -> LF, control characters and bidi overrides replaced by visible placeholders."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else str(value)
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL)
+
+
+def clean_or_none(value):
+    """clean() without surrounding white space; None when nothing is left."""
+    text = clean(value).strip()
+    return text or None
+
+
+def paragraphs(value):
+    """Text split into paragraphs at blank lines, each with its line breaks kept."""
+    text = clean(value).strip()
+    if not text:
+        return []
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+
+
+class Markdown(str):
+    """Markdown that is already escaped (output of the md_* helpers); the Markdown environment leaves it as is."""
+
+
+# always escaped; "_" only at a word boundary, where it could open or close emphasis (IAM_ROLE stays readable)
+_MD_ESCAPE_RE = re.compile(r"([\\`*\[\]<>|~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# what would start a block (heading, list, quote, rule) at the start of a line
+_MD_BLOCK_START_RE = re.compile(r"^([#+=-])|^(\d{1,9})([.)])(?=\s|$)")
+
+
+def md_inline(value):
+    """Text as one line of Markdown that renders literally: no HTML, links, emphasis, tables or block syntax."""
+    if isinstance(value, Markdown):
+        return value
+    text = " ".join(clean(value).split())
+    text = _MD_ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_BLOCK_START_RE.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
+    return Markdown(text)
+
+
+def md_paragraphs(value):
+    """Text as Markdown paragraphs (blank-line separated), each escaped like md_inline."""
+    return Markdown("\n\n".join(md_inline(p) for p in paragraphs(value)))
+
+
+def md_code(value, info="text"):
+    """A fenced code block showing ``value`` (a string or a list of lines) literally; the fence outgrows any backtick run."""
+    lines = value if isinstance(value, (list, tuple)) else [value]
+    text = "\n".join(clean(line) for line in lines)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Markdown(f"{fence}{info}\n{text}\n{fence}")
