@@ -30,14 +30,18 @@ options:
     description:
       - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account) and
         C(caller_arn) (as M(amazon.aws.aws_caller_info) returns them), C(quarantine_group_name), C(snapshots) and
-        C(done) (turn V(planned) into V(done) after acting).
+        C(done) (report V(planned) as V(done), because the role carries out the plan right after).
     type: dict
     required: true
   state:
     description:
-      - What the role read, in the shapes the amazon.aws info modules return them - C(instances), C(groups),
-        C(snapshots), C(access_keys), C(users) (with C(tags) and C(policy_names)), C(roles) (with C(policy_names)),
-        C(buckets) (with C(bucket_location), C(public_access_block), C(bucket_tagging)).
+      - What the role read, as plain lists of the dicts the amazon.aws info modules return - C(instances)
+        (M(amazon.aws.ec2_instance_info)), C(groups) (M(amazon.aws.ec2_security_group_info)), C(snapshots)
+        (M(amazon.aws.ec2_snapshot_info)), C(users) (M(amazon.aws.iam_user_info), with C(tags)), C(access_keys)
+        (M(amazon.aws.iam_access_key_info)), C(buckets) (M(amazon.aws.s3_bucket_info), with C(bucket_location),
+        C(public_access_block), C(bucket_tagging)) - and C(user_policies) and C(role_policies), dicts of user or role
+        name to its inline policy names (C(all_policy_names) of M(amazon.aws.iam_policy_info)); a user or role that is
+        not in them (or has V(null)) does not exist. A missing member is empty.
       - Omitted, resources within reach are V(pending) (the role's first pass, to know what to read).
     type: dict
 seealso:
@@ -93,7 +97,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 

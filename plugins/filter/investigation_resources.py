@@ -117,7 +117,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain import investigation_resources
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 

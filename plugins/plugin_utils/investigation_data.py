@@ -7,9 +7,10 @@ a playbook gives them.
 
 A playbook passes an investigation as the modules and the lookup return it, or the registered result holding it:
 ``investigation_in`` finds it and refuses anything else with a message naming what was given (``type_name``).
-``plain`` copies it into plain dicts, lists, strings and numbers; ``as_dict`` / ``as_list`` read a member that may
-be missing or of another type. What a filter returns is ``untrusted`` (never templated again), and ``as_filter``
-makes a Jinja filter of a function, its ``InvestigationDataError`` becoming the filter's error.
+``plain`` copies it into plain dicts, lists, strings and numbers (module_utils/model.py's ``as_dict`` / ``as_list``
+read a member that may be missing or of another type). What a filter returns is ``untrusted`` (never templated
+again), and ``as_filter`` makes a Jinja filter of a function, its ``InvestigationDataError`` becoming the filter's
+error.
 """
 
 from __future__ import annotations
@@ -34,20 +35,6 @@ def type_name(value):
         if isinstance(value, types):
             return name
     return type(value).__name__
-
-
-def as_dict(value):
-    """``value`` when it is a dict, else an empty dict."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value):
-    """``value`` when it is a list (the list inside ``{"items": [...]}``, as some text summaries wrap lists), else []."""
-    if isinstance(value, dict) and isinstance(value.get("items"), list):
-        return value["items"]
-    if isinstance(value, list):
-        return value
-    return []
 
 
 def plain(value):

@@ -23,8 +23,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.model import pars
 from ansible_collections.secops.guardduty.plugins.module_utils.model import summary_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import PRIORITIES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import InvestigationDataError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_dict
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_list
+from ansible_collections.secops.guardduty.plugins.module_utils.model import as_dict
+from ansible_collections.secops.guardduty.plugins.module_utils.model import as_list
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.errors import ReportError

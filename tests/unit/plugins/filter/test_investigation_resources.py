@@ -16,8 +16,9 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import filter_loader
 from ansible.template import Templar
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils import contain
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils import contain_samples as s
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import MAX_TEXT
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
 
 try:
     from ansible.template import trust_as_template
@@ -39,7 +40,7 @@ def template(expression, **variables):
 
 
 def found(*resources, **kwargs):
-    return contain.investigation_resources(s.investigation([s.action(list(resources))], **kwargs))
+    return investigation_resources(s.investigation([s.action(list(resources))], **kwargs))
 
 
 def ids(result):
@@ -52,7 +53,7 @@ def reasons(result):
 
 def test_filter_is_the_shared_function():
     inv = s.investigation([s.action([s.resource(s.INSTANCE, "EC2_INSTANCE")])])
-    assert filter_loader.get("secops.guardduty.investigation_resources").j2_function(inv) == contain.investigation_resources(inv)
+    assert filter_loader.get("secops.guardduty.investigation_resources").j2_function(inv) == investigation_resources(inv)
 
 
 def test_every_type_it_acts_on_with_its_account_region_priority_and_countermeasure():
@@ -190,7 +191,7 @@ def test_duplicates_merge_keeping_the_most_urgent_countermeasure_and_every_sourc
             "resource": {"uid": s.INSTANCE, "resource_type": "EC2_INSTANCE"},
             "representative_resources": [{"resource_type": "IAM_USER", "identifier": "alice"},
                                          {"resource_type": "IAM_USER", "identifier": "alice"}]}}}])
-    result = contain.investigation_resources(inv)
+    result = investigation_resources(inv)
     assert ids(result) == [("ec2_instance", s.INSTANCE), ("iam_user", "alice")]
     instance = result["resources"][0]
     assert instance["priority"] == "IMMEDIATE" and instance["countermeasure"]["title"] == "Now"
@@ -213,13 +214,13 @@ def test_text_summaries_holding_json_are_read_too():
     del inv["summary_data"]
     inv["summary"] = json.dumps({"countermeasures": [{"defenseTactic": "Isolate", "actions": [
         {"title": "Isolate", "priority": "IMMEDIATE", "affectedResources": [{"identifier": s.INSTANCE, "type": "EC2_INSTANCE"}]}]}]})
-    assert ids(contain.investigation_resources(inv)) == [("ec2_instance", s.INSTANCE)]
+    assert ids(investigation_resources(inv)) == [("ec2_instance", s.INSTANCE)]
 
 
 def test_an_investigation_without_summary_names_nothing():
     inv = s.investigation()
     del inv["summary_data"]
-    assert contain.investigation_resources(inv)["resources"] == []
+    assert investigation_resources(inv)["resources"] == []
 
 
 def test_countermeasure_text_is_cut_and_kept_as_data():
@@ -228,7 +229,7 @@ def test_countermeasure_text_is_cut_and_kept_as_data():
     if os.path.exists(s.PWNED):
         os.unlink(s.PWNED)
     title = template("{{ (inv | secops.guardduty.investigation_resources).resources[0].countermeasure.title }}", inv=inv)
-    assert title.startswith("{{ lookup('pipe'") and len(title) == contain.MAX_TEXT and title.endswith("\u2026")
+    assert title.startswith("{{ lookup('pipe'") and len(title) == MAX_TEXT and title.endswith("\u2026")
     assert not os.path.exists(s.PWNED)
 
 

@@ -13,6 +13,8 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.model import affected_resources
+from ansible_collections.secops.guardduty.plugins.module_utils.model import as_dict
+from ansible_collections.secops.guardduty.plugins.module_utils.model import as_list
 from ansible_collections.secops.guardduty.plugins.module_utils.model import countermeasure_actions
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
@@ -137,3 +139,8 @@ def test_affected_resources_walk_countermeasures_account_analysis_and_records_on
 def test_an_unreadable_time_is_a_value_error(value):
     with pytest.raises(ValueError):
         parse_time(value)
+
+
+def test_as_dict_and_as_list_read_members_of_any_type():
+    assert as_dict({"a": 1}) == {"a": 1} and as_dict(["a"]) == {} and as_dict(None) == {}
+    assert as_list([1]) == [1] and as_list({"items": [2]}) == [2] and as_list({"items": "x"}) == [] and as_list("ab") == []

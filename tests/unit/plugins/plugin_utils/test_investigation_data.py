@@ -12,9 +12,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import InvestigationDataError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import PRIORITIES
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_dict
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_list
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
@@ -29,11 +27,6 @@ INV = {"investigation_id": "a1b2c3d4-5678-90ab-cdef-ef1234567890", "status": "CO
 )
 def test_type_name_says_what_a_playbook_author_calls_it(value, expected):
     assert type_name(value) == expected
-
-
-def test_as_dict_and_as_list_read_members_of_any_type():
-    assert as_dict({"a": 1}) == {"a": 1} and as_dict(["a"]) == {} and as_dict(None) == {}
-    assert as_list([1]) == [1] and as_list({"items": [2]}) == [2] and as_list({"items": "x"}) == [] and as_list("ab") == []
 
 
 def test_plain_copies_into_plain_types():

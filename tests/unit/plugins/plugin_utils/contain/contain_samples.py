@@ -2,9 +2,11 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Investigations naming resources, in the shape the modules return them (snake_case keys)."""
+"""Investigations naming resources, in the shape the modules return them (snake_case keys), and plan helpers."""
 
 from __future__ import annotations
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
 
 ACCOUNT = "123456789012"
 OTHER = "999988887777"
@@ -38,3 +40,19 @@ def investigation(actions=(), risk="High", account=ACCOUNT, region=REGION, recor
         inv["records"] = records
     inv.update(extra)
     return inv
+
+
+def settings(mode="apply", **extra):
+    """The role's settings for ``mode``, approved, with credentials of the investigation's account."""
+    return dict({"mode": mode, "approved": True, "caller_account": ACCOUNT}, **extra)
+
+
+def one(plan):
+    """The one resource of a plan."""
+    assert len(plan["resources"]) == 1
+    return plan["resources"][0]
+
+
+def found(*resources, risk="High"):
+    """What investigation_resources returns for an investigation whose one action names ``resources``."""
+    return investigation_resources(investigation([action(list(resources))], risk=risk))

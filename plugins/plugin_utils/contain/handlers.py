@@ -1,0 +1,310 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the contain role does about one resource within reach, per resource type: the ``HANDLERS`` table.
+
+Each ``Handler`` has two decisions, both reading the plain ``State`` the role read and returning one plan entry
+(``entry``): ``contain`` (what plan reports and apply carries out) and ``roll_back`` (what rollback undoes).
+An entry is ``planned`` with the ``changes`` the role's tasks carry out, ``unchanged`` or ``skipped``, with the reason.
+A resource type without a handler (security groups) is reported, never changed.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_CONTAINED_BY
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_ENI_GROUPS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_KEY
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_PAB
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_SNAPSHOT
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import INVESTIGATION_ID
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import all_blocked
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_from_tag
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_tag
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ID_PATTERNS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import location_of
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import public_access_block_of
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import tags_of
+
+_GROUP_ID = ID_PATTERNS["ec2_security_group"]
+
+
+def entry(resource, status, reason, **changes):
+    """One resource of the plan: who it is (from investigation_resources), its ``status``, ``reason`` and ``changes``."""
+    result = {key: resource.get(key) for key in ("type", "id", "account_id", "region", "priority", "countermeasure")}
+    if resource["type"] == "iam_access_key":
+        result["user_name"] = resource.get("user_name")
+    result.update(status=status, reason=reason, changes=changes)
+    return result
+
+
+class Context:
+    """What every decision of one plan reads: the ``state``, the ``settings``, the investigation's id and Region.
+
+    ``user_tags`` collects, per IAM user, its tags as they are once rollback removed the records of reactivated keys.
+    """
+
+    def __init__(self, state, settings, investigation_id, region):
+        self.state = state
+        self.settings = settings
+        self.investigation_id = investigation_id
+        self.region = region
+        self.user_tags = {}
+
+
+class Handler:
+    """The two decisions about one resource type: ``contain`` (plan, apply) and ``roll_back`` (rollback)."""
+
+    def __init__(self, contain, roll_back):
+        self.contain = contain
+        self.roll_back = roll_back
+
+    def decide(self, resource, context):
+        decision = self.roll_back if context.settings["mode"] == "rollback" else self.contain
+        return decision(resource, context)
+
+
+# ---------------------------------------------------------------- EC2 instances: quarantine security group
+
+
+class _Instance:
+    """What both decisions about an instance read: the instance, its interfaces' groups, its VPC's quarantine group."""
+
+    def __init__(self, instance, context):
+        self.instance = instance
+        self.vpc_id = instance.get("vpc_id")
+        self.group = next((g for g in context.state.items("groups")
+                           if g.get("group_name") == context.settings["quarantine_group_name"] and g.get("vpc_id") == self.vpc_id), None)
+        self.group_id = self.group.get("group_id") if self.group else None
+        self.tags = tags_of(instance.get("tags"))
+        enis = [eni for eni in instance.get("network_interfaces") or [] if isinstance(eni, dict)]
+        self.current = {eni["network_interface_id"]: [g.get("group_id") for g in eni.get("groups") or []] for eni in enis}
+
+
+def _instance(resource, context):
+    """(the entry when the instance cannot be acted on, None) or (None, what the decisions read)."""
+    inst = context.state.by("instances", "instance_id").get(resource["id"])
+    if inst is None:
+        return entry(resource, "skipped", "no such instance in the account and Region (ec2_instance_info found none)"), None
+    if (inst.get("state") or {}).get("name") in ("terminated", "shutting-down"):
+        return entry(resource, "skipped", f"the instance is {inst['state']['name']}"), None
+    if not any(isinstance(eni, dict) for eni in inst.get("network_interfaces") or []):
+        return entry(resource, "skipped", "the instance has no network interface to quarantine"), None
+    return None, _Instance(inst, context)
+
+
+def _contain_instance(resource, context):
+    skipped, inst = _instance(resource, context)
+    if skipped:
+        return skipped
+    inv_id, settings, name = context.investigation_id, context.settings, context.settings["quarantine_group_name"]
+    move = [{"eni_id": eni, "previous_groups": groups} for eni, groups in inst.current.items()
+            if not (inst.group_id and groups == [inst.group_id])]
+    set_tags = {}
+    if move:
+        set_tags[TAG_CONTAINED_BY] = inv_id
+        for item in move:
+            set_tags[TAG_ENI_GROUPS + item["eni_id"]] = " ".join(item["previous_groups"])
+        too_long = [key for key, value in set_tags.items() if len(value) > 256]
+        if too_long:
+            return entry(resource, "skipped", f"the groups to record do not fit in a tag value (256 characters): {', '.join(too_long)}; contain it by hand")
+    group = inst.group
+    purge = bool(group) and bool(group.get("ip_permissions") or group.get("ip_permissions_egress"))
+    volumes = []
+    if settings.get("snapshots"):
+        done = {s.get("volume_id") for s in context.state.items("snapshots") if tags_of(s.get("tags")).get(TAG_SNAPSHOT) == inv_id}
+        volumes = [m["ebs"]["volume_id"] for m in inst.instance.get("block_device_mappings") or []
+                   if isinstance(m.get("ebs"), dict) and m["ebs"].get("volume_id") and m["ebs"]["volume_id"] not in done]
+    if not (move or purge or volumes or group is None):
+        snapshotted = " (and snapshotted)" if settings.get("snapshots") else ""
+        return entry(resource, "unchanged", f"already only in the quarantine group {inst.group_id}{snapshotted}")
+    what = []
+    if group is None:
+        what.append(f"create the quarantine group {name!r} (no ingress, no egress) in {inst.vpc_id}")
+    elif purge:
+        what.append(f"remove every rule of the quarantine group {inst.group_id}")
+    if move:
+        what.append("move " + ", ".join(m["eni_id"] for m in move) + " to the quarantine group, recording the previous groups in tags")
+    if volumes:
+        what.append("snapshot " + ", ".join(volumes))
+    return entry(resource, "planned", "; ".join(what), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
+                 tags=set_tags, snapshot_volumes=volumes)
+
+
+def _roll_back_instance(resource, context):
+    skipped, inst = _instance(resource, context)
+    if skipped:
+        return skipped
+    tags, current, group_id = inst.tags, inst.current, inst.group_id
+    owner = tags.get(TAG_CONTAINED_BY)
+    if owner is None:
+        return entry(resource, "unchanged", "not contained by this role (no secops-guardduty:contained-by tag)")
+    if owner != context.investigation_id:
+        # tag values are anyone's to write: only an investigation id is repeated in the reason
+        other = owner if isinstance(owner, str) and INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
+        return entry(resource, "skipped", f"contained by investigation {other}: roll back with that investigation")
+    restore, untag, left = [], [], []
+    for key, value in sorted(tags.items()):
+        if not key.startswith(TAG_ENI_GROUPS):
+            continue
+        eni = key[len(TAG_ENI_GROUPS):]
+        if not ENI_ID.fullmatch(eni):
+            left.append("a secops-guardduty:groups: tag that does not name a network interface")
+            continue
+        groups = value.split() if isinstance(value, str) else []
+        if not groups or not all(_GROUP_ID.fullmatch(g) for g in groups):
+            left.append(f"{eni} (its tag does not hold security group ids)")
+            continue
+        if eni not in current:
+            left.append(f"{eni} (no longer attached)")
+            untag.append(key)
+            continue
+        if group_id is None or current[eni] != [group_id]:
+            left.append(f"{eni} (its groups changed since containment: {' '.join(current[eni])})")
+            continue
+        restore.append({"eni_id": eni, "groups": groups})
+        untag.append(key)
+    if not left:
+        untag.append(TAG_CONTAINED_BY)
+    untag = {key: tags[key] for key in untag}
+    what = [f"restore {item['eni_id']} to {' '.join(item['groups'])}" for item in restore]
+    if untag:
+        what.append("remove the tags " + ", ".join(untag))
+    if left:
+        what.append("left alone: " + "; ".join(left))
+    if not (restore or untag):
+        return entry(resource, "skipped", "; ".join(what))
+    return entry(resource, "planned", "; ".join(what), interfaces=restore, remove_tags=untag)
+
+
+# ---------------------------------------------------------------- IAM access keys: deactivate, record on the user
+
+
+def _access_key(resource, context):
+    """(the entry when the key is not found, None...) or (None, the resource with its owner, the key, its owner's tags)."""
+    key = context.state.by("access_keys", "access_key_id").get(resource["id"])
+    if key is None:
+        where = f"of the user {resource['user_name']}" if resource.get("user_name") else "of any IAM user of the account"
+        return entry(resource, "skipped", f"not an access key {where} (iam_access_key_info found none)"), None, None, None
+    user = key.get("user_name")
+    tags = context.user_tags.setdefault(user, dict(tags_of((context.state.by("users", "user_name").get(user) or {}).get("tags"))))
+    return None, dict(resource, user_name=user), key, tags
+
+
+def _contain_access_key(resource, context):
+    skipped, resource, key, _tags = _access_key(resource, context)
+    if skipped:
+        return skipped
+    user, tag = resource["user_name"], TAG_KEY + resource["id"]
+    if key.get("status") != "Active":
+        return entry(resource, "unchanged", f"already {key.get('status')}")
+    return entry(resource, "planned", f"deactivate it and record that on its user {user} (tag {tag})", user_name=user, tags={tag: context.investigation_id})
+
+
+def _roll_back_access_key(resource, context):
+    skipped, resource, key, tags = _access_key(resource, context)
+    if skipped:
+        return skipped
+    user, tag = resource["user_name"], TAG_KEY + resource["id"]
+    if tags.get(tag) != context.investigation_id:
+        return entry(resource, "unchanged", "not deactivated by this investigation (no tag on the user records it)")
+    tags.pop(tag)
+    if key.get("status") == "Active":
+        return entry(resource, "planned", f"already active again; remove the tag {tag} from {user}", activate=False, user_name=user)
+    return entry(resource, "planned", f"reactivate it and remove the tag {tag} from {user}", activate=True, user_name=user)
+
+
+def user_tag_updates(context):
+    """After rollback decisions: per IAM user whose tags change, the tags it keeps."""
+    updates = []
+    for user, tags in context.user_tags.items():
+        original = tags_of((context.state.by("users", "user_name").get(user) or {}).get("tags"))
+        if tags != original:
+            updates.append({"user_name": user, "tags": tags})
+    return updates
+
+
+# ---------------------------------------------------------------- IAM users and roles: deny-all inline policy
+
+
+def _principal_policies(resource, context):
+    """(the entry when the principal does not exist, None) or (None, its inline policy names)."""
+    resource_type = resource["type"]
+    names = context.state.policy_names("user_policies" if resource_type == "iam_user" else "role_policies", resource["id"])
+    if names is None:
+        return entry(resource, "skipped", f"no such {resource_type.replace('_', ' ')} in the account"), None
+    return None, names
+
+
+def _contain_principal(resource, context):
+    skipped, names = _principal_policies(resource, context)
+    if skipped:
+        return skipped
+    name = policy_name(context.investigation_id)
+    if name in names:
+        return entry(resource, "unchanged", f"the deny-all inline policy {name} is already attached")
+    return entry(resource, "planned", f"attach the deny-all inline policy {name}", policy_name=name)
+
+
+def _roll_back_principal(resource, context):
+    skipped, names = _principal_policies(resource, context)
+    if skipped:
+        return skipped
+    name = policy_name(context.investigation_id)
+    if name not in names:
+        return entry(resource, "unchanged", f"the inline policy {name} is not attached")
+    return entry(resource, "planned", f"remove the inline policy {name}", policy_name=name)
+
+
+# ---------------------------------------------------------------- S3 buckets: block public access, record the previous block
+
+
+def _bucket(resource, context):
+    """(the entry when the bucket is not the caller's or not in the Region, None) or (None, its block, its tags)."""
+    bucket = context.state.by("buckets", "name").get(resource["id"])
+    if bucket is None:
+        return entry(resource, "skipped", "not a bucket of this account (S3 bucket names are global: only the caller's own buckets are changed)"), None, None
+    location = location_of(bucket.get("bucket_location"))
+    if location != context.region:
+        return entry(resource, "skipped", f"in Region {location}, not the investigation's Region {context.region}"), None, None
+    return None, public_access_block_of(bucket.get("public_access_block")), tags_of(bucket.get("bucket_tagging"))
+
+
+def _contain_bucket(resource, context):
+    skipped, block, _tags = _bucket(resource, context)
+    if skipped:
+        return skipped
+    if all_blocked(block):
+        return entry(resource, "unchanged", "all public access is already blocked")
+    new_tags = {TAG_CONTAINED_BY: context.investigation_id, TAG_PAB: pab_tag(block)}
+    return entry(resource, "planned", f"block all public access (was: {pab_tag(block)}), recording the previous setting in tags", tags=new_tags)
+
+
+def _roll_back_bucket(resource, context):
+    skipped, block, tags = _bucket(resource, context)
+    if skipped:
+        return skipped
+    if tags.get(TAG_CONTAINED_BY) != context.investigation_id:
+        return entry(resource, "unchanged", "public access not blocked by this investigation (no tag records it)")
+    try:
+        previous = pab_from_tag(tags.get(TAG_PAB))
+    except ValueError as e:
+        return entry(resource, "skipped", str(e))
+    remaining = {k: v for k, v in tags.items() if k not in (TAG_CONTAINED_BY, TAG_PAB)}
+    if not all_blocked(block):
+        return entry(resource, "planned", "its public access block changed since containment: left as is; remove the tags",
+                     restore=False, tags=remaining)
+    what = "delete the public access block it did not have" if previous is None else "restore its public access block " + pab_tag(previous)
+    return entry(resource, "planned", what + " and remove the tags", restore=True, previous=previous, tags=remaining)
+
+
+# resource_type -> what the role does about it; a type not in the table is never changed
+HANDLERS = {
+    "ec2_instance": Handler(contain=_contain_instance, roll_back=_roll_back_instance),
+    "iam_access_key": Handler(contain=_contain_access_key, roll_back=_roll_back_access_key),
+    "iam_user": Handler(contain=_contain_principal, roll_back=_roll_back_principal),
+    "iam_role": Handler(contain=_contain_principal, roll_back=_roll_back_principal),
+    "s3_bucket": Handler(contain=_contain_bucket, roll_back=_roll_back_bucket),
+}

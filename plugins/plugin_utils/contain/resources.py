@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Which resources an investigation names, typed and checked: what ``investigation_resources`` returns.
+
+It reads an investigation as the modules and the lookup return it (snake_case; structured summary ``summary_data`` or
+a text summary holding JSON, ``records``) through the investigation model (``summary_of``, ``affected_resources``)
+and returns the resources the ``contain`` role can act on (EC2 instances, IAM access keys, IAM users, IAM roles, S3
+buckets, security groups) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
+type; anything else (other resource types, malformed or ambiguous identifiers, ARNs of the wrong service) goes to
+``unrecognised`` with the reason. CLI commands the AI suggested are never returned; the countermeasure a resource
+came from is kept as descriptive, untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.secops.guardduty.plugins.module_utils.model import affected_resources
+from ansible_collections.secops.guardduty.plugins.module_utils.model import summary_of
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import PRIORITIES
+from ansible_collections.secops.guardduty.plugins.module_utils.model import as_dict
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
+
+# the service's resource type (InvestigationResourceType) -> the resource_type this collection returns
+RESOURCE_TYPE_OF = {
+    "EC2_INSTANCE": "ec2_instance",
+    "IAM_ACCESS_KEY": "iam_access_key",
+    "IAM_USER": "iam_user",
+    "IAM_ROLE": "iam_role",
+    "S3_BUCKET": "s3_bucket",
+    "EC2_SECURITY_GROUP": "ec2_security_group",
+}
+RESOURCE_TYPES = tuple(RESOURCE_TYPE_OF.values())
+EC2_TYPES = ("ec2_instance", "ec2_security_group")  # the resource types that have a Region
+
+_A = re.ASCII
+ID_PATTERNS = {
+    "ec2_instance": re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
+    "ec2_security_group": re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
+    # long-term (AKIA) and temporary (ASIA) access key ids: 20 upper-case letters and digits
+    "iam_access_key": re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}", _A),
+    "iam_user": re.compile(r"[\w+=,.@-]{1,64}", _A),
+    "iam_role": re.compile(r"[\w+=,.@-]{1,64}", _A),
+    "s3_bucket": re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _A),
+}
+ID_RULES = {
+    "ec2_instance": "i- and 8 or 17 lowercase hexadecimal digits",
+    "ec2_security_group": "sg- and 8 or 17 lowercase hexadecimal digits",
+    "iam_access_key": "AKIA or ASIA and 16 upper-case letters or digits",
+    "iam_user": "1 to 64 letters, digits and +=,.@_-",
+    "iam_role": "1 to 64 letters, digits and +=,.@_-",
+    "s3_bucket": "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+}
+ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
+ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
+_IAM_PATH = re.compile(r"(?:/[\x21-\x7e]*)?/", _A)
+_ACCOUNT = re.compile(r"\d{12}", _A)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", _A)
+
+PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
+MAX_TEXT = 512  # countermeasure text kept per resource (a reminder of why, not the whole AI narrative)
+
+
+def _text(value):
+    return value if isinstance(value, str) else None
+
+
+def _short(value):
+    text = _text(value)
+    if text is None:
+        return None
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
+
+
+def bucket_name_problem(name):
+    """Why ``name`` is not a valid S3 bucket name (general purpose bucket rules), or None."""
+    if not ID_PATTERNS["s3_bucket"].fullmatch(name):
+        return ID_RULES["s3_bucket"]
+    if ".." in name or ".-" in name or "-." in name:
+        return "no two adjacent periods and no period next to a hyphen"
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", name):
+        return "not formatted as an IP address"
+    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
+        if name.startswith(prefix):
+            return f"not starting with {prefix}"
+    for suffix in ("-s3alias", "--ol-s3", "--x-s3", "--table-s3"):
+        if name.endswith(suffix):
+            return f"not ending with {suffix}"
+    return None
+
+
+def id_problem(resource_type, value):
+    """Why ``value`` is not an identifier of ``resource_type``, or None when it is one."""
+    if not isinstance(value, str):
+        return f"the identifier is a {type_name(value)}, not a string"
+    if resource_type == "s3_bucket":
+        problem = bucket_name_problem(value)
+    else:
+        problem = None if ID_PATTERNS[resource_type].fullmatch(value) else ID_RULES[resource_type]
+    return f"{value!r} is not a valid {resource_type} identifier (expected {problem})" if problem else None
+
+
+def parse_arn(resource_type, arn):
+    """(id, account_id, region, owner_user) from an ARN of ``resource_type``; ValueError with the reason."""
+    match = ARN.fullmatch(arn)
+    if not match:
+        raise ValueError(f"{arn!r} is not an ARN (arn:partition:service:region:account:resource)")
+    _partition, service, region, account, resource = match.groups()
+    owner = None
+    if resource_type in EC2_TYPES:
+        prefix = "instance/" if resource_type == "ec2_instance" else "security-group/"
+        if service != "ec2" or not resource.startswith(prefix) or not region or not account:
+            raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:ec2:<region>:<account>:{prefix}<id>)")
+        ident = resource[len(prefix):]
+    elif resource_type in ("iam_user", "iam_role"):
+        prefix = "user" if resource_type == "iam_user" else "role"
+        path = resource[len(prefix):] if resource.startswith(prefix + "/") else None
+        if service != "iam" or region or not account or path is None:
+            raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:iam::<account>:{prefix}/<path/><name>)")
+        slash = path.rfind("/")
+        if not _IAM_PATH.fullmatch(path[: slash + 1]):
+            raise ValueError(f"{arn!r} has an invalid IAM path")
+        ident = path[slash + 1:]
+        region = None
+    elif resource_type == "iam_access_key":
+        # an access key has no ARN of its own; the service gives the ARN of the user that owns it
+        if service != "iam" or region or not account or not resource.startswith("user/"):
+            raise ValueError(f"{arn!r} is not the ARN of the IAM user owning an access key (arn:aws:iam::<account>:user/<name>)")
+        owner = resource[resource.rfind("/") + 1:]
+        problem = id_problem("iam_user", owner)
+        if problem:
+            raise ValueError(f"the owner in {arn!r}: {problem}")
+        return None, account, None, owner
+    else:  # s3_bucket
+        if service != "s3" or region or account or "/" in resource:
+            raise ValueError(f"{arn!r} is not the ARN of an s3_bucket (arn:aws:s3:::<bucket>)")
+        ident, account, region = resource, None, None
+    return ident, account or None, region or None, owner
+
+
+def caller_principal(arn):
+    """(iam_user, name) or (iam_role, name) of the caller's ARN (aws_caller_info), or None."""
+    match = ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if not match:
+        return None
+    service, resource = match.group(2), match.group(5)
+    if service == "iam" and resource.startswith("user/"):
+        return "iam_user", resource.rsplit("/", 1)[1]
+    if service == "sts" and resource.startswith("assumed-role/") and resource.count("/") >= 2:
+        return "iam_role", resource.split("/")[1]
+    return None
+
+
+def _context(inv):
+    cloud, scope = as_dict(inv.get("cloud")), as_dict(inv.get("scope"))
+    account = _text(cloud.get("account")) or _text(scope.get("account_id"))
+    region = _text(cloud.get("region"))
+    return (account if account and _ACCOUNT.fullmatch(account) else None), (region if region and _REGION.fullmatch(region) else None)
+
+
+def _named(inv, summary):
+    """(service type, identifier, arn, where, priority, countermeasure, sibling users) for every resource the model names.
+
+    Only a countermeasure's resources are read with their ARN: the account analysis's and the records' are read by
+    identifier (as the contain role always has).
+    """
+    for named in affected_resources(inv, summary):
+        action = named["action"]
+        if action is None:
+            yield named["type"], named["identifier"], None, named["path"], None, None, []
+            continue
+        group, item = action["group"], action["action"]
+        priority = item.get("priority") if item.get("priority") in PRIORITY_ORDER else None
+        countermeasure = {
+            "defense_tactic": _short(group.get("defense_tactic")),
+            "title": _short(item.get("title")),
+            "description": _short(item.get("description")),
+            "disposition": _short(item.get("disposition")),
+        }
+        users = [r.get("identifier") for r in action["resources"] if r.get("type") == "IAM_USER"]
+        yield named["type"], named["identifier"], named["arn"], named["path"], priority, countermeasure, users
+
+
+def _resolve(resource_type, identifier, arn, inv_account, inv_region):
+    """The resource dict (without priority/countermeasure) or a reason string."""
+    account, region = inv_account, (inv_region if resource_type in EC2_TYPES else None)
+    identifier_is_arn = isinstance(identifier, str) and identifier.startswith("arn:")
+    parsed = []
+    for candidate in (arn, identifier if identifier_is_arn else None):
+        if candidate in (None, ""):
+            continue
+        if not isinstance(candidate, str):
+            return f"the ARN is a {type_name(candidate)}, not a string"
+        try:
+            parsed.append((candidate,) + parse_arn(resource_type, candidate))
+        except ValueError as e:
+            return str(e)
+    names = {(ident, acct, reg) for _arn, ident, acct, reg, _owner in parsed if ident is not None}
+    bare = identifier if identifier not in (None, "") and not identifier_is_arn else None
+    if len(names) > 1 or (bare is not None and any(ident != bare for ident, _acct, _reg in names)):
+        shown = [repr(identifier)] if bare is not None else []
+        return f"the identifier and ARN name different resources ({', '.join(shown + [repr(p[0]) for p in parsed])})"
+    ident = bare if bare is not None else next((name[0] for name in names), None)
+    owner = None
+    for _arn, _ident, arn_account, arn_region, arn_owner in parsed:
+        account = arn_account or account
+        if resource_type in EC2_TYPES:
+            region = arn_region
+        owner = arn_owner or owner
+    if ident in (None, ""):
+        return "no identifier"
+    problem = id_problem(resource_type, ident)
+    if problem:
+        return problem
+    resource = {"type": resource_type, "id": ident, "account_id": account, "region": region}
+    if resource_type == "iam_access_key":
+        resource["user_name"] = owner
+    return resource
+
+
+def investigation_resources(value):
+    """{"resources": [...], "unrecognised": [...]} for an investigation (see the module docstring)."""
+    inv = plain(investigation_in(value))
+    inv_account, inv_region = _context(inv)
+    summary = summary_of(inv)[0]
+    merged = {}
+    unrecognised = []
+    for service_type, identifier, arn, where, priority, countermeasure, users in _named(inv, summary):
+        resource_type = RESOURCE_TYPE_OF.get(service_type) if isinstance(service_type, str) else None
+        shown = identifier if identifier not in (None, "") else arn
+        if resource_type is None:
+            reason = (f"resource type {service_type!r} is not one the contain role acts on ({', '.join(RESOURCE_TYPE_OF)})"
+                      if isinstance(service_type, str) and service_type else "no resource type")
+            unrecognised.append({"type": service_type, "id": shown, "source": where, "reason": reason})
+            continue
+        resolved = _resolve(resource_type, identifier, arn, inv_account, inv_region)
+        if isinstance(resolved, str):
+            unrecognised.append({"type": service_type, "id": shown, "source": where, "reason": resolved})
+            continue
+        if resource_type == "iam_access_key" and resolved["user_name"] is None:
+            owners = sorted({u for u in users if isinstance(u, str) and not id_problem("iam_user", u)})
+            resolved["user_name"] = owners[0] if len(owners) == 1 else None
+        key = (resource_type, resolved["id"], resolved["account_id"], resolved["region"])
+        entry = merged.get(key)
+        if entry is None:
+            entry = merged[key] = dict(resolved, priority=priority, countermeasure=countermeasure, sources=[where])
+            continue
+        entry["sources"].append(where)
+        if resource_type == "iam_access_key" and entry["user_name"] is None:
+            entry["user_name"] = resolved["user_name"]
+        if priority is not None and (entry["priority"] is None or PRIORITY_ORDER[priority] < PRIORITY_ORDER[entry["priority"]]):
+            entry["priority"], entry["countermeasure"] = priority, countermeasure
+        elif entry["countermeasure"] is None and countermeasure is not None:
+            entry["countermeasure"] = countermeasure
+    seen = set()
+    unique = []
+    for item in unrecognised:
+        key = (repr(item["type"]), repr(item["id"]), item["reason"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    order = {resource_type: i for i, resource_type in enumerate(RESOURCE_TYPES)}
+    resources = sorted(merged.values(), key=lambda r: (PRIORITY_ORDER.get(r["priority"], len(PRIORITY_ORDER)), order[r["type"]]))
+    return {
+        "investigation_id": inv.get("investigation_id"),
+        "account_id": inv_account,
+        "region": inv_region,
+        "risk_level": inv.get("risk_level"),
+        "resources": resources,
+        "unrecognised": unique,
+    }

@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The handlers of containment_plan: what the contain role does about each resource type, from the plain state read.yml builds."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import HANDLERS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import RESOURCE_TYPES
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+
+found, settings, one = s.found, s.settings, s.one
+
+QG = "sg-0000000000000000a"
+WEB, SSH = "sg-11111111111111111", "sg-22222222222222222"
+ENI = "eni-0123456789abcdef0"
+POLICY = "secops-guardduty-contain-" + s.INV_ID
+
+
+def instance(groups, tags=None, state="running"):
+    return {"instance_id": s.INSTANCE, "vpc_id": "vpc-1", "state": {"name": state}, "tags": tags or {},
+            "network_interfaces": [{"network_interface_id": ENI, "groups": [{"group_id": g} for g in groups]}],
+            "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"volume_id": "vol-1"}}]}
+
+
+def ec2_state(groups, tags=None, quarantine=True, rules=False, snapshots=()):
+    group = {"group_id": QG, "group_name": "secops-guardduty-quarantine", "vpc_id": "vpc-1",
+             "ip_permissions": [{"ip_protocol": "-1"}] if rules else [], "ip_permissions_egress": []}
+    return {"instances": [instance(groups, tags)],
+            "groups": [group] if quarantine else [],
+            "snapshots": [{"volume_id": v, "tags": {"secops-guardduty:investigation": s.INV_ID}} for v in snapshots]}
+
+
+EC2 = s.resource(s.INSTANCE, "EC2_INSTANCE")
+
+
+def test_every_resource_type_but_security_groups_has_a_handler():
+    assert sorted(HANDLERS) == sorted(t for t in RESOURCE_TYPES if t != "ec2_security_group")
+
+
+def test_apply_quarantines_records_groups_and_is_idempotent():
+    plan = one(containment_plan(found(EC2), settings(), ec2_state([WEB, SSH], quarantine=False)))
+    assert plan["status"] == "planned"
+    assert plan["changes"]["quarantine_group_id"] is None and plan["changes"]["vpc_id"] == "vpc-1"
+    assert plan["changes"]["interfaces"] == [{"eni_id": ENI, "previous_groups": [WEB, SSH]}]
+    assert plan["changes"]["tags"] == {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: f"{WEB} {SSH}"}
+    assert plan["changes"]["snapshot_volumes"] == []
+    # already quarantined: nothing, and the recorded groups are not overwritten with the quarantine group
+    again = one(containment_plan(found(EC2), settings(), ec2_state([QG])))
+    assert again["status"] == "unchanged" and again["changes"] == {}
+    # a quarantine group someone added rules to is emptied again
+    assert "remove every rule" in one(containment_plan(found(EC2), settings(), ec2_state([QG], rules=True)))["reason"]
+
+
+def test_snapshots_once_per_volume():
+    plan = one(containment_plan(found(EC2), settings(snapshots=True), ec2_state([QG])))
+    assert plan["status"] == "planned" and plan["changes"]["snapshot_volumes"] == ["vol-1"]
+    plan = one(containment_plan(found(EC2), settings(snapshots=True), ec2_state([QG], snapshots=["vol-1"])))
+    assert plan["status"] == "unchanged"
+
+
+@pytest.mark.parametrize("inst_state", ["terminated", "shutting-down"])
+def test_gone_instances_are_skipped(inst_state):
+    state = ec2_state([WEB])
+    state["instances"][0]["state"]["name"] = inst_state
+    assert one(containment_plan(found(EC2), settings(), state))["status"] == "skipped"
+    assert "no such instance" in one(containment_plan(found(EC2), settings(), {}))["reason"]
+
+
+def test_rollback_restores_only_what_this_investigation_recorded():
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: f"{WEB} {SSH}", "Name": "web"}
+    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "planned"
+    assert plan["changes"]["interfaces"] == [{"eni_id": ENI, "groups": [WEB, SSH]}]
+    assert plan["changes"]["remove_tags"] == {k: v for k, v in tags.items() if k != "Name"}
+    # groups changed since containment: left alone, its record kept
+    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([WEB], tags)))
+    assert plan["status"] == "skipped" and "changed since containment" in plan["reason"]
+    # another investigation's containment, or none
+    other = dict(tags, **{"secops-guardduty:contained-by": "0a1b2c3d-1234-4abc-8def-0123456789ab"})
+    assert one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], other)))["status"] == "skipped"
+    assert one(containment_plan(found(EC2), settings("rollback"), ec2_state([WEB])))["status"] == "unchanged"
+
+
+@pytest.mark.parametrize("value", ["sg-11111111111111111;reboot", "", "default", "{{ lookup('pipe', 'id') }}"])
+def test_rollback_never_uses_a_tampered_record(value):
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: value}
+    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and "does not hold security group ids" in plan["reason"]
+    assert value not in plan["reason"] or not value  # tag values are never repeated (reasons become AWX artifacts)
+
+
+def test_rollback_never_repeats_tampered_tag_keys_or_owners():
+    hostile = "{{ lookup('pipe', 'id') }}"
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + hostile: WEB}
+    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and hostile not in plan["reason"] and "does not name a network interface" in plan["reason"]
+    tags = {"secops-guardduty:contained-by": hostile, "secops-guardduty:groups:" + ENI: WEB}
+    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and hostile not in plan["reason"] and "(not an investigation id)" in plan["reason"]
+
+
+KEY = s.resource(s.KEY, "IAM_ACCESS_KEY")
+
+
+def key_state(status, user_tags=None):
+    return {"access_keys": [{"access_key_id": s.KEY, "user_name": "alice", "status": status}],
+            "users": [{"user_name": "alice", "tags": user_tags or {"team": "dev"}}]}
+
+
+def test_access_keys_deactivate_once_and_roll_back_from_the_user_tag():
+    plan = one(containment_plan(found(KEY), settings(), key_state("Active")))
+    assert plan["status"] == "planned" and plan["user_name"] == "alice"
+    assert plan["changes"] == {"user_name": "alice", "tags": {"secops-guardduty:deactivated-key:" + s.KEY: s.INV_ID}}
+    assert one(containment_plan(found(KEY), settings(), key_state("Inactive")))["status"] == "unchanged"
+    tagged = {"team": "dev", "secops-guardduty:deactivated-key:" + s.KEY: s.INV_ID}
+    result = containment_plan(found(KEY), settings("rollback"), key_state("Inactive", tagged))
+    assert one(result)["changes"] == {"activate": True, "user_name": "alice"}
+    assert result["user_tag_updates"] == [{"user_name": "alice", "tags": {"team": "dev"}}]
+    # deactivated by someone else: rollback leaves it inactive
+    result = containment_plan(found(KEY), settings("rollback"), key_state("Inactive"))
+    assert one(result)["status"] == "unchanged" and result["user_tag_updates"] == []
+    assert one(containment_plan(found(KEY), settings(), {}))["status"] == "skipped"
+
+
+@pytest.mark.parametrize("kind", ["IAM_USER", "IAM_ROLE"])
+def test_principals_get_one_deny_policy_and_lose_only_it(kind):
+    key = "user_policies" if kind == "IAM_USER" else "role_policies"
+    res = s.resource("alice", kind)
+
+    def state(names):
+        return {key: {"alice": names}}
+
+    assert one(containment_plan(found(res), settings(), state(["other"])))["changes"] == {"policy_name": POLICY}
+    assert one(containment_plan(found(res), settings(), state(["other", POLICY])))["status"] == "unchanged"
+    assert one(containment_plan(found(res), settings("rollback"), state(["other", POLICY])))["changes"] == {"policy_name": POLICY}
+    assert one(containment_plan(found(res), settings("rollback"), state(["other"])))["status"] == "unchanged"
+    missing = {key: {"alice": None}}  # iam_policy_info found no such principal
+    assert one(containment_plan(found(res), settings(), missing))["status"] == "skipped"
+
+
+BUCKET = s.resource("customer-exports", "S3_BUCKET")
+
+
+def bucket_state(block=None, tags=None, location=None):
+    bucket = {"name": "customer-exports", "bucket_location": {"LocationConstraint": location},
+              "public_access_block": {"PublicAccessBlockConfiguration": block} if block else {}, "bucket_tagging": tags or {}}
+    return {"buckets": [bucket]}
+
+
+ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+SOME = {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
+
+
+def test_buckets_are_blocked_once_and_restored_exactly():
+    plan = one(containment_plan(found(BUCKET), settings(), bucket_state(SOME, {"owner": "data"})))
+    record = "BlockPublicAcls=true IgnorePublicAcls=false BlockPublicPolicy=true RestrictPublicBuckets=false"
+    assert plan["changes"] == {"tags": {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": record}}
+    assert one(containment_plan(found(BUCKET), settings(), bucket_state(ALL)))["status"] == "unchanged"
+    tags = {"owner": "data", "secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": record}
+    plan = one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))
+    previous = {"block_public_acls": True, "ignore_public_acls": False, "block_public_policy": True, "restrict_public_buckets": False}
+    assert plan["changes"] == {"restore": True, "previous": previous, "tags": {"owner": "data"}}
+    tags["secops-guardduty:public-access-block"] = "none"
+    assert one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))["changes"]["previous"] is None
+    tags["secops-guardduty:public-access-block"] = "BlockPublicAcls=yes"
+    assert one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))["status"] == "skipped"
+
+
+def test_buckets_not_owned_or_in_another_region_are_skipped():
+    assert "not a bucket of this account" in one(containment_plan(found(BUCKET), settings(), {"buckets": []}))["reason"]
+    assert "in Region eu-west-1" in one(containment_plan(found(BUCKET), settings(), bucket_state(location="EU")))["reason"]
+
+
+def test_done_after_acting():
+    plan = containment_plan(found(EC2), dict(settings(), done=True), ec2_state([WEB]))
+    assert one(plan)["status"] == "done" and plan["counts"]["done"] == 1

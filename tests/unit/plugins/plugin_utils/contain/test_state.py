@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The plain state containment_plan reads, and how roles/contain/tasks/read.yml reduces what it registered to it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import State
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:
+
+    def trust_as_template(value):
+        return value
+
+
+READ_YML = os.path.join(os.path.dirname(__file__), *[os.pardir] * 5, "roles", "contain", "tasks", "read.yml")
+
+INSTANCE = {"instance_id": s.INSTANCE, "vpc_id": "vpc-1", "state": {"name": "running"}, "tags": {},
+            "network_interfaces": [{"network_interface_id": "eni-0123456789abcdef0", "groups": [{"group_id": "sg-11111111111111111"}]}]}
+GROUP = {"group_id": "sg-0000000000000000a", "group_name": "secops-guardduty-quarantine", "vpc_id": "vpc-1"}
+ALICE = {"user_name": "alice", "tags": {"team": "dev"}}
+BOB = {"user_name": "bob", "tags": {}}
+KEY = {"access_key_id": s.KEY, "user_name": "alice", "status": "Active"}
+BUCKET = {"name": "customer-exports", "bucket_location": {}, "public_access_block": {}, "bucket_tagging": {}}
+
+# what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
+REGISTERED = {
+    "contain_read_instances": {"changed": False, "instances": [INSTANCE]},
+    "contain_read_groups": {"changed": False, "security_groups": [GROUP]},
+    "contain_read_snapshots": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
+    "contain_read_all_users": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
+    "contain_read_owners": {"changed": False, "results": [{"item": "alice", "iam_users": [ALICE]}, {"item": "bob", "iam_users": [BOB]}]},
+    "contain_read_access_keys": {"changed": False, "results": [{"item": "alice", "access_keys": [KEY]}, {"item": "bob", "access_keys": []}]},
+    "contain_read_user_policies": {"changed": False, "results": [
+        {"item": "alice", "all_policy_names": ["other"], "policies": []},
+        {"item": "ghost", "msg": "The user with name ghost cannot be found."}]},
+    "contain_read_role_policies": {"changed": False, "skipped": True, "results": []},
+    "contain_read_buckets": {"changed": False, "results": [{"item": "customer-exports", "buckets": [BUCKET]}]},
+}
+
+
+def _read_tasks():
+    with open(READ_YML, encoding="utf-8") as f:
+        return {task["name"]: task for task in yaml.safe_load(f)}
+
+
+def _template(value, variables):
+    templar = Templar(loader=DataLoader(), variables=variables)
+    if isinstance(value, dict):
+        return {key: _template(item, variables) for key, item in value.items()}
+    return templar.template(trust_as_template(value))
+
+
+def test_read_yml_reduces_what_it_registered_to_the_plain_state():
+    tasks = _read_tasks()
+    variables = dict(REGISTERED)
+    variables.update(_template(tasks["Keep the users read"]["ansible.builtin.set_fact"], variables))
+    assert variables["contain_read_users"] == [ALICE, BOB]
+    keep = tasks["Keep what was read, as plain lists (what containment_plan reads)"]
+    variables.update(_template(keep.get("vars", {}), variables))
+    state = _template(keep["ansible.builtin.set_fact"], variables)["contain_state"]
+    assert state == {
+        "instances": [INSTANCE], "groups": [GROUP], "snapshots": [], "users": [ALICE, BOB], "access_keys": [KEY],
+        "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
+    }
+    # and containment_plan reads it
+    plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
+                                    s.resource("ghost", "IAM_USER"), s.resource("customer-exports", "S3_BUCKET")), s.settings(), state)
+    assert {r["type"]: r["status"] for r in plan["resources"]} == {
+        "ec2_instance": "planned", "iam_access_key": "planned", "iam_user": "skipped", "s3_bucket": "planned"}
+
+
+def test_missing_members_are_empty():
+    state = State({})
+    assert state.items("instances") == [] and state.by("buckets", "name") == {} and state.policy_names("user_policies", "alice") is None
+
+
+@pytest.mark.parametrize("state,message", [
+    ([], "Expected the state the contain role read"),
+    ({"instances": {"instances": []}}, r"state.instances must be a list \(ec2_instance_info's instances\); got dict"),
+    ({"user_policies": [{"item": "alice"}]}, "state.user_policies must be a dict"),
+])
+def test_registered_results_are_refused_with_the_shape_expected(state, message):
+    with pytest.raises(ContainError, match=message):
+        State(state)
