@@ -294,15 +294,10 @@ def _merge_resources(inv, summary, actions):
 
 
 def _summary(inv):
-    """summary_of()'s (summary or {}, source, text), the service's own text cleaned for display.
-
-    (A JSON document of another shape is shown as summary_of() pretty-prints it.)
-    """
+    """summary_of()'s (summary or {}, source, text), the text cleaned for display: the service's own text, or a JSON
+    document of another shape as summary_of() pretty-prints it (its strings may hold control characters too)."""
     summary, source, text = summary_of(inv)
-    raw = inv.get("summary")
-    if text is not None and text == (raw if isinstance(raw, str) else str(raw)):
-        text = clean(raw)
-    return summary or {}, source, text
+    return summary or {}, source, (clean(text) if text is not None else None)
 
 
 def report_data(value):

@@ -128,3 +128,15 @@ def test_registered_results_are_accepted_and_other_input_is_refused_clearly():
         report_data({"investigations": [inv, inv], "msg": ""})
     with pytest.raises(ReportError, match="Expected an investigation .* got str"):
         report_data("a1b2c3d4-5678-90ab-cdef-ef1234567890")
+
+
+def test_a_json_summary_of_another_shape_is_cleaned_like_text():
+    """A bidirectional override or a terminal escape inside a JSON summary the report cannot read is shown as a visible
+    placeholder, as in any other text (the HTML report shows it in a <pre>)."""
+    inv = samples.investigation()
+    del inv["summary_data"]
+    inv["summary"] = '{"note": "safe\\u202eexe.pdf", "bell": "\\u001b[31m"}'
+    inv["summary_parsed"] = {"note": "safe\u202eexe.pdf", "bell": "\u001b[31m"}
+    text = report_data(inv)["summary_text"]
+    assert "\u202e" not in text and "\u001b" not in text and "safe\ufffdexe.pdf" in text
+    assert "\u202e" not in render_html(inv)
