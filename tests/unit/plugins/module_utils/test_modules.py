@@ -58,4 +58,3 @@ def test_a_warning_goes_to_ansible_core_not_through_exit_json(run_module, monkey
     assert not result.failed
     assert "Region ap-south-1 is not one of the Regions" in result.result["warnings"][0]  # ansible-core has it
     assert "warnings" not in passed[0]  # amazon.aws did not pass it on
-
