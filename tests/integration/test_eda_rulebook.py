@@ -208,7 +208,8 @@ def test_throttling_and_server_errors_change_nothing(eda):
     emu.set_faults(**faults)  # the scenario load kept them; re-armed: the first calls after the start fail again
 
     put(emu, HIGH, 8.0)
-    created = eda.wait(emu.created, REACTION + 10, f"an investigation of {HIGH} despite the faults", rulebook)
+    # every fault costs a retry with backoff (botocore's and AWSRetry's), and the start playbook meets them too
+    created = eda.wait(emu.created, REACTION + 30, f"an investigation of {HIGH} despite the faults", rulebook)
     inv_id = created[0]
     emu.set_faults(**faults)  # again 500s for the first calls around the completion and the report
     put(emu, HIGH, 8.2)
@@ -272,6 +273,7 @@ def test_rulebook_started_with_lookback_catches_up_once_without_a_second_investi
     assert len(completions(RECENT_MEDIUM_INV)) == 1, "a Medium verdict is an event too, but no report"
     assert not completions(OLD_HIGH_INV), "outside the lookback"
     assert not eda.report_files(RECENT_MEDIUM_INV) and not eda.report_files(OLD_HIGH_INV)
+
     # the report playbook prints its verdict after writing the files the first wait saw: on a loaded machine, later
     def verdicts():
         return [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty investigation {RECENT_HIGH_INV} ")]
