@@ -174,7 +174,7 @@ class World:
         """State.handle in the request's Region, after its failure (ACCESS_DENIED, NO_DETECTOR, AI_ANALYSIS_NOT_ENABLED)."""
         failure = self.failure(ctx.region)
         state = self.state(ctx.region)
-        if failure == ACCESS_DENIED and operation in State.HANDLERS:
+        if failure == ACCESS_DENIED:
             resource = f'arn:aws:guardduty:{ctx.region}:{state.account_id}:detector/{params.get("DetectorId", "*")}'
             raise ApiError('AccessDeniedException', f'User: arn:aws:iam::{state.account_id}:user/gdemu is not authorized to perform: '
                                                     f'guardduty:{operation} on resource: {resource} with an explicit deny in a '
