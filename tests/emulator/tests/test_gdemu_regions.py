@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -13,6 +17,7 @@ from gdemu.regions import World
 
 REGIONS = sc.REGIONAL_REGIONS
 OTHER = 'eu-central-1'  # a Region without content
+RUN_PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'run.py')
 INVESTIGATION_OPERATIONS = ('ListInvestigations', 'GetInvestigation', 'ListInvestigationRecords', 'CreateInvestigation')
 
 
@@ -321,3 +326,18 @@ def test_regional_builder_interleaves_start_times(clients):
     assert newest_first[:3] == [sc.regional_id(region, 0) for region in REGIONS]
     risks = {item['InvestigationId']: item['RiskLevel'] for item in listed}
     assert [risks[sc.regional_id(region, 0)] for region in REGIONS] == ['Critical', 'High', 'Medium']
+
+
+def test_run_py_serves_a_scenario_file_with_regions(tmp_path):
+    scenario = dict(sc.regional(), region_errors={'eu-west-1': 'unreachable'})
+    path = tmp_path / 'regions.json'
+    path.write_text(json.dumps(scenario), encoding='utf-8')
+    with subprocess.Popen([sys.executable, RUN_PY, '--port', '0', '--scenario', str(path)], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            url = process.stdout.readline().strip().split('=', 1)[1]
+            with urllib.request.urlopen(f'{url}/_emulator/health', timeout=5) as response:
+                state = json.loads(response.read())['state']
+            assert set(state['regions']) == set(REGIONS) and state['region_errors'] == {'eu-west-1': 'unreachable'}
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
