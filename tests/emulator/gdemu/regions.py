@@ -94,9 +94,11 @@ class World:
         if not isinstance(scenario, dict):
             raise ValueError('a scenario must be a mapping')
         account = str(scenario.get('account_id', scenarios.ACCOUNT_ID))
-        home_region = check_region(scenario.get('region', DEFAULT_REGION), 'region')
+        home_region = scenario.get('region', DEFAULT_REGION)
         errors = normalize_errors(scenario.get('region_errors') or {})
         per_region = 'regions' in scenario
+        if per_region:  # without regions, ``region`` is only what the data says, as it always was
+            check_region(home_region, 'region')
         entries = scenario.get('regions') or {}
         if not isinstance(entries, dict):
             raise ValueError('regions must be a mapping {Region: scenario}')
