@@ -8,10 +8,17 @@ A scenario is a JSON-able dict: snake_case emulator keys wrapping botocore-shape
                          "investigation": {<Investigation shape + optional Title>}, "records": [<InvestigationRecord>]}],
      "findings": [{<Finding shape>, "detector_id": ... (default: the first detector)}],
      "denied_operations": [...], "quota": {"daily": 10, "total": 100},
-     "create": {"running_for": 3, "final_status": "COMPLETED", "error": "...", "visible_after": 0}}
+     "create": {"running_for": 3, "final_status": "COMPLETED", "error": "...", "visible_after": 0},
+     "regions": {"eu-west-1": {<a scenario of this shape, without regions and region_errors>}, ...},
+     "region_errors": {"eu-west-1": "no_detector|ai_analysis_not_enabled|access_denied|unreachable"}}
+
+Without ``regions`` every Region (the Region of a request's SigV4 credential scope) sees the same content; with it,
+the top level is the content of ``region`` only, each entry that of its Region, and other Regions have no detector
+(regions.py).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -459,7 +466,61 @@ def hostile():
     ])
 
 
-BUILDERS = {'empty': empty, 'detectors': detectors, 'demo': demo, 'basic': basic, 'many': many, 'hostile': hostile}
+# ---------------------------------------------------------------- many Regions (issue 17)
+
+REGIONAL_REGIONS = ('us-east-1', 'eu-west-1', 'ap-northeast-1')
+
+
+def regional_detector_id(region):
+    """Each Region's own detector: DETECTOR_ID in us-east-1, elsewhere 32 hex digits made from the Region's name."""
+    return DETECTOR_ID if region == REGION else hashlib.sha256(region.encode()).hexdigest()[:32]
+
+
+def regional_id(region, index, regions=REGIONAL_REGIONS):
+    """The id of ``region``'s investigation ``index``: e0000000-..., e1000000-..., ... by the Region's place in ``regions``."""
+    place = list(regions).index(region)
+    return f'{0xe0 + place:02x}{index:06x}-0000-4000-8000-{place:04x}{index:08x}'
+
+
+def regional_finding_id(region, regions=REGIONAL_REGIONS):
+    """The one finding of ``region`` (severity 8, a HIGH_FINDING_TYPE on INSTANCE_ID)."""
+    return f'{0xe0 + list(regions).index(region):02x}{0:029x}f'
+
+
+def regional(regions=REGIONAL_REGIONS, per_region=3, running=0, running_for=3600):
+    """Each Region of ``regions`` served separately (the first is the scenario's own): its own detector
+    (regional_detector_id), ``per_region`` investigations (regional_id; started 10 minutes apart, interleaved across
+    the Regions so that a merged listing alternates between them; risk Critical, High, Medium, Low in turn, shifted
+    by the Region's place; the first ``running`` of each Region RUNNING for ``running_for`` s) and one finding
+    (regional_finding_id). Every other Region has no detector."""
+    regions = list(regions)
+    content = {}
+    for place, region in enumerate(regions):
+        detector_id = regional_detector_id(region)
+        entries = []
+        for index in range(per_region):
+            kind = ('FINDING', 'ACCOUNT', 'ORGANIZATION')[index % 3]
+            target = regional_finding_id(region, regions) if kind == 'FINDING' else ACCOUNT_ID
+            scope = {'FINDING': {'InvestigationType': kind, 'FindingId': target}, 'ACCOUNT': {'InvestigationType': kind, 'AccountId': target},
+                     'ORGANIZATION': {'InvestigationType': kind, 'AdminAccountId': ACCOUNT_ID}}[kind]
+            result = {'RiskLevel': ('Critical', 'High', 'Medium', 'Low')[(index + place) % 4], 'Confidence': 'High',
+                      'Risk': f'{region}: synthetic risk #{index}', 'Scope': scope,
+                      'SummaryData': {'KeyObservations': {'Title': f'{region} investigation #{index}', 'Narrative': f'{kind} analysis in {region}.',
+                                                          'Observations': [f'Observation {index} in {region}']}}}
+            prompt = {'FINDING': f'Investigate finding {target}', 'ACCOUNT': f'Analyze findings in account with id {ACCOUNT_ID}',
+                      'ORGANIZATION': 'Analyze findings in my organization'}[kind]
+            records = records_for(kind, target, ACCOUNT_ID, region, detector_id, 120000)
+            entries.append(_entry(regional_id(region, index, regions), prompt, result, records, detector_id=detector_id,
+                                  start_offset=-(index * len(regions) + place + 1) * 600, duration=120,
+                                  running_for=running_for if index < running else 0))
+        scenario = _scenario(entries, detectors=[detector(detector_id, role='administrator')])
+        scenario['region'] = region
+        scenario['findings'] = [finding(regional_finding_id(region, regions), 8.0, region=region, detector_id=detector_id)]
+        content[region] = scenario
+    return {'account_id': ACCOUNT_ID, 'region': regions[0], 'regions': content}
+
+
+BUILDERS = {'empty': empty, 'detectors': detectors, 'demo': demo, 'basic': basic, 'many': many, 'hostile': hostile, 'regional': regional}
 
 
 def build(name, **kwargs):

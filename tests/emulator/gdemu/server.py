@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import faults as faults_mod
+from . import regions as regions_mod
 from . import scenarios
 from .model import Router, check_model, error_body, parse_request, serialize_output, validate
-from .state import ApiError, CallContext, CallLog, State
+from .state import ApiError, CallContext, CallLog
 
 CONTROL_PREFIX = '/_emulator/'
 AUTH_RE = re.compile(r'AWS4-HMAC-SHA256 Credential=(?P<akid>[^/\s]+)/(?P<date>\d{8})/(?P<region>[^/\s]+)/(?P<service>[^/\s]+)/aws4_request,'
@@ -96,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         emulator = self.server.emulator
         url = urlsplit(self.path)
         if url.path.startswith(CONTROL_PREFIX):
-            response = emulator.control(self.command, url.path[len(CONTROL_PREFIX):].strip('/'), body)
+            response = emulator.control(self.command, url.path[len(CONTROL_PREFIX):].strip('/'), body, parse_qs(url.query))
         else:
             response = emulator.data_plane(self.command, url, self.headers, body)
         if response is None:
@@ -122,16 +123,24 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Emulator:
-    """A local GuardDuty endpoint. ``Emulator(scenario).start()``, then point botocore at ``.url``."""
+    """A local GuardDuty endpoint. ``Emulator(scenario).start()``, then point botocore at ``.url``.
+
+    Each request is answered in the Region of its SigV4 credential scope (regions.World): a scenario without
+    ``regions`` alike in every Region, one with ``regions`` in each Region separately. Where the Python API takes
+    ``region``, None means the scenario's own Region (us-east-1 unless it says otherwise) for content and every
+    Region for the call log.
+    """
 
     def __init__(self, scenario=None, faults=None, host='127.0.0.1', port=0):
         check_model()  # one clear line instead of a NoShapeFoundError when botocore is too old
         self.host = host
         self.port = port
         self.router = Router()
-        self.state = State()
+        self.world = regions_mod.World()
         self.log = CallLog()
         self.faults = faults_mod.Faults()
+        self.region_faults = {}
+        self._faults_lock = threading.Lock()
         self._errors = []
         self._errors_lock = threading.Lock()
         self._server = None
@@ -171,37 +180,79 @@ class Emulator:
 
     # ------------------------------------------------------------ Python API
 
-    def load(self, scenario):
-        """Replace the scenario (dict, or a builder name from scenarios.BUILDERS) and reset the call log."""
+    @property
+    def state(self):
+        """The state of the scenario's top level: every Region's, or (a scenario with ``regions``) its own Region's."""
+        return self.world.home
+
+    @state.setter
+    def state(self, value):
+        self.world.home = value
+
+    def load(self, scenario, region=None):
+        """Replace the scenario (dict, or a builder name from scenarios.BUILDERS) and reset the call log.
+
+        With ``region``: replace only that Region's content (the call log and the other Regions stay); from then on
+        each Region is served separately (see regions.World.load_region).
+        """
         if scenario is None:
             scenario = scenarios.empty()
-        elif isinstance(scenario, str):
-            scenario = scenarios.build(scenario)
-        self.state.load(scenario)
+        if region is not None:
+            self.world.load_region(region, scenario)
+            return
+        self.world.load(scenario)
         self.log.reset()
 
-    def put_findings(self, findings):
-        """Add or update findings (botocore member names, optional ``detector_id``; upsert by Id, UpdatedAt defaults to now).
+    def put_findings(self, findings, region=None):
+        """Add or update findings (botocore member names, optional ``detector_id``; upsert by Id, UpdatedAt defaults to now)
+        in ``region`` (default: the scenario's own Region).
 
         Returns their ids; raises ValueError (and changes nothing) when one does not fit the model.
         """
-        return self.state.put_findings(list(findings))
+        return self.world.put_findings(list(findings), region)
 
-    def set_faults(self, **faults):
-        """Replace the fault configuration (see faults.FAULT_KEYS) and reset fault counters."""
-        self.faults.configure(faults)
+    def set_faults(self, region=None, **faults):
+        """Replace the fault configuration (see faults.FAULT_KEYS) and reset fault counters.
+
+        Without ``region``: every Region's faults (Region faults set before are dropped). With ``region``: that
+        Region's own faults, with their own counters, instead of the others' for its calls.
+        """
+        if region is None:
+            self.faults.configure(faults)
+            with self._faults_lock:
+                self.region_faults = {}
+            return
+        regions_mod.check_region(region)
+        region_faults = faults_mod.Faults()
+        region_faults.configure(faults)
+        with self._faults_lock:
+            self.region_faults[region] = region_faults
 
     def clear_faults(self):
-        self.faults.configure({})
+        self.set_faults()
 
-    def calls(self, operation=None, investigation_id=None):
-        return self.log.calls(operation, investigation_id)
+    def faults_for(self, region):
+        with self._faults_lock:
+            return self.region_faults.get(region, self.faults)
 
-    def count(self, operation=None, investigation_id=None):
-        return len(self.log.calls(operation, investigation_id))
+    def set_region_errors(self, errors=None, **by_region):
+        """Make Regions fail: ``{"eu-west-1": "unreachable", ...}`` (regions.FAILURES); replaces the failures before,
+        ``{}`` clears them. Keyword form for Python: ``set_region_errors(**{"eu-west-1": "access_denied"})``."""
+        self.world.set_errors(dict(errors or {}, **by_region))
 
-    def created(self):
-        return self.log.created()
+    @property
+    def region_errors(self):
+        return self.world.errors
+
+    def calls(self, operation=None, investigation_id=None, region=None):
+        """Logged calls, optionally of one operation, investigation or Region (default: every Region)."""
+        return self.log.calls(operation, investigation_id, region)
+
+    def count(self, operation=None, investigation_id=None, region=None):
+        return len(self.log.calls(operation, investigation_id, region))
+
+    def created(self, region=None):
+        return self.log.created(region)
 
     def reset_log(self):
         self.log.reset()
@@ -253,7 +304,9 @@ class Emulator:
             entry['access_key_id'], entry['region'] = _authenticate(headers.get('Authorization'))
             if operation is None:
                 raise ApiError('UnknownOperationException', f'No GuardDuty operation matches {method} {url.path}', 404)
-            decision = self.faults.decide(operation.name)
+            if self.world.failure(entry['region']) == regions_mod.UNREACHABLE:
+                return None
+            decision = self.faults_for(entry['region']).decide(operation.name)
             if decision.delay:
                 time.sleep(decision.delay)
             if decision.action == faults_mod.DROP:
@@ -266,7 +319,7 @@ class Emulator:
             if errors:
                 raise ApiError('BadRequestException', '; '.join(errors))
             ctx = CallContext(region=entry['region'], access_key_id=entry['access_key_id'], now=time.time())
-            output, entry['investigation_id'], entry['created'] = self.state.handle(operation.name, params, ctx)
+            output, entry['investigation_id'], entry['created'] = self.world.handle(operation.name, params, ctx)
             problems = validate(output, operation.output_shape, 'output')
             if problems:
                 self._record_error(operation.name, '; '.join(problems))
@@ -281,33 +334,45 @@ class Emulator:
 
     # ------------------------------------------------------------ control plane
 
-    def control(self, method, action, body):
-        """``/_emulator/<action>``: scenario, faults, log, reset-log, health (JSON, no auth)."""
+    def control(self, method, action, body, query=None):
+        """``/_emulator/<action>[?region=<Region>]``: scenario, findings, faults, region-errors, log, reset-log, health (JSON, no auth)."""
         try:
             data = json.loads(body) if body.strip() else {}
+            region = (query or {}).get('region', [None])[-1] or None
+            if region is not None:
+                regions_mod.check_region(region, 'region=')
             if method == 'GET' and action == 'health':
-                return _json_response(200, {'status': 'ok', 'url': self.url, 'state': self.state.summary(), 'faults': self.faults.config})
+                faults = self.faults.config
+                with self._faults_lock:
+                    if self.region_faults:
+                        faults = dict(faults, regions={name: item.config for name, item in self.region_faults.items()})
+                return _json_response(200, {'status': 'ok', 'url': self.url, 'state': self.world.summary(region), 'faults': faults})
             if method == 'GET' and action == 'log':
-                snapshot = self.log.snapshot()
+                snapshot = self.log.snapshot(region)
                 snapshot['emulator_errors'] = self.emulator_errors
                 return _json_response(200, snapshot)
             if method == 'POST' and action == 'reset-log':
                 self.reset_log()
                 return _json_response(200, {'ok': True})
             if method == 'POST' and action == 'faults':
-                self.set_faults(**data)
-                return _json_response(200, {'ok': True, 'faults': self.faults.config})
+                self.set_faults(region, **data)
+                return _json_response(200, {'ok': True, 'faults': self.faults_for(region).config})
+            if method == 'POST' and action == 'region-errors':
+                self.set_region_errors(data)
+                return _json_response(200, {'ok': True, 'region_errors': self.region_errors})
             if method == 'POST' and action == 'findings':
                 if not isinstance(data, dict) or not isinstance(data.get('findings'), list):
                     raise ValueError('body must be {"findings": [<Finding>, ...]}')
-                return _json_response(200, {'ok': True, 'findings': self.put_findings(data['findings'])})
+                return _json_response(200, {'ok': True, 'findings': self.put_findings(data['findings'], region)})
             if method == 'POST' and action == 'scenario':
                 if 'name' in data and 'detectors' not in data:
-                    data = scenarios.build(data['name'], **data.get('args', {}))
-                self.load(data)
-                return _json_response(200, {'ok': True, 'state': self.state.summary()})
+                    # {"name", "args"} (plus "regions", "region_errors") names a builder, as it always did
+                    builder = set(data) <= regions_mod.BUILDER_REFERENCE_KEYS
+                    data = regions_mod.resolve(data) if builder else scenarios.build(data['name'], **data.get('args', {}))
+                self.load(data, region)
+                return _json_response(200, {'ok': True, 'state': self.world.summary(region)})
         except (ValueError, TypeError) as exc:
             return _json_response(400, {'error': str(exc)})
         return _json_response(404, {'error': f'unknown control endpoint {method} {CONTROL_PREFIX}{action}',
-                                    'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST scenario',
-                                                  'POST findings']})
+                                    'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST region-errors',
+                                                  'POST scenario', 'POST findings']})

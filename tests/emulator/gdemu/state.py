@@ -27,7 +27,10 @@ FILTER_MEMBERS = {'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': '
                   'FINDING_ID': 'FindingId', 'INVESTIGATION_TYPE': 'InvestigationType'}
 SORT_MEMBERS = {'START_TIME': 'StartTime', 'END_TIME': 'EndTime', 'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': 'Confidence'}
 ROLES = ('standalone', 'administrator', 'member')
-SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'findings', 'denied_operations', 'quota', 'create'}
+# regions and region_errors are the Regions' business (regions.World); a State is the account in one Region.
+SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'findings', 'denied_operations', 'quota', 'create',
+                 'regions', 'region_errors'}
+INVESTIGATION_OPERATIONS = ('CreateInvestigation', 'GetInvestigation', 'ListInvestigations', 'ListInvestigationRecords')
 DETECTOR_KEYS = {'detector_id', 'ai_analyst', 'role', 'status', 'tags', 'created_at'}
 ENTRY_KEYS = {'detector_id', 'running_for', 'start_offset', 'duration', 'denied', 'investigation', 'records'}
 DEFAULT_QUOTA = {'daily': 10, 'total': 100}
@@ -57,6 +60,12 @@ class CallContext:
     region: str
     access_key_id: str
     now: float
+    ai_analysis: bool = True  # False: the Region fails with AI analysis not enabled (regions.AI_ANALYSIS_NOT_ENABLED)
+
+
+def ai_analyst_disabled(detector_id):
+    return bad_request(f'The AI_ANALYST feature is not enabled for the detector {detector_id}. '
+                       'Enable it with UpdateDetector (Features: Name=AI_ANALYST, Status=ENABLED).')
 
 
 def _check_keys(mapping, allowed, what):
@@ -270,7 +279,7 @@ def _finding(entry, detectors, default_detector, now, existing=None, account=sce
 
 
 class CallLog:
-    """Thread-safe log of data-plane calls and of created investigations."""
+    """Thread-safe log of data-plane calls (each with the Region of its credential scope) and of created investigations."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -281,32 +290,37 @@ class CallLog:
         with self._lock:
             self._calls.append(dict(entry))
             if entry.get('created'):
-                self._created.append(entry['investigation_id'])
+                self._created.append((entry['investigation_id'], entry.get('region')))
 
-    def calls(self, operation=None, investigation_id=None):
+    def calls(self, operation=None, investigation_id=None, region=None):
+        """The calls, optionally of one operation, investigation and Region (None: any)."""
         with self._lock:
             return [dict(call) for call in self._calls
                     if (operation is None or call['operation'] == operation)
-                    and (investigation_id is None or call['investigation_id'] == investigation_id)]
+                    and (investigation_id is None or call['investigation_id'] == investigation_id)
+                    and (region is None or call.get('region') == region)]
 
-    def created(self):
+    def created(self, region=None):
         with self._lock:
-            return list(self._created)
+            return [inv_id for inv_id, where in self._created if region is None or where == region]
 
     def reset(self):
         with self._lock:
             self._calls = []
             self._created = []
 
-    def snapshot(self):
-        calls = self.calls()
-        counts, by_id = {}, {}
+    def snapshot(self, region=None):
+        calls = self.calls(region=region)
+        counts, by_id, by_region = {}, {}, {}
         for call in calls:
             counts[call['operation']] = counts.get(call['operation'], 0) + 1
             if call['investigation_id']:
                 per_id = by_id.setdefault(call['investigation_id'], {})
                 per_id[call['operation']] = per_id.get(call['operation'], 0) + 1
-        return {'calls': calls, 'counts': counts, 'counts_by_id': by_id, 'created': self.created()}
+            if call.get('region'):
+                per_region = by_region.setdefault(call['region'], {})
+                per_region[call['operation']] = per_region.get(call['operation'], 0) + 1
+        return {'calls': calls, 'counts': counts, 'counts_by_id': by_id, 'counts_by_region': by_region, 'created': self.created(region)}
 
 
 class State:
@@ -393,6 +407,8 @@ class State:
                 resource = f'arn:aws:guardduty:{ctx.region}:{self.account_id}:detector/{params.get("DetectorId", "*")}'
                 raise ApiError('AccessDeniedException', f'User: arn:aws:iam::{self.account_id}:user/gdemu is not authorized to perform: '
                                                         f'guardduty:{operation} on resource: {resource}')
+            if not ctx.ai_analysis and operation in INVESTIGATION_OPERATIONS:
+                raise ai_analyst_disabled(self._detector(params)['detector_id'])
             return getattr(self, self.HANDLERS[operation])(params, ctx)
 
     # ------------------------------------------------------------ helpers
@@ -441,13 +457,13 @@ class State:
         page, token = self._page(list(self._detectors), params, 50, {'op': 'ListDetectors'})
         return self._with_token({'DetectorIds': page}, token), None, False
 
-    def _get_detector(self, params, _ctx):
+    def _get_detector(self, params, ctx):
         det = self._detector(params)
         created = _iso(det['created_at'])
         enabled = {'Status': 'ENABLED' if det['status'] == 'ENABLED' else 'DISABLED'}
         features = [{'Name': name, 'Status': 'ENABLED', 'UpdatedAt': det['created_at']} for name in DETECTOR_FEATURES]
         features.append({'Name': 'RUNTIME_MONITORING', 'Status': 'DISABLED', 'UpdatedAt': det['created_at']})
-        features.append({'Name': 'AI_ANALYST', 'Status': 'ENABLED' if det['ai_analyst'] else 'DISABLED', 'UpdatedAt': det['created_at']})
+        features.append({'Name': 'AI_ANALYST', 'Status': 'ENABLED' if det['ai_analyst'] and ctx.ai_analysis else 'DISABLED', 'UpdatedAt': det['created_at']})
         role_arn = f'arn:aws:iam::{self.account_id}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty'
         out = {'CreatedAt': created, 'UpdatedAt': created, 'FindingPublishingFrequency': 'SIX_HOURS', 'ServiceRole': role_arn,
                'Status': det['status'], 'Features': features,
@@ -532,8 +548,7 @@ class State:
         if det['role'] == 'member':
             raise ApiError('AccessDeniedException', 'Only the administrator account can create an investigation.')
         if not det['ai_analyst']:
-            raise bad_request(f'The AI_ANALYST feature is not enabled for the detector {detector_id}. '
-                              'Enable it with UpdateDetector (Features: Name=AI_ANALYST, Status=ENABLED).')
+            raise ai_analyst_disabled(detector_id)
         if token and (detector_id, token) in self._tokens:
             known_prompt, known_id = self._tokens[(detector_id, token)]
             if known_prompt != prompt:
