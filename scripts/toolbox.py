@@ -8,7 +8,8 @@ Runs with the machine's python3 (3.11+, standard library only) before any virtua
 
     python3 scripts/toolbox.py bootstrap              prepare everything (what every other command does first)
     python3 scripts/toolbox.py env                    print `export` lines: eval "$(scripts/env)"
-    python3 scripts/toolbox.py demo [eda]             the demo on the bundled emulator; `eda`: the event-driven one
+    python3 scripts/toolbox.py demo [eda|contain]     the demo on the bundled emulator; `eda`: the event-driven one;
+                                                      `contain`: plan, apply, rollback of the contain role (and moto)
     python3 scripts/toolbox.py test [STEP...]         sanity units lint docs changelog integration build
     python3 scripts/toolbox.py test-matrix [LEG...|--list]
     python3 scripts/toolbox.py benchmark [--eda] [ARGS...]
@@ -568,9 +569,11 @@ def cmd_demo(args):
     docs/demo/demo.yml waits for it and prints its risk level, confidence and recommended actions."""
     if args[:1] == ["eda"]:
         return demo_eda(args[1:])
+    if args[:1] == ["contain"]:
+        return demo_contain(args[1:])
     setup = bootstrap(browser=False)  # the demo needs no browser
     print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
-    emulator = start_emulator(setup, "demo", "demo")
+    emulator = start_emulator(setup.python, setup.collection_dir, "demo", "demo")
     if not emulator:
         return 1
     try:
@@ -584,10 +587,10 @@ def cmd_demo(args):
         print("[demo] emulator stopped", flush=True)
 
 
-def start_emulator(setup, tag, scenario):
+def start_emulator(python, collection_dir, tag, scenario):
     """The emulator of the collection copy with this scenario, or None (having said why) when it did not start."""
     try:
-        return Emulator(setup.python, setup.collection_dir, "--scenario", scenario)
+        return Emulator(python, collection_dir, "--scenario", scenario)
     except Failed as exc:
         print(f"{exc}\n[{tag}] the emulator did not start".lstrip(), file=sys.stderr)
         return None
@@ -637,7 +640,7 @@ def demo_eda(args):
         scenario = os.path.join(workdir, "scenario.json")
         with open(scenario, "w", encoding="utf-8") as fh:
             json.dump(emulator_data("scenario"), fh)
-        emulator = start_emulator(setup, "demo eda", scenario)
+        emulator = start_emulator(setup.python, setup.collection_dir, "demo eda", scenario)
         if not emulator:
             return 1
         print(f"[demo eda] emulator listening at {emulator.url}")
@@ -710,6 +713,125 @@ def demo_eda(args):
         if emulator:
             emulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def demo_contain(args):
+    """`scripts/demo contain`: bootstrap, then the demo itself (demo_contain_run) in the virtualenv's Python, which has
+    boto3, moto and the emulator's scenario builders."""
+    if args:
+        print(f"scripts/demo contain takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        return 2
+    setup = bootstrap(browser=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(setup.python, [setup.python, TOOL, "_demo-contain", setup.collection_dir])
+    return 1
+
+
+# What scripts/demo contain creates in moto; the investigation names all of it (and the ssh group, open to the world).
+DEMO_CONTAIN = {"user": "build-bot", "role": "web-app-instance-role", "bucket": "customer-exports-demo"}
+
+
+def demo_contain_resources(moto):
+    """Create in moto what the demo's investigation names; returns their ids (moto makes them up)."""
+    ec2, iam, s3 = moto.client("ec2"), moto.client("iam"), moto.client("s3")
+    ids = dict(DEMO_CONTAIN)
+    ids["vpc"] = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=ids["vpc"], CidrBlock="10.30.1.0/24")["Subnet"]["SubnetId"]
+    for name, port in (("web", 443), ("ssh", 22)):
+        ids[name] = ec2.create_security_group(GroupName=name, Description=f"{name}, open to the internet",
+                                              VpcId=ids["vpc"])["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=ids[name], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    iam.create_role(RoleName=ids["role"], AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    iam.create_instance_profile(InstanceProfileName=ids["role"])
+    iam.add_role_to_instance_profile(InstanceProfileName=ids["role"], RoleName=ids["role"])
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    # the groups given on the interface: moto would add instance-level groups (SecurityGroupIds) to every interface
+    ids["instance"] = ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", IamInstanceProfile={"Name": ids["role"]},
+        NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "Groups": [ids["web"], ids["ssh"]]}],
+    )["Instances"][0]["InstanceId"]
+    iam.create_user(UserName=ids["user"])
+    ids["key"] = iam.create_access_key(UserName=ids["user"])["AccessKey"]["AccessKeyId"]
+    s3.create_bucket(Bucket=ids["bucket"])  # no public access block: public access allowed
+    return ids
+
+
+def cmd_demo_contain_run(args):
+    """Run by `scripts/demo contain` in the virtualenv's Python (args: the collection copy): moto in server mode with
+    an instance (in a VPC, with its security groups), an IAM user with an access key, a role and a bucket; the emulator
+    with a COMPLETED Critical investigation that names them; then docs/demo/contain.yml: plan, apply, rollback. GuardDuty
+    calls go to the emulator and EC2, IAM, S3 and STS calls to moto, through botocore's per-service endpoint variables
+    only. Both servers stop on exit, Ctrl-C too."""
+    collection_dir = args[0]
+    sys.path[:0] = [os.path.join(collection_dir, "tests", "integration"), os.path.join(collection_dir, "tests", "emulator")]
+    # pylint: disable=import-outside-toplevel,import-error
+    from gdemu import scenarios
+    from moto_server import MotoServer
+
+    def note(message):
+        print(f"[demo contain] {message}", flush=True)
+
+    def terminated(signum, frame):
+        del signum, frame
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminated)
+    workdir = tempfile.mkdtemp(prefix="demo-contain-")
+    moto = emulator = None
+    started = time.monotonic()
+    try:
+        note("starting moto in server mode (EC2, IAM, S3, STS) on 127.0.0.1")
+        try:
+            moto = MotoServer(os.path.join(workdir, "moto.log"))
+        except RuntimeError as exc:
+            note(f"moto did not start: {exc}")
+            return 1
+        note(f"moto listening at {moto.url}")
+        ids = demo_contain_resources(moto)
+        note(f"created in moto: VPC {ids['vpc']}; security groups web {ids['web']} and ssh {ids['ssh']} (both open to "
+             "0.0.0.0/0)")
+        note(f"  instance {ids['instance']} (interface in web and ssh, instance profile {ids['role']}); IAM user "
+             f"{ids['user']} with access key {ids['key']} (Active); role {ids['role']}; bucket {ids['bucket']} (no public "
+             "access block)")
+        scenario = os.path.join(workdir, "scenario.json")
+        with open(scenario, "w", encoding="utf-8") as fh:
+            json.dump(scenarios.contain_demo(ids["instance"], ids["key"], ids["user"], ids["role"], ids["bucket"], ids["ssh"]),
+                      fh)
+        inv_id = scenarios.CONTAIN_DEMO_INV_ID
+        note(f"starting the GuardDuty emulator: investigation {inv_id} (COMPLETED, Critical) names them")
+        emulator = start_emulator(sys.executable, collection_dir, "demo contain", scenario)
+        if not emulator:
+            return 1
+        note(f"emulator listening at {emulator.url}")
+        endpoints = {"AWS_ENDPOINT_URL_GUARDDUTY": emulator.url,
+                     **{f"AWS_ENDPOINT_URL_{service}": moto.url for service in ("EC2", "IAM", "S3", "STS")}}
+        for name, url in endpoints.items():
+            note(f"  {name}={url}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
+        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, **endpoints)
+        records = os.path.join(workdir, "records")
+        os.makedirs(records)
+        note("running docs/demo/contain.yml (ansible-playbook): plan, apply (approved), rollback (approved)")
+        rc = subprocess.run(["ansible-playbook", os.path.join(collection_dir, "docs", "demo", "contain.yml"),
+                             "-e", f"investigation_id={inv_id}", "-e", f"record_dir={records}", "-e", "approved=true"],
+                            env=env, stdin=subprocess.DEVNULL, check=False).returncode
+        note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
+        return rc
+    except KeyboardInterrupt:
+        note("interrupted")
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if emulator:
+            emulator.stop()
+        if moto:
+            moto.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        note("moto and the emulator stopped")
 
 
 def follow(path, stop):
@@ -948,6 +1070,7 @@ COMMANDS = {
     "emulator": cmd_emulator,
     "ci": cmd_ci,
     "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
+    "_demo-contain": cmd_demo_contain_run,  # internal: run in the virtualenv's Python by `demo contain`
 }
 
 

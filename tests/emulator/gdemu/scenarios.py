@@ -576,3 +576,50 @@ def contain(instance_id, access_key_id, user_name, role_name, bucket, bystander,
               'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_FINDING_ID}, 'SummaryData': summary}
     prompt = f'Investigate finding {CONTAIN_FINDING_ID} in account {account_id}'
     return _scenario([_entry(inv_id, prompt, result)])
+
+
+CONTAIN_DEMO_INV_ID = '7b8c9d0e-8901-4b23-a456-789abcdef012'
+CONTAIN_DEMO_FINDING_ID = '9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f'
+
+
+def contain_demo(instance_id, access_key_id, user_name, role_name, bucket, open_group_id, inv_id=CONTAIN_DEMO_INV_ID,
+                 account_id=ACCOUNT_ID, region=REGION):
+    """What ``scripts/demo contain`` shows: a COMPLETED FINDING investigation (Critical risk, High confidence) whose
+    countermeasures name real resources created beforehand (in moto): an instance, a leaked access key and its user, the
+    instance's role, a public bucket, and a security group open to the world (which the contain role only reports).
+    Unlike ``contain()`` it carries no hostile payloads: it is the one a newcomer reads."""
+    actions = [
+        {'Title': 'Isolate the instance', 'Description': f'{instance_id} sent data to {BAD_IP}; keep it for forensics.',
+         'Priority': 'IMMEDIATE', 'DefenseTechnique': 'Network Isolation', 'Disposition': 'Isolated', 'DispositionId': 4,
+         'CliCommands': [f'aws ec2 modify-instance-attribute --instance-id {instance_id} --groups <quarantine-group-id>'],
+         'AffectedResources': [{'Identifier': instance_id, 'Type': 'EC2_INSTANCE',
+                                'Arn': f'arn:aws:ec2:{region}:{account_id}:instance/{instance_id}'}]},
+        {'Title': 'Review the security group open to the internet', 'Description': 'SSH is open to 0.0.0.0/0.',
+         'Priority': 'SHORT_TERM',
+         'AffectedResources': [{'Identifier': open_group_id, 'Type': 'EC2_SECURITY_GROUP',
+                                'Arn': f'arn:aws:ec2:{region}:{account_id}:security-group/{open_group_id}'}]},
+        {'Title': 'Deactivate the leaked access key', 'Description': f'The key of {user_name} was used from {BAD_IP}.',
+         'Priority': 'IMMEDIATE', 'Disposition': 'Access Revoked',
+         'CliCommands': [f'aws iam update-access-key --access-key-id {access_key_id} --status Inactive --user-name {user_name}'],
+         'AffectedResources': [{'Identifier': access_key_id, 'Type': 'IAM_ACCESS_KEY'},
+                               {'Identifier': user_name, 'Type': 'IAM_USER', 'Arn': f'arn:aws:iam::{account_id}:user/{user_name}'}]},
+        {'Title': "Deny the instance's role", 'Description': 'Its credentials were used outside AWS.', 'Priority': 'IMMEDIATE',
+         'AffectedResources': [{'Identifier': role_name, 'Type': 'IAM_ROLE', 'Arn': f'arn:aws:iam::{account_id}:role/{role_name}'}]},
+        {'Title': 'Block public access to the bucket', 'Description': f'{bucket} allows public access.', 'Priority': 'IMMEDIATE',
+         'Disposition': 'Blocked', 'CliCommands': [f'aws s3api put-public-access-block --bucket {bucket} ...'],
+         'AffectedResources': [{'Identifier': bucket, 'Type': 'S3_BUCKET', 'Arn': f'arn:aws:s3:::{bucket}'}]},
+    ]
+    summary = {
+        'FindingType': CRED_FINDING_TYPE,
+        'KeyObservations': {'Title': f'Access key of {user_name} and credentials of {role_name} used from {BAD_IP}',
+                            'Narrative': (f'{instance_id} talked to {BAD_IP}; the key of {user_name} listed buckets from there '
+                                          f'and read objects from {bucket}, which allows public access.'),
+                            'Observations': [f'{instance_id} talked to {BAD_IP}.', f'{bucket} allows public access.']},
+        'ThreatAssessment': {'AttackProgression': [], 'ThreatActorProfile': 'Opportunistic actor with stolen credentials.'},
+        'Countermeasures': [{'DefenseTactic': 'Isolate', 'Description': 'Contain what the attacker used.', 'Actions': actions}],
+    }
+    result = {'RiskLevel': 'Critical', 'Confidence': 'High',
+              'Risk': 'Leaked credentials were used outside AWS against a production instance and bucket.',
+              'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_DEMO_FINDING_ID}, 'SummaryData': summary}
+    prompt = f'Investigate finding {CONTAIN_DEMO_FINDING_ID} in account {account_id}'
+    return _scenario([_entry(inv_id, prompt, result)])
