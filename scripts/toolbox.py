@@ -811,11 +811,13 @@ def cmd_demo_contain_run(args):
         for name, url in endpoints.items():
             note(f"  {name}={url}")
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
-        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, **endpoints)
+        # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
+        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
+                   ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
         records = os.path.join(workdir, "records")
         os.makedirs(records)
         note("running docs/demo/contain.yml (ansible-playbook): plan, apply (approved), rollback (approved)")
-        rc = subprocess.run(["ansible-playbook", os.path.join(collection_dir, "docs", "demo", "contain.yml"),
+        rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", "contain.yml"),
                              "-e", f"investigation_id={inv_id}", "-e", f"record_dir={records}", "-e", "approved=true"],
                             env=env, stdin=subprocess.DEVNULL, check=False).returncode
         note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
