@@ -40,6 +40,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -587,10 +588,10 @@ def cmd_demo(args):
         print("[demo] emulator stopped", flush=True)
 
 
-def start_emulator(python, collection_dir, tag, scenario):
+def start_emulator(python, collection_dir, tag, scenario, *options):
     """The emulator of the collection copy with this scenario, or None (having said why) when it did not start."""
     try:
-        return Emulator(python, collection_dir, "--scenario", scenario)
+        return Emulator(python, collection_dir, "--scenario", scenario, *options)
     except Failed as exc:
         print(f"{exc}\n[{tag}] the emulator did not start".lstrip(), file=sys.stderr)
         return None
@@ -716,18 +717,20 @@ def demo_eda(args):
 
 
 def demo_contain(args):
-    """`scripts/demo contain`: bootstrap, then the demo itself (demo_contain_run) in the virtualenv's Python, which has
-    boto3, moto and the emulator's scenario builders."""
-    if args:
-        print(f"scripts/demo contain takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+    """`scripts/demo contain [--serve]`: bootstrap, then the demo itself (cmd_demo_contain_run) in the virtualenv's
+    Python, which has boto3, moto and the emulator's scenario builders."""
+    if args not in ([], ["--serve"]):
+        print(f"scripts/demo contain takes no arguments but --serve (got: {' '.join(args)})", file=sys.stderr)
         return 2
     setup = bootstrap(browser=False)
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(setup.python, [setup.python, TOOL, "_demo-contain", setup.collection_dir])
+    os.execv(setup.python, [setup.python, TOOL, "_demo-contain", setup.collection_dir, *args])
     return 1
 
 
+# scripts/demo contain --serve: these ports, so that the README's export lines can be pasted as they are
+DEMO_CONTAIN_PORTS = {"emulator": 18777, "moto": 18778}
 # What scripts/demo contain creates in moto; the investigation names all of it (and the ssh group, open to the world).
 DEMO_CONTAIN = {"user": "build-bot", "role": "web-app-instance-role", "bucket": "customer-exports-demo"}
 
@@ -760,12 +763,13 @@ def demo_contain_resources(moto):
 
 
 def cmd_demo_contain_run(args):
-    """Run by `scripts/demo contain` in the virtualenv's Python (args: the collection copy): moto in server mode with
-    an instance (in a VPC, with its security groups), an IAM user with an access key, a role and a bucket; the emulator
-    with a COMPLETED Critical investigation that names them; then docs/demo/contain.yml: plan, apply, rollback. GuardDuty
-    calls go to the emulator and EC2, IAM, S3 and STS calls to moto, through botocore's per-service endpoint variables
-    only. Both servers stop on exit, Ctrl-C too."""
-    collection_dir = args[0]
+    """Run by `scripts/demo contain` in the virtualenv's Python (args: the collection copy [--serve]): moto in server
+    mode with an instance (in a VPC, with its security groups), an IAM user with an access key, a role and a bucket; the
+    emulator with a COMPLETED Critical investigation that names them; then docs/demo/contain.yml: plan, apply, rollback.
+    GuardDuty calls go to the emulator and EC2, IAM, S3 and STS calls to moto, through botocore's per-service endpoint
+    variables only. Both servers stop on exit, Ctrl-C too. --serve: on fixed ports, printing the shell lines that point
+    a shell at them, until Ctrl-C, instead of running the playbook."""
+    collection_dir, serve = args[0], args[1:] == ["--serve"]
     sys.path[:0] = [os.path.join(collection_dir, "tests", "integration"), os.path.join(collection_dir, "tests", "emulator")]
     # pylint: disable=import-outside-toplevel,import-error
     from gdemu import scenarios
@@ -784,8 +788,12 @@ def cmd_demo_contain_run(args):
     started = time.monotonic()
     try:
         note("starting moto in server mode (EC2, IAM, S3, STS) on 127.0.0.1")
+        busy = [f"{port} ({name})" for name, port in DEMO_CONTAIN_PORTS.items() if serve and not port_free(port)]
+        if busy:
+            note(f"--serve needs the ports {' and '.join(busy)} of 127.0.0.1, which are in use: stop what uses them")
+            return 1
         try:
-            moto = MotoServer(os.path.join(workdir, "moto.log"))
+            moto = MotoServer(os.path.join(workdir, "moto.log"), port=DEMO_CONTAIN_PORTS["moto"] if serve else None)
         except RuntimeError as exc:
             note(f"moto did not start: {exc}")
             return 1
@@ -802,7 +810,8 @@ def cmd_demo_contain_run(args):
                       fh)
         inv_id = scenarios.CONTAIN_DEMO_INV_ID
         note(f"starting the GuardDuty emulator: investigation {inv_id} (COMPLETED, Critical) names them")
-        emulator = start_emulator(sys.executable, collection_dir, "demo contain", scenario)
+        emulator = start_emulator(sys.executable, collection_dir, "demo contain", scenario,
+                                  *(["--port", str(DEMO_CONTAIN_PORTS["emulator"])] if serve else []))
         if not emulator:
             return 1
         note(f"emulator listening at {emulator.url}")
@@ -810,6 +819,8 @@ def cmd_demo_contain_run(args):
                      **{f"AWS_ENDPOINT_URL_{service}": moto.url for service in ("EC2", "IAM", "S3", "STS")}}
         for name, url in endpoints.items():
             note(f"  {name}={url}")
+        if serve:
+            return demo_contain_serve(endpoints, ids, inv_id)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
         # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
         env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
@@ -834,6 +845,34 @@ def cmd_demo_contain_run(args):
             moto.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         note("moto and the emulator stopped")
+
+
+def port_free(port):
+    """Whether a TCP port of 127.0.0.1 can be listened on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def demo_contain_serve(endpoints, ids, inv_id):
+    """scripts/demo contain --serve: print what points a shell at the servers, then wait for Ctrl-C."""
+    print("\n# In another terminal, from the checkout (README.md, \"Try containment on your machine\"):")
+    print('eval "$(scripts/env)"')
+    print("unset AWS_PROFILE AWS_SESSION_TOKEN AWS_URL AWS_ENDPOINT_URL   # one endpoint for all would send GuardDuty to moto")
+    print(f"export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID={DEMO_ENV['AWS_ACCESS_KEY_ID']} "
+          f"AWS_SECRET_ACCESS_KEY={DEMO_ENV['AWS_SECRET_ACCESS_KEY']}")
+    print(f"export AWS_ENDPOINT_URL_GUARDDUTY={endpoints['AWS_ENDPOINT_URL_GUARDDUTY']}   # GuardDuty: the emulator")
+    print("export " + " ".join(f"{name}={url}" for name, url in endpoints.items() if name != "AWS_ENDPOINT_URL_GUARDDUTY")
+          + "   # moto")
+    print(f"ansible-playbook docs/demo/contain.yml -e investigation_id={inv_id} -e approved=true")
+    print(f"\n# The investigation {inv_id} names instance {ids['instance']}, access key {ids['key']}, user "
+          f"{ids['user']}, role {ids['role']}, bucket {ids['bucket']}, security group {ids['ssh']}.", flush=True)
+    print("[demo contain] serving until Ctrl-C", flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def follow(path, stop):

@@ -7,6 +7,7 @@
 test that needs it and stopped after it. Never a hand-made mock.
 
 ``moto_aws`` yields a ``MotoServer``: ``.url`` for ``endpoint_url``, ``.client(service)`` a boto3 client on it.
+``scripts/demo contain`` (scripts/toolbox.py, in the project's virtualenv) starts its moto with ``MotoServer`` too.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def _free_port():
 
 
 class MotoServer:
-    """A moto server process on 127.0.0.1 and a free port."""
+    """A moto server process on 127.0.0.1 and a free port (or the port given)."""
 
-    def __init__(self, log_path):
-        self.port = _free_port()
+    def __init__(self, log_path, port=None):
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log_path, "w", encoding="utf-8")  # pylint: disable=consider-using-with
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
