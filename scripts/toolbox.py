@@ -784,6 +784,7 @@ def cmd_demo_contain_run(args):
         del signum, frame
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, terminated)  # also where SIGINT was ignored at start (a background job)
     signal.signal(signal.SIGTERM, terminated)
     workdir = tempfile.mkdtemp(prefix="demo-contain-")
     moto = emulator = None

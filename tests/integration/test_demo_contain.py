@@ -10,8 +10,10 @@ the one every command shares, and running it here would sync the checkout into t
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import shlex
 import subprocess
 import sys
 import urllib.error
@@ -21,6 +23,7 @@ from gdemu import scenarios as sc
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOLBOX = os.path.join(COLLECTION, "scripts", "toolbox.py")
+README = os.path.join(COLLECTION, "README.md")
 QUARANTINE = "secops-guardduty-quarantine"
 
 
@@ -89,3 +92,34 @@ def test_demo_contain_plans_applies_and_rolls_back(tmp_path):
     assert "demo-secret-key-for-the-local-emulator-only-0001" not in out
     assert out.rstrip().endswith("[demo contain] moto and the emulator stopped"), out
     assert not answers(moto_url + "/moto-api/data.json") and not answers(emulator_url + "/_emulator/health")
+
+
+def test_readme_lines_match_what_serve_prints():
+    """The README's "Try containment on your machine" lines point at the ports, with the credentials, that
+    `scripts/demo contain --serve` uses, GuardDuty at the emulator and the other services at moto, one variable each."""
+    spec = importlib.util.spec_from_file_location("toolbox", TOOLBOX)
+    toolbox = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(toolbox)
+    with open(README, encoding="utf-8") as fh:
+        text = fh.read()
+    start = text.index("## Try containment on your machine")
+    section = text[start:text.index("\n## ", start + 1)]
+    demo, serve, shell = re.findall(r"```bash\n(.*?)```", section, re.S)
+    assert demo.startswith("scripts/demo contain ") and serve.startswith("scripts/demo contain --serve ")
+    exported, unset = {}, set()
+    for line in shell.splitlines():
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["export"]:
+            exported.update(word.split("=", 1) for word in words[1:])
+        elif words[:1] == ["unset"]:
+            unset.update(words[1:])
+    moto = f"http://127.0.0.1:{toolbox.DEMO_CONTAIN_PORTS['moto']}"
+    assert exported == {
+        "AWS_REGION": sc.REGION,
+        "AWS_ACCESS_KEY_ID": toolbox.DEMO_ENV["AWS_ACCESS_KEY_ID"],
+        "AWS_SECRET_ACCESS_KEY": toolbox.DEMO_ENV["AWS_SECRET_ACCESS_KEY"],
+        "AWS_ENDPOINT_URL_GUARDDUTY": f"http://127.0.0.1:{toolbox.DEMO_CONTAIN_PORTS['emulator']}",
+        "AWS_ENDPOINT_URL_EC2": moto, "AWS_ENDPOINT_URL_IAM": moto, "AWS_ENDPOINT_URL_S3": moto, "AWS_ENDPOINT_URL_STS": moto,
+    }
+    assert {"AWS_URL", "AWS_ENDPOINT_URL", "AWS_PROFILE"} <= unset
+    assert f"-e investigation_id={sc.CONTAIN_DEMO_INV_ID}" in shell and "ansible-playbook docs/demo/contain.yml" in shell
