@@ -39,7 +39,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk impor
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
 MODES = ("plan", "apply", "rollback")
-DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"
+DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
 STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
 
 
@@ -62,6 +62,8 @@ def _settings(settings):
     record_dir = settings.get("record_dir") or DEFAULT_RECORD_DIR
     if not isinstance(record_dir, str) or not record_dir.strip() or any(c in record_dir for c in "\n\r\x00"):
         raise ContainError(f"contain_record_dir must be a directory path on the controller; got {record_dir!r}")
+    if not record_dir.startswith(("/", "~")):
+        raise ContainError(f"contain_record_dir must be an absolute path on the controller (or start with ~/); got {record_dir!r}")
     settings["record_dir"] = record_dir
     time = settings.get("time")
     if time is not None and not (isinstance(time, str) and TIME.fullmatch(time)):
@@ -92,8 +94,8 @@ def _given_record(found, settings, inv_id):
 def _records(found, settings, entries, inv_id, base):
     """(the record to write before acting, the record once the run is done), from the record given back ``base``."""
     time = settings.get("time")
-    if settings["mode"] == "plan" or time is None:
-        return None, base
+    if settings["mode"] == "plan" or not settings.get("done") or time is None:
+        return None, base  # plan, check mode: nothing is written
     if settings["mode"] == "rollback":
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
         return base, (with_statuses(base, statuses, time) if base is not None and statuses else base)
@@ -145,8 +147,9 @@ def containment_plan(found, settings, state=None):
     and - once the role looked for it, ``settings.record_file`` given - a rollback without a containment record);
     ``gate`` says why the risk level keeps apply from acting (reported by plan too, so that the reviewer sees it).
     The containment record comes back as ``settings.record_file`` (the file's text, or None) and ``settings.record``
-    (``contain_record``); ``record_before`` is what apply writes before it changes anything, ``record`` what the record
-    holds once the run is done (``settings.time`` is the run's UTC time).
+    (``contain_record``); when the role acts (``done``), ``record_before`` is what it writes before it changes anything
+    and ``record`` what the record holds once the run is done (``settings.time`` is the run's UTC time); otherwise
+    ``record`` is the record given back.
     """
     if not isinstance(found, dict) or not isinstance(found.get("resources"), list):
         raise ContainError(f"Expected what secops.guardduty.investigation_resources returns (a dict with resources); got {type_name(found)}")

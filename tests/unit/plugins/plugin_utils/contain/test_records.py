@@ -45,7 +45,7 @@ def state(enis, key_status="Active", policies=(), block=None):
 
 
 def test_apply_records_the_previous_state_of_everything_it_changes_before_it_changes_it():
-    plan = containment_plan(found(EC2, KEY, USER, BUCKET), settings(time=s.TIME, record_file=None), state({ENI: [WEB, SSH]}))
+    plan = containment_plan(found(EC2, KEY, USER, BUCKET), settings(time=s.TIME, record_file=None, done=True), state({ENI: [WEB, SSH]}))
     before, after = plan["record_before"], plan["record"]
     assert {k: v for k, v in before.items() if k != "resources"} == {
         "record_format": 1, "investigation_id": s.INV_ID, "account_id": s.ACCOUNT, "region": s.REGION,
@@ -66,20 +66,20 @@ def test_apply_records_the_previous_state_of_everything_it_changes_before_it_cha
 
 
 def test_a_second_apply_keeps_what_the_first_recorded():
-    first = containment_plan(found(EC2), settings(time=s.TIME), state({ENI: [WEB], ENI2: [SSH]}))["record"]
+    first = containment_plan(found(EC2), settings(time=s.TIME, done=True), state({ENI: [WEB], ENI2: [SSH]}))["record"]
     # killed after moving ENI: the second apply moves ENI2 only, and the record still holds ENI's previous groups
-    second = containment_plan(found(EC2), settings(time=LATER, record=first), state({ENI: [QG], ENI2: [SSH]}))
+    second = containment_plan(found(EC2), settings(time=LATER, record=first, done=True), state({ENI: [QG], ENI2: [SSH]}))
     assert one(second)["changes"]["interfaces"] == [{"eni_id": ENI2, "previous_groups": [SSH]}]
     (rec,) = second["record_before"]["resources"]
     assert rec["interfaces"] == [{"eni_id": ENI, "previous_groups": [WEB]}, {"eni_id": ENI2, "previous_groups": [SSH]}]
     assert second["record_before"]["created"] == s.TIME and second["record_before"]["updated"] == LATER
     # nothing to do: the record is carried on as it was
-    third = containment_plan(found(EC2), settings(time=LATER, record=second["record"]), state({ENI: [QG], ENI2: [QG]}))
+    third = containment_plan(found(EC2), settings(time=LATER, record=second["record"], done=True), state({ENI: [QG], ENI2: [QG]}))
     assert third["record"] == second["record"] and third["record_before"] == second["record"]
 
 
 def test_rollback_marks_what_it_restored():
-    applied = containment_plan(found(EC2, USER), settings(time=s.TIME), state({ENI: [WEB]}))["record"]
+    applied = containment_plan(found(EC2, USER), settings(time=s.TIME, done=True), state({ENI: [WEB]}))["record"]
     tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: WEB}
     contained = state({ENI: [QG]}, policies=["secops-guardduty-contain-" + s.INV_ID])
     contained["instances"][0]["tags"] = tags
@@ -98,6 +98,11 @@ def test_rollback_without_a_record_is_refused_saying_where_it_looked():
     assert containment_plan(found(EC2), settings("rollback"))["blocked"] == []
     # the default directory
     assert containment_plan(found(EC2), settings("plan"))["record_path"] == f"~/.ansible/secops-guardduty/contain-records/{s.INV_ID}.json"
+
+
+def test_check_mode_writes_no_record():
+    plan = containment_plan(found(EC2), settings(time=s.TIME, record_file=None), state({ENI: [WEB]}))
+    assert one(plan)["status"] == "planned" and plan["record_before"] is None and plan["record"] is None
 
 
 def test_the_file_and_contain_record_are_merged():
@@ -166,7 +171,7 @@ def test_empty_inputs_mean_no_record():
     assert load_record({}, "x", s.INV_ID, s.ACCOUNT, s.REGION) is None
 
 
-@pytest.mark.parametrize("bad", [{"record_dir": "a\nb"}, {"record_dir": 3}, {"time": "now"}])
+@pytest.mark.parametrize("bad", [{"record_dir": "/a\nb"}, {"record_dir": 3}, {"record_dir": "records"}, {"time": "now"}])
 def test_bad_record_settings_are_refused(bad):
     with pytest.raises(ContainError, match="contain_record_dir|UTC ISO-8601"):
         containment_plan(found(EC2), dict(settings(), **bad))
