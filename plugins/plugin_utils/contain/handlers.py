@@ -238,7 +238,7 @@ def _roll_back_access_key(resource, context):
         return entry(resource, "skipped", f"the containment record names the user {rec['user_name']}, but the key belongs to {user}: left as it is")
     if key.get("status") == "Active":
         if tag not in tags:
-            return entry(resource, "unchanged", "active again", record_status="rolled_back")
+            return entry(resource, "unchanged", "active (the deactivation the record holds was not made, or was undone)", record_status="rolled_back")
         tags.pop(tag)
         return entry(resource, "planned", f"already active again; remove the tag {tag} from {user}", record_status="rolled_back",
                      activate=False, user_name=user)

@@ -131,9 +131,13 @@ def merge_records(base, entries, time):
 
 
 def with_statuses(record, statuses, time):
-    """``record`` with the resources of ``statuses`` ({(type, id): status}) set to that status at ``time``."""
-    resources = [dict(r, status=statuses[(r["type"], r["id"])], time=time) if statuses.get((r["type"], r["id"])) not in (None, r["status"]) else r
-                 for r in record["resources"]]
+    """``record`` with the resources of ``statuses`` ({(type, id): status}) set to that status at ``time``; the same
+    record when no status changes (a second rollback writes nothing)."""
+    changed = {key for key, status in statuses.items() if status is not None}
+    changed = {(r["type"], r["id"]) for r in record["resources"] if (r["type"], r["id"]) in changed and statuses[(r["type"], r["id"])] != r["status"]}
+    if not changed:
+        return record
+    resources = [dict(r, status=statuses[(r["type"], r["id"])], time=time) if (r["type"], r["id"]) in changed else r for r in record["resources"]]
     return dict(record, updated=time, resources=resources)
 
 

@@ -175,3 +175,9 @@ def test_empty_inputs_mean_no_record():
 def test_bad_record_settings_are_refused(bad):
     with pytest.raises(ContainError, match="contain_record_dir|UTC ISO-8601"):
         containment_plan(found(EC2), dict(settings(), **bad))
+
+
+def test_a_second_rollback_writes_nothing():
+    rec = s.record({"type": "iam_user", "id": "alice", "policy_name": "secops-guardduty-contain-" + s.INV_ID, "status": "rolled_back"})
+    plan = containment_plan(found(USER), settings("rollback", time=LATER, record=rec, record_file=None, done=True), state({ENI: [WEB]}))
+    assert one(plan)["status"] == "unchanged" and plan["record"] == plan["record_before"] == rec
