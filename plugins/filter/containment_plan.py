@@ -18,9 +18,9 @@ description:
   - Each other resource is V(planned) (with the C(changes) the role carries out), V(unchanged) (already contained, or
     nothing of this investigation to roll back) or V(skipped) (not found, not owned, changed since containment).
   - What apply changes is kept, before the change, in the containment record (RV(_value.record_before),
-    RV(_value.record)): each network interface's previous groups, the access keys deactivated and their users, the
+    RV(_value.record)) - each network interface's previous groups, the access keys deactivated and their users, the
     inline policy attached, a bucket's previous public access block. C(rollback) restores only what the record given
-    back (C(record_file), C(record)) holds. Tags on instances, users and buckets are a marker and a cross-check: where
+    back (C(record_file), C(record)) holds. Tags on instances, users and buckets are a marker and a cross-check; where
     they disagree with the record the resource is left contained, with the reason. Access keys stay inactive on
     rollback unless C(reactivate_keys). A rollback without a record is blocked.
 positional: _input
@@ -36,7 +36,7 @@ options:
         C(done) (report V(planned) as V(done), because the role carries out the plan right after).
       - The containment record - C(record_dir) (absolute, or starting with C(~); default
         C(~/.ansible/secops-guardduty/contain-records)), C(record_file) (the text of the record file, V(null) when
-        there is none; once given, a rollback without a record is blocked), C(record) (C(contain_record): a record as
+        there is none; once given, a rollback without a record is blocked), C(record) (C(contain_record), a record as
         a dict or JSON text), C(reactivate_keys) and C(time) (the run's UTC time, C(YYYY-MM-DDTHH:MM:SSZ)).
     type: dict
     required: true
