@@ -245,6 +245,9 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     result, outcome = contain(mode="rollback", approved=True, check=True)
     assert result.rc == 0, result
     assert statuses(outcome)[("ec2_instance", world.instance)] == "planned"
+    assert statuses(outcome)[("iam_access_key", world.key)] == "unchanged"  # keys stay inactive unless asked
+    result, outcome = contain(mode="rollback", approved=True, check=True, rollback_reactivate_keys=True)
+    assert result.rc == 0, result
     assert statuses(outcome)[("iam_access_key", world.key)] == "planned"
     assert world.snapshot() == contained
 

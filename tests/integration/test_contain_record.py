@@ -123,7 +123,8 @@ def test_record_before_change_attacker_tags_and_keys(world, contain, tmp_path): 
     assert changed_tasks(result) == [] and world.snapshot() == after
 
 
-def test_rollback_from_the_artifact_alone_and_refused_without_a_record(world, contain, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+def test_rollback_from_the_artifact_alone_and_refused_without_a_record(  # pylint: disable=redefined-outer-name
+        world, contain, play, moto_aws, guardduty_emulator, tmp_path):
     """As in AWX: the apply job's artifact handed to the rollback job (the collection playbook, ``record`` as the
     survey's JSON text), where no record file exists."""
     before = world.snapshot()

@@ -27,6 +27,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state imp
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import public_access_block_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import tags_of
 
+
 def entry(resource, status, reason, record_status=None, **changes):
     """One resource of the plan: who it is (from investigation_resources), its ``status``, ``reason`` and ``changes``;
     in rollback, ``record_status`` is what its containment record says once the entry is carried out (None: as is)."""
