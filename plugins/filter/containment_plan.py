@@ -17,9 +17,12 @@ description:
     the risk level is below Medium, unless C(force).
   - Each other resource is V(planned) (with the C(changes) the role carries out), V(unchanged) (already contained, or
     nothing of this investigation to roll back) or V(skipped) (not found, not owned, changed since containment).
-  - The EC2 quarantine records each network interface's previous groups in tags on the instance, access key
-    deactivations in a tag on the owning user, and a bucket's previous public access block in tags on the bucket, so
-    that C(rollback) undoes only what this role did for this investigation.
+  - What apply changes is kept, before the change, in the containment record (RV(_value.record_before),
+    RV(_value.record)) - each network interface's previous groups, the access keys deactivated and their users, the
+    inline policy attached, a bucket's previous public access block. C(rollback) restores only what the record given
+    back (C(record_file), C(record)) holds. Tags on instances, users and buckets are a marker and a cross-check; where
+    they disagree with the record the resource is left contained, with the reason. Access keys stay inactive on
+    rollback unless C(reactivate_keys). A rollback without a record is blocked.
 positional: _input
 options:
   _input:
@@ -31,6 +34,10 @@ options:
       - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account) and
         C(caller_arn) (as M(amazon.aws.aws_caller_info) returns them), C(quarantine_group_name), C(snapshots) and
         C(done) (report V(planned) as V(done), because the role carries out the plan right after).
+      - The containment record - C(record_dir) (absolute, or starting with C(~); default
+        C(~/.ansible/secops-guardduty/contain-records)), C(record_file) (the text of the record file, V(null) when
+        there is none; once given, a rollback without a record is blocked), C(record) (C(contain_record), a record as
+        a dict or JSON text), C(reactivate_keys) and C(time) (the run's UTC time, C(YYYY-MM-DDTHH:MM:SSZ)).
     type: dict
     required: true
   state:
@@ -66,7 +73,7 @@ _value:
       description: The mode the plan is for.
       type: str
     blocked:
-      description: What stops C(apply) or C(rollback) (approval missing, more resources than C(max_resources)).
+      description: What stops C(apply) or C(rollback) (approval missing, more resources than C(max_resources), a rollback without a containment record).
       type: list
       elements: str
     gate:
@@ -87,6 +94,21 @@ _value:
       description: In C(rollback), the tags each IAM user keeps once the records of reactivated keys are removed.
       type: list
       elements: dict
+    record_path:
+      description: Where the containment record of this investigation lives (C(record_dir)/C(<investigation id>.json)).
+      type: str
+    record_before:
+      description:
+        - When the role acts (C(done)), the containment record to write before anything is changed (in apply, what is
+          about to change with status C(pending)); V(null) when there is nothing to write.
+      type: dict
+    record:
+      description:
+        - The containment record once the run is done (C(applied) or C(rolled_back) marked), or the record given back
+          when the role does not act; V(null) without one. C(record_format), C(investigation_id), C(account_id),
+          C(region), C(created), C(updated), C(role_version) and C(resources) (per resource C(type), C(id),
+          C(status), C(time) and what rollback restores).
+      type: dict
     deny_policy_name:
       description: The name of the deny-all inline policy for this investigation.
       type: str

@@ -8,7 +8,8 @@ and every outcome is read back from moto with boto3.
 
 plan changes nothing; apply needs approval and quarantines the instance, deactivates the key, denies the user and
 the role, blocks the bucket; a second apply changes nothing; check mode changes nothing in any mode; rollback
-restores what apply changed and nothing else. A user of another account, a malformed instance id carrying a shell
+restores, from the containment record apply wrote, what apply changed and nothing else (tests/integration/
+test_contain_record.py attacks the record's cross-check). A user of another account, a malformed instance id carrying a shell
 command and the AI's CLI commands with shell metacharacters are never acted on.
 """
 
@@ -141,11 +142,12 @@ def world(moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-
 
 
 @pytest.fixture
-def contain(play, moto_aws):  # pylint: disable=redefined-outer-name
-    """contain(mode=..., check=False, **role_vars) -> (PlayResult, contain_result or None)."""
+def contain(play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+    """contain(mode=..., check=False, **role_vars) -> (PlayResult, contain_result or None); containment records go
+    to tmp_path/records unless record_dir is given."""
 
     def run(check=False, investigation_id=sc.CONTAIN_INV_ID, **role_vars):
-        extra = {"moto_endpoint": moto_aws.url, "investigation_id": investigation_id}
+        extra = {"moto_endpoint": moto_aws.url, "investigation_id": investigation_id, "contain_record_dir": str(tmp_path / "records")}
         extra.update({f"contain_{key}": value for key, value in role_vars.items()})
         result = play(HEADER, extra_vars=extra, check=check)
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
@@ -194,13 +196,17 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert "contain_mode=apply needs contain_approved=true" in result.stdout
     assert world.snapshot() == before
 
-    # apply and rollback in check mode: the same plan, nothing changed
-    for mode in ("plan", "apply", "rollback"):
+    # apply in check mode: the same plan, nothing changed, no record written
+    for mode in ("plan", "apply"):
         result, outcome = contain(mode=mode, approved=True, check=True)
         assert result.rc == 0, result
         assert world.snapshot() == before, mode
-        expected = "unchanged" if mode == "rollback" else "planned"
-        assert statuses(outcome)[("ec2_instance", world.instance)] == expected, mode
+        assert statuses(outcome)[("ec2_instance", world.instance)] == "planned", mode
+    # rollback before any apply: there is no containment record, so it is refused, in check mode too
+    result, outcome = contain(mode="rollback", approved=True, check=True)
+    assert result.rc != 0 and outcome is None
+    assert f"there is no containment record of investigation {sc.CONTAIN_INV_ID}" in result.stdout
+    assert world.snapshot() == before
 
     # apply
     result, outcome = contain(mode="apply", approved=True)
@@ -239,11 +245,14 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     result, outcome = contain(mode="rollback", approved=True, check=True)
     assert result.rc == 0, result
     assert statuses(outcome)[("ec2_instance", world.instance)] == "planned"
+    assert statuses(outcome)[("iam_access_key", world.key)] == "unchanged"  # keys stay inactive unless asked
+    result, outcome = contain(mode="rollback", approved=True, check=True, rollback_reactivate_keys=True)
+    assert result.rc == 0, result
     assert statuses(outcome)[("iam_access_key", world.key)] == "planned"
     assert world.snapshot() == contained
 
-    # rollback restores what apply changed, and only that
-    result, outcome = contain(mode="rollback", approved=True)
+    # rollback restores what apply changed, from the containment record, and only that (keys too, when asked)
+    result, outcome = contain(mode="rollback", approved=True, rollback_reactivate_keys=True)
     assert result.rc == 0, result
     assert statuses(outcome)[("ec2_instance", world.instance)] == "done"
     after = world.snapshot()
@@ -257,7 +266,7 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert len(after["quarantine"]) == 1
 
     # a second rollback has nothing left to undo
-    result, outcome = contain(mode="rollback", approved=True)
+    result, outcome = contain(mode="rollback", approved=True, rollback_reactivate_keys=True)
     assert result.rc == 0, result
     assert changed_tasks(result) == []
     assert world.snapshot() == after
@@ -270,13 +279,14 @@ WRAPPER = """\
 """
 
 
-def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
+def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
     service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
     env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
     before = world.snapshot()
 
     def run(**extra):
+        extra.setdefault("contain_record_dir", str(tmp_path / "records"))
         result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
         return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
@@ -335,11 +345,12 @@ GIVEN = PLAY.format(name="Contain an investigation the play already has") + """\
 """
 
 
-def test_given_investigation_snapshots_and_group_name(world, play, moto_aws):  # pylint: disable=redefined-outer-name
+def test_given_investigation_snapshots_and_group_name(world, play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
     volumes = sorted(m["Ebs"]["VolumeId"] for m in world.ec2.describe_instances(InstanceIds=[world.instance])
                      ["Reservations"][0]["Instances"][0]["BlockDeviceMappings"])
     assert volumes
-    extra = {"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "detector_id": sc.DETECTOR_ID}
+    extra = {"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "detector_id": sc.DETECTOR_ID,
+             "contain_record_dir": str(tmp_path / "records")}
     for _round in range(2):  # the second run takes no second snapshot
         result = play(GIVEN, extra_vars=extra)
         assert result.rc == 0, result

@@ -5,9 +5,11 @@
 """What the contain role does about one resource within reach, per resource type: the ``HANDLERS`` table.
 
 Each ``Handler`` has two decisions, both reading the plain ``State`` the role read and returning one plan entry
-(``entry``): ``contain`` (what plan reports and apply carries out) and ``roll_back`` (what rollback undoes).
-An entry is ``planned`` with the ``changes`` the role's tasks carry out, ``unchanged`` or ``skipped``, with the reason.
-A resource type without a handler (security groups) is reported, never changed.
+(``entry``): ``contain`` (what plan reports and apply carries out; its ``changes`` hold the state before the change,
+which the containment record keeps) and ``roll_back`` (what rollback undoes: only what the containment record holds,
+and only where the resource's tags agree with it). An entry is ``planned`` with the ``changes`` the role's tasks carry
+out, ``unchanged`` or ``skipped``, with the reason; a rollback entry also says the record status of the resource once
+it is carried out (``record_status``). A resource type without a handler (security groups) is reported, never changed.
 """
 
 from __future__ import annotations
@@ -19,39 +21,48 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_SNAPSHOT
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import INVESTIGATION_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import all_blocked
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_from_tag
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_tag
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ID_PATTERNS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import location_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import public_access_block_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import tags_of
 
-_GROUP_ID = ID_PATTERNS["ec2_security_group"]
 
-
-def entry(resource, status, reason, **changes):
-    """One resource of the plan: who it is (from investigation_resources), its ``status``, ``reason`` and ``changes``."""
+def entry(resource, status, reason, record_status=None, **changes):
+    """One resource of the plan: who it is (from investigation_resources), its ``status``, ``reason`` and ``changes``;
+    in rollback, ``record_status`` is what its containment record says once the entry is carried out (None: as is)."""
     result = {key: resource.get(key) for key in ("type", "id", "account_id", "region", "priority", "countermeasure")}
     if resource["type"] == "iam_access_key":
         result["user_name"] = resource.get("user_name")
     result.update(status=status, reason=reason, changes=changes)
+    if record_status is not None:
+        result["record_status"] = record_status
     return result
+
+
+NO_RECORD = ("the containment record holds nothing for it: left as it is; roll it back with the record of the apply "
+             "that contained it, or by hand")
+DISAGREE = "disagrees with the containment record (changed after containment, perhaps by an attacker)"
 
 
 class Context:
     """What every decision of one plan reads: the ``state``, the ``settings``, the investigation's id and Region.
 
-    ``user_tags`` collects, per IAM user, its tags as they are once rollback removed the records of reactivated keys.
+    ``record`` is the containment record's entry per (type, id) (rollback restores from it). ``user_tags`` collects,
+    per IAM user, its tags as they are once rollback removed the markers of reactivated keys.
     """
 
-    def __init__(self, state, settings, investigation_id, region):
+    def __init__(self, state, settings, investigation_id, region, record=None):
         self.state = state
         self.settings = settings
         self.investigation_id = investigation_id
         self.region = region
+        self.record = {(r["type"], r["id"]): r for r in (record or {}).get("resources", [])}
         self.user_tags = {}
+
+    def recorded(self, resource):
+        """The containment record's entry of ``resource``, or None."""
+        return self.record.get((resource["type"], resource["id"]))
 
 
 class Handler:
@@ -133,50 +144,61 @@ def _contain_instance(resource, context):
                  tags=set_tags, snapshot_volumes=volumes)
 
 
+def _other_owner(owner):
+    """The investigation a contained-by tag names, repeated only when it is an investigation id (tags are anyone's)."""
+    return owner if isinstance(owner, str) and INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
+
+
 def _roll_back_instance(resource, context):
     skipped, inst = _instance(resource, context)
     if skipped:
         return skipped
     tags, current, group_id = inst.tags, inst.current, inst.group_id
     owner = tags.get(TAG_CONTAINED_BY)
-    if owner is None:
-        return entry(resource, "unchanged", "not contained by this role (no secops-guardduty:contained-by tag)")
-    if owner != context.investigation_id:
-        # tag values are anyone's to write: only an investigation id is repeated in the reason
-        other = owner if isinstance(owner, str) and INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
-        return entry(resource, "skipped", f"contained by investigation {other}: roll back with that investigation")
-    restore, untag, left = [], [], []
-    for key, value in sorted(tags.items()):
-        if not key.startswith(TAG_ENI_GROUPS):
-            continue
-        eni = key[len(TAG_ENI_GROUPS):]
-        if not ENI_ID.fullmatch(eni):
-            left.append("a secops-guardduty:groups: tag that does not name a network interface")
-            continue
-        groups = value.split() if isinstance(value, str) else []
-        if not groups or not all(_GROUP_ID.fullmatch(g) for g in groups):
-            left.append(f"{eni} (its tag does not hold security group ids)")
-            continue
+    rec = context.recorded(resource)
+    if owner is not None and owner != context.investigation_id:
+        return entry(resource, "skipped", f"contained by investigation {_other_owner(owner)}: roll back with that investigation")
+    if rec is None:
+        if owner is None:
+            return entry(resource, "unchanged", "not contained by this investigation (no record, no secops-guardduty:contained-by tag)")
+        return entry(resource, "skipped", NO_RECORD)
+    restore, untag, left, kept = [], [], [], False
+    for item in rec["interfaces"]:
+        eni, groups = item["eni_id"], item["previous_groups"]
+        tag = TAG_ENI_GROUPS + eni
         if eni not in current:
             left.append(f"{eni} (no longer attached)")
-            untag.append(key)
-            continue
-        if group_id is None or current[eni] != [group_id]:
+        elif group_id is not None and current[eni] == [group_id]:
+            if owner != context.investigation_id or tags.get(tag) != " ".join(groups):
+                # a tag was removed or rewritten: never guess which is right, keep the interface contained
+                which = tag if owner == context.investigation_id else f"{TAG_CONTAINED_BY} of the instance"
+                left.append(f"{eni} stays in the quarantine group (the tag {which} {DISAGREE})")
+                kept = True
+                continue
+            restore.append({"eni_id": eni, "groups": list(groups)})
+        elif current[eni] != groups:
             left.append(f"{eni} (its groups changed since containment: {' '.join(current[eni])})")
+            kept = True
             continue
-        restore.append({"eni_id": eni, "groups": groups})
-        untag.append(key)
-    if not left:
+        # restored now, already in its recorded groups (the change was not made, or was undone), or gone
+        if tag in tags:
+            untag.append(tag)
+    contained = kept
+    if not contained and owner is not None:
         untag.append(TAG_CONTAINED_BY)
-    untag = {key: tags[key] for key in untag}
-    what = [f"restore {item['eni_id']} to {' '.join(item['groups'])}" for item in restore]
+    what = [f"restore {item['eni_id']} to {' '.join(item['groups'])} (from the containment record)" for item in restore]
     if untag:
         what.append("remove the tags " + ", ".join(untag))
     if left:
         what.append("left alone: " + "; ".join(left))
+    record_status = None if contained else "rolled_back"
     if not (restore or untag):
-        return entry(resource, "skipped", "; ".join(what))
-    return entry(resource, "planned", "; ".join(what), interfaces=restore, remove_tags=untag)
+        if not left:
+            return entry(resource, "unchanged", "not contained: its network interfaces are in the groups the record holds",
+                         record_status=record_status)
+        return entry(resource, "skipped", "; ".join(what), record_status=record_status)
+    return entry(resource, "planned", "; ".join(what), record_status=record_status, interfaces=restore,
+                 remove_tags={key: tags[key] for key in untag})
 
 
 # ---------------------------------------------------------------- IAM access keys: deactivate, record on the user
@@ -208,12 +230,27 @@ def _roll_back_access_key(resource, context):
     if skipped:
         return skipped
     user, tag = resource["user_name"], TAG_KEY + resource["id"]
-    if tags.get(tag) != context.investigation_id:
-        return entry(resource, "unchanged", "not deactivated by this investigation (no tag on the user records it)")
-    tags.pop(tag)
+    rec = context.recorded(resource)
+    if rec is None:
+        if tags.get(tag) == context.investigation_id:
+            return entry(resource, "skipped", NO_RECORD)
+        return entry(resource, "unchanged", "not deactivated by this investigation (the containment record holds nothing for it)")
+    if rec["user_name"] != user:
+        return entry(resource, "skipped", f"the containment record names the user {rec['user_name']}, but the key belongs to {user}: left as it is")
     if key.get("status") == "Active":
-        return entry(resource, "planned", f"already active again; remove the tag {tag} from {user}", activate=False, user_name=user)
-    return entry(resource, "planned", f"reactivate it and remove the tag {tag} from {user}", activate=True, user_name=user)
+        if tag not in tags:
+            return entry(resource, "unchanged", "active (the deactivation the record holds was not made, or was undone)", record_status="rolled_back")
+        tags.pop(tag)
+        return entry(resource, "planned", f"already active again; remove the tag {tag} from {user}", record_status="rolled_back",
+                     activate=False, user_name=user)
+    if not context.settings.get("reactivate_keys"):
+        return entry(resource, "unchanged", f"left inactive: AWS advises never to reactivate an access key that may have leaked; rotate it "
+                     f"(a new key for {user}, then delete this one), or set contain_rollback_reactivate_keys=true to reactivate it")
+    if tags.get(tag) != context.investigation_id:
+        return entry(resource, "skipped", f"left inactive: the tag {tag} on {user} {DISAGREE}")
+    tags.pop(tag)
+    return entry(resource, "planned", f"reactivate it (contain_rollback_reactivate_keys=true; AWS advises rotating a leaked key instead) "
+                 f"and remove the tag {tag} from {user}", record_status="rolled_back", activate=True, user_name=user)
 
 
 def user_tag_updates(context):
@@ -252,10 +289,16 @@ def _roll_back_principal(resource, context):
     skipped, names = _principal_policies(resource, context)
     if skipped:
         return skipped
+    rec = context.recorded(resource)
     name = policy_name(context.investigation_id)
-    if name not in names:
+    if rec is None:
+        if name in names:
+            return entry(resource, "skipped", f"the inline policy {name} is attached, but {NO_RECORD}")
         return entry(resource, "unchanged", f"the inline policy {name} is not attached")
-    return entry(resource, "planned", f"remove the inline policy {name}", policy_name=name)
+    if rec["policy_name"] not in names:
+        return entry(resource, "unchanged", f"the inline policy {rec['policy_name']} is not attached", record_status="rolled_back")
+    return entry(resource, "planned", f"remove the inline policy {rec['policy_name']} (from the containment record)", record_status="rolled_back",
+                 policy_name=rec["policy_name"])
 
 
 # ---------------------------------------------------------------- S3 buckets: block public access, record the previous block
@@ -279,25 +322,37 @@ def _contain_bucket(resource, context):
     if all_blocked(block):
         return entry(resource, "unchanged", "all public access is already blocked")
     new_tags = {TAG_CONTAINED_BY: context.investigation_id, TAG_PAB: pab_tag(block)}
-    return entry(resource, "planned", f"block all public access (was: {pab_tag(block)}), recording the previous setting in tags", tags=new_tags)
+    return entry(resource, "planned", f"block all public access (was: {pab_tag(block)}), recording the previous setting", tags=new_tags,
+                 previous=block or None)
 
 
 def _roll_back_bucket(resource, context):
     skipped, block, tags = _bucket(resource, context)
     if skipped:
         return skipped
-    if tags.get(TAG_CONTAINED_BY) != context.investigation_id:
-        return entry(resource, "unchanged", "public access not blocked by this investigation (no tag records it)")
-    try:
-        previous = pab_from_tag(tags.get(TAG_PAB))
-    except ValueError as e:
-        return entry(resource, "skipped", str(e))
+    owner = tags.get(TAG_CONTAINED_BY)
+    rec = context.recorded(resource)
+    if owner is not None and owner != context.investigation_id:
+        return entry(resource, "skipped", f"contained by investigation {_other_owner(owner)}: roll back with that investigation")
+    if rec is None:
+        if owner is None:
+            return entry(resource, "unchanged", "public access not blocked by this investigation (no record, no tag)")
+        return entry(resource, "skipped", NO_RECORD)
+    previous = rec["previous_public_access_block"]
     remaining = {k: v for k, v in tags.items() if k not in (TAG_CONTAINED_BY, TAG_PAB)}
     if not all_blocked(block):
+        if owner is None and TAG_PAB not in tags:
+            return entry(resource, "unchanged", "public access is not blocked (the change the record holds was not made, or was undone)",
+                         record_status="rolled_back")
         return entry(resource, "planned", "its public access block changed since containment: left as is; remove the tags",
-                     restore=False, tags=remaining)
-    what = "delete the public access block it did not have" if previous is None else "restore its public access block " + pab_tag(previous)
-    return entry(resource, "planned", what + " and remove the tags", restore=True, previous=previous, tags=remaining)
+                     record_status="rolled_back", restore=False, tags=remaining)
+    if owner != context.investigation_id or tags.get(TAG_PAB) != pab_tag(previous):
+        return entry(resource, "skipped", f"left blocked: its tags {TAG_CONTAINED_BY} and {TAG_PAB} {DISAGREE}; "
+                     "check the bucket and restore its public access block by hand")
+    what = ("delete the public access block it did not have" if previous is None
+            else "restore its public access block " + pab_tag(previous)) + " (from the containment record)"
+    return entry(resource, "planned", what + " and remove the tags", record_status="rolled_back", restore=True,
+                 previous=dict(previous) if previous else None, tags=remaining)
 
 
 # resource_type -> what the role does about it; a type not in the table is never changed

@@ -6,10 +6,11 @@
 
 From what ``investigation_resources`` returns and the role's settings it decides which resources are within reach
 (the investigation's account and Region, a type the role acts on, not the identity running it), what stops apply or
-rollback (approval, contain_max_resources) and whether the risk level keeps apply from acting. With the state the
-role read, the handler of each resource type (``handlers.HANDLERS``) decides what each resource needs. The role's
-tasks only carry out what the plan says, with amazon.aws modules, and never template or run text from the
-investigation.
+rollback (approval, contain_max_resources, a rollback without a containment record) and whether the risk level
+keeps apply from acting. With the state the role read, the handler of each resource type (``handlers.HANDLERS``)
+decides what each resource needs. It also says what the containment record holds before and after the run
+(``records``): the role writes it before it changes anything, and rollback restores only from it. The role's tasks
+only carry out what the plan says, with amazon.aws modules, and never template or run text from the investigation.
 """
 
 from __future__ import annotations
@@ -23,13 +24,22 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import user_tag_updates
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import POLICY_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import deny_all_policy
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import merge_records
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import new_record
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_entry
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_path
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import with_statuses
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TIME
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import caller_principal
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import State
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import risk_rank
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
 MODES = ("plan", "apply", "rollback")
+DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
 STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
 
 
@@ -49,7 +59,53 @@ def _settings(settings):
     if not isinstance(group, str) or not re.fullmatch(r"[\w .:/()#,@\[\]+=&;{}!$*-]{1,255}", group, re.ASCII) or group.lower().startswith("sg-"):
         raise ContainError(f"contain_quarantine_group_name must be a security group name (1-255 characters, not starting with sg-); got {group!r}")
     settings["quarantine_group_name"] = group
+    record_dir = settings.get("record_dir") or DEFAULT_RECORD_DIR
+    if not isinstance(record_dir, str) or not record_dir.strip() or any(c in record_dir for c in "\n\r\x00"):
+        raise ContainError(f"contain_record_dir must be a directory path on the controller; got {record_dir!r}")
+    if not record_dir.startswith(("/", "~")):
+        raise ContainError(f"contain_record_dir must be an absolute path on the controller (or start with ~/); got {record_dir!r}")
+    settings["record_dir"] = record_dir
+    time = settings.get("time")
+    if time is not None and not (isinstance(time, str) and TIME.fullmatch(time)):
+        raise ContainError(f"The containment time must be a UTC ISO-8601 time (YYYY-MM-DDTHH:MM:SSZ); got {time!r}")
     return settings
+
+
+def _no_record(inv_id, path):
+    return (f"there is no containment record of investigation {inv_id} (neither contain_record nor the file {path}); "
+            "rollback restores only from the record apply wrote, never from tags (an attacker can rewrite them). "
+            "Give the record: the file apply wrote under contain_record_dir, or the guardduty_contain_record artifact of "
+            "the apply job as contain_record (the playbook's record). Resources contained by version 0.2.0 of this role "
+            "have no record: restore them by hand (docs/containment.md, \"Rolling back without a record\")")
+
+
+def _given_record(found, settings, inv_id):
+    """The containment record given back (the file's content and contain_record, checked and merged), or None."""
+    path = record_path(settings["record_dir"], inv_id)
+    account, region = found.get("account_id"), found.get("region")
+    given = [load_record(settings.get("record_file"), f"the containment record file {path}", inv_id, account, region),
+             load_record(settings.get("record"), "contain_record", inv_id, account, region)]
+    given = [r for r in given if r is not None]
+    if len(given) == 2:  # contain_record's entries replace the file's entries of the same resources
+        return merge_records(given[0], given[1]["resources"], max(given[0]["updated"], given[1]["updated"]))
+    return given[0] if given else None
+
+
+def _records(found, settings, entries, inv_id, base):
+    """(the record to write before acting, the record once the run is done), from the record given back ``base``."""
+    time = settings.get("time")
+    if settings["mode"] == "plan" or not settings.get("done") or time is None:
+        return None, base  # plan, check mode: nothing is written
+    if settings["mode"] == "rollback":
+        statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
+        return base, (with_statuses(base, statuses, time) if base is not None and statuses else base)
+    pending = [record_entry(e, "pending", time) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
+               and (e["type"] != "ec2_instance" or e["changes"].get("interfaces"))]
+    if not pending:
+        return base, base
+    before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)
+    before["role_version"] = COLLECTION_VERSION
+    return before, with_statuses(before, {(e["type"], e["id"]): "applied" for e in pending}, time)
 
 
 def _out_of_reach(resource, found, settings):
@@ -87,8 +143,13 @@ def containment_plan(found, settings, state=None):
     Without ``state`` (the role's scope step, before it reads anything), resources within reach are ``pending``.
     With ``state`` (plain lists and dicts: see state.State), each resource is ``planned`` (with its ``changes``),
     ``unchanged`` or ``skipped`` with the reason; ``settings.done=true`` (the role carries out the plan right after)
-    reports ``planned`` as ``done``. ``blocked`` lists what stops apply or rollback (approval, contain_max_resources);
+    reports ``planned`` as ``done``. ``blocked`` lists what stops apply or rollback (approval, contain_max_resources,
+    and - once the role looked for it, ``settings.record_file`` given - a rollback without a containment record);
     ``gate`` says why the risk level keeps apply from acting (reported by plan too, so that the reviewer sees it).
+    The containment record comes back as ``settings.record_file`` (the file's text, or None) and ``settings.record``
+    (``contain_record``); when the role acts (``done``), ``record_before`` is what it writes before it changes anything
+    and ``record`` what the record holds once the run is done (``settings.time`` is the run's UTC time); otherwise
+    ``record`` is the record given back.
     """
     if not isinstance(found, dict) or not isinstance(found.get("resources"), list):
         raise ContainError(f"Expected what secops.guardduty.investigation_resources returns (a dict with resources); got {type_name(found)}")
@@ -103,7 +164,8 @@ def containment_plan(found, settings, state=None):
             f"The AWS credentials belong to account {caller}, but investigation {inv_id} is in account {found['account_id']}: "
             "use credentials of the investigation's account (nothing was changed)"
         )
-    context = Context(State(state), settings, inv_id, found.get("region")) if state is not None else None
+    given_record = _given_record(found, settings, inv_id) if mode != "plan" else None
+    context = Context(State(state), settings, inv_id, found.get("region"), given_record) if state is not None else None
     gate = _gate(found, settings)
     entries, within_reach = [], 0
     for resource in found["resources"]:
@@ -122,6 +184,9 @@ def containment_plan(found, settings, state=None):
     if within_reach > settings["max_resources"]:
         blocked.append(f"{within_reach} resources are within reach, more than contain_max_resources={settings['max_resources']}: "
                        "review them and raise contain_max_resources to go on")
+    if mode == "rollback" and "record_file" in settings and given_record is None:
+        blocked.append(_no_record(inv_id, record_path(settings["record_dir"], inv_id)))
+    record_before, record = _records(found, settings, entries, inv_id, given_record) if context is not None else (None, given_record)
     if settings.get("done"):
         for item in entries:
             if item["status"] == "planned":
@@ -140,6 +205,9 @@ def containment_plan(found, settings, state=None):
         "resources": entries,
         "unrecognised": found.get("unrecognised") or [],
         "user_tag_updates": user_tag_updates(context) if context is not None and mode == "rollback" else [],
+        "record_path": record_path(settings["record_dir"], inv_id),
+        "record_before": record_before,
+        "record": record,
         "deny_policy_name": policy_name(inv_id),
         "deny_policy": deny_all_policy(),
     }

@@ -2,15 +2,28 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the contain role records on the resources it changes, so that rollback undoes only what it did.
+"""What the contain role records, so that rollback undoes only what it did and restores only what was there.
 
-Tags (names below) on instances, users and buckets, and the deny-all inline policy named after the investigation.
-A tag value is anyone's to write: what is read back is checked, and never repeated unless it is an identifier.
+The containment record: a JSON document per investigation, kept outside the contained resources (a file on the
+controller, ``contain_record_dir/<investigation id>.json``, and the ``set_stats`` artifact
+``guardduty_contain_record``). It holds, per resource, the state before containment that rollback restores
+(``new_record``, ``record_entry``, ``merge_records``), and is written before each change. ``load_record`` checks a
+record given back (the file or the ``contain_record`` variable) before anything is taken from it.
+
+Tags (names below) on instances, users and buckets stay as a visible marker and a cross-check: a tag value is
+anyone's to write (an attacker holding the instance role's credentials can rewrite it), so rollback never takes a
+value from a tag, and leaves a resource contained where its tags disagree with the record.
 """
 
 from __future__ import annotations
 
+import json
 import re
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ID_PATTERNS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import bucket_name_problem
 
 TAG_PREFIX = "secops-guardduty:"
 TAG_CONTAINED_BY = TAG_PREFIX + "contained-by"
@@ -22,6 +35,15 @@ PAB_KEYS = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "Ig
             ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
 INVESTIGATION_ID = re.compile(r"[a-fA-F0-9-]{1,64}", re.ASCII)
 POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+
+RECORD_FORMAT = 1
+RECORD_STATUSES = ("pending", "applied", "rolled_back")  # about to change, changed, restored
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
+_VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+.][0-9A-Za-z.-]{1,32})?", re.ASCII)
+_ACCOUNT = re.compile(r"\d{12}", re.ASCII)
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
+_VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
+_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket")
 
 
 def policy_name(investigation_id):
@@ -44,16 +66,162 @@ def pab_tag(block):
     return " ".join(f"{api}={'true' if block.get(key) else 'false'}" for key, api in PAB_KEYS)
 
 
-def pab_from_tag(value):
-    """The public access block a tag recorded: None (there was none), a dict, or ValueError."""
-    if value == "none":
-        return None
-    parts = dict(part.split("=", 1) for part in (value or "").split(" ") if "=" in part)
-    if sorted(parts) != sorted(api for _key, api in PAB_KEYS) or any(v not in ("true", "false") for v in parts.values()):
-        raise ValueError(f"the tag {TAG_PAB} does not hold a public access block this role wrote: restore it by hand")
-    return {key: parts[api] == "true" for key, api in PAB_KEYS}
-
-
 def all_blocked(block):
     """Whether a public access block (public_access_block_of's) blocks every kind of public access."""
     return bool(block) and all(block.get(key) is True for key, _api in PAB_KEYS)
+
+
+# ---------------------------------------------------------------- the containment record
+
+
+def record_path(record_dir, investigation_id):
+    """Where the record of ``investigation_id`` lives under ``record_dir`` (the id is checked by the caller)."""
+    return record_dir.rstrip("/") + "/" + investigation_id + ".json"
+
+
+def new_record(investigation_id, account_id, region, time, version):
+    """An empty record of one investigation, created at ``time`` (UTC ISO-8601) by role version ``version``."""
+    return {
+        "record_format": RECORD_FORMAT,
+        "investigation_id": investigation_id,
+        "account_id": account_id,
+        "region": region,
+        "created": time,
+        "updated": time,
+        "role_version": version,
+        "resources": [],
+    }
+
+
+def record_entry(plan_entry, status, time):
+    """The record of one resource apply is about to change: the state rollback restores, from the plan entry's changes."""
+    changes = plan_entry["changes"]
+    rec = {"type": plan_entry["type"], "id": plan_entry["id"], "status": status, "time": time}
+    if rec["type"] == "ec2_instance":
+        rec["vpc_id"] = changes["vpc_id"]
+        rec["interfaces"] = [{"eni_id": i["eni_id"], "previous_groups": list(i["previous_groups"])} for i in changes["interfaces"]]
+    elif rec["type"] == "iam_access_key":
+        rec["user_name"] = changes["user_name"]
+        rec["previous_status"] = "Active"
+    elif rec["type"] in ("iam_user", "iam_role"):
+        rec["policy_name"] = changes["policy_name"]
+    else:  # s3_bucket
+        previous = changes["previous"]
+        rec["previous_public_access_block"] = dict(previous) if previous else None
+    return rec
+
+
+def _merged_entry(old, new):
+    """``new`` over ``old`` for one resource: an instance keeps the interfaces ``new`` does not name (an earlier apply
+    moved them and they are still recorded), unless ``old`` was rolled back."""
+    if old is None or old["status"] == "rolled_back" or new["type"] != "ec2_instance":
+        return new
+    interfaces = {i["eni_id"]: i for i in old.get("interfaces", [])}
+    interfaces.update({i["eni_id"]: i for i in new.get("interfaces", [])})
+    return dict(new, interfaces=[interfaces[eni] for eni in sorted(interfaces)])
+
+
+def merge_records(base, entries, time):
+    """``base`` (a checked record) with ``entries`` (record entries) merged in, per resource, updated at ``time``."""
+    merged = {(r["type"], r["id"]): r for r in base["resources"]}
+    for new in entries:
+        key = (new["type"], new["id"])
+        merged[key] = _merged_entry(merged.get(key), new)
+    return dict(base, updated=time, resources=list(merged.values()))
+
+
+def with_statuses(record, statuses, time):
+    """``record`` with the resources of ``statuses`` ({(type, id): status}) set to that status at ``time``; the same
+    record when no status changes (a second rollback writes nothing)."""
+    changed = {key for key, status in statuses.items() if status is not None}
+    changed = {(r["type"], r["id"]) for r in record["resources"] if (r["type"], r["id"]) in changed and statuses[(r["type"], r["id"])] != r["status"]}
+    if not changed:
+        return record
+    resources = [dict(r, status=statuses[(r["type"], r["id"])], time=time) if (r["type"], r["id"]) in changed else r for r in record["resources"]]
+    return dict(record, updated=time, resources=resources)
+
+
+class _Problem(Exception):
+    """What is wrong with a record given back; ``load_record`` says where it came from."""
+
+
+def _need(condition, what):
+    if not condition:
+        raise _Problem(what)
+
+
+def _check_entry(index, rec, investigation_id):
+    _need(isinstance(rec, dict), f"resources[{index}] is not an object")
+    kind, ident = rec.get("type"), rec.get("id")
+    _need(kind in _TYPES, f"resources[{index}] has no resource type this role records")
+    if kind == "s3_bucket":
+        _need(isinstance(ident, str) and bucket_name_problem(ident) is None, f"resources[{index}] ({kind}) has no valid bucket name")
+    else:
+        _need(isinstance(ident, str) and ID_PATTERNS[kind].fullmatch(ident), f"resources[{index}] ({kind}) has no valid id")
+    where = f"resources[{index}] ({kind} {ident})"
+    _need(rec.get("status") in RECORD_STATUSES, f"{where} has no status ({', '.join(RECORD_STATUSES)})")
+    _need(isinstance(rec.get("time"), str) and TIME.fullmatch(rec["time"]), f"{where} has no UTC time")
+    if kind == "ec2_instance":
+        _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
+        interfaces = rec.get("interfaces")
+        _need(isinstance(interfaces, list) and interfaces, f"{where} records no network interface")
+        for item in interfaces:
+            _need(isinstance(item, dict) and isinstance(item.get("eni_id"), str) and ENI_ID.fullmatch(item["eni_id"]),
+                  f"{where} names a network interface that is not an eni- id")
+            groups = item.get("previous_groups")
+            _need(isinstance(groups, list) and groups and all(isinstance(g, str) and ID_PATTERNS["ec2_security_group"].fullmatch(g) for g in groups),
+                  f"{where}: the previous groups of {item['eni_id']} are not security group ids")
+    elif kind == "iam_access_key":
+        _need(isinstance(rec.get("user_name"), str) and ID_PATTERNS["iam_user"].fullmatch(rec["user_name"]), f"{where} has no valid user_name")
+        _need(rec.get("previous_status") == "Active", f"{where} has no previous_status Active")
+    elif kind in ("iam_user", "iam_role"):
+        _need(rec.get("policy_name") == policy_name(investigation_id), f"{where} names another policy than {policy_name(investigation_id)}")
+    else:
+        block = rec.get("previous_public_access_block", False)
+        _need(block is None or (isinstance(block, dict) and sorted(block) == sorted(k for k, _api in PAB_KEYS)
+                                and all(isinstance(v, bool) for v in block.values())),
+              f"{where} has no previous_public_access_block (null or the four settings, true or false)")
+
+
+def _check_record(record, investigation_id, account_id, region):
+    _need(isinstance(record, dict), "it is not a JSON object")
+    _need(record.get("record_format") == RECORD_FORMAT, f"it has no record_format {RECORD_FORMAT} (not a record this role wrote)")
+    other = record.get("investigation_id")
+    if other != investigation_id:
+        shown = other if isinstance(other, str) and INVESTIGATION_ID.fullmatch(other) else "(not an investigation id)"
+        raise _Problem(f"it is the record of investigation {shown}, not {investigation_id}")
+    _need(isinstance(record.get("account_id"), str) and _ACCOUNT.fullmatch(record["account_id"]), "it names no account")
+    _need(record["account_id"] == account_id, f"it is of account {record['account_id']}, not the investigation's account {account_id}")
+    _need(isinstance(record.get("region"), str) and _REGION.fullmatch(record["region"]), "it names no Region")
+    _need(record["region"] == region, f"it is of Region {record['region']}, not the investigation's Region {region}")
+    for key in ("created", "updated"):
+        _need(isinstance(record.get(key), str) and TIME.fullmatch(record[key]), f"its {key} is not a UTC ISO-8601 time")
+    _need(isinstance(record.get("role_version"), str) and _VERSION.fullmatch(record["role_version"]), "its role_version is not a version")
+    resources = record.get("resources")
+    _need(isinstance(resources, list), "it has no list of resources")
+    seen = set()
+    for index, rec in enumerate(resources):
+        _check_entry(index, rec, investigation_id)
+        _need((rec["type"], rec["id"]) not in seen, f"resources[{index}] ({rec['type']} {rec['id']}) is recorded twice")
+        seen.add((rec["type"], rec["id"]))
+
+
+def load_record(value, source, investigation_id, account_id, region):
+    """The record ``value`` (a dict, or its JSON text) from ``source`` (said in messages), checked; None when empty.
+
+    ContainError when it is not a record this role wrote for this investigation, its account and Region: nothing of
+    it is used then. Values are checked against their patterns before they are repeated in a message.
+    """
+    if value in (None, "", {}) or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        record = json.loads(value) if isinstance(value, str) else value
+    except ValueError as e:
+        raise ContainError(f"{source} is not JSON ({e.msg} at line {e.lineno}, column {e.colno}): give the record apply wrote "
+                           "(the file, or the guardduty_contain_record artifact); nothing was changed") from None
+    try:
+        _check_record(record, investigation_id, account_id, region)
+    except _Problem as e:
+        raise ContainError(f"{source} is not a containment record this role wrote for investigation {investigation_id}: {e}; "
+                           "nothing was changed") from None
+    return dict({key: record[key] for key in new_record("", "", "", "", "")}, resources=[dict(r) for r in record["resources"]])

@@ -42,9 +42,24 @@ def investigation(actions=(), risk="High", account=ACCOUNT, region=REGION, recor
     return inv
 
 
+TIME = "2025-06-01T12:00:00Z"
+
+
 def settings(mode="apply", **extra):
     """The role's settings for ``mode``, approved, with credentials of the investigation's account."""
     return dict({"mode": mode, "approved": True, "caller_account": ACCOUNT}, **extra)
+
+
+def record(*resources, investigation_id=INV_ID, **extra):
+    """A containment record as apply writes it, holding ``resources`` (record entries without status and time)."""
+    return dict({"record_format": 1, "investigation_id": investigation_id, "account_id": ACCOUNT, "region": REGION,
+                 "created": TIME, "updated": TIME, "role_version": "0.2.0",
+                 "resources": [dict({"status": "applied", "time": TIME}, **r) for r in resources]}, **extra)
+
+
+def rollback(*resources, **extra):
+    """The role's rollback settings with a record holding ``resources``."""
+    return settings("rollback", record=record(*resources), time=TIME, **extra)
 
 
 def one(plan):

@@ -71,36 +71,59 @@ def test_gone_instances_are_skipped(inst_state):
     assert "no such instance" in one(containment_plan(found(EC2), settings(), {}))["reason"]
 
 
-def test_rollback_restores_only_what_this_investigation_recorded():
-    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: f"{WEB} {SSH}", "Name": "web"}
-    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
-    assert plan["status"] == "planned"
+TAGS = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: f"{WEB} {SSH}", "Name": "web"}
+REC_EC2 = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
+           "interfaces": [{"eni_id": ENI, "previous_groups": [WEB, SSH]}]}
+
+
+def test_rollback_restores_from_the_record_only_what_this_investigation_recorded():
+    plan = one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([QG], TAGS)))
+    assert plan["status"] == "planned" and plan["record_status"] == "rolled_back"
     assert plan["changes"]["interfaces"] == [{"eni_id": ENI, "groups": [WEB, SSH]}]
-    assert plan["changes"]["remove_tags"] == {k: v for k, v in tags.items() if k != "Name"}
-    # groups changed since containment: left alone, its record kept
-    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([WEB], tags)))
-    assert plan["status"] == "skipped" and "changed since containment" in plan["reason"]
-    # another investigation's containment, or none
-    other = dict(tags, **{"secops-guardduty:contained-by": "0a1b2c3d-1234-4abc-8def-0123456789ab"})
-    assert one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], other)))["status"] == "skipped"
-    assert one(containment_plan(found(EC2), settings("rollback"), ec2_state([WEB])))["status"] == "unchanged"
+    assert plan["changes"]["remove_tags"] == {k: v for k, v in TAGS.items() if k != "Name"}
+    # groups changed since containment: left alone, its tags kept, the record not marked rolled back
+    plan = one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([WEB], TAGS)))
+    assert plan["status"] == "skipped" and "changed since containment" in plan["reason"] and "record_status" not in plan
+    # another investigation's containment
+    other = dict(TAGS, **{"secops-guardduty:contained-by": "0a1b2c3d-1234-4abc-8def-0123456789ab"})
+    assert one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([QG], other)))["status"] == "skipped"
+    # not contained, nothing recorded
+    assert one(containment_plan(found(EC2), s.rollback(), ec2_state([WEB])))["status"] == "unchanged"
 
 
-@pytest.mark.parametrize("value", ["sg-11111111111111111;reboot", "", "default", "{{ lookup('pipe', 'id') }}"])
-def test_rollback_never_uses_a_tampered_record(value):
-    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + ENI: value}
-    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
-    assert plan["status"] == "skipped" and "does not hold security group ids" in plan["reason"]
-    assert value not in plan["reason"] or not value  # tag values are never repeated (reasons become AWX artifacts)
+def test_rollback_never_takes_groups_from_a_tag():
+    """An attacker holding the instance's credentials rewrites the tag to name a wide-open group of theirs."""
+    attacker = "sg-0badbadbadbadbad0"
+    tags = dict(TAGS, **{"secops-guardduty:groups:" + ENI: attacker})
+    plan = one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([QG], tags)))
+    assert plan["status"] == "skipped" and attacker not in str(plan)
+    assert f"{ENI} stays in the quarantine group" in plan["reason"] and "disagrees with the containment record" in plan["reason"]
+    # the tag removed, or the contained-by tag rewritten: left contained too
+    for changed in ({k: v for k, v in TAGS.items() if k != "secops-guardduty:groups:" + ENI},
+                    {k: v for k, v in TAGS.items() if k != "secops-guardduty:contained-by"}):
+        plan = one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([QG], changed)))
+        assert plan["status"] == "skipped" and "stays in the quarantine group" in plan["reason"]
 
 
-def test_rollback_never_repeats_tampered_tag_keys_or_owners():
+def test_rollback_without_a_record_entry_leaves_a_tagged_instance_contained():
+    plan = one(containment_plan(found(EC2), s.rollback(), ec2_state([QG], TAGS)))
+    assert plan["status"] == "skipped" and "the containment record holds nothing for it" in plan["reason"]
+
+
+def test_rollback_of_an_interrupted_apply():
+    """The record was written, the change was not made (the interface is still in its recorded groups)."""
+    plan = one(containment_plan(found(EC2), s.rollback(dict(REC_EC2, status="pending")), ec2_state([WEB, SSH])))
+    assert plan["status"] == "unchanged" and plan["record_status"] == "rolled_back" and plan["changes"] == {}
+    # the tags were written before the kill: they are removed, nothing else is changed
+    plan = one(containment_plan(found(EC2), s.rollback(dict(REC_EC2, status="pending")), ec2_state([WEB, SSH], TAGS)))
+    assert plan["status"] == "planned" and plan["changes"]["interfaces"] == []
+    assert sorted(plan["changes"]["remove_tags"]) == ["secops-guardduty:contained-by", "secops-guardduty:groups:" + ENI]
+
+
+def test_rollback_never_repeats_tampered_owners():
     hostile = "{{ lookup('pipe', 'id') }}"
-    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:groups:" + hostile: WEB}
-    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
-    assert plan["status"] == "skipped" and hostile not in plan["reason"] and "does not name a network interface" in plan["reason"]
-    tags = {"secops-guardduty:contained-by": hostile, "secops-guardduty:groups:" + ENI: WEB}
-    plan = one(containment_plan(found(EC2), settings("rollback"), ec2_state([QG], tags)))
+    tags = dict(TAGS, **{"secops-guardduty:contained-by": hostile})
+    plan = one(containment_plan(found(EC2), s.rollback(REC_EC2), ec2_state([QG], tags)))
     assert plan["status"] == "skipped" and hostile not in plan["reason"] and "(not an investigation id)" in plan["reason"]
 
 
@@ -112,19 +135,41 @@ def key_state(status, user_tags=None):
             "users": [{"user_name": "alice", "tags": user_tags or {"team": "dev"}}]}
 
 
-def test_access_keys_deactivate_once_and_roll_back_from_the_user_tag():
+REC_KEY = {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"}
+KEY_TAG = "secops-guardduty:deactivated-key:" + s.KEY
+
+
+def test_access_keys_deactivate_once_and_stay_inactive_on_rollback():
     plan = one(containment_plan(found(KEY), settings(), key_state("Active")))
     assert plan["status"] == "planned" and plan["user_name"] == "alice"
-    assert plan["changes"] == {"user_name": "alice", "tags": {"secops-guardduty:deactivated-key:" + s.KEY: s.INV_ID}}
+    assert plan["changes"] == {"user_name": "alice", "tags": {KEY_TAG: s.INV_ID}}
     assert one(containment_plan(found(KEY), settings(), key_state("Inactive")))["status"] == "unchanged"
-    tagged = {"team": "dev", "secops-guardduty:deactivated-key:" + s.KEY: s.INV_ID}
-    result = containment_plan(found(KEY), settings("rollback"), key_state("Inactive", tagged))
-    assert one(result)["changes"] == {"activate": True, "user_name": "alice"}
+    tagged = {"team": "dev", KEY_TAG: s.INV_ID}
+    # rollback leaves it inactive and says why; nothing changes, the marker stays
+    result = containment_plan(found(KEY), s.rollback(REC_KEY), key_state("Inactive", tagged))
+    assert one(result)["status"] == "unchanged" and one(result)["changes"] == {} and result["user_tag_updates"] == []
+    assert "left inactive: AWS advises never to reactivate" in one(result)["reason"]
+    assert "contain_rollback_reactivate_keys=true" in one(result)["reason"]
+    # reactivated only when asked, and the marker removed
+    result = containment_plan(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive", tagged))
+    assert one(result)["changes"] == {"activate": True, "user_name": "alice"} and one(result)["record_status"] == "rolled_back"
     assert result["user_tag_updates"] == [{"user_name": "alice", "tags": {"team": "dev"}}]
-    # deactivated by someone else: rollback leaves it inactive
-    result = containment_plan(found(KEY), settings("rollback"), key_state("Inactive"))
+    # a record but no marker (removed or rewritten on the user): left inactive
+    result = containment_plan(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive"))
+    assert one(result)["status"] == "skipped" and "disagrees with the containment record" in one(result)["reason"]
+    # deactivated by someone else (nothing recorded): left inactive
+    result = containment_plan(found(KEY), s.rollback(reactivate_keys=True), key_state("Inactive"))
     assert one(result)["status"] == "unchanged" and result["user_tag_updates"] == []
+    # a marker without a record entry: left inactive
+    result = containment_plan(found(KEY), s.rollback(reactivate_keys=True), key_state("Inactive", tagged))
+    assert one(result)["status"] == "skipped" and "holds nothing for it" in one(result)["reason"]
     assert one(containment_plan(found(KEY), settings(), {}))["status"] == "skipped"
+
+
+def test_a_key_recorded_for_another_user_is_left_alone():
+    result = containment_plan(found(KEY), s.rollback(dict(REC_KEY, user_name="mallory"), reactivate_keys=True),
+                              key_state("Inactive", {KEY_TAG: s.INV_ID}))
+    assert one(result)["status"] == "skipped" and "names the user mallory" in one(result)["reason"]
 
 
 @pytest.mark.parametrize("kind", ["IAM_USER", "IAM_ROLE"])
@@ -137,8 +182,12 @@ def test_principals_get_one_deny_policy_and_lose_only_it(kind):
 
     assert one(containment_plan(found(res), settings(), state(["other"])))["changes"] == {"policy_name": POLICY}
     assert one(containment_plan(found(res), settings(), state(["other", POLICY])))["status"] == "unchanged"
-    assert one(containment_plan(found(res), settings("rollback"), state(["other", POLICY])))["changes"] == {"policy_name": POLICY}
-    assert one(containment_plan(found(res), settings("rollback"), state(["other"])))["status"] == "unchanged"
+    recorded = {"type": "iam_user" if kind == "IAM_USER" else "iam_role", "id": "alice", "policy_name": POLICY}
+    assert one(containment_plan(found(res), s.rollback(recorded), state(["other", POLICY])))["changes"] == {"policy_name": POLICY}
+    assert one(containment_plan(found(res), s.rollback(recorded), state(["other"])))["status"] == "unchanged"
+    # attached, but not in the record: left attached
+    plan = one(containment_plan(found(res), s.rollback(), state(["other", POLICY])))
+    assert plan["status"] == "skipped" and "holds nothing for it" in plan["reason"]
     missing = {key: {"alice": None}}  # iam_policy_info found no such principal
     assert one(containment_plan(found(res), settings(), missing))["status"] == "skipped"
 
@@ -156,19 +205,35 @@ ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": T
 SOME = {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
 
 
+PREVIOUS = {"block_public_acls": True, "ignore_public_acls": False, "block_public_policy": True, "restrict_public_buckets": False}
+PAB_RECORD = "BlockPublicAcls=true IgnorePublicAcls=false BlockPublicPolicy=true RestrictPublicBuckets=false"
+
+
+def rec_bucket(previous):
+    return {"type": "s3_bucket", "id": "customer-exports", "previous_public_access_block": previous}
+
+
 def test_buckets_are_blocked_once_and_restored_exactly():
     plan = one(containment_plan(found(BUCKET), settings(), bucket_state(SOME, {"owner": "data"})))
-    record = "BlockPublicAcls=true IgnorePublicAcls=false BlockPublicPolicy=true RestrictPublicBuckets=false"
-    assert plan["changes"] == {"tags": {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": record}}
+    assert plan["changes"] == {"tags": {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": PAB_RECORD},
+                               "previous": PREVIOUS}
+    assert one(containment_plan(found(BUCKET), settings(), bucket_state(None)))["changes"]["previous"] is None
     assert one(containment_plan(found(BUCKET), settings(), bucket_state(ALL)))["status"] == "unchanged"
-    tags = {"owner": "data", "secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": record}
-    plan = one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))
-    previous = {"block_public_acls": True, "ignore_public_acls": False, "block_public_policy": True, "restrict_public_buckets": False}
-    assert plan["changes"] == {"restore": True, "previous": previous, "tags": {"owner": "data"}}
+    tags = {"owner": "data", "secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": PAB_RECORD}
+    plan = one(containment_plan(found(BUCKET), s.rollback(rec_bucket(PREVIOUS)), bucket_state(ALL, tags)))
+    assert plan["changes"] == {"restore": True, "previous": PREVIOUS, "tags": {"owner": "data"}}
     tags["secops-guardduty:public-access-block"] = "none"
-    assert one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))["changes"]["previous"] is None
-    tags["secops-guardduty:public-access-block"] = "BlockPublicAcls=yes"
-    assert one(containment_plan(found(BUCKET), settings("rollback"), bucket_state(ALL, tags)))["status"] == "skipped"
+    assert one(containment_plan(found(BUCKET), s.rollback(rec_bucket(None)), bucket_state(ALL, tags)))["changes"]["previous"] is None
+
+
+def test_a_rewritten_bucket_tag_leaves_the_bucket_blocked():
+    opened = "BlockPublicAcls=false IgnorePublicAcls=false BlockPublicPolicy=false RestrictPublicBuckets=false"
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": opened}
+    plan = one(containment_plan(found(BUCKET), s.rollback(rec_bucket(PREVIOUS)), bucket_state(ALL, tags)))
+    assert plan["status"] == "skipped" and "left blocked" in plan["reason"] and plan["changes"] == {} and opened not in plan["reason"]
+    # blocked and tagged, but not in the record: left blocked
+    tags["secops-guardduty:public-access-block"] = PAB_RECORD
+    assert "holds nothing for it" in one(containment_plan(found(BUCKET), s.rollback(), bucket_state(ALL, tags)))["reason"]
 
 
 def test_buckets_not_owned_or_in_another_region_are_skipped():
