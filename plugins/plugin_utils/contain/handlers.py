@@ -149,19 +149,32 @@ def _other_owner(owner):
     return owner if isinstance(owner, str) and INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
 
 
+def _recorded(resource, context, tags, not_contained):
+    """(the record's entry of a resource rollback may restore, None) or (None, the plan entry saying why not).
+
+    The ``contained-by`` tag is a cross-check: another investigation's containment is left to it; a tag without a
+    record is refused (nothing to restore from); neither means ``not_contained``.
+    """
+    owner = tags.get(TAG_CONTAINED_BY)
+    rec = context.recorded(resource)
+    if owner is not None and owner != context.investigation_id:
+        return None, entry(resource, "skipped", f"contained by investigation {_other_owner(owner)}: roll back with that investigation")
+    if rec is None:
+        if owner is None:
+            return None, entry(resource, "unchanged", not_contained)
+        return None, entry(resource, "skipped", NO_RECORD)
+    return rec, None
+
+
 def _roll_back_instance(resource, context):
     skipped, inst = _instance(resource, context)
     if skipped:
         return skipped
     tags, current, group_id = inst.tags, inst.current, inst.group_id
+    rec, refused = _recorded(resource, context, tags, "not contained by this investigation (no record, no secops-guardduty:contained-by tag)")
+    if refused:
+        return refused
     owner = tags.get(TAG_CONTAINED_BY)
-    rec = context.recorded(resource)
-    if owner is not None and owner != context.investigation_id:
-        return entry(resource, "skipped", f"contained by investigation {_other_owner(owner)}: roll back with that investigation")
-    if rec is None:
-        if owner is None:
-            return entry(resource, "unchanged", "not contained by this investigation (no record, no secops-guardduty:contained-by tag)")
-        return entry(resource, "skipped", NO_RECORD)
     restore, untag, left, kept = [], [], [], False
     for item in rec["interfaces"]:
         eni, groups = item["eni_id"], item["previous_groups"]
@@ -330,14 +343,10 @@ def _roll_back_bucket(resource, context):
     skipped, block, tags = _bucket(resource, context)
     if skipped:
         return skipped
+    rec, refused = _recorded(resource, context, tags, "public access not blocked by this investigation (no record, no tag)")
+    if refused:
+        return refused
     owner = tags.get(TAG_CONTAINED_BY)
-    rec = context.recorded(resource)
-    if owner is not None and owner != context.investigation_id:
-        return entry(resource, "skipped", f"contained by investigation {_other_owner(owner)}: roll back with that investigation")
-    if rec is None:
-        if owner is None:
-            return entry(resource, "unchanged", "public access not blocked by this investigation (no record, no tag)")
-        return entry(resource, "skipped", NO_RECORD)
     previous = rec["previous_public_access_block"]
     remaining = {k: v for k, v in tags.items() if k not in (TAG_CONTAINED_BY, TAG_PAB)}
     if not all_blocked(block):

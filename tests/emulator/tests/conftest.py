@@ -51,3 +51,18 @@ def raw_request(guardduty_emulator):  # pylint: disable=redefined-outer-name
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers), json.loads(exc.read() or b'{}')
     return request
+
+
+@pytest.fixture
+def control():
+    """control(emulator, method, action, body=None) -> (HTTP status, JSON answer) of the emulator's control plane."""
+    def call(emulator, method, action, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f'{emulator.url}/_emulator/{action}', data=data, method=method,
+                                         headers={'Content-Type': 'application/json'})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+    return call

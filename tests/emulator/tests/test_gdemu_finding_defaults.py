@@ -5,10 +5,7 @@ must still be delivered, whichever way it is added (scenario key, put_findings, 
 """
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -26,29 +23,17 @@ def bare(finding_id=BARE_ID, **members):
     return dict({'Id': finding_id, 'Type': sc.HIGH_FINDING_TYPE, 'Severity': 8.0, 'Resource': RESOURCE}, **members)
 
 
-def post_findings(emulator, findings):
-    request = urllib.request.Request(emulator.url + '/_emulator/findings', data=json.dumps({'findings': findings}).encode(),
-                                     headers={'Content-Type': 'application/json'}, method='POST')
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def add_by_scenario(emulator, findings):
-    emulator.load(dict(sc.empty(), findings=findings))
-
-
-def add_by_put_findings(emulator, findings):
-    emulator.put_findings(findings)
-
-
-def add_by_post(emulator, findings):
-    assert post_findings(emulator, findings) == (200, {'ok': True, 'findings': [item['Id'] for item in findings]})
-
-
-ADD = pytest.mark.parametrize('add', [add_by_scenario, add_by_put_findings, add_by_post], ids=['scenario', 'put_findings', 'post'])
+@pytest.fixture(params=['scenario', 'put_findings', 'post'])
+def add(request, control):
+    """add(emulator, findings): each of the three ways a finding is added (scenario key, put_findings, POST)."""
+    def add_findings(emulator, findings):
+        if request.param == 'scenario':
+            emulator.load(dict(sc.empty(), findings=findings))
+        elif request.param == 'put_findings':
+            emulator.put_findings(findings)
+        else:
+            assert control(emulator, 'POST', 'findings', {'findings': findings}) == (200, {'ok': True, 'findings': [item['Id'] for item in findings]})
+    return add_findings
 
 
 def source_listing(client, cursor, archived='false', min_severity=7):
@@ -60,7 +45,6 @@ def source_listing(client, cursor, archived='false', min_severity=7):
     return [finding_id for page in pages for finding_id in page['FindingIds']]
 
 
-@ADD
 def test_a_finding_without_service_is_delivered_to_the_findings_source(add, client, guardduty_emulator):
     cursor = int(time.time() * 1000) - 1  # the emulator truncates its stamps to the millisecond
     add(guardduty_emulator, [bare()])
@@ -79,7 +63,6 @@ def test_a_finding_without_service_is_delivered_to_the_findings_source(add, clie
     assert not guardduty_emulator.emulator_errors  # the response fits the model (every required member present)
 
 
-@ADD
 def test_an_explicitly_archived_finding_is_not_delivered(add, client, guardduty_emulator):
     cursor = int(time.time() * 1000) - 1
     add(guardduty_emulator, [bare(ARCHIVED_ID, Service={'Archived': True}), bare()])
@@ -109,12 +92,12 @@ def test_defaults_follow_the_scenario_account_and_region(client, guardduty_emula
     assert finding['Arn'].startswith(f'arn:aws:guardduty:eu-central-1:{sc.MEMBER_ACCOUNT_ID}:detector/')
 
 
-def test_an_update_of_a_defaulted_finding_recurs_and_is_delivered_again(client, guardduty_emulator):
+def test_an_update_of_a_defaulted_finding_recurs_and_is_delivered_again(control, client, guardduty_emulator):
     guardduty_emulator.put_findings([bare()])
     first = client.get_findings(DetectorId=DET, FindingIds=[BARE_ID])['Findings'][0]
     cursor = epoch_ms(first['UpdatedAt'])
     time.sleep(0.01)
-    status, _body = post_findings(guardduty_emulator, [{'Id': BARE_ID, 'Severity': 8.5}])
+    status, _body = control(guardduty_emulator, 'POST', 'findings', {'findings': [{'Id': BARE_ID, 'Severity': 8.5}]})
     assert status == 200
     assert source_listing(client, cursor) == [BARE_ID]
     second = client.get_findings(DetectorId=DET, FindingIds=[BARE_ID])['Findings'][0]
@@ -126,10 +109,10 @@ def test_an_update_of_a_defaulted_finding_recurs_and_is_delivered_again(client, 
 
 
 @pytest.mark.parametrize('member', ['Type', 'Severity', 'Resource'])
-def test_a_new_finding_must_say_what_it_is(member, guardduty_emulator):
+def test_a_new_finding_must_say_what_it_is(control, member, guardduty_emulator):
     finding = bare()
     del finding[member]
-    status, body = post_findings(guardduty_emulator, [finding])
+    status, body = control(guardduty_emulator, 'POST', 'findings', {'findings': [finding]})
     assert status == 400 and 'does not fit the model' in body['error'] and f'needs {member}' in body['error']
     with pytest.raises(ValueError, match=f'needs {member}'):
         guardduty_emulator.load(dict(sc.empty(), findings=[finding]))

@@ -33,16 +33,6 @@ def own_ids(region):
     return {sc.regional_id(region, index) for index in range(3)}
 
 
-def control(emulator, method, action, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f'{emulator.url}/_emulator/{action}', data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
 def signed(emulator, method, path, region, body=None):
     """A raw request signed (not verifiably: the emulator reads the scope) for ``region`` -> (status, headers, JSON body)."""
     data = None if body is None else json.dumps(body).encode()
@@ -232,7 +222,7 @@ def test_unreachable_after_retries(clients, guardduty_emulator, make_client):
     assert retrying.list_detectors()['ResponseMetadata']['RetryAttempts'] == 0
 
 
-def test_region_errors_in_the_scenario_and_the_control_plane(make_client, guardduty_emulator):
+def test_region_errors_in_the_scenario_and_the_control_plane(control, make_client, guardduty_emulator):
     guardduty_emulator.load(dict(sc.demo(), region_errors={'eu-west-1': 'access denied'}))  # every Region sees the demo ...
     assert make_client().list_detectors()['DetectorIds'] == [sc.DETECTOR_ID]
     with pytest.raises(make_client(region='eu-west-1').exceptions.AccessDeniedException):  # ... but one fails
@@ -249,7 +239,7 @@ def test_region_errors_in_the_scenario_and_the_control_plane(make_client, guardd
     assert guardduty_emulator.region_errors == {}  # a new scenario brings its own
 
 
-def test_faults_of_one_region(clients, guardduty_emulator):
+def test_faults_of_one_region(control, clients, guardduty_emulator):
     guardduty_emulator.set_faults(region='eu-west-1', fail_first={'ListDetectors': 1})
     assert clients['us-east-1'].list_detectors()
     with pytest.raises(clients['eu-west-1'].exceptions.InternalServerErrorException):
@@ -265,7 +255,7 @@ def test_faults_of_one_region(clients, guardduty_emulator):
 
 # ---------------------------------------------------------------- admin calls
 
-def test_counts_per_region(clients, guardduty_emulator):
+def test_counts_per_region(control, clients, guardduty_emulator):
     for region, times in zip(REGIONS, (1, 2, 3)):
         for _time in range(times):
             clients[region].list_investigations(DetectorId=sc.regional_detector_id(region))
@@ -279,7 +269,7 @@ def test_counts_per_region(clients, guardduty_emulator):
     assert west['counts'] == {'ListInvestigations': 2} and len(west['calls']) == 2
 
 
-def test_control_plane_per_region(make_client, guardduty_emulator):
+def test_control_plane_per_region(control, make_client, guardduty_emulator):
     status, body = control(guardduty_emulator, 'POST', 'scenario', {'name': 'demo', 'regions': {'eu-west-1': 'basic'}})
     assert status == 200 and set(body['state']['regions']) == {'us-east-1', 'eu-west-1'}
     status, body = control(guardduty_emulator, 'POST', 'scenario?region=ap-northeast-1', {'name': 'many', 'args': {'n': 4}})

@@ -76,35 +76,25 @@ def test_invalid_response_is_an_emulator_error(guardduty_emulator, make_client, 
     assert guardduty_emulator.emulator_errors[0]['operation'] == 'ListDetectors'
 
 
-def _control(emulator, method, action, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f'{emulator.url}/_emulator/{action}', data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
-
-
-def test_control_plane(client, guardduty_emulator):
-    assert _control(guardduty_emulator, 'GET', 'health')[1]['status'] == 'ok'
-    assert _control(guardduty_emulator, 'POST', 'scenario', {'name': 'demo'})[0] == 200
+def test_control_plane(control, client, guardduty_emulator):
+    assert control(guardduty_emulator, 'GET', 'health')[1]['status'] == 'ok'
+    assert control(guardduty_emulator, 'POST', 'scenario', {'name': 'demo'})[0] == 200
     assert client.get_investigation(DetectorId=DET, InvestigationId=sc.ORG_INV_ID)['Investigation']['Status'] == 'COMPLETED'
-    assert _control(guardduty_emulator, 'POST', 'scenario', {'name': 'many', 'args': {'n': 3}})[1]['state']['investigations'] == 3
-    assert _control(guardduty_emulator, 'POST', 'scenario', sc.detectors(2))[1]['state']['detectors'] == [DET, sc.SECOND_DETECTOR_ID]
-    assert _control(guardduty_emulator, 'POST', 'scenario', {'detectors': [], 'bogus': 1})[0] == 400
-    assert _control(guardduty_emulator, 'POST', 'faults', {'fail_first': {'ListDetectors': 1}})[0] == 200
+    assert control(guardduty_emulator, 'POST', 'scenario', {'name': 'many', 'args': {'n': 3}})[1]['state']['investigations'] == 3
+    assert control(guardduty_emulator, 'POST', 'scenario', sc.detectors(2))[1]['state']['detectors'] == [DET, sc.SECOND_DETECTOR_ID]
+    assert control(guardduty_emulator, 'POST', 'scenario', {'detectors': [], 'bogus': 1})[0] == 400
+    assert control(guardduty_emulator, 'POST', 'faults', {'fail_first': {'ListDetectors': 1}})[0] == 200
     with pytest.raises(client.exceptions.InternalServerErrorException):
         client.list_detectors()
-    assert _control(guardduty_emulator, 'POST', 'faults', {'nope': 1})[0] == 400
-    assert _control(guardduty_emulator, 'POST', 'faults', {})[0] == 200
+    assert control(guardduty_emulator, 'POST', 'faults', {'nope': 1})[0] == 400
+    assert control(guardduty_emulator, 'POST', 'faults', {})[0] == 200
     client.create_investigation(DetectorId=DET, TriggerPrompt='Analyze findings in my organization')
-    log = _control(guardduty_emulator, 'GET', 'log')[1]
+    log = control(guardduty_emulator, 'GET', 'log')[1]
     assert log['counts'] == {'ListDetectors': 1, 'CreateInvestigation': 1} and len(log['created']) == 1
     assert log['counts_by_id'] == {log['created'][0]: {'CreateInvestigation': 1}} and log['emulator_errors'] == []
-    assert _control(guardduty_emulator, 'POST', 'reset-log')[0] == 200
-    assert _control(guardduty_emulator, 'GET', 'log')[1]['calls'] == []
-    assert _control(guardduty_emulator, 'GET', 'nope')[0] == 404
+    assert control(guardduty_emulator, 'POST', 'reset-log')[0] == 200
+    assert control(guardduty_emulator, 'GET', 'log')[1]['calls'] == []
+    assert control(guardduty_emulator, 'GET', 'nope')[0] == 404
 
 
 def test_context_manager_and_stop():
