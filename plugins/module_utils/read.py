@@ -378,13 +378,15 @@ def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
 
 def pick_terms(result, terms, warn, on_missing=ERROR, on_denied=ERROR):
     """The investigations of ``terms`` ((region or None, id) pairs; None: any Region read) in term order, from a
-    gather_regions result for ids. An id found nowhere follows ``on_denied`` when a Region denied it, else ``on_missing``."""
+    gather_regions result for ids. An id found nowhere follows ``on_denied`` when a Region denied it, else
+    ``on_missing``; but when a Region it may be in could not be read (already in region_errors), it is left out with
+    a warning that says so: not found there is not known."""
     by_key = {}
     for item in result["investigations"]:
         by_key.setdefault(item["investigation_id"], []).append(item)
-    read = [r for r in result["regions"] if r not in {e["region"] for e in result["region_errors"]}]
-    not_read = [f"{e['region']} ({e['reason']})" for e in result["region_errors"]]
-    picked, missing, denied = [], {}, {}
+    failed = {e["region"]: e["reason"] for e in result["region_errors"]}
+    read = [r for r in result["regions"] if r not in failed]
+    picked, missing, denied, unknown = [], {}, {}, {}
     for region, iid in terms:
         hits = [item for item in by_key.get(iid, []) if region is None or item["region"] == region]
         if hits:
@@ -394,13 +396,19 @@ def pick_terms(result, terms, warn, on_missing=ERROR, on_denied=ERROR):
         if refused:
             denied[iid] = refused[0]
             continue
-        where = region if region else f"any of the Regions read ({', '.join(read) or 'none'})"
-        text = f"Investigation {iid} was not found in {where}"
-        if not_read and (region is None or region in {e["region"] for e in result["region_errors"]}):
-            text += f"; not read: {', '.join(not_read)} (see region_errors)"
-        missing[iid] = GuardDutyError(text + ". Check the id and the Regions", reason="missing")
+        unread = [f"{r} ({failed[r]})" for r in ([region] if region else result["regions"]) if r in failed]
+        if unread:
+            unknown[iid] = (
+                f"Investigation {iid} was not found in the Regions read ({', '.join(r for r in read if region in (None, r)) or 'none'}); "
+                f"it may be in a Region that could not be read: {', '.join(unread)} (see region_errors)"
+            )
+            continue
+        where = region if region else f"any of the Regions read ({', '.join(read)})"
+        missing[iid] = GuardDutyError(f"Investigation {iid} was not found in {where}. Check the id and the Regions", reason="missing")
     _apply_policy(denied, on_denied, warn)
     _apply_policy(missing, on_missing, warn)
+    for message in unknown.values():
+        warn(message)
     return picked
 
 
@@ -429,8 +437,11 @@ def run_regional_info_module(module, opts, regions):
         wanted = {region: ids for region in regions}
     result = gather_regions(readers, opts, module.warn, wanted, module.params["on_region_error"])
     if ids is not None:
-        result["investigations"] = pick_terms(result, [(None, iid) for iid in ids], module.warn)
-        del result["denied"]
+        denied = result.pop("denied")
+        try:
+            result["investigations"] = pick_terms(dict(result, denied=denied), [(None, iid) for iid in ids], module.warn)
+        except GuardDutyError as e:  # a missing or denied id: the task's failure, with what every Region gave
+            raise GuardDutyError(e.message, exception=e.exception, reason=e.reason, **result) from None
         if len(ids) == 1 and len(result["investigations"]) == 1:
             result["investigation"] = result["investigations"][0]
     return result
