@@ -132,7 +132,9 @@ def region_error(region, error, detector_id=None):
     if kind == "server":
         if code:
             return _entry(
-                region, SERVER_ERROR, f"{region}: GuardDuty answered with a server error ({code}) after the retries: {error.message}. Try again later, {leave_out}"
+                region,
+                SERVER_ERROR,
+                f"{region}: GuardDuty answered with a server error ({code}) after the retries: {error.message}. Try again later, {leave_out}",
             )
         return _entry(
             region,
@@ -155,8 +157,7 @@ def detector_of(reader):
     region = reader.region
     if not detectors:
         raise GuardDutyError(
-            f"No GuardDuty detector was found in {region}: GuardDuty is not enabled there. Enable GuardDuty in {region}, "
-            f"or leave {region} out of regions",
+            f"No GuardDuty detector was found in {region}: GuardDuty is not enabled there. Enable GuardDuty in {region}, " f"or leave {region} out of regions",
             reason=NO_DETECTOR,
         )
     if len(detectors) > 1:

@@ -176,9 +176,7 @@ def parse_term(term):
     if isinstance(term, str) and ":" in term:
         region, iid = term.split(":", 1)
         if not REGION_RE.fullmatch(region.strip()):
-            raise invalid(
-                f"Invalid term {term!r}: a term is an investigation id, or region:investigation_id with a Region name such as us-east-1"
-            )
+            raise invalid(f"Invalid term {term!r}: a term is an investigation id, or region:investigation_id with a Region name such as us-east-1")
         return region.strip(), iid.strip()
     return None, term
 

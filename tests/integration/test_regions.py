@@ -43,7 +43,11 @@ def ids_of(items):
 
 def test_three_regions_merge_into_one_sorted_list(play, guardduty_emulator):
     guardduty_emulator.load(sc.regional())
-    run = play(regional_play(info({"regions": REGIONS}, "newest first"), info({"regions": REGIONS, "sort_by": "risk_level", "sort_order": "asc", "details": True}, "by risk")))
+    run = play(
+        regional_play(
+            info({"regions": REGIONS}, "newest first"), info({"regions": REGIONS, "sort_by": "risk_level", "sort_order": "asc", "details": True}, "by risk")
+        )
+    )
     assert run.rc == 0, run
     newest = run.result("newest first")
     # regional() starts the investigations 10 minutes apart, interleaved across the Regions: newest first alternates
@@ -71,7 +75,12 @@ def test_ids_are_found_in_their_regions_and_waited_on_together(play, guardduty_e
     run = play(regional_play(info({"regions": REGIONS, "investigation_ids": wanted, "wait": True, "wait_sleep": 1, "wait_timeout": 60})))
     assert run.rc == 0, run
     result = run.result("info")
-    assert ids_of(result["investigations"]) == [("ap-northeast-1", wanted[0]), ("us-east-1", wanted[1]), ("eu-west-1", wanted[2]), ("ap-northeast-1", wanted[3])]
+    assert ids_of(result["investigations"]) == [
+        ("ap-northeast-1", wanted[0]),
+        ("us-east-1", wanted[1]),
+        ("eu-west-1", wanted[2]),
+        ("ap-northeast-1", wanted[3]),
+    ]
     assert [item["status"] for item in result["investigations"]] == ["COMPLETED"] * 4
     # each Region waits as one Region does: two RUNNING ids in ap-northeast-1 in batched rounds (one listing of what is
     # RUNNING per round, each id fetched again only once it left RUNNING); one id in us-east-1 polled on its own
@@ -92,7 +101,10 @@ def test_a_failing_region_is_reported_and_the_others_returned(play, guardduty_em
     [error] = result["region_errors"]
     assert error["region"] == "eu-west-1" and error["reason"] == "access_denied"
     assert "guardduty:ListDetectors" in error["message"] and "leave eu-west-1 out of regions" in error["message"]
-    assert any("Region eu-west-1 was not read (access_denied)" in w for w in result.get("warnings", [])) or "Region eu-west-1 was not read" in run.stderr + run.stdout
+    assert (
+        any("Region eu-west-1 was not read (access_denied)" in w for w in result.get("warnings", []))
+        or "Region eu-west-1 was not read" in run.stderr + run.stdout
+    )
 
 
 def test_each_kind_of_region_failure(play, guardduty_emulator):
@@ -153,7 +165,18 @@ def test_regions_all(play, guardduty_emulator):
     run = play(regional_play(info({"regions": "all"})))
     assert run.rc == 0, run
     result = run.result("info")
-    assert result["regions"] == ["us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "ap-northeast-1"]
+    assert result["regions"] == [
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-north-1",
+        "ap-northeast-1",
+    ]
     assert len(result["investigations"]) == 9
     # the seven Regions without content have no detector: each reported, none silently skipped
     assert sorted(e["region"] for e in result["region_errors"]) == sorted(set(result["regions"]) - set(REGIONS))
@@ -162,16 +185,22 @@ def test_regions_all(play, guardduty_emulator):
 
 def test_lookup_pairs_keep_the_term_order(play, guardduty_emulator):
     guardduty_emulator.load(sc.regional())
-    terms = [f"eu-west-1:{sc.regional_id('eu-west-1', 1)}", f"us-east-1:{sc.regional_id('us-east-1', 0)}", f"ap-northeast-1:{sc.regional_id('ap-northeast-1', 2)}"]
+    terms = [
+        f"eu-west-1:{sc.regional_id('eu-west-1', 1)}",
+        f"us-east-1:{sc.regional_id('us-east-1', 0)}",
+        f"ap-northeast-1:{sc.regional_id('ap-northeast-1', 2)}",
+    ]
     plain = [sc.regional_id("ap-northeast-1", 0), sc.regional_id("us-east-1", 2)]
-    expr = f"query('{LOOKUP}', *terms, endpoint_url=gd_endpoint) | map(attribute='region') | zip(query('{LOOKUP}', *terms, endpoint_url=gd_endpoint) | map(attribute='investigation_id')) | list"
+    expr = f"query('{LOOKUP}', *terms, endpoint_url=gd_endpoint)"
     plain_expr = f"query('{LOOKUP}', *plain, regions=regions, endpoint_url=gd_endpoint) | map(attribute='region') | list"
     run = play(
-        regional_play(task("pairs", "ansible.builtin.debug", {"msg": "{{ " + expr + " }}"}), task("plain", "ansible.builtin.debug", {"msg": "{{ " + plain_expr + " }}"})),
+        regional_play(
+            task("pairs", "ansible.builtin.debug", {"msg": "{{ " + expr + " }}"}), task("plain", "ansible.builtin.debug", {"msg": "{{ " + plain_expr + " }}"})
+        ),
         extra_vars={"terms": terms, "plain": plain, "regions": REGIONS},
     )
     assert run.rc == 0, run
-    assert [tuple(pair) for pair in run.result("pairs")["msg"]] == [tuple(term.split(":", 1)) for term in terms]
+    assert ids_of(run.result("pairs")["msg"]) == [tuple(term.split(":", 1)) for term in terms]
     assert run.result("plain")["msg"] == ["ap-northeast-1", "us-east-1"]
 
 
@@ -180,9 +209,22 @@ def test_lookup_refuses_regions_beside_region_and_reports_failed_regions(play, g
     ids = [sc.regional_id("us-east-1", 0)]
     run = play(
         regional_play(
-            task("both", "ansible.builtin.debug", {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, region='eu-west-1', endpoint_url=gd_endpoint) }}"}, ignore_errors=True),
-            task("warned", "ansible.builtin.debug", {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, endpoint_url=gd_endpoint) | map(attribute='region') | list }}"}),
-            task("fail", "ansible.builtin.debug", {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, on_region_error='fail', endpoint_url=gd_endpoint) }}"}),
+            task(
+                "both",
+                "ansible.builtin.debug",
+                {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, region='eu-west-1', endpoint_url=gd_endpoint) }}"},
+                ignore_errors=True,
+            ),
+            task(
+                "warned",
+                "ansible.builtin.debug",
+                {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, endpoint_url=gd_endpoint) | map(attribute='region') | list }}"},
+            ),
+            task(
+                "fail",
+                "ansible.builtin.debug",
+                {"msg": "{{ query('" + LOOKUP + "', *ids, regions=regions, on_region_error='fail', endpoint_url=gd_endpoint) }}"},
+            ),
         ),
         extra_vars={"ids": ids, "regions": REGIONS},
     )

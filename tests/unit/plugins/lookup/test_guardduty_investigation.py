@@ -81,12 +81,9 @@ HOW = "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID a
 
 def test_missing_credentials_say_how_to_provide_them(no_aws_credentials):
     with pytest.raises(AnsibleLookupError) as error:
-        lookup_loader.get("secops.guardduty.guardduty_investigation").run(
-            [A], {}, region="us-east-1", detector_id=DETECTOR, endpoint_url=UNREACHABLE
-        )
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, region="us-east-1", detector_id=DETECTOR, endpoint_url=UNREACHABLE)
     assert str(error.value).startswith(
-        f"No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation {A} "
-        f"on detector {DETECTOR} in us-east-1. {HOW}"
+        f"No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation {A} " f"on detector {DETECTOR} in us-east-1. {HOW}"
     )
 
 
@@ -202,7 +199,9 @@ def test_plain_ids_are_looked_for_in_every_region_of_regions(per_region):
             if iid == found:
                 stub.add_response("get_investigation", inv(iid), {"DetectorId": detector_id, "InvestigationId": iid})
             else:
-                stub.add_client_error("get_investigation", "ResourceNotFoundException", "nope", 404, expected_params={"DetectorId": detector_id, "InvestigationId": iid})
+                stub.add_client_error(
+                    "get_investigation", "ResourceNotFoundException", "nope", 404, expected_params={"DetectorId": detector_id, "InvestigationId": iid}
+                )
     result = regional_lookup([B, A], regions=["us-east-1", "ap-northeast-1"], concurrency=1)
     assert [(r["region"], r["investigation_id"]) for r in result] == [("ap-northeast-1", B), ("us-east-1", A)]
 

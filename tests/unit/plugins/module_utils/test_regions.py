@@ -42,7 +42,13 @@ def summary(iid, minutes, risk=None, account="123456789012"):
 
 
 def full(iid, region, account="123456789012"):
-    return {"InvestigationId": iid, "Status": "COMPLETED", "TriggerPrompt": "p", "TriggeredBy": account, "Cloud": {"Provider": "AWS", "Region": region, "Account": account}}
+    return {
+        "InvestigationId": iid,
+        "Status": "COMPLETED",
+        "TriggerPrompt": "p",
+        "TriggeredBy": account,
+        "Cloud": {"Provider": "AWS", "Region": region, "Account": account},
+    }
 
 
 @pytest.fixture
@@ -83,7 +89,9 @@ def test_regions_keep_order_drop_repeats_and_all_is_the_preview_regions():
     assert regions_mod.resolve_regions(None) is None
 
 
-@pytest.mark.parametrize("value, message", [([], "regions is empty"), (["us-east-1", "Ireland"], "Invalid Region 'Ireland' in regions"), ([7], "Invalid Region 7")])
+@pytest.mark.parametrize(
+    "value, message", [([], "regions is empty"), (["us-east-1", "Ireland"], "Invalid Region 'Ireland' in regions"), ([7], "Invalid Region 7")]
+)
 def test_bad_regions_are_refused_before_any_call(value, message):
     with pytest.raises(GuardDutyError) as err:
         regions_mod.resolve_regions(value)
@@ -135,8 +143,16 @@ def client_error(code, message, status):
     "exc, reason, says",
     [
         (client_error("AccessDeniedException", "explicit deny", 403), "access_denied", "guardduty:ListInvestigations"),
-        (client_error("BadRequestException", f"The AI_ANALYST feature is not enabled for the detector {DETECTOR}.", 400), "ai_analysis_not_enabled", "AI_ANALYST ENABLED"),
-        (botocore.exceptions.EndpointConnectionError(endpoint_url="https://guardduty.eu-west-1.amazonaws.com"), "unreachable", "did not answer after the retries"),
+        (
+            client_error("BadRequestException", f"The AI_ANALYST feature is not enabled for the detector {DETECTOR}.", 400),
+            "ai_analysis_not_enabled",
+            "AI_ANALYST ENABLED",
+        ),
+        (
+            botocore.exceptions.EndpointConnectionError(endpoint_url="https://guardduty.eu-west-1.amazonaws.com"),
+            "unreachable",
+            "did not answer after the retries",
+        ),
         (client_error("InternalServerErrorException", "boom", 500), "server_error", "server error (InternalServerErrorException)"),
         (client_error("ValidationException", "odd", 400), "api_error", "(ValidationException: odd)"),
     ],
@@ -171,7 +187,10 @@ def test_merge_sorts_times_and_ranks_across_regions_with_missing_values_last():
         {"investigation_id": "3"},
         {"investigation_id": "4", "start_time": "2026-12-01T09:00:00+00:00", "risk_level": "Critical"},
     ]
-    ids = lambda out: [i["investigation_id"] for i in out]  # noqa: E731
+
+    def ids(out):
+        return [i["investigation_id"] for i in out]
+
     assert ids(regions_mod.merge_sorted(items, "start_time", "desc", ranks)) == ["2", "1", "4", "3"]
     assert ids(regions_mod.merge_sorted(items, "start_time", "asc", ranks)) == ["1", "4", "2", "3"]
     assert ids(regions_mod.merge_sorted(items, "risk_level", "desc", ranks)) == ["4", "1", "2", "3"]
@@ -230,7 +249,9 @@ def test_on_region_error_fail_raises_with_the_other_regions_data(regional):
     detectors(stubs["us-east-1"], DETECTOR)
     stubs["us-east-1"].add_response("list_investigations", {"Investigations": [summary(A, 30)]})
     detectors(stubs["eu-west-1"], EU_DETECTOR)
-    stubs["eu-west-1"].add_client_error("list_investigations", "BadRequestException", f"The AI_ANALYST feature is not enabled for the detector {EU_DETECTOR}.", 400)
+    stubs["eu-west-1"].add_client_error(
+        "list_investigations", "BadRequestException", f"The AI_ANALYST feature is not enabled for the detector {EU_DETECTOR}.", 400
+    )
     with pytest.raises(GuardDutyError) as err:
         gather_regions(readers, listing_opts(), lambda message: None, on_region_error="fail")
     assert err.value.message.startswith("1 of 2 Regions could not be read (on_region_error=fail): eu-west-1 (ai_analysis_not_enabled)")
@@ -289,7 +310,10 @@ def test_an_id_not_found_while_a_region_failed_is_left_out_with_a_warning_not_ca
     result = {"regions": ["us-east-1", "eu-west-1"], "region_errors": [failed], "investigations": [], "denied": {}}
     warnings = []
     assert pick_terms(result, [(None, A)], warnings.append) == []
-    assert warnings == [f"Investigation {A} was not found in the Regions read (us-east-1); it may be in a Region that could not be read: eu-west-1 (unreachable) (see region_errors)"]
+    assert warnings == [
+        f"Investigation {A} was not found in the Regions read (us-east-1); "
+        "it may be in a Region that could not be read: eu-west-1 (unreachable) (see region_errors)"
+    ]
 
 
 def test_an_id_denied_in_its_region_follows_on_denied(regional):
