@@ -364,7 +364,9 @@ def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
     errors = [o for o in outcomes if o.error is not None]
     if errors:
         first = errors[0].error
-        message = "; ".join(f"{o.region}: {o.error.message}" for o in errors) if len(regions) > 1 else first.message
+        message = first.message
+        if len(errors) > 1 and first.reason not in ("credentials", "sdk", "invalid"):  # those say the same in every Region
+            message = "; ".join(f"{o.region}: {o.error.message}" for o in errors)
         data = dict(result)
         still_running = [i for o in errors for i in o.error.kwargs.get("still_running") or []]
         if still_running:

@@ -127,24 +127,25 @@ def region_error(region, error, detector_id=None):
             f"Enable it (UpdateDetector with the feature AI_ANALYST ENABLED, or in the console: Settings, AI powered "
             f"investigations), {leave_out}",
         )
+    said = error.message if region in error.message else f"{region}: {error.message}"
     if error.reason == "denied" or kind == "denied":
-        return _entry(region, ACCESS_DENIED, f"{region}: {error.message}; {leave_out}")
+        return _entry(region, ACCESS_DENIED, f"{said}; {leave_out}")
     if kind == "server":
         if code:
             return _entry(
                 region,
                 SERVER_ERROR,
-                f"{region}: GuardDuty answered with a server error ({code}) after the retries: {error.message}. Try again later, {leave_out}",
+                f"GuardDuty in {region} answered with a server error ({code}) after the retries: {error.message}. Try again later, {leave_out}",
             )
         return _entry(
             region,
             UNREACHABLE,
-            f"{region}: GuardDuty did not answer after the retries ({type(exc).__name__}): {error.message}. Check the network "
+            f"GuardDuty in {region} did not answer after the retries ({type(exc).__name__}): {error.message}. Check the network "
             f"path, proxy and endpoint_url to {region}, {leave_out}",
         )
     if error.reason == "rejected" or kind == "rejected":
-        return _entry(region, REJECTED, f"{region}: {error.message} ({code or 'error'}: {text}). {leave_out[0].upper() + leave_out[1:]}")
-    return _entry(region, API_ERROR, f"{region}: {error.message}" + (f" ({code}: {text})" if code else ""))
+        return _entry(region, REJECTED, f"{said} ({code or 'error'}: {text}). Check the request, {leave_out}")
+    return _entry(region, API_ERROR, said + (f" ({code}: {text})" if code else ""))
 
 
 def _entry(region, reason, message):

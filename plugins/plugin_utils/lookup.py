@@ -206,6 +206,8 @@ def _lookup_in_regions(plugin, terms, opts, policies, error_class):
         if conflict:
             raise invalid(conflict)
         parsed = [parse_term(term) for term in terms]
+        if not parsed:
+            raise invalid("No investigation id was given: give at least one (the lookup's terms)")
         plain_in = regions
         if plain_in is None and any(region is None for region, _iid in parsed):
             region = plugin.region
@@ -221,7 +223,7 @@ def _lookup_in_regions(plugin, terms, opts, policies, error_class):
                 wanted.setdefault(where, [])
                 if iid not in wanted[where]:
                     wanted[where].append(iid)
-        read_in = list(dict.fromkeys((plain_in or []) + list(wanted)))
+        read_in = [region for region in dict.fromkeys((plain_in or []) + list(wanted)) if wanted.get(region)]
         opts = check_regional_options(dict(opts, investigation_ids=[iid for _region, iid in parsed]), read_in, plugin.warn)
         for warning in region_warnings(read_in):
             plugin.warn(warning)

@@ -236,3 +236,9 @@ def test_lookup_region_from_the_environment_does_not_conflict(per_region, monkey
 def test_a_term_with_a_bad_region_prefix_is_refused(per_region):
     with pytest.raises(AnsibleLookupError, match="Invalid term 'Ireland:"):
         regional_lookup([f"Ireland:{A}"])
+
+
+def test_regions_without_terms_says_so(per_region):
+    with pytest.raises(AnsibleLookupError, match="No investigation id was given"):
+        regional_lookup([], regions=["us-east-1"])
+    assert per_region["made"] == []

@@ -326,3 +326,41 @@ def test_an_id_denied_in_its_region_follows_on_denied(regional):
     with pytest.raises(GuardDutyError, match="guardduty:GetInvestigation"):
         pick_terms(result, [(None, A)], lambda message: None)
     assert pick_terms(result, [(None, A)], lambda message: None, on_denied="skip") == []
+
+
+@pytest.fixture
+def virtual_time(monkeypatch):
+    """The readers' sleep advances their clock instead of blocking (one clock for every Region's thread)."""
+    now = {"t": 0.0}
+
+    def pause(seconds):
+        now["t"] += seconds
+
+    monkeypatch.setattr(InvestigationReader, "clock", staticmethod(lambda: now["t"]))
+    monkeypatch.setattr(InvestigationReader, "sleep", staticmethod(pause))
+    return now
+
+
+def test_a_wait_that_times_out_in_one_region_fails_naming_it_with_every_regions_data(regional, virtual_time):
+    readers, stubs = regional("us-east-1", "eu-west-1")
+    running = dict(full(A, "us-east-1"), Status="RUNNING")
+    detectors(stubs["us-east-1"], DETECTOR)
+    get(stubs["us-east-1"], A, DETECTOR, running)
+    get(stubs["us-east-1"], B, DETECTOR, error="ResourceNotFoundException")
+    for _round in range(3):  # wait_timeout 30, wait_sleep 10: three polls of the one RUNNING id, then the deadline
+        get(stubs["us-east-1"], A, DETECTOR, running)
+    detectors(stubs["eu-west-1"], EU_DETECTOR)
+    get(stubs["eu-west-1"], A, EU_DETECTOR, error="ResourceNotFoundException")
+    get(stubs["eu-west-1"], B, EU_DETECTOR, full(B, "eu-west-1"))
+    opts = check_regional_options(
+        {"investigation_ids": [A, B], "wait": True, "wait_timeout": 30, "wait_sleep": 10}, ["us-east-1", "eu-west-1"], lambda message: None
+    )
+    with pytest.raises(GuardDutyError) as err:
+        gather_regions(readers, opts, lambda message: None, {"us-east-1": [A, B], "eu-west-1": [A, B]})
+    assert err.value.reason == "timeout"
+    assert err.value.message.startswith(f"Timed out after 30 s (wait_timeout=30) waiting for {A} on detector {DETECTOR} to leave RUNNING")
+    assert err.value.kwargs["still_running"] == [A] and err.value.kwargs["waited"] == 30
+    assert sorted((i["region"], i["investigation_id"], i["status"]) for i in err.value.kwargs["investigations"]) == [
+        ("eu-west-1", B, "COMPLETED"),
+        ("us-east-1", A, "RUNNING"),
+    ]
