@@ -101,10 +101,9 @@ def test_a_failing_region_is_reported_and_the_others_returned(play, guardduty_em
     [error] = result["region_errors"]
     assert error["region"] == "eu-west-1" and error["reason"] == "access_denied"
     assert "guardduty:ListDetectors" in error["message"] and "leave eu-west-1 out of regions" in error["message"]
-    assert (
-        any("Region eu-west-1 was not read (access_denied)" in w for w in result.get("warnings", []))
-        or "Region eu-west-1 was not read" in run.stderr + run.stdout
-    )
+    # one warning for the one failed Region (ansible-core prints it; the registered result need not carry it)
+    assert (run.stderr + run.stdout).count("Region eu-west-1 was not read (access_denied)") == 1, run
+    assert "was not read" not in (run.stderr + run.stdout).replace("Region eu-west-1 was not read", ""), run
 
 
 def test_each_kind_of_region_failure(play, guardduty_emulator):
