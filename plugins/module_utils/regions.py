@@ -30,7 +30,7 @@ ALL = "all"
 WARN, FAIL = "warn", "fail"
 ON_REGION_ERROR = (WARN, FAIL)
 # A Region name as AWS writes them (us-east-1, eu-west-3, us-gov-west-1, ap-southeast-2, ...).
-REGION_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+REGION_RE = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 # Where amazon.aws's ``region`` option falls back to (its argument spec and the lookup's env).
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 # The reasons of a region_errors entry.

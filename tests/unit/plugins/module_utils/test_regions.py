@@ -87,6 +87,7 @@ def test_regions_keep_order_drop_repeats_and_all_is_the_preview_regions():
     assert regions_mod.resolve_regions("all") == list(PREVIEW_REGIONS)
     assert regions_mod.resolve_regions(["ALL", "us-east-1"]) == list(PREVIEW_REGIONS)
     assert regions_mod.resolve_regions(None) is None
+    assert regions_mod.resolve_regions(["us-gov-west-1", "eusc-de-east-1", "ap-southeast-2"]) == ["us-gov-west-1", "eusc-de-east-1", "ap-southeast-2"]
 
 
 @pytest.mark.parametrize(
