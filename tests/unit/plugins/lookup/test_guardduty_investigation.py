@@ -242,3 +242,11 @@ def test_regions_without_terms_says_so(per_region):
     with pytest.raises(AnsibleLookupError, match="No investigation id was given"):
         regional_lookup([], regions=["us-east-1"])
     assert per_region["made"] == []
+
+
+def test_lookup_regions_as_one_string_and_a_bad_on_region_error(per_region):
+    per_region["eu-west-1"].add_response("list_detectors", {"DetectorIds": [EU_DETECTOR]}, {})
+    per_region["eu-west-1"].add_response("get_investigation", inv(A), {"DetectorId": EU_DETECTOR, "InvestigationId": A})
+    assert [r["region"] for r in regional_lookup([A], regions="eu-west-1")] == ["eu-west-1"]
+    with pytest.raises(Exception, match="'ignore' for config 'on_region_error'"):  # ansible-core checks the choices
+        regional_lookup([A], regions=["eu-west-1"], on_region_error="ignore")
