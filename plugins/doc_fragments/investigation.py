@@ -78,3 +78,39 @@ options:
     type: int
     default: 8
 """
+
+    # Options of the plugins that read many Regions in one call (guardduty_investigation_info and the lookup):
+    # secops.guardduty.investigation.regions
+    REGIONS = r"""
+options:
+  regions:
+    description:
+      - Read these Regions in one call, concurrently (one client per Region, each with the collection's retries), the
+        detector found in each Region as without this option. A list of Region names, or V(all) for the Regions where
+        the investigation API answers (us-east-1, us-east-2, us-west-2, ca-central-1, eu-central-1, eu-west-1,
+        eu-west-2, eu-west-3, eu-north-1, ap-northeast-1). A Region outside those gets a warning.
+      - Mutually exclusive with a O(region) given in the task, its C(module_defaults) or the lookup's arguments; a
+        Region that only comes from E(AWS_REGION), E(AWS_DEFAULT_REGION) or the profile does not conflict (this
+        option wins). A module cannot tell a O(region) equal to E(AWS_REGION) or E(AWS_DEFAULT_REGION) from that
+        variable, so such a value counts as the environment's. In a play whose C(module_defaults) set O(region), set
+        O(region) to an empty string in the task.
+      - Cannot be combined with O(detector_id) (a detector belongs to one Region).
+      - Every investigation returned carries C(region) (the Region it was read in) and C(account_id).
+      - Ids are looked for in every Region (one GetInvestigation per id and Region); an id found in none is not found
+        (with O(wait=true) it is not polled for 30 seconds as in one Region).
+      - Waiting (O(wait=true)) waits in every Region at once, with the same batched rounds per Region as in one.
+      - Without this option, one Region is read as before and nothing about the result changes.
+    type: list
+    elements: str
+  on_region_error:
+    description:
+      - What to do when a Region of O(regions) cannot be read (no detector, AI analysis not enabled, access denied,
+        no answer after the retries, ...). The other Regions are returned either way, and each failed Region is
+        reported in C(region_errors) (module) with its C(region), C(reason) and a C(message) saying what to do.
+      - V(warn) gives one warning per failed Region. V(fail) fails the task, naming every failed Region (the other
+        Regions' investigations and C(region_errors) are still in the module's result).
+      - Only with O(regions).
+    type: str
+    choices: [warn, fail]
+    default: warn
+"""

@@ -26,6 +26,10 @@ options:
   _terms:
     description:
       - Investigation ids. Each is checked against the API's format before any call. A list term is flattened.
+      - A term C(region:investigation_id) (for example C(eu-west-1:a1b2c3d4-5678-90ab-cdef-ef1234567890)) is read in
+        that Region. Plain ids are read in each Region of O(regions), or without it in the lookup's Region (O(region),
+        E(AWS_REGION) or the profile). Regions are read concurrently, and the answer keeps the order of the terms; each
+        element carries C(region) and C(account_id).
     type: list
     elements: str
     required: true
@@ -45,6 +49,7 @@ options:
     default: error
 extends_documentation_fragment:
   - secops.guardduty.investigation
+  - secops.guardduty.investigation.regions
   - amazon.aws.common.plugins
   - amazon.aws.region.plugins
   - secops.guardduty.requirements
@@ -69,6 +74,17 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     known: "{{ query('secops.guardduty.guardduty_investigation', inv_ids, on_missing='warn', detector_id=detector) }}"
 
+- name: Investigations of several Regions, as region:id pairs, in the order of the terms
+  ansible.builtin.debug:
+    msg: "{{ item.region }}: {{ item.investigation_id }} {{ item.risk_level | default(item.status) }}"
+  loop: >-
+    {{ query('secops.guardduty.guardduty_investigation',
+             'us-east-1:a1b2c3d4-5678-90ab-cdef-ef1234567890', 'eu-west-1:b2c3d4e5-6789-01bc-def0-ef2345678901') }}
+
+- name: Plain ids looked for in every Region where the API answers; fail when a Region cannot be read
+  ansible.builtin.set_fact:
+    found: "{{ query('secops.guardduty.guardduty_investigation', inv_ids, regions='all', on_region_error='fail') }}"
+
 - name: Wait up to 20 minutes and keep failed investigations instead of failing
   ansible.builtin.set_fact:
     final: >-
@@ -80,6 +96,9 @@ RETURN = r"""
 _raw:
   description:
     - One investigation per term, in term order (ids left out by O(on_missing) or O(on_denied) are dropped).
+    - With O(regions) or C(region:id) terms, each element also carries C(region) (the Region it was read in) and
+      C(account_id); a plain id found in several Regions of O(regions) gives one element per Region, in the order of
+      O(regions). Ids of a Region that could not be read are missing (see O(on_region_error)).
     - Keys are the API's in snake_case, times are ISO-8601 strings and values are exactly what the service sent, as
       returned by M(secops.guardduty.guardduty_investigation_info) in its C(investigations).
   type: list

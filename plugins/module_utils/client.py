@@ -70,8 +70,11 @@ def client_config(concurrency=DEFAULT_CONCURRENCY):
     return {"max_pool_connections": max(10, concurrency)}
 
 
-def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY):
-    """A GuardDuty client with the collection's retries, built by amazon.aws (a module or a lookup alike)."""
+def guardduty_client(plugin, concurrency=DEFAULT_CONCURRENCY, region=None):
+    """A GuardDuty client with the collection's retries, built by amazon.aws (a module or a lookup alike); in
+    ``region`` when given (a task over several Regions), else in the plugin's Region."""
+    if region is not None:
+        return plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency), region=region)
     return plugin.client("guardduty", retry_decorator=retry_decorator(), config=client_config(concurrency))
 
 

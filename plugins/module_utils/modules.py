@@ -15,8 +15,12 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import BOT
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import credentials_message
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import is_credentials_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_from_environment
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
 
 # Where a Region can come from, for the message when there is none.
 REGION_HELP = (
@@ -68,11 +72,25 @@ class GuardDutyModule(AnsibleAWSModule):
         conflict = profile_conflict(self.params.get("profile"), {name: self.params.get(name) for name in CREDENTIAL_VARIABLES})
         if conflict:
             self.fail_json(msg=conflict)
+        if self.params.get("regions") is not None:
+            self._check_regions()
+            return
         if not self.region:
             self.fail_json(msg=region_missing(self._name))
         warning = region_warning(self.region)
         if warning:
             self.warn(warning)
+
+    def _check_regions(self):
+        """``regions`` (a module that has the option): resolved (``all``), and refused beside a region given in the
+        task; a region that only comes from AWS_REGION / AWS_DEFAULT_REGION does not count (regions wins)."""
+        region = self.params.get("region")
+        try:
+            regions = resolve_regions(self.params["regions"])
+            check_region_conflict(regions, None if not region or region_from_environment(region) else region)
+        except GuardDutyError as e:
+            self.fail_json(msg=e.message)
+        self.params["regions"] = regions
 
     def warn(self, warning, *args, **kwargs):
         # ansible-core's own warning: amazon.aws 11 would also pass it to exit_json as `warnings`, which ansible-core

@@ -31,6 +31,12 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import ch
 from ansible_collections.secops.guardduty.plugins.module_utils.options import sort_criteria
 from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_detector_id
 from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_on_region_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import located
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import merge_sorted
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import read_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import sort_ranks
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import initial_states
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import wait_until_settled
 
@@ -256,16 +262,161 @@ def gather(reader, opts, warn, on_missing=ERROR, on_denied=ERROR):
         items = fetch(reader, detector_id, ids, opts, warn, on_missing=on_missing, on_denied=on_denied)
         return {"detector_id": detector_id, "investigations": items}
 
+    return {"detector_id": detector_id, "investigations": list_investigations(reader, detector_id, opts, criteria, sort, warn)}
+
+
+def list_investigations(reader, detector_id, opts, criteria, sort, warn):
+    """The listing of one detector (filters, sort, max_results), in full when details or wait ask for it."""
     summaries = reader.list(detector_id, criteria, sort, opts.get("max_results"))
     if opts.get("details") or opts["wait"]:
         listed = [s["InvestigationId"] for s in summaries]
         # listed ids exist; one that vanished or is denied since is reported like an explicit id
-        items = fetch(reader, detector_id, listed, opts, warn)
-    else:
-        if opts["summary_format"] == "structured":
-            warn("summary_format only shapes full investigations; listed summaries have no summary (set details=true)")
-        items = attach_records(reader, detector_id, summaries, opts)
-    return {"detector_id": detector_id, "investigations": items}
+        return fetch(reader, detector_id, listed, opts, warn)
+    if opts["summary_format"] == "structured":
+        warn("summary_format only shapes full investigations; listed summaries have no summary (set details=true)")
+    return attach_records(reader, detector_id, summaries, opts)
+
+
+# ---------------------------------------------------------------- many Regions (regions.py says what a Region failure is)
+
+
+def check_regional_options(opts, regions, warn):
+    """The read options of a task over ``regions``, checked once before any call; listing defaults to newest first."""
+    opts = check_read_options(opts)
+    if opts.get("detector_id"):
+        raise invalid(
+            f"detector_id names one Region's detector and cannot be combined with regions ({', '.join(regions)}): leave "
+            "detector_id out (each Region's only detector is found there), or read that Region alone with region and detector_id"
+        )
+    sort_criteria(opts.get("sort_by"), opts.get("sort_order"))  # sort_order without sort_by fails as in one Region
+    if opts.get("investigation_ids") is None:
+        # every Region is asked for the same order, which the merge keeps across Regions (and max_results takes the
+        # first of that order in each Region, then of the merged list)
+        opts["sort_by"] = opts.get("sort_by") or "start_time"
+        opts["sort_order"] = opts.get("sort_order") or "desc"
+    warn_unused_allow_failed(opts, warn)
+    return opts
+
+
+def _ids_in_region(reader, detector_id, ids, opts, warn):
+    """(investigations, {id: denied error}) of the ``ids`` that exist in the reader's Region (fetched once each, then
+    waited on there with the batched rounds of wait.py when asked); ids not found there are simply not there."""
+    states = reader.get_many(detector_id, ids, opts["summary_format"])
+    others = [s for s in states.values() if isinstance(s, GuardDutyError) and s.reason not in ("missing", "denied")]
+    if others:
+        raise others[0]  # the Region failed (AI analysis not enabled, unreachable, ...)
+    denied = {i: s for i, s in states.items() if isinstance(s, GuardDutyError) and s.reason == "denied"}
+    found = {i: s for i, s in states.items() if isinstance(s, dict)}
+    if not found:
+        return [], denied
+    return fetch(reader, detector_id, list(found), opts, warn, states=found), denied
+
+
+def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
+    """The info flow in every Region of ``readers`` ({region: reader}, one client each), concurrently.
+
+    ``wanted``: None to list (filters, sort, max_results in each Region, then one list sorted across Regions and cut
+    to max_results), or {region: [ids]} to get those ids there. Returns {"regions", "detector_ids", "region_errors",
+    "investigations"} (each with ``region`` and ``account_id``), plus for ids "denied" ({(region, id): error}). A failed Region
+    is one region_errors entry: ``on_region_error`` warn warns once per Region, fail raises (with the rest's data).
+    An error that is the task's (a timeout, a FAILED investigation, bad input) is raised with every Region's data.
+    """
+    regions = list(readers)
+    criteria = sort = None
+    if wanted is None:
+        any_client = readers[regions[0]].client
+        criteria = build_filter_criteria(any_client, opts.get("filters"), opts.get("exclude_filters"))
+        sort = sort_criteria(opts.get("sort_by"), opts.get("sort_order"))
+
+    def work(reader, detector_id):
+        if wanted is None:
+            return list_investigations(reader, detector_id, opts, criteria, sort, warn), {}
+        ids = wanted.get(reader.region) or []
+        return _ids_in_region(reader, detector_id, ids, opts, warn) if ids else ([], {})
+
+    outcomes = read_regions(readers, work)
+    detector_ids = {o.region: o.detector_id for o in outcomes if o.detector_id}
+    region_errors = [o.failure for o in outcomes if o.failure]
+    items, denied = [], {}
+    for o in outcomes:
+        if o.value is not None:
+            items.extend(located(item, o.region) for item in o.value[0])
+            for iid, error in o.value[1].items():
+                denied[(o.region, iid)] = error
+        elif o.error is not None:
+            items.extend(located(item, o.region) for item in o.error.kwargs.get("investigations") or [])
+    if wanted is None:
+        items = merge_sorted(items, opts["sort_by"], opts["sort_order"], sort_ranks(readers[regions[0]].client))
+        if opts.get("max_results"):
+            items = items[: opts["max_results"]]
+    result = {"regions": regions, "detector_ids": detector_ids, "region_errors": region_errors, "investigations": items}
+
+    if region_errors and on_region_error == "fail":
+        raise GuardDutyError(
+            f"{len(region_errors)} of {len(regions)} Regions could not be read (on_region_error=fail): "
+            + "; ".join(f"{e['region']} ({e['reason']}): {e['message']}" for e in region_errors)
+            + ". Fix them, leave them out of regions, or set on_region_error=warn to return the other Regions with a warning",
+            reason="region",
+            **result,
+        )
+    for e in region_errors:
+        warn(f"Region {e['region']} was not read ({e['reason']}): {e['message']}")
+    errors = [o for o in outcomes if o.error is not None]
+    if errors:
+        first = errors[0].error
+        message = first.message
+        if len(errors) > 1 and first.reason not in ("credentials", "sdk", "invalid"):  # those say the same in every Region
+            message = "; ".join(f"{o.region}: {o.error.message}" for o in errors)
+        data = dict(result)
+        still_running = [i for o in errors for i in o.error.kwargs.get("still_running") or []]
+        if still_running:
+            data["still_running"] = still_running
+            data["waited"] = max(o.error.kwargs.get("waited") or 0 for o in errors)
+        raise GuardDutyError(message, exception=first.exception, reason=first.reason, **data)
+    if wanted is not None:
+        result["denied"] = denied
+    return result
+
+
+def pick_terms(result, terms, warn, on_missing=ERROR, on_denied=ERROR):
+    """The investigations of ``terms`` ((region or None, id) pairs; None: any Region read) in term order, from a
+    gather_regions result for ids. An id found nowhere follows ``on_denied`` when a Region denied it, else
+    ``on_missing``; but when a Region it may be in could not be read (already in region_errors), it is left out with
+    a warning that says so: not found there is not known."""
+    by_key = {}
+    for item in result["investigations"]:
+        by_key.setdefault(item["investigation_id"], []).append(item)
+    failed = {e["region"]: e["reason"] for e in result["region_errors"]}
+    read = [r for r in result["regions"] if r not in failed]
+    picked, missing, denied, unknown = [], {}, {}, {}
+    for region, iid in terms:
+        hits = [item for item in by_key.get(iid, []) if region is None or item["region"] == region]
+        if hits:
+            picked.extend(hits)
+            continue
+        refused = [error for (where, denied_id), error in result["denied"].items() if denied_id == iid and region in (None, where)]
+        if refused:
+            denied[iid] = refused[0]
+            continue
+        unread = [f"{r} ({failed[r]})" for r in ([region] if region else result["regions"]) if r in failed]
+        if unread:
+            unknown[iid] = (
+                f"Investigation {iid} was not found in the Regions read ({', '.join(r for r in read if region in (None, r)) or 'none'}); "
+                f"it may be in a Region that could not be read: {', '.join(unread)} (see region_errors)"
+            )
+            continue
+        where = region if region else f"any of the Regions read ({', '.join(read)})"
+        missing[iid] = GuardDutyError(f"Investigation {iid} was not found in {where}. Check the id and the Regions", reason="missing")
+    _apply_policy(denied, on_denied, warn)
+    _apply_policy(missing, on_missing, warn)
+    for message in unknown.values():
+        warn(message)
+    return picked
+
+
+def region_readers(make_client, regions, concurrency):
+    """{region: InvestigationReader} on one client per Region (``make_client(region)``, built one after the other)."""
+    return {region: InvestigationReader(make_client(region), region=region, concurrency=concurrency) for region in regions}
 
 
 def module_reader(module):
@@ -274,10 +425,37 @@ def module_reader(module):
     return InvestigationReader(guardduty_client(module, concurrency), region=module.region, concurrency=concurrency)
 
 
+def run_regional_info_module(module, opts, regions):
+    """guardduty_investigation_info with ``regions``: one list over every Region, region_errors for those that failed."""
+    opts = check_regional_options(opts, regions, module.warn)
+    check_on_region_error(module.params["on_region_error"])
+    for warning in region_warnings(regions):
+        module.warn(warning)
+    readers = region_readers(lambda region: guardduty_client(module, opts["concurrency"], region=region), regions, opts["concurrency"])
+    ids = opts.get("investigation_ids")
+    wanted = None
+    if ids is not None:
+        ids = validate_investigation_ids(readers[regions[0]].client, ids)
+        wanted = {region: ids for region in regions}
+    result = gather_regions(readers, opts, module.warn, wanted, module.params["on_region_error"])
+    if ids is not None:
+        denied = result.pop("denied")
+        try:
+            result["investigations"] = pick_terms(dict(result, denied=denied), [(None, iid) for iid in ids], module.warn)
+        except GuardDutyError as e:  # a missing or denied id: the task's failure, with what every Region gave
+            raise GuardDutyError(e.message, exception=e.exception, reason=e.reason, **result) from None
+        if len(ids) == 1 and len(result["investigations"]) == 1:
+            result["investigation"] = result["investigations"][0]
+    return result
+
+
 def run_info_module(module):
     """guardduty_investigation_info: read, never change, fail with one clear message."""
     opts = {name: module.params.get(name) for name in INFO_OPTION_NAMES}
+    regions = module.params.get("regions")
     try:
+        if regions is not None:
+            module.exit_json(changed=False, **run_regional_info_module(module, opts, regions))
         result = gather(module_reader(module), opts, module.warn)
     except GuardDutyError as e:
         module.fail_json_aws_error(e)

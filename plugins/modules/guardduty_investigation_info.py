@@ -28,6 +28,7 @@ options:
         duplicates are dropped and the order is kept.
       - An id that does not exist fails the task, naming the id and the detector.
       - When omitted, investigations are listed (see O(filters)). Mutually exclusive with the listing options.
+      - With O(regions), each id is looked for in every Region; the result has it once per Region it is found in.
     type: list
     elements: str
     aliases: [investigation_id, id]
@@ -50,16 +51,21 @@ options:
   sort_by:
     description:
       - Attribute to sort the listing by.
+      - With O(regions), the listing is one list sorted across the Regions (times by their moment; status, risk level
+        and confidence in the API's order of values, for example Info < Low < Medium < High < Critical; items without
+        the value last; ties in the order of O(regions)). Without O(sort_by) it is sorted by V(start_time).
     type: str
     choices: [start_time, end_time, status, risk_level, confidence]
   sort_order:
     description:
       - Sort direction. Needs O(sort_by). Without it the service's default order applies.
+      - With O(regions) the default is V(desc) (newest first), asked of every Region.
     type: str
     choices: [asc, desc]
   max_results:
     description:
       - Return at most this many listed investigations. Without it every page is followed.
+      - With O(regions), at most this many from each Region, then the first this many of the merged list.
     type: int
   details:
     description:
@@ -70,6 +76,7 @@ options:
     default: false
 extends_documentation_fragment:
   - secops.guardduty.investigation
+  - secops.guardduty.investigation.regions
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - secops.guardduty.requirements
@@ -124,6 +131,32 @@ EXAMPLES = r"""
     details: true
   register: everything
 
+- name: High and Critical investigations completed in every Region where the API answers, newest first
+  secops.guardduty.guardduty_investigation_info:
+    regions: all
+    filters:
+      status: completed
+      risk_level: [high, critical]
+  register: everywhere
+
+- name: Show where each one is
+  ansible.builtin.debug:
+    msg: "{{ item.region }} {{ item.account_id }} {{ item.investigation_id }}: {{ item.risk_level }}"
+  loop: "{{ everywhere.investigations }}"
+
+- name: Report the Regions that could not be read (each also gave a warning)
+  ansible.builtin.debug:
+    msg: "{{ item.region }}: {{ item.reason }}"
+  loop: "{{ everywhere.region_errors }}"
+
+- name: Wait for investigations started in three Regions; fail when one of the Regions cannot be read
+  secops.guardduty.guardduty_investigation_info:
+    regions: [us-east-1, eu-west-1, ap-northeast-1]
+    investigation_ids: "{{ started_ids }}"
+    wait: true
+    on_region_error: fail
+  register: done_everywhere
+
 - name: Wait for several investigations at once and tolerate failed ones
   secops.guardduty.guardduty_investigation_info:
     investigation_ids: "{{ started_ids }}"
@@ -146,16 +179,55 @@ EXAMPLES = r"""
 RETURN = r"""
 detector_id:
   description: The detector that was read (given or discovered).
-  returned: success
+  returned: success, without O(regions)
   type: str
   sample: 2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7
+detector_ids:
+  description: The detector found in each Region of O(regions) that has one, by Region.
+  returned: with O(regions)
+  type: dict
+  sample: {"us-east-1": "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"}
+regions:
+  description: The Regions asked for (V(all) spelled out), in order.
+  returned: with O(regions)
+  type: list
+  elements: str
+  sample: [us-east-1, eu-west-1]
+region_errors:
+  description:
+    - The Regions of O(regions) that could not be read; their investigations are missing from the result. Empty when
+      every Region was read.
+    - With O(on_region_error=warn) each also gave one warning; with O(on_region_error=fail) the task failed.
+  returned: with O(regions)
+  type: list
+  elements: dict
+  contains:
+    region:
+      description: The Region.
+      type: str
+      sample: eu-central-1
+    reason:
+      description:
+        - What went wrong, one word. V(no_detector) (GuardDuty not enabled there), V(several_detectors),
+          V(ai_analysis_not_enabled), V(access_denied), V(unreachable) (no answer after the retries),
+          V(server_error) (server errors after the retries), V(rejected) (a request GuardDuty refused) or
+          V(api_error).
+      type: str
+      sample: access_denied
+    message:
+      description: What went wrong in that Region and what to do about it.
+      type: str
 investigation:
-  description: The investigation, when exactly one id was asked for. Same keys as an element of RV(investigations).
+  description:
+    - The investigation, when exactly one id was asked for. Same keys as an element of RV(investigations).
+    - With O(regions), only when it was found in exactly one Region.
   returned: when one id was given
   type: dict
 investigations:
   description:
     - The investigations, in the order of O(investigation_ids) or of the listing. Empty when a listing matches nothing.
+    - With O(regions), one list over every Region read, sorted across them (see O(sort_by)), or in the order of
+      O(investigation_ids) (an id found in several Regions in the order of O(regions)).
     - Keys are the API's in snake_case, times are ISO-8601 strings and values are returned exactly as the service
       sent them. Keys the service leaves out (for example the risk level while RUNNING) are absent.
     - Listed without O(details), elements are the lightweight summaries of ListInvestigations (with C(title),
@@ -169,6 +241,18 @@ investigations:
       type: str
       returned: always
       sample: a1b2c3d4-5678-90ab-cdef-ef1234567890
+    region:
+      description: The Region the investigation was read in.
+      type: str
+      returned: with O(regions)
+      sample: eu-west-1
+    account_id:
+      description:
+        - The account of the investigation. Listed summaries carry the service's C(account_id); with O(regions), a
+          full investigation without one gets the service's C(cloud.account).
+      type: str
+      returned: in listed summaries, and with O(regions) when the service names the account
+      sample: "123456789012"
     status:
       description: RUNNING, COMPLETED or FAILED.
       type: str
@@ -258,6 +342,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import LI
 from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_ARGUMENT_SPEC
 from ansible_collections.secops.guardduty.plugins.module_utils.options import SORT_FIELDS
 from ansible_collections.secops.guardduty.plugins.module_utils.read import run_info_module
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import ON_REGION_ERROR
 
 
 def main():
@@ -269,6 +354,8 @@ def main():
         sort_order=dict(type="str", choices=["asc", "desc"]),
         max_results=dict(type="int"),
         details=dict(type="bool", default=False),
+        regions=dict(type="list", elements="str"),
+        on_region_error=dict(type="str", choices=list(ON_REGION_ERROR), default="warn"),
         **READ_ARGUMENT_SPEC,
     )
     module = GuardDutyModule(

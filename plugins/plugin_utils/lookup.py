@@ -31,7 +31,17 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import ch
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
 from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.read import check_regional_options
 from ansible_collections.secops.guardduty.plugins.module_utils.read import fetch
+from ansible_collections.secops.guardduty.plugins.module_utils.read import gather_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.read import pick_terms
+from ansible_collections.secops.guardduty.plugins.module_utils.read import region_readers
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import REGION_RE
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_on_region_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_from_environment
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
 
 LOOKUP_NAME = COLLECTION_NAME + ".guardduty_investigation"
 
@@ -70,13 +80,13 @@ def _file_state(path):
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def _connection_key(plugin, concurrency):
+def _connection_key(plugin, concurrency, region=None):
     """Everything that decides which client (and which credentials) a lookup gets, as one digest.
 
     The lookup's connection options, every AWS_* environment variable (credentials, profile, config and
     credential-file locations, container and web-identity settings) and the proxy variables, the state of the
-    config and credentials files, the process (a forked worker never shares its parent's connections) and the
-    pool size.
+    config and credentials files, the process (a forked worker never shares its parent's connections), the
+    pool size and the Region a client of a task over several Regions is for.
     """
     options = {}
     for name in CONNECTION_OPTIONS:
@@ -89,18 +99,19 @@ def _connection_key(plugin, concurrency):
     for path in (environment.get("AWS_CONFIG_FILE") or "~/.aws/config", environment.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"):
         path = os.path.expanduser(path)
         files[path] = _file_state(path)
-    material = [os.getpid(), concurrency, options, sorted(environment.items()), sorted(files.items())]
+    material = [os.getpid(), concurrency, options, sorted(environment.items()), sorted(files.items()), region]
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=repr).encode("utf-8")).hexdigest()
 
 
-def kept_client(plugin, concurrency):
+def kept_client(plugin, concurrency, region=None):
     """guardduty_client(), kept for the next call in the same process with exactly the same connection options,
-    environment and AWS files; anything that could change the credentials or the endpoint gives a new client."""
-    key = _connection_key(plugin, concurrency)
+    environment and AWS files; anything that could change the credentials or the endpoint gives a new client.
+    ``region``: a client in that Region instead of the lookup's (one per Region of ``regions``)."""
+    key = _connection_key(plugin, concurrency, region)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = guardduty_client(plugin, concurrency)
+            client = guardduty_client(plugin, concurrency) if region is None else guardduty_client(plugin, concurrency, region=region)
             if len(_CLIENTS) >= _CLIENTS_MAX:
                 _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest
             _CLIENTS[key] = client
@@ -129,6 +140,8 @@ def lookup_investigations(plugin, terms, error_class):
     terms = list(_flatten(terms))
     if plugin.get_option("endpoint_url") == "":
         plugin.set_option("endpoint_url", None)  # an empty AWS_URL means the default endpoint, as in the modules
+    if plugin.get_option("regions") is not None or any(isinstance(term, str) and ":" in term for term in terms):
+        return _lookup_in_regions(plugin, terms, opts, policies, error_class)
     try:
         check_policies(policies)
         opts = check_read_options(opts)
@@ -153,3 +166,71 @@ def lookup_investigations(plugin, terms, error_class):
         raise error_class(str(e)) from None
     by_id = {item["investigation_id"]: item for item in items}
     return [by_id[term] for term in terms if term in by_id]
+
+
+# ---------------------------------------------------------------- many Regions: ``regions``, region:id terms
+
+
+def parse_term(term):
+    """(Region or None, id) of a term: ``region:investigation_id``, or a plain id."""
+    if isinstance(term, str) and ":" in term:
+        region, iid = term.split(":", 1)
+        if not REGION_RE.fullmatch(region.strip()):
+            raise invalid(f"Invalid term {term!r}: a term is an investigation id, or region:investigation_id with a Region name such as us-east-1")
+        return region.strip(), iid.strip()
+    return None, term
+
+
+def _task_region(plugin):
+    """The ``region`` given to the lookup itself (not one that only comes from AWS_REGION or a profile), or None."""
+    try:
+        region, origin = plugin.get_option_and_origin("region")
+    except (AttributeError, KeyError):
+        region, origin = plugin.get_option("region"), None
+    if not region:
+        return None
+    if origin is not None:
+        return None if str(origin).startswith("env") else region
+    return None if region_from_environment(region) else region
+
+
+def _lookup_in_regions(plugin, terms, opts, policies, error_class):
+    """The lookup over several Regions: plain ids in each Region of ``regions`` (or the lookup's Region when there
+    is no ``regions``), ``region:id`` terms in their Region; one element per term found, in term order."""
+    try:
+        check_policies(policies)
+        on_region_error = check_on_region_error(plugin.get_option("on_region_error"))
+        regions = resolve_regions(plugin.get_option("regions"))
+        check_region_conflict(regions, _task_region(plugin))
+        conflict = profile_conflict(plugin.get_option("profile"), {name: plugin.get_option(name) for name in CREDENTIAL_VARIABLES})
+        if conflict:
+            raise invalid(conflict)
+        parsed = [parse_term(term) for term in terms]
+        if not parsed:
+            raise invalid("No investigation id was given: give at least one (the lookup's terms)")
+        plain_in = regions
+        if plain_in is None and any(region is None for region, _iid in parsed):
+            region = plugin.region
+            if not region:
+                raise invalid(
+                    f"The {LOOKUP_NAME} lookup found ids without a Region (no region: prefix) and no regions: give regions, "
+                    f"write the terms as region:investigation_id, or give a Region. {LOOKUP_REGION_HELP}"
+                )
+            plain_in = [region]
+        wanted = {}
+        for region, iid in parsed:
+            for where in [region] if region else plain_in:
+                wanted.setdefault(where, [])
+                if iid not in wanted[where]:
+                    wanted[where].append(iid)
+        read_in = [region for region in dict.fromkeys((plain_in or []) + list(wanted)) if wanted.get(region)]
+        opts = check_regional_options(dict(opts, investigation_ids=[iid for _region, iid in parsed]), read_in, plugin.warn)
+        for warning in region_warnings(read_in):
+            plugin.warn(warning)
+        readers = region_readers(lambda region: kept_client(plugin, opts["concurrency"], region=region), read_in, opts["concurrency"])
+        validate_investigation_ids(readers[read_in[0]].client, [iid for _region, iid in parsed])
+        result = gather_regions(readers, opts, plugin.warn, wanted, on_region_error)
+        keys = [(region or (None if regions is not None else plain_in[0]), iid) for region, iid in parsed]
+        return pick_terms(result, keys, plugin.warn, **policies)
+    except GuardDutyError as e:
+        raise error_class(str(e)) from None

@@ -81,12 +81,9 @@ HOW = "Provide them in one of the ways amazon.aws reads: the AWS_ACCESS_KEY_ID a
 
 def test_missing_credentials_say_how_to_provide_them(no_aws_credentials):
     with pytest.raises(AnsibleLookupError) as error:
-        lookup_loader.get("secops.guardduty.guardduty_investigation").run(
-            [A], {}, region="us-east-1", detector_id=DETECTOR, endpoint_url=UNREACHABLE
-        )
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, region="us-east-1", detector_id=DETECTOR, endpoint_url=UNREACHABLE)
     assert str(error.value).startswith(
-        f"No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation {A} "
-        f"on detector {DETECTOR} in us-east-1. {HOW}"
+        f"No AWS credentials were found, so nothing was sent to call GetInvestigation for investigation {A} " f"on detector {DETECTOR} in us-east-1. {HOW}"
     )
 
 
@@ -149,3 +146,107 @@ def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_cred
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
     assert run()[0]["investigation_id"] == A
+
+
+# ---------------------------------------------------------------- regions and region:id terms (one stubbed client per Region)
+
+EU_DETECTOR = "3dc4e5f6a7b8c9d0e1f2a3b4c5d6e7f8"
+
+
+@pytest.fixture
+def per_region(monkeypatch):
+    """{region: Stubber} for the client the lookup keeps for each Region (created on first use of the Region)."""
+    from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
+
+    lookup_runner.forget_clients()
+    clients, stubs = {}, {}
+    for region in ("us-east-1", "eu-west-1", "ap-northeast-1"):
+        clients[region], stubs[region] = stubbed_guardduty_client()
+    made = []
+
+    def fake_client(plugin, concurrency=8, region=None):
+        made.append(region)
+        return clients[region]
+
+    monkeypatch.setattr(lookup_runner, "guardduty_client", fake_client)
+    stubs["made"] = made
+    yield stubs
+    lookup_runner.forget_clients()
+    for region in clients:
+        stubs[region].deactivate()
+
+
+def regional_lookup(terms, **kwargs):
+    keys = {name: value for name, value in CONN.items() if name != "region"}
+    return lookup_loader.get("secops.guardduty.guardduty_investigation").run(terms, {}, **dict(keys, **kwargs))
+
+
+def test_region_id_pairs_keep_the_term_order(per_region):
+    per_region["eu-west-1"].add_response("list_detectors", {"DetectorIds": [EU_DETECTOR]}, {})
+    per_region["eu-west-1"].add_response("get_investigation", inv(B), {"DetectorId": EU_DETECTOR, "InvestigationId": B})
+    per_region["us-east-1"].add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
+    per_region["us-east-1"].add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
+    result = regional_lookup([f"eu-west-1:{B}", f"us-east-1:{A}"], concurrency=1)
+    assert [(r["region"], r["investigation_id"]) for r in result] == [("eu-west-1", B), ("us-east-1", A)]
+    assert sorted(per_region["made"]) == ["eu-west-1", "us-east-1"]
+
+
+def test_plain_ids_are_looked_for_in_every_region_of_regions(per_region):
+    for region, detector_id, found in (("us-east-1", DETECTOR, A), ("ap-northeast-1", EU_DETECTOR, B)):
+        stub = per_region[region]
+        stub.add_response("list_detectors", {"DetectorIds": [detector_id]}, {})
+        for iid in (B, A):
+            if iid == found:
+                stub.add_response("get_investigation", inv(iid), {"DetectorId": detector_id, "InvestigationId": iid})
+            else:
+                stub.add_client_error(
+                    "get_investigation", "ResourceNotFoundException", "nope", 404, expected_params={"DetectorId": detector_id, "InvestigationId": iid}
+                )
+    result = regional_lookup([B, A], regions=["us-east-1", "ap-northeast-1"], concurrency=1)
+    assert [(r["region"], r["investigation_id"]) for r in result] == [("ap-northeast-1", B), ("us-east-1", A)]
+
+
+def test_a_failed_region_warns_or_fails_as_on_region_error_says(per_region):
+    for policy in ("warn", "fail"):
+        per_region["us-east-1"].add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
+        per_region["us-east-1"].add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
+        per_region["eu-west-1"].add_client_error("list_detectors", "AccessDeniedException", "explicit deny", 403)
+        terms = [f"us-east-1:{A}", f"eu-west-1:{B}"]
+        if policy == "warn":
+            assert [r["investigation_id"] for r in regional_lookup(terms, concurrency=1)] == [A]
+        else:
+            with pytest.raises(AnsibleLookupError, match=r"1 of 2 Regions could not be read \(on_region_error=fail\): eu-west-1 \(access_denied\)"):
+                regional_lookup(terms, concurrency=1, on_region_error="fail")
+
+
+def test_lookup_regions_beside_region_is_refused(per_region, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(AnsibleLookupError, match="regions and region are mutually exclusive: region 'eu-west-1'"):
+        regional_lookup([A], regions=["us-east-1"], region="eu-west-1")
+    assert per_region["made"] == []
+
+
+def test_lookup_region_from_the_environment_does_not_conflict(per_region, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    per_region["us-east-1"].add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
+    per_region["us-east-1"].add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
+    assert [r["region"] for r in regional_lookup([A], regions=["us-east-1"])] == ["us-east-1"]
+
+
+def test_a_term_with_a_bad_region_prefix_is_refused(per_region):
+    with pytest.raises(AnsibleLookupError, match="Invalid term 'Ireland:"):
+        regional_lookup([f"Ireland:{A}"])
+
+
+def test_regions_without_terms_says_so(per_region):
+    with pytest.raises(AnsibleLookupError, match="No investigation id was given"):
+        regional_lookup([], regions=["us-east-1"])
+    assert per_region["made"] == []
+
+
+def test_lookup_regions_as_one_string_and_a_bad_on_region_error(per_region):
+    per_region["eu-west-1"].add_response("list_detectors", {"DetectorIds": [EU_DETECTOR]}, {})
+    per_region["eu-west-1"].add_response("get_investigation", inv(A), {"DetectorId": EU_DETECTOR, "InvestigationId": A})
+    assert [r["region"] for r in regional_lookup([A], regions="eu-west-1")] == ["eu-west-1"]
+    with pytest.raises(Exception, match="on_region_error"):  # ansible-core checks the choices (its words vary by version)
+        regional_lookup([A], regions=["eu-west-1"], on_region_error="ignore")

@@ -114,3 +114,85 @@ def test_half_the_credentials_say_which_half_is_missing(run_module, no_aws_crede
         f"so nothing was sent to call GuardDuty. {HOW}"
     )
     assert "Couldn't connect to AWS" not in exit_.result["msg"]
+
+
+# ---------------------------------------------------------------- regions (one stubbed client per Region)
+
+EU_DETECTOR = "3dc4e5f6a7b8c9d0e1f2a3b4c5d6e7f8"
+
+
+@pytest.fixture
+def regional_clients(monkeypatch):
+    """{region: Stubber} behind the client guardduty_client() builds for each Region; ``made`` lists the Regions asked."""
+    from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
+
+    stubs, clients, made = {}, {}, []
+
+    def fake_client(plugin, concurrency=8, region=None):
+        made.append(region)
+        if region not in clients:
+            clients[region], stubs[region] = stubbed_guardduty_client()
+        return clients[region]
+
+    monkeypatch.setattr(read, "guardduty_client", fake_client)
+    stubs["made"] = made
+    yield stubs
+    for name, stub in stubs.items():
+        if name != "made":
+            stub.deactivate()
+
+
+def test_regions_beside_a_region_in_the_task_fails_before_any_call(run_module, regional_clients, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    out = run_module(guardduty_investigation_info.main, {"regions": ["us-east-1", "eu-west-1"], "region": "eu-west-1"})
+    assert out.failed
+    assert out.result["msg"].startswith("regions and region are mutually exclusive: region 'eu-west-1' was given in the task")
+    assert regional_clients["made"] == []
+
+
+def test_regions_win_over_a_region_from_the_environment(run_module, regional_clients, monkeypatch):
+    from ansible_collections.secops.guardduty.tests.unit.conftest import OMIT
+
+    monkeypatch.setenv("AWS_REGION", "ap-northeast-1")
+    # the Region's client is made on first use: make it now and queue eu-west-1's answers
+    read.guardduty_client(None, region="eu-west-1")
+    regional_clients["made"].clear()
+    regional_clients["eu-west-1"].add_response("list_detectors", {"DetectorIds": [EU_DETECTOR]}, {})
+    regional_clients["eu-west-1"].add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": EU_DETECTOR, "InvestigationId": INV})
+    out = run_module(guardduty_investigation_info.main, {"regions": ["eu-west-1"], "investigation_id": [INV], "region": OMIT})
+    assert not out.failed, out.result
+    assert regional_clients["made"] == ["eu-west-1"]
+    assert out.result["investigation"]["region"] == "eu-west-1"
+    assert out.result["region_errors"] == [] and out.result["detector_ids"] == {"eu-west-1": EU_DETECTOR}
+    assert out.result["regions"] == ["eu-west-1"] and "detector_id" not in out.result
+
+
+def test_regions_with_detector_id_is_refused(run_module, regional_clients, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    from ansible_collections.secops.guardduty.tests.unit.conftest import OMIT
+
+    out = run_module(guardduty_investigation_info.main, {"regions": ["eu-west-1"], "detector_id": DETECTOR, "region": OMIT})
+    assert out.failed
+    assert out.result["msg"].startswith("detector_id names one Region's detector and cannot be combined with regions (eu-west-1)")
+
+
+def test_a_missing_id_over_regions_fails_with_every_regions_data(run_module, monkeypatch):
+    from ansible_collections.secops.guardduty.tests.unit.conftest import OMIT
+    from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
+
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    stubs = {}
+    for region in ("us-east-1", "eu-west-1"):
+        client, stub = stubbed_guardduty_client()
+        stub.add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
+        stub.add_client_error("get_investigation", "ResourceNotFoundException", "nope", 404)
+        stubs[region] = (client, stub)
+    monkeypatch.setattr(read, "guardduty_client", lambda plugin, concurrency=8, region=None: stubs[region][0])
+    out = run_module(guardduty_investigation_info.main, {"regions": ["us-east-1", "eu-west-1"], "investigation_id": [INV], "region": OMIT})
+    for _client, stub in stubs.values():
+        stub.deactivate()
+    assert out.failed
+    assert out.result["msg"] == f"Investigation {INV} was not found in any of the Regions read (us-east-1, eu-west-1). Check the id and the Regions"
+    assert out.result["region_errors"] == [] and out.result["investigations"] == []
