@@ -614,7 +614,9 @@ def triage(reader, opts, check_mode, warn, now=None):
     """Decide a batch of findings (see above); start what the budget allows, unless in check mode. Returns the result.
 
     One listing (ListInvestigations, newest first, the last 24 hours or the reuse window if longer) gives both the
-    budget's count and the investigations to reuse; then one CreateInvestigation per investigation started.
+    budget's count and the investigations to reuse; then one CreateInvestigation per investigation started, each after
+    the first preceded by a new count (one listing of the last 24 hours), so that what another runner started
+    meanwhile counts too.
     """
     findings, opts = check_batch_options({name: opts.get(name) for name in READ_OPTION_NAMES + START_OPTION_NAMES + BATCH_OPTION_NAMES})
     warn_unused_allow_failed(opts, warn)
@@ -623,9 +625,13 @@ def triage(reader, opts, check_mode, warn, now=None):
     detector_id = reader.resolve_detector(opts.get("detector_id"))
     result = {"changed": False, "detector_id": detector_id, "decisions": [], "investigations": []}
     listing = recent_investigations(reader.client, detector_id, now - max(window, BUDGET_PERIOD), reader.region) if findings else []
-    used = started_within(listing, now)
-    room = max(0, budget - len(used))
-    result["budget"] = {"daily_budget": budget, "started_last_24h": len(used), "remaining": room, "quota_refused": False}
+    counted = started_within(listing, now)  # what uses the budget (ids), as the listings show it
+    started = []  # what this run started (in check mode: what it would start)
+    result["budget"] = {"daily_budget": budget, "started_last_24h": len(counted), "remaining": 0, "quota_refused": False}
+
+    def room():
+        # by id: an investigation of this run that a later listing shows is counted once
+        return max(0, budget - len(counted | set(started)))
 
     decided = {}  # finding id -> decision
     reusable = {}
@@ -664,7 +670,10 @@ def triage(reader, opts, check_mode, warn, now=None):
                     continue
             else:
                 failed = failed_of[ids[0]]
-            if quota_refusal is not None or room <= 0:
+            if started and not check_mode and quota_refusal is None and room() > 0:
+                # another runner may have started investigations since the listing: count again right before starting
+                counted |= started_within(recent_investigations(reader.client, detector_id, now - BUDGET_PERIOD, reader.region), now)
+            if quota_refusal is not None or room() <= 0:
                 for finding_id in ids:
                     decided[finding_id] = (DEFERRED, None, None, QUOTA if quota_refusal is not None else BUDGET)
                 continue
@@ -683,7 +692,7 @@ def triage(reader, opts, check_mode, warn, now=None):
                         decided[finding_id] = (DEFERRED, None, None, QUOTA)
                     continue
                 result["changed"] = True
-            room -= 1
+            started.append(investigation_id or f"(would start {question.prompt})")
             investigations.append(
                 {"investigation_id": investigation_id, "investigation_type": unit.kind, "trigger_prompt": question.prompt, "client_token": token,
                  "account_id": question.account_id, "finding_ids": ids, "reused": False}
@@ -692,17 +701,17 @@ def triage(reader, opts, check_mode, warn, now=None):
                 decided[finding_id] = (state, investigation_id, unit.kind, None)
     except GuardDutyError as e:
         # what was started is reported with the failure; the findings not decided yet are deferred (reason error)
-        _finish(result, findings, decided, investigations, room, quota_refusal, default=(DEFERRED, None, None, ERROR))
+        _finish(result, findings, decided, investigations, room(), quota_refusal, default=(DEFERRED, None, None, ERROR))
         e.kwargs = dict(e.kwargs, **result)
         raise
-    _finish(result, findings, decided, investigations, room, quota_refusal)
+    _finish(result, findings, decided, investigations, room(), quota_refusal)
     return result
 
 
 def _finish(result, findings, decided, investigations, room, quota_refusal, default=None):
     result["decisions"] = [_decision(f, *decided.get(f.finding_id, default)) for f in findings]
     result["investigations"] = investigations
-    result["budget"].update(remaining=max(0, room), quota_refused=quota_refusal is not None)
+    result["budget"].update(remaining=room, quota_refused=quota_refusal is not None)
     if quota_refusal is not None:
         result["budget"]["quota_message"] = quota_refusal.message
     result["counts"] = {state: sum(1 for d in result["decisions"] if d["state"] == state) for state in STATES}

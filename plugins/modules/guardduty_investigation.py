@@ -100,6 +100,8 @@ options:
     description:
       - With O(findings), the most investigations the detector may have started in the last 24 hours (FAILED ones
         do not count), including those started by people and by other runs. A batch starts at most the difference.
+      - Counted again (one listing) right before each start after the first, so that what another runner starts
+        meanwhile counts too. Two runners that start at the very same moment may still each start one.
       - V(0) starts nothing and defers every finding that has no investigation yet.
       - GuardDuty allows 10 investigations a day. Keep the budget below that to leave room for people.
       - Only with O(findings). The default is V(7).

@@ -93,6 +93,8 @@ def test_a_burst_goes_to_the_critical_findings_within_the_budget(play, guardduty
     assert again["budget"]["started_last_24h"] == 7 and again["budget"]["remaining"] == 0
     assert len(guardduty_emulator.created()) == 7
     assert len(create_calls(guardduty_emulator)) == 7
+    # API calls: one listing per run, plus one count before each start after the first
+    assert guardduty_emulator.count("ListInvestigations") == (1 + 6) + 1
 
 
 def test_a_quota_refusal_is_final_for_the_run(play, guardduty_emulator):
@@ -160,3 +162,18 @@ def test_a_bad_batch_fails_clearly_without_any_call(play, guardduty_emulator):
     assert run.task("triage")["status"] == "failed"
     assert result["msg"] == "findings[1].severity must be a number from 0 to 10 (GuardDuty's scale), got 42"
     assert guardduty_emulator.calls() == []
+
+
+def test_a_second_runner_with_other_findings_counts_what_the_first_started(play, guardduty_emulator):
+    guardduty_emulator.load(scenario())
+    first_batch = [finding(n, 8.0, account=f"{n:012d}") for n in range(1, 6)]
+    second_batch = [finding(n, 9.0, account=f"{n:012d}") for n in range(6, 11)]
+    run = play(batch_play(("first", {"findings": first_batch})))
+    assert run.rc == 0, run
+    assert run.result("first")["counts"]["investigated"] == 5
+    other = play(batch_play(("second", {"findings": second_batch})))  # another process, nothing shared but GuardDuty
+    assert other.rc == 0, other
+    second = other.result("second")
+    assert second["budget"]["started_last_24h"] == 5
+    assert [d["state"] for d in second["decisions"]] == ["investigated"] * 2 + ["deferred"] * 3
+    assert len(guardduty_emulator.created()) == 7

@@ -69,6 +69,25 @@ def expect_listing(stub, *pages):
         stub.add_response("list_investigations", response, params)
 
 
+def expect_recount(stub, summaries=()):
+    """The count before every start but the first: one listing of the last 24 hours, newest first."""
+    stub.add_response("list_investigations", {"Investigations": list(summaries)}, {"DetectorId": DETECTOR, "SortCriteria": SORTED, "MaxResults": 50})
+
+
+def expect_starts(stub, numbers, shown=(), refuse_last=False):
+    """CreateInvestigation for the findings ``numbers`` in this order, each after the first preceded by a count that
+    shows ``shown`` and what the run started so far. With ``refuse_last`` the last one is refused for the quota."""
+    done = []
+    for index, n in enumerate(numbers):
+        if index:
+            expect_recount(stub, [summary(m, f"Investigate finding {fid(m)}", "RUNNING", started=NOW) for m in done] + list(shown))
+        if refuse_last and index == len(numbers) - 1:
+            expect_refusal(stub, f"Investigate finding {fid(n)}")
+        else:
+            expect_create(stub, f"Investigate finding {fid(n)}", iid(n))
+            done.append(n)
+
+
 def expect_create(stub, prompt, investigation_id, failed=()):
     token = derive_client_token(DETECTOR, prompt, DAY, NOW, failed)
     stub.add_response("create_investigation", {"InvestigationId": investigation_id}, {"DetectorId": DETECTOR, "TriggerPrompt": prompt, "ClientToken": token})
@@ -215,8 +234,7 @@ def test_a_burst_spends_the_budget_on_the_critical_findings_first(stubbed):
     expect_listing(stub)
     # the 3 Critical first (newest first), then the newest of the High ones, until 7 are started
     order = [15, 14, 13, 12, 11, 10, 9]
-    for n in order:
-        expect_create(stub, f"Investigate finding {fid(n)}", iid(n))
+    expect_starts(stub, order)
     findings = burst()
     result = run_triage(client, findings, group_threshold=100)
     stub.assert_no_pending_responses()
@@ -241,9 +259,7 @@ def test_investigations_of_the_last_day_use_the_budget_and_older_pages_are_not_r
     failed = summary(95, "Investigate something", "FAILED", started=NOW - 7200)
     old = summary(96, "Investigate finding old", started=NOW - 2 * DAY)
     expect_listing(stub, recent[:2] + [failed], recent[2:] + [old])  # a third page would be older still: not asked for
-    expect_create(stub, f"Investigate finding {fid(2)}", iid(2))
-    expect_create(stub, f"Investigate finding {fid(1)}", iid(1))
-    expect_create(stub, f"Investigate finding {fid(3)}", iid(3))
+    expect_starts(stub, [2, 1, 3], shown=recent + [failed, old])
     result = run_triage(client, [finding(n, 8.0 - n / 10) for n in range(1, 6)] + [finding(2, 9.0)], group_threshold=100)
     stub.assert_no_pending_responses()
     assert result["budget"]["started_last_24h"] == 4
@@ -254,9 +270,7 @@ def test_investigations_of_the_last_day_use_the_budget_and_older_pages_are_not_r
 def test_a_quota_refusal_ends_the_starts_of_the_run(stubbed):
     client, stub = stubbed
     expect_listing(stub)
-    expect_create(stub, f"Investigate finding {fid(5)}", iid(5))
-    expect_create(stub, f"Investigate finding {fid(4)}", iid(4))
-    expect_refusal(stub, f"Investigate finding {fid(3)}")
+    expect_starts(stub, [5, 4, 3], refuse_last=True)
     # no further CreateInvestigation is stubbed: one more would fail the test
     warnings = []
     result = run_triage(client, [finding(n, 7.0 + n / 10) for n in range(1, 6)], warnings=warnings, group_threshold=100)
@@ -279,6 +293,7 @@ def test_more_findings_of_one_account_than_the_threshold_get_one_account_investi
     client, stub = stubbed
     expect_listing(stub)
     expect_create(stub, f"Investigate finding {fid(9)}", iid(9))  # the Critical one of another account ranks first
+    expect_recount(stub, [summary(9, f"Investigate finding {fid(9)}", "RUNNING", started=NOW)])
     expect_create(stub, f"Analyze findings in account with id {MEMBER}", iid(100))
     findings = [finding(n, 7.0 + n / 10, MEMBER) for n in range(1, 9)] + [finding(9, 9.5, OTHER)]
     result = run_triage(client, findings)
@@ -294,11 +309,31 @@ def test_more_findings_of_one_account_than_the_threshold_get_one_account_investi
     assert result["budget"]["remaining"] == 5
 
 
+def test_what_another_runner_starts_meanwhile_counts_before_each_start(stubbed):
+    client, stub = stubbed
+    expect_listing(stub)
+    expect_create(stub, f"Investigate finding {fid(4)}", iid(4))
+    # a second runner started two investigations since the listing; this run's own is not visible yet
+    expect_recount(stub, [summary(50, f"Investigate finding {fid(50)}", "RUNNING", started=NOW), summary(51, "Analyze findings in my organization", "RUNNING")])
+    expect_create(stub, f"Investigate finding {fid(3)}", iid(3))
+    # now it shows this run's first one (counted once, by id) and one more of the other runner: 5 of 5 are used
+    expect_recount(stub, [summary(4, f"Investigate finding {fid(4)}", "RUNNING")] + [summary(n, f"other {n}", "RUNNING") for n in (50, 51, 52)])
+    # no further listing, no further start
+    result = run_triage(client, [finding(n, 7.0 + n / 10) for n in range(1, 5)], daily_budget=5, group_threshold=100)
+    stub.assert_no_pending_responses()
+    assert [(d["finding_id"], d["state"], d.get("reason")) for d in result["decisions"]] == [
+        (fid(4), "investigated", None),
+        (fid(3), "investigated", None),
+        (fid(2), "deferred", "budget"),
+        (fid(1), "deferred", "budget"),
+    ]
+    assert result["budget"] == {"daily_budget": 5, "started_last_24h": 0, "remaining": 0, "quota_refused": False}
+
+
 def test_exactly_the_threshold_is_not_grouped(stubbed):
     client, stub = stubbed
     expect_listing(stub)
-    for n in (3, 2, 1):
-        expect_create(stub, f"Investigate finding {fid(n)}", iid(n))
+    expect_starts(stub, [3, 2, 1])
     result = run_triage(client, [finding(n, 7.0 + n / 10, MEMBER) for n in range(1, 4)])
     stub.assert_no_pending_responses()
     assert result["counts"]["investigated"] == 3
@@ -356,6 +391,7 @@ def test_another_refusal_fails_with_what_was_started_and_the_rest_deferred(stubb
     client, stub = stubbed
     expect_listing(stub)
     expect_create(stub, f"Investigate finding {fid(3)}", iid(3))
+    expect_recount(stub)  # the new investigation not visible yet: still counted, by its id
     expect_refusal(stub, f"Investigate finding {fid(2)}", code="AccessDeniedException", message="not authorized", status=403)
     detector = {"ServiceRole": "x", "Status": "ENABLED", "Features": [{"Name": "AI_ANALYST", "Status": "ENABLED"}]}
     stub.add_response("get_detector", detector, {"DetectorId": DETECTOR})
