@@ -449,7 +449,7 @@ def _batch_item(item, label):
     if isinstance(item, str):
         return BatchFinding(validate_finding_id(item, label))
     if not isinstance(item, dict):
-        raise invalid(f"{label} is a {type(item).__name__}: {BATCH_ITEM_HELP}")
+        raise invalid(f"{label} is not a finding ({type(item).__name__} {item!r}): {BATCH_ITEM_HELP}")
     data = item["finding"] if isinstance(item.get("finding"), dict) else item
     if isinstance(item.get("finding"), dict):
         label += ".finding"

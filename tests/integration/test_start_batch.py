@@ -119,6 +119,19 @@ def test_a_quota_refusal_is_final_for_the_run(play, guardduty_emulator):
     assert len(guardduty_emulator.created()) == 5
 
 
+def test_throttling_during_a_burst_is_retried_and_starts_nothing_twice(play, guardduty_emulator):
+    guardduty_emulator.load(scenario())
+    guardduty_emulator.set_faults(throttle_every=3, fail_first={"CreateInvestigation": 1})
+    findings = burst()
+    run = play(batch_play(("triage", {"findings": findings, "group_threshold": 100})))
+    assert run.rc == 0, run
+    result = run.result("triage")
+    assert_every_finding_in_one_state(result, findings)
+    assert result["counts"]["investigated"] == 7 and result["budget"]["quota_refused"] is False
+    assert len(create_calls(guardduty_emulator)) > 7  # retried
+    assert len(guardduty_emulator.created()) == 7
+
+
 def test_many_findings_of_one_account_get_one_account_investigation(play, guardduty_emulator):
     guardduty_emulator.load(scenario())
     findings = [finding(n, 7.0 + n / 10, account=sc.MEMBER_ACCOUNT_ID) for n in range(1, 9)]

@@ -10,6 +10,8 @@ import datetime
 
 import pytest
 
+from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.plugins.module_utils.start import BatchFinding
@@ -153,7 +155,7 @@ def test_a_finding_given_twice_counts_once_with_its_highest_severity_and_newest_
     "items, message",
     [
         ("abc", "findings must be a list, got str"),
-        ([42], "findings[0] is a int: give a finding id"),
+        ([42], "findings[0] is not a finding (int 42): give a finding id"),
         ([fid(1), "nothex"], "Invalid findings[1] 'nothex': a GuardDuty finding id is 32 hexadecimal characters"),
         ([{"severity": 8}], "findings[0] has no id: give a finding id"),
         ([{"finding": {"severity": 8}}], "findings[0].finding has no id"),
@@ -422,6 +424,23 @@ def test_untrusted_listing_items_are_ignored(stubbed):
     result = run_triage(client, [fid(1)])
     assert result["budget"]["started_last_24h"] == 0
     assert result["decisions"][0]["state"] == "investigated"
+
+
+def test_throttling_and_server_errors_of_a_start_are_still_retried(stubbed, monkeypatch):
+    client, stub = stubbed
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)  # amazon.aws's backoff, without waiting
+    expect_listing(stub)
+    prompt = f"Investigate finding {fid(1)}"
+    token = derive_client_token(DETECTOR, prompt, DAY, NOW)
+    params = {"DetectorId": DETECTOR, "TriggerPrompt": prompt, "ClientToken": token}
+    stub.add_client_error("create_investigation", "ThrottlingException", "Rate exceeded", 429, expected_params=params)
+    stub.add_client_error("create_investigation", "InternalServerErrorException", "oops", 500, expected_params=params)
+    stub.add_response("create_investigation", {"InvestigationId": iid(1)}, params)  # the same token every time
+    result = run_triage(client, [finding(1, 8.0)])
+    stub.assert_no_pending_responses()
+    assert (result["decisions"][0]["state"], result["decisions"][0]["investigation_id"]) == ("investigated", iid(1))
+    assert len(sleeps) == 2 and result["budget"]["quota_refused"] is False
 
 
 def test_batch_finding_priority_puts_unknown_severity_last():
