@@ -374,12 +374,21 @@ class InvestigationPoller:
 # ---------------------------------------------------------------- findings
 
 
+def _severity(raw):
+    """A finding's severity as a number for ordering (data from the API: anything else counts as 0)."""
+    value = raw.get("Severity")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    return float(value)
+
+
 class FindingPoller:
     """New and updated findings of a detector: one ListFindings (every page) per poll, GetFindings in batches of 50.
 
     The only state is a cursor: the newest UpdatedAt (GuardDuty's clock, milliseconds) of the findings reported.
     ListFindings asks for severity >= min_severity and updatedAt > cursor, so a finding updated again (even in
-    the same second) is listed again, and one already reported is not.
+    the same second) is listed again, and one already reported is not. A poll's events come highest severity first,
+    then newest (then by id): what arrives together is decided in that order.
     """
 
     def __init__(self, client, detector_id, region, min_severity=7.0, include_archived=False, lookback=0, clock=time.time, logger=None):
@@ -432,14 +441,14 @@ class FindingPoller:
         fresh = []
         for raw in found:
             updated = _epoch_ms(raw["UpdatedAt"])
-            if updated <= self.cursor or raw.get("Severity", 0) < self.min_severity:
+            if updated <= self.cursor or _severity(raw) < self.min_severity:
                 continue
             if not self.include_archived and (raw.get("Service") or {}).get("Archived"):
                 continue
             fresh.append((updated, raw["Id"], raw))
-        fresh.sort(key=lambda item: item[:2])
         if fresh:
-            self.cursor = fresh[-1][0]
+            self.cursor = max(updated for updated, _i, _raw in fresh)
+        fresh.sort(key=lambda item: (-_severity(item[2]), -item[0], item[1]))
         return [{"type": "finding", "finding": self._normalize(raw), "detector_id": self.detector_id, "region": self.region} for _u, _i, raw in fresh]
 
 

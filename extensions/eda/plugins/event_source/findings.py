@@ -16,6 +16,9 @@ description:
     update first) plus one GetFindings per 50 new or updated findings. A quiet poll is one ListFindings page. The
     only state is the cursor, the newest C(updatedAt) reported (in milliseconds, GuardDuty's clock), so memory does not
     grow.
+  - The events of one poll are put on the queue highest severity first, then the newest update first, so that what
+    arrives together can be decided together in that order (see the batch mode of
+    M(secops.guardduty.guardduty_investigation)). Polls follow each other in time.
   - A finding updated again is reported again (one event per update, also within the same second); one already reported
     is never reported twice in one run. GuardDuty findings are updated when the same activity recurs (C(service.count)
     grows), so a rulebook that starts work per finding must deduplicate on C(event.finding.id) (throttle, or the

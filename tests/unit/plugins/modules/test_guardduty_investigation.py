@@ -111,3 +111,40 @@ def test_missing_credentials_say_how_to_provide_them(run_module, no_aws_credenti
     assert f"on detector {DETECTOR} in us-east-1. Provide them in one of the ways amazon.aws reads: " in exit_.result["msg"]
     assert "retries exhausted" not in exit_.result["msg"]
     assert exit_.result.get("changed") is not True
+
+
+def test_a_batch_runs_through_the_module_and_check_mode_starts_nothing(run_module, stubber):
+    stubber.add_response(
+        "list_investigations",
+        {"Investigations": []},
+        {"DetectorId": DETECTOR, "SortCriteria": {"AttributeName": "START_TIME", "OrderBy": "DESC"}, "MaxResults": 50},
+    )
+    findings = [
+        {"type": "finding", "finding": {"id": FID, "severity": 9.5, "account_id": "123456789012"}},
+        "0123456789abcdef0123456789abcdef",
+    ]
+    out = run_module(guardduty_investigation.main, {"findings": findings, "detector_id": DETECTOR, "daily_budget": 1, "_ansible_check_mode": True})
+    assert not out.failed, out.result
+    assert out.result["changed"] is False
+    assert [(d["finding_id"], d["state"], d.get("reason")) for d in out.result["decisions"]] == [
+        (FID, "investigated", None),
+        ("0123456789abcdef0123456789abcdef", "deferred", "budget"),
+    ]
+    assert "investigation_id" not in out.result and "reused" not in out.result
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"organization": True, "group_threshold": 2}, "group_threshold only applies to a batch of findings (the findings option)"),
+        ({"findings": [FID], "account_id": "123456789012"}, "findings (a batch) cannot be combined with account_id"),
+        ({"findings": [{"id": "nope"}]}, "Invalid findings[0].id 'nope': a GuardDuty finding id is 32 hexadecimal characters"),
+    ],
+)
+def test_a_bad_batch_fails_with_one_message_and_no_call(run_module, stubber, args, message):
+    out = run_module(guardduty_investigation.main, dict({"detector_id": DETECTOR}, **args))
+    assert out.failed
+    assert out.result["msg"].startswith(message), out.result["msg"]
+    assert "exception" not in out.result
+    stubber.assert_no_pending_responses()

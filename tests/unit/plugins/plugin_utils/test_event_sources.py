@@ -496,8 +496,29 @@ def test_findings_are_fetched_in_batches_of_50_over_every_listing_page(finder):
     for start in (0, 50, 100):
         get_findings(stubber, items[start : start + 50])
     found = watcher.poll()
-    assert [event["finding"]["id"] for event in found] == ids
+    assert [event["finding"]["id"] for event in found] == ids[::-1]  # one severity: the newest update first
     assert watcher.pages == 3 and watcher.cursor == ms(items[-1]["UpdatedAt"])
+    stubber.assert_no_pending_responses()
+
+
+def test_a_polls_findings_come_highest_severity_first_then_newest(finder):
+    watcher, stubber = finder()
+    items = [
+        finding(1, 7.5, updated="2027-01-15T08:00:01.000Z"),
+        finding(2, 7.5, updated="2027-01-15T08:00:03.000Z"),
+        finding(3, 9.5, updated="2027-01-15T08:00:02.000Z"),
+        finding(4, 9.5, updated="2027-01-15T08:00:04.000Z"),
+        finding(5, 8.0, updated="2027-01-15T08:00:05.000Z"),  # the newest update of the poll, but not the highest severity
+        finding(6, 7.5, updated="2027-01-15T08:00:03.000Z"),  # the same time as 2: by id
+    ]
+    list_findings(stubber, START_MS, [item["Id"] for item in items])  # ListFindings lists oldest update first
+    get_findings(stubber, items)
+    found = watcher.poll()
+    assert [int(event["finding"]["id"], 16) for event in found] == [4, 3, 5, 2, 6, 1]
+    assert watcher.cursor == ms("2027-01-15T08:00:05.000Z")  # the cursor is still the newest update, wherever its event is
+    # the next poll starts after the newest: nothing of this poll comes again
+    list_findings(stubber, ms("2027-01-15T08:00:05.000Z"), [])
+    assert watcher.poll() == []
     stubber.assert_no_pending_responses()
 
 
