@@ -691,7 +691,7 @@ def triage(reader, opts, check_mode, warn, now=None):
                     for finding_id in ids:
                         decided[finding_id] = (DEFERRED, None, None, QUOTA)
                     continue
-                result["changed"] = True
+            result["changed"] = True  # started (in check mode: would be), as a single start reports it
             started.append(investigation_id or f"(would start {question.prompt})")
             investigations.append(
                 {"investigation_id": investigation_id, "investigation_type": unit.kind, "trigger_prompt": question.prompt, "client_token": token,

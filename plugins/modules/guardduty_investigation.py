@@ -36,8 +36,8 @@ description:
     retries that refusal. The findings left are deferred with the reason V(quota), and the task warns. Throttling
     and server errors are still retried. A batch starts each investigation with the same reuse and ClientToken as a
     single start, so running the batch again never starts one twice.
-  - In check mode a batch returns its decisions without starting anything, with C(changed=false). A decision to start
-    then has no investigation id.
+  - In check mode a batch returns its decisions without starting anything, with C(changed=true) when it would start
+    at least one investigation (as a single start in check mode). A decision to start then has no investigation id.
   - When GuardDuty refuses to start it, the task names the likely reason and its fix, among them the AI_ANALYST
     feature not being enabled on the detector (checked with GetDetector, with the exact C(update-detector) command),
     a member account or a missing permission, the quota, and a Region outside the preview.
@@ -263,7 +263,7 @@ investigation:
 changed:
   description:
     - V(true) when an investigation was started (or, in check mode, would be), V(false) when one was reused.
-    - With O(findings), V(true) when the batch started at least one investigation; always V(false) in check mode.
+    - With O(findings), V(true) when the batch started at least one investigation (in check mode, would start one).
   returned: always
   type: bool
 reused:

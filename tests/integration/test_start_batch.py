@@ -161,7 +161,7 @@ def test_check_mode_shows_the_decisions_and_starts_nothing(play, guardduty_emula
     run = play(batch_play(("triage", {"findings": findings, "group_threshold": 100})), check=True)
     assert run.rc == 0, run
     result = run.result("triage")
-    assert result["changed"] is False
+    assert result["changed"] is True  # it would start investigations
     assert result["counts"] == {"investigated": 7, "covered": 0, "reused": 0, "deferred": 8}
     assert all(d["investigation_id"] is None for d in result["decisions"])
     assert create_calls(guardduty_emulator) == []

@@ -71,7 +71,7 @@ READ_CASES = [
 ]
 
 START_CASES = [
-    ({}, "Nothing to investigate: give exactly one of finding_id, account_id, organization=true or trigger_prompt"),
+    ({}, "Nothing to investigate: give exactly one of finding_id, account_id, organization=true or trigger_prompt, or a batch of findings in findings"),
     (
         {"finding_id": FINDING, "trigger_prompt": "Investigate this"},
         f"{ONE_OF}; got finding_id and trigger_prompt. To ask about a finding in a given account, write the whole question in trigger_prompt",

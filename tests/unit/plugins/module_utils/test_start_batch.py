@@ -371,7 +371,7 @@ def test_check_mode_decides_without_starting_anything(stubbed):
     findings = burst()
     result = run_triage(client, findings, check_mode=True, group_threshold=100)
     stub.assert_no_pending_responses()  # no CreateInvestigation: the Stubber would refuse it
-    assert result["changed"] is False
+    assert result["changed"] is True  # it would start six
     assert result["counts"] == {"investigated": 6, "covered": 0, "reused": 1, "deferred": 8}
     decisions = by_finding(result)
     assert (decisions[fid(1)]["state"], decisions[fid(1)]["investigation_id"]) == ("reused", iid(1))

@@ -125,7 +125,7 @@ def test_a_batch_runs_through_the_module_and_check_mode_starts_nothing(run_modul
     ]
     out = run_module(guardduty_investigation.main, {"findings": findings, "detector_id": DETECTOR, "daily_budget": 1, "_ansible_check_mode": True})
     assert not out.failed, out.result
-    assert out.result["changed"] is False
+    assert out.result["changed"] is True  # it would start one
     assert [(d["finding_id"], d["state"], d.get("reason")) for d in out.result["decisions"]] == [
         (FID, "investigated", None),
         ("0123456789abcdef0123456789abcdef", "deferred", "budget"),
