@@ -730,6 +730,9 @@ def demo_contain(args):
 
 
 # scripts/demo contain --serve: these ports, so that the README's export lines can be pasted as they are
+# the services the contain role calls besides GuardDuty, as botocore names their endpoint variables
+# (AWS_ENDPOINT_URL_<service id>): moto serves them all in the contain demo
+MOTO_SERVICE_IDS = ("EC2", "AUTO_SCALING", "IAM", "LAMBDA", "S3", "STS")
 DEMO_CONTAIN_PORTS = {"emulator": 18777, "moto": 18778}
 # What scripts/demo contain creates in moto; the investigation names all of it (and the ssh group, open to the world).
 DEMO_CONTAIN = {"user": "build-bot", "role": "web-app-instance-role", "bucket": "customer-exports-demo"}
@@ -819,7 +822,7 @@ def cmd_demo_contain_run(args):
             return 1
         note(f"emulator listening at {emulator.url}")
         endpoints = {"AWS_ENDPOINT_URL_GUARDDUTY": emulator.url,
-                     **{f"AWS_ENDPOINT_URL_{service}": moto.url for service in ("EC2", "IAM", "S3", "STS")}}
+                     **{f"AWS_ENDPOINT_URL_{service}": moto.url for service in MOTO_SERVICE_IDS}}
         for name, url in endpoints.items():
             note(f"  {name}={url}")
         if serve:

@@ -15,9 +15,11 @@ command and the AI's CLI commands with shell metacharacters are never acted on.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
+import zipfile
 
 import pytest
 
@@ -32,7 +34,10 @@ ROLE = "web-app-instance-role"
 BUCKET = "customer-exports-prod"
 BYSTANDER = "bystander"  # exists in moto's account; the investigation names it in another account
 POLICY = "secops-guardduty-contain-" + sc.CONTAIN_INV_ID
+REVOKE = "secops-guardduty-revoke-" + sc.CONTAIN_INV_ID
+RUNTIME = "web-runtime-role"  # the instance's role (through its instance profile): the investigation does not name it
 QUARANTINE = "secops-guardduty-quarantine"
+ASG = "web-asg"
 
 # amazon.aws's modules talk to moto, the GuardDuty module to the emulator
 PLAY = """\
@@ -40,7 +45,7 @@ PLAY = """\
   hosts: localhost
   gather_facts: false
   module_defaults:
-    group/aws:
+    group/secops.guardduty.guardduty:  # amazon.aws's modules and the collection's own EC2 module
       endpoint_url: "{{{{ moto_endpoint }}}}"
     secops.guardduty.guardduty_investigation_info:
       endpoint_url: "{{{{ gd_endpoint }}}}"
@@ -56,11 +61,18 @@ HEADER = PLAY.format(name="Contain") + """\
 """
 
 
+def _zipped(source):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    return buffer.getvalue()
+
+
 class World:
     """The AWS resources in moto, and how to read their state back."""
 
     def __init__(self, moto):
-        self.ec2, self.iam, self.s3 = moto.client("ec2"), moto.client("iam"), moto.client("s3")
+        self.ec2, self.s3 = moto.client("ec2"), moto.client("s3")
         vpc = self.ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
         subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
         self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
@@ -68,11 +80,30 @@ class World:
         image = self.ec2.describe_images()["Images"][0]["ImageId"]
         # Two network interfaces with groups of their own, given per interface: moto adds instance-level groups
         # (SecurityGroupIds) to every interface's groups, which AWS does not.
+        self.iam = moto.client("iam")
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}, "Action": "sts:AssumeRole"}]})
+        runtime = self.iam.create_role(RoleName=RUNTIME, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        profile = self.iam.create_instance_profile(InstanceProfileName="web-profile")["InstanceProfile"]["Arn"]
+        self.iam.add_role_to_instance_profile(InstanceProfileName="web-profile", RoleName=RUNTIME)
         self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", NetworkInterfaces=[
             {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [self.web, self.ssh]},
             {"DeviceIndex": 1, "SubnetId": subnet, "Groups": [self.ssh]},
-        ])["Instances"][0]["InstanceId"]
+        ], IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"]
+        # who else uses the instance's role: another instance with the same profile, and a Lambda function
+        self.sibling = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
+                                              IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"]
+        moto.client("lambda").create_function(FunctionName="report-builder", Runtime="python3.12", Role=runtime, Handler="index.handler",
+                                              Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
         self.vpc = vpc
+        # launched to be terminated by a shutdown from inside (AWS's default is stop)
+        self.ec2.modify_instance_attribute(InstanceId=self.instance, Attribute="instanceInitiatedShutdownBehavior", Value="terminate")
+        # the instance serves behind an Auto Scaling group (attached: the group's desired capacity becomes 1)
+        self.asg = moto.client("autoscaling")
+        self.asg.create_launch_configuration(LaunchConfigurationName="web-lc", ImageId=image, InstanceType="t3.micro")
+        self.asg.create_auto_scaling_group(AutoScalingGroupName=ASG, LaunchConfigurationName="web-lc", MinSize=0, MaxSize=3,
+                                           DesiredCapacity=0, VPCZoneIdentifier=subnet)
+        self.asg.attach_instances(InstanceIds=[self.instance], AutoScalingGroupName=ASG)
         for name in (USER, BYSTANDER):
             self.iam.create_user(UserName=name)
         self.key = self.iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
@@ -87,6 +118,26 @@ class World:
         """{device index: sorted group ids} of the instance's network interfaces."""
         inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
         return {eni["Attachment"]["DeviceIndex"]: sorted(g["GroupId"] for g in eni["Groups"]) for eni in inst["NetworkInterfaces"]}
+
+    def evidence(self):
+        """The instance's evidence settings, read with boto3."""
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        attribute = self.ec2.describe_instance_attribute
+        return {
+            "termination_protection": attribute(InstanceId=self.instance, Attribute="disableApiTermination")["DisableApiTermination"]["Value"],
+            "shutdown_behavior": attribute(InstanceId=self.instance, Attribute="instanceInitiatedShutdownBehavior")
+            ["InstanceInitiatedShutdownBehavior"]["Value"],
+            "delete_on_termination": {m["DeviceName"]: m["Ebs"]["DeleteOnTermination"] for m in inst["BlockDeviceMappings"]},
+            "metadata_endpoint": inst["MetadataOptions"]["HttpEndpoint"],
+        }
+
+    def lifecycle(self):
+        """The instance's lifecycle state in its Auto Scaling group."""
+        (member,) = self.asg.describe_auto_scaling_instances(InstanceIds=[self.instance])["AutoScalingInstances"]
+        return member["AutoScalingGroupName"], member["LifecycleState"]
+
+    def untrack_groups(self):
+        return self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [QUARANTINE + "-untrack"]}])["SecurityGroups"]
 
     def instance_tags(self):
         inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
@@ -104,8 +155,8 @@ class World:
     def user_policies(self, user):
         return self.iam.list_user_policies(UserName=user)["PolicyNames"]
 
-    def role_policies(self):
-        return self.iam.list_role_policies(RoleName=ROLE)["PolicyNames"]
+    def role_policies(self, role=ROLE):
+        return self.iam.list_role_policies(RoleName=role)["PolicyNames"]
 
     def public_access_block(self):
         try:
@@ -128,7 +179,9 @@ class World:
             "quarantine": [(g["GroupId"], g["IpPermissions"], g["IpPermissionsEgress"]) for g in self.quarantine_groups()],
             "keys": self.key_status(), "other_keys": self.key_status(BYSTANDER), "user_tags": self.user_tags(),
             "user_policies": self.user_policies(USER), "bystander_policies": self.user_policies(BYSTANDER),
-            "role_policies": self.role_policies(), "pab": self.public_access_block(), "bucket_tags": self.bucket_tags(),
+            "role_policies": self.role_policies(), "runtime_policies": self.role_policies(RUNTIME),
+            "pab": self.public_access_block(), "bucket_tags": self.bucket_tags(),
+            "evidence": self.evidence(), "lifecycle": self.lifecycle(),
         }
 
 
@@ -137,6 +190,7 @@ def world(moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-
     moto_aws.reset()
     state = World(moto_aws)
     state.marker = tmp_path / "pwned"
+    state.records = tmp_path / "records"
     guardduty_emulator.load(sc.contain(state.instance, state.key, USER, ROLE, BUCKET, BYSTANDER, str(state.marker)))
     return state
 
@@ -154,6 +208,11 @@ def contain(play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
         return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
 
     return run
+
+
+def outcome_lines(result):
+    """The lines the role's last task shows."""
+    return result.task("secops.guardduty.contain : Show the outcome")["result"]["msg"]
 
 
 def statuses(outcome):
@@ -176,16 +235,21 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
         ("s3_bucket", BUCKET): "planned",
         ("iam_user", USER): "planned",
         ("iam_role", ROLE): "planned",
+        ("iam_role", RUNTIME): "planned",  # the instance's role: its older sessions are revoked
         ("iam_user", BYSTANDER): "skipped",
         ("ec2_security_group", "sg-0123456789abcdef0"): "skipped",
     }
     assert plan["blocked"] == []
+    (runtime,) = [r for r in plan["resources"] if r["id"] == RUNTIME]
+    assert runtime["derived_from"] == f"the role of instance {world.instance}, through its instance profile web-profile"
+    assert f"revoke its sessions issued before {runtime['changes']['revoked_before']} (UTC)" in runtime["reason"]
+    assert f"also used by the instances {world.sibling} and the Lambda functions report-builder" in runtime["reason"]
     assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE", "LAMBDA_FUNCTION"}
     assert changed_tasks(result) == []
     stats = result.task("secops.guardduty.contain : Publish the outcome for AWX workflows")["result"]["ansible_stats"]
     assert stats["per_host"] is False and stats["aggregate"] is True
     assert stats["data"]["guardduty_contain_investigation_id"] == sc.CONTAIN_INV_ID and stats["data"]["guardduty_contain_mode"] == "plan"
-    assert stats["data"]["guardduty_contain_counts"]["planned"] == 5 and stats["data"]["guardduty_contain_counts"]["unrecognised"] == 2
+    assert stats["data"]["guardduty_contain_counts"]["planned"] == 6 and stats["data"]["guardduty_contain_counts"]["unrecognised"] == 2
     assert "touch" not in json.dumps(stats) and str(world.marker) not in json.dumps(stats)
     assert {(r["type"], r["id"]): r["status"] for r in stats["data"]["guardduty_contain_resources"]} == statuses(plan)
     assert set(stats["data"]["guardduty_contain_resources"][0]) == {"type", "id", "status", "reason"}
@@ -216,15 +280,49 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert len(quarantine) == 1 and quarantine[0]["VpcId"] == world.vpc
     assert quarantine[0]["IpPermissions"] == [] and quarantine[0]["IpPermissionsEgress"] == []
     assert world.instance_groups() == {0: [quarantine[0]["GroupId"]], 1: [quarantine[0]["GroupId"]]}
-    tags = world.instance_tags()
+    # the interfaces passed through the all-open untrack group first (their open flows become untracked)
+    (untrack,) = world.untrack_groups()
+    everywhere = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
+    for rules in (untrack["IpPermissions"], untrack["IpPermissionsEgress"]):
+        assert [{k: r.get(k) for k in ("IpProtocol", "IpRanges", "Ipv6Ranges")} for r in rules] == everywhere
+    moves = [t for t in result.tasks if "Move each network interface" in t["task"]]
+    assert [t["task"].split(" : ")[1] for t in moves] == ["Move each network interface to the untrack group first (its open flows become untracked)",
+                                                          "Move each network interface to the quarantine group (untracked flows stop at once)"]
+    assert all(r["changed"] for t in moves for r in t["result"]["results"])
+    # evidence first: kept before the network cut, out of the Auto Scaling group's health checks
+    assert before["evidence"]["termination_protection"] is False and before["evidence"]["shutdown_behavior"] == "terminate"
+    assert True in before["evidence"]["delete_on_termination"].values()
+    assert world.evidence() == {"termination_protection": True, "shutdown_behavior": "stop", "metadata_endpoint": "enabled",
+                                "delete_on_termination": {dev: False for dev in before["evidence"]["delete_on_termination"]}}
+    assert before["lifecycle"] == (ASG, "InService") and world.lifecycle() == (ASG, "Standby")
+    names = [t["task"].split(" : ")[1] for t in result.tasks if t["result"].get("changed")]
+    assert names.index("Keep each instance and its volumes as evidence (termination protection, shutdown stops, volumes kept)") \
+        < names.index("Put Auto Scaling members into Standby (out of the group's health checks and load balancers)") \
+        < names.index("Move each network interface to the untrack group first (its open flows become untracked)")
+    recorded = json.loads((world.records / f"{sc.CONTAIN_INV_ID}.json").read_text())
+    (rec,) = [r for r in recorded["resources"] if r["type"] == "ec2_instance"]
+    assert rec["standby"] == {"group_name": ASG, "decrement": False}
+    assert rec["evidence"] == {"termination_protection": False, "shutdown_behavior": before["evidence"]["shutdown_behavior"],
+                               "delete_on_termination": {d: True for d, keep in before["evidence"]["delete_on_termination"].items() if keep}}
+    assert any(line.startswith("what no network cut can promise: flows through a NAT gateway") for line in outcome_lines(result))
+    tags = {k: v for k, v in world.instance_tags().items() if not k.startswith("aws:")}  # aws:autoscaling:groupName is AWS's
     assert tags.pop("secops-guardduty:contained-by") == sc.CONTAIN_INV_ID
     assert sorted(sorted(v.split()) for v in tags.values()) == sorted(before["groups"].values())
     assert all(k.startswith("secops-guardduty:groups:eni-") for k in tags)
     assert world.key_status() == {world.key: "Inactive"}
     assert world.user_tags() == {"secops-guardduty:deactivated-key:" + world.key: sc.CONTAIN_INV_ID}
-    assert world.user_policies(USER) == [POLICY] and world.role_policies() == [POLICY]
+    assert world.user_policies(USER) == [POLICY]
     policy = world.iam.get_user_policy(UserName=USER, PolicyName=POLICY)["PolicyDocument"]
     assert policy["Statement"] == [{"Sid": "GuardDutyContainment", "Effect": "Deny", "Action": "*", "Resource": "*"}]
+    # roles, the named one and the instance's: their sessions issued before containment are revoked, new ones work
+    assert world.role_policies() == [REVOKE] and world.role_policies(RUNTIME) == [REVOKE]
+    (rec_runtime,) = [r for r in recorded["resources"] if r["id"] == RUNTIME]
+    for role in (ROLE, RUNTIME):
+        revoke = world.iam.get_role_policy(RoleName=role, PolicyName=REVOKE)["PolicyDocument"]
+        assert revoke["Statement"] == [{"Sid": "GuardDutyRevokeOlderSessions", "Effect": "Deny", "Action": "*", "Resource": "*",
+                                        "Condition": {"DateLessThan": {"aws:TokenIssueTime": rec_runtime["revoked_before"]}}}]
+    assert rec_runtime["policy_name"] == REVOKE and rec_runtime["revoked_before"].endswith("Z")
+    assert world.role_policies(RUNTIME) == [REVOKE]
     assert world.public_access_block() == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
     assert world.bucket_tags() == {"owner": "data-team", "secops-guardduty:contained-by": sc.CONTAIN_INV_ID,
                                    "secops-guardduty:public-access-block": "none"}
@@ -259,9 +357,10 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert after["groups"] == before["groups"]
     assert after["instance_tags"] == before["instance_tags"]
     assert after["keys"] == before["keys"] and after["user_tags"] == before["user_tags"]
-    assert after["user_policies"] == [] and after["role_policies"] == []
+    assert after["user_policies"] == [] and after["role_policies"] == [] and after["runtime_policies"] == []
     assert after["pab"] is None and after["bucket_tags"] == before["bucket_tags"]
     assert after["bystander_policies"] == [] and after["other_keys"] == before["other_keys"]
+    assert after["evidence"] == before["evidence"] and after["lifecycle"] == (ASG, "InService")
     # the (empty) quarantine group stays for the next incident
     assert len(after["quarantine"]) == 1
 
@@ -313,13 +412,13 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
     # forced, but more resources within reach (5) than allowed: refused before anything is read or changed
     result, outcome = run(mode="apply", approved="true", force="true", max_resources=4)
     assert result.rc != 0 and outcome is None
-    assert "5 resources are within reach, more than contain_max_resources=4" in result.stdout
+    assert "5 resources are within reach, more than contain_max_resources=4" in result.stdout  # the instance's role is not counted
     assert world.snapshot() == before
 
     # forced and within the limit: contained (the survey passes booleans as strings)
     result, outcome = run(mode="apply", approved="true", force="true", max_resources="5")
     assert result.rc == 0, result
-    assert outcome["counts"]["done"] == 5
+    assert outcome["counts"]["done"] == 6
     assert world.key_status() == {world.key: "Inactive"}
     assert not world.marker.exists()
 

@@ -20,6 +20,7 @@ from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import BUCKET
 from test_contain import HEADER
 from test_contain import POLICY
+from test_contain import REVOKE
 from test_contain import ROLE
 from test_contain import USER
 from test_contain import WRAPPER
@@ -51,13 +52,14 @@ def test_record_before_change_attacker_tags_and_keys(world, contain, tmp_path): 
     records = tmp_path / "records"
     result, outcome = contain(mode="apply", approved=True)
     assert result.rc == 0, result
-    assert outcome["counts"]["done"] == 5
+    assert outcome["counts"]["done"] == 6
 
     # the record is written, 0600 in a 0700 directory, before the first change, and published before it too
     path = records / NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(records.stat().st_mode) == 0o700
     order = [t["task"].split(" : ", 1)[-1] for t in result.tasks]
-    assert order.index("Write the containment record (mode 0600)") < order.index("Move each network interface to the quarantine group")
+    evidence = "Keep each instance and its volumes as evidence (termination protection, shutdown stops, volumes kept)"
+    assert order.index("Write the containment record (mode 0600)") < order.index(evidence)
     assert order.index("Write the containment record (mode 0600)") < order.index("Deactivate the access keys")
     (early,) = stats_of(result, "Publish the containment record before changing anything (an AWX job stopped on a failure still hands it on)")
     assert {r["status"] for r in early["guardduty_contain_record"]["resources"]} == {"pending"}
@@ -70,7 +72,7 @@ def test_record_before_change_attacker_tags_and_keys(world, contain, tmp_path): 
     assert {i["eni_id"]: sorted(i["previous_groups"]) for i in by[("ec2_instance", world.instance)]["interfaces"]} == {
         ids[index]: groups for index, groups in before["groups"].items()}
     assert by[("iam_access_key", world.key)]["user_name"] == USER
-    assert by[("iam_user", USER)]["policy_name"] == POLICY and by[("iam_role", ROLE)]["policy_name"] == POLICY
+    assert by[("iam_user", USER)]["policy_name"] == POLICY and by[("iam_role", ROLE)]["policy_name"] == REVOKE
     assert by[("s3_bucket", BUCKET)]["previous_public_access_block"] is None
     (final,) = stats_of(result, "Publish the containment record for the rollback job (AWX workflows)")
     assert final["guardduty_contain_record"] == record
@@ -191,7 +193,7 @@ def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, c
     (plugins / "kill_after.py").write_text(KILLER)
     here = os.path.dirname(os.path.abspath(__file__))
     env = {"ANSIBLE_CALLBACK_PLUGINS": f"{here}/callback_plugins:{plugins}", "ANSIBLE_CALLBACKS_ENABLED": "record_results,kill_after",
-           "GD_KILL_AFTER": "Move each network interface to the quarantine group"}
+           "GD_KILL_AFTER": "Move each network interface to the quarantine group (untracked flows stop at once)"}
     result = play(HEADER, extra_vars={"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "contain_mode": "apply",
                                       "contain_approved": True, "contain_record_dir": str(tmp_path / "records")}, env=env)
     assert result.rc != 0, result
@@ -200,7 +202,7 @@ def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, c
     assert world.instance_groups() == {0: [quarantine], 1: [quarantine]}
     assert world.key_status() == {world.key: "Active"} and world.user_policies(USER) == [] and world.public_access_block() is None
     record = json.loads((tmp_path / "records" / NAME).read_text())
-    assert {r["status"] for r in record["resources"]} == {"pending"} and len(record["resources"]) == 5
+    assert {r["status"] for r in record["resources"]} == {"pending"} and len(record["resources"]) == 6
 
     result, outcome = contain(mode="rollback", approved=True)
     assert result.rc == 0, result

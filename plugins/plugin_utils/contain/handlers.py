@@ -23,6 +23,8 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import all_blocked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_tag
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_policy_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_sessions_policy
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import location_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import public_access_block_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import tags_of
@@ -32,6 +34,8 @@ def entry(resource, status, reason, record_status=None, **changes):
     """One resource of the plan: who it is (from investigation_resources), its ``status``, ``reason`` and ``changes``;
     in rollback, ``record_status`` is what its containment record says once the entry is carried out (None: as is)."""
     result = {key: resource.get(key) for key in ("type", "id", "account_id", "region", "priority", "countermeasure")}
+    if resource.get("derived_from"):
+        result["derived_from"] = resource["derived_from"]
     if resource["type"] == "iam_access_key":
         result["user_name"] = resource.get("user_name")
     result.update(status=status, reason=reason, changes=changes)
@@ -42,6 +46,7 @@ def entry(resource, status, reason, record_status=None, **changes):
 
 NO_RECORD = ("the containment record holds nothing for it: left as it is; roll it back with the record of the apply "
              "that contained it, or by hand")
+UNTRACK_SUFFIX = "-untrack"
 DISAGREE = "disagrees with the containment record (changed after containment, perhaps by an attacker)"
 
 
@@ -81,17 +86,27 @@ class Handler:
 
 
 class _Instance:
-    """What both decisions about an instance read: the instance, its interfaces' groups, its VPC's quarantine group."""
+    """What both decisions about an instance read: the instance, its interfaces' groups, its VPC's quarantine and
+    untrack groups, its evidence settings (ec2_instance_evidence's ``previous``) and its Auto Scaling membership."""
 
     def __init__(self, instance, context):
         self.instance = instance
         self.vpc_id = instance.get("vpc_id")
-        self.group = next((g for g in context.state.items("groups")
-                           if g.get("group_name") == context.settings["quarantine_group_name"] and g.get("vpc_id") == self.vpc_id), None)
+        groups = [g for g in context.state.items("groups") if g.get("vpc_id") == self.vpc_id]
+        self.group = next((g for g in groups if g.get("group_name") == context.settings["quarantine_group_name"]), None)
         self.group_id = self.group.get("group_id") if self.group else None
+        self.untrack = next((g for g in groups if g.get("group_name") == untrack_group_name(context.settings)), None)
         self.tags = tags_of(instance.get("tags"))
         enis = [eni for eni in instance.get("network_interfaces") or [] if isinstance(eni, dict)]
         self.current = {eni["network_interface_id"]: [g.get("group_id") for g in eni.get("groups") or []] for eni in enis}
+        evidence = context.state.by("evidence", "instance_id").get(instance.get("instance_id"))
+        self.evidence = evidence.get("previous") if isinstance(evidence, dict) and isinstance(evidence.get("previous"), dict) else None
+        self.asg = context.state.by("asg_instances", "instance_id").get(instance.get("instance_id"))
+
+
+def untrack_group_name(settings):
+    """The all-open group an interface passes through on its way to the quarantine group (its flows become untracked)."""
+    return settings["quarantine_group_name"] + UNTRACK_SUFFIX
 
 
 def _instance(resource, context):
@@ -104,6 +119,31 @@ def _instance(resource, context):
     if not any(isinstance(eni, dict) for eni in inst.get("network_interfaces") or []):
         return entry(resource, "skipped", "the instance has no network interface to quarantine"), None
     return None, _Instance(inst, context)
+
+
+def _evidence_wanted(inst, settings):
+    """{setting: value} of the evidence settings containment sets that the instance does not have yet."""
+    current = inst.evidence
+    if current is None:
+        return {}
+    wanted = {"termination_protection": True, "shutdown_behavior": "stop",
+              "delete_on_termination": {dev: False for dev, keep in sorted((current.get("delete_on_termination") or {}).items()) if keep}}
+    if settings.get("disable_imds"):
+        wanted["metadata_endpoint"] = "disabled"
+    return {name: value for name, value in wanted.items() if value != current.get(name) and value != {}}
+
+
+def _standby(inst, settings):
+    """(what to ask of the instance's Auto Scaling group or None, a note for the plan or None)."""
+    asg = inst.asg
+    if not isinstance(asg, dict) or not asg.get("auto_scaling_group_name"):
+        return None, None
+    group, state = asg["auto_scaling_group_name"], asg.get("lifecycle_state")
+    if state == "InService":
+        return {"group_name": group, "decrement": bool(settings.get("asg_decrement"))}, None
+    if state == "Standby":
+        return None, None
+    return None, f"a member of the Auto Scaling group {group} in lifecycle state {state}: not put into Standby (only InService members can be)"
 
 
 def _contain_instance(resource, context):
@@ -128,20 +168,40 @@ def _contain_instance(resource, context):
         done = {s.get("volume_id") for s in context.state.items("snapshots") if tags_of(s.get("tags")).get(TAG_SNAPSHOT) == inv_id}
         volumes = [m["ebs"]["volume_id"] for m in inst.instance.get("block_device_mappings") or []
                    if isinstance(m.get("ebs"), dict) and m["ebs"].get("volume_id") and m["ebs"]["volume_id"] not in done]
-    if not (move or purge or volumes or group is None):
+    evidence = _evidence_wanted(inst, settings)
+    standby, note = _standby(inst, settings)
+    notes = [note] if note else []
+    if inst.evidence is None:
+        notes.append("its termination protection, shutdown behaviour and volumes were not read: left as they are")
+    if not (move or purge or volumes or group is None or evidence or standby):
         snapshotted = " (and snapshotted)" if settings.get("snapshots") else ""
-        return entry(resource, "unchanged", f"already only in the quarantine group {inst.group_id}{snapshotted}")
+        return entry(resource, "unchanged", "; ".join([f"already only in the quarantine group {inst.group_id}{snapshotted}"] + notes))
     what = []
+    if evidence:
+        what.append("keep the evidence: " + ", ".join(_evidence_text(name, value) for name, value in evidence.items()))
+    if standby:
+        what.append(f"put it into Standby in the Auto Scaling group {standby['group_name']} (out of its health checks and load balancers; "
+                    + ("the group's desired capacity goes down by one)" if standby["decrement"] else "the group launches a replacement)"))
+    if volumes:
+        what.append("snapshot " + ", ".join(volumes))
     if group is None:
         what.append(f"create the quarantine group {name!r} (no ingress, no egress) in {inst.vpc_id}")
     elif purge:
         what.append(f"remove every rule of the quarantine group {inst.group_id}")
     if move:
-        what.append("move " + ", ".join(m["eni_id"] for m in move) + " to the quarantine group, recording the previous groups in tags")
-    if volumes:
-        what.append("snapshot " + ", ".join(volumes))
-    return entry(resource, "planned", "; ".join(what), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
-                 tags=set_tags, snapshot_volumes=volumes)
+        what.append("move " + ", ".join(m["eni_id"] for m in move) + f" through the all-open group {untrack_group_name(settings)!r} "
+                    "(open flows become untracked) to the quarantine group, recording the previous groups in tags")
+    previous = {key: {dev: inst.evidence["delete_on_termination"][dev] for dev in value} if key == "delete_on_termination"
+                else inst.evidence.get(key) for key, value in evidence.items()}
+    return entry(resource, "planned", "; ".join(what + notes), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
+                 tags=set_tags, snapshot_volumes=volumes, evidence=evidence, evidence_previous=previous, standby=standby)
+
+
+def _evidence_text(name, value):
+    if name == "delete_on_termination":
+        return "keep the volumes " + ", ".join(value) + " on termination (DeleteOnTermination off)"
+    return {"termination_protection": "termination protection on", "shutdown_behavior": "a shutdown from inside stops it",
+            "metadata_endpoint": "instance metadata endpoint disabled (no fresh role credentials)"}[name]
 
 
 def _other_owner(owner):
@@ -199,19 +259,74 @@ def _roll_back_instance(resource, context):
     contained = kept
     if not contained and owner is not None:
         untag.append(TAG_CONTAINED_BY)
+    evidence, exit_standby = {}, None
+    if contained:
+        if rec.get("evidence") or rec.get("standby"):
+            left.append("its evidence settings and Auto Scaling Standby stay as containment set them, as its network does")
+    else:
+        evidence = _evidence_to_restore(rec.get("evidence") or {}, inst, left)
+        exit_standby = _standby_to_exit(rec.get("standby"), inst, left)
     what = [f"restore {item['eni_id']} to {' '.join(item['groups'])} (from the containment record)" for item in restore]
     if untag:
         what.append("remove the tags " + ", ".join(untag))
+    if exit_standby:
+        what.append(f"return it from Standby to service in the Auto Scaling group {exit_standby}")
+    if evidence:
+        what.append("restore " + ", ".join(f"{name}={_shown(value)}" for name, value in evidence.items()) + " (from the containment record)")
     if left:
         what.append("left alone: " + "; ".join(left))
     record_status = None if contained else "rolled_back"
-    if not (restore or untag):
+    if not (restore or untag or evidence or exit_standby):
         if not left:
             return entry(resource, "unchanged", "not contained: its network interfaces are in the groups the record holds",
                          record_status=record_status)
         return entry(resource, "skipped", "; ".join(what), record_status=record_status)
     return entry(resource, "planned", "; ".join(what), record_status=record_status, interfaces=restore,
-                 remove_tags={key: tags[key] for key in untag})
+                 remove_tags={key: tags[key] for key in untag}, evidence=evidence, standby_group=exit_standby)
+
+
+def _shown(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {'true' if v else 'false'}" for k, v in value.items()) + "}"
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def _evidence_to_restore(recorded, inst, left):
+    """{setting: the recorded value} of the evidence settings that differ from what the record holds."""
+    if not recorded:
+        return {}
+    current = inst.evidence
+    if current is None:
+        left.append("its evidence settings were not read, so they stay as they are")
+        return {}
+    restore = {}
+    for name, previous in recorded.items():
+        if name == "delete_on_termination":
+            attached = current.get(name) or {}
+            gone = sorted(dev for dev in previous if dev not in attached)
+            if gone:
+                left.append("no volume is attached as " + ", ".join(gone) + " any more")
+            differ = {dev: keep for dev, keep in previous.items() if dev in attached and attached[dev] != keep}
+            if differ:
+                restore[name] = differ
+        elif current.get(name) != previous:
+            restore[name] = previous
+    return restore
+
+
+def _standby_to_exit(recorded, inst, left):
+    """The Auto Scaling group to return the instance to service in, when the record put it into Standby there."""
+    if not recorded:
+        return None
+    group, asg = recorded["group_name"], inst.asg if isinstance(inst.asg, dict) else {}
+    if asg.get("auto_scaling_group_name") != group:
+        left.append(f"no longer a member of the Auto Scaling group {group}")
+        return None
+    if asg.get("lifecycle_state") == "Standby":
+        return group
+    if asg.get("lifecycle_state") != "InService":
+        left.append(f"in lifecycle state {asg.get('lifecycle_state')} in the Auto Scaling group {group}, not Standby")
+    return None
 
 
 # ---------------------------------------------------------------- IAM access keys: deactivate, record on the user
@@ -288,14 +403,67 @@ def _principal_policies(resource, context):
     return None, names
 
 
+def role_action(resource, settings):
+    """What containment does to an IAM role: revoke_sessions (always for the role of a contained instance) or deny_all."""
+    if resource["type"] != "iam_role":
+        return "deny_all"
+    return "revoke_sessions" if resource.get("derived_from") else settings.get("role_action", "revoke_sessions")
+
+
 def _contain_principal(resource, context):
     skipped, names = _principal_policies(resource, context)
     if skipped:
         return skipped
+    if role_action(resource, context.settings) == "revoke_sessions":
+        return _revoke_sessions(resource, context, names)
     name = policy_name(context.investigation_id)
     if name in names:
         return entry(resource, "unchanged", f"the deny-all inline policy {name} is already attached")
     return entry(resource, "planned", f"attach the deny-all inline policy {name}", policy_name=name)
+
+
+def _revoke_sessions(resource, context, names):
+    name, time = revoke_policy_name(context.investigation_id), context.settings.get("time")
+    why = f" ({resource['derived_from']})" if resource.get("derived_from") else ""
+    if name in names:
+        return entry(resource, "unchanged", f"its sessions issued before containment are already revoked (inline policy {name}){why}")
+    when = time or "the containment time"
+    what = (f"revoke its sessions issued before {when} (UTC){why}: the inline policy {name} denies every request signed with "
+            "credentials issued before then; sessions issued later keep working")
+    shared = blast_radius(resource["id"], context, resource.get("derived_from_id"))
+    if shared:
+        what += "; the role is also used by " + shared + ": their sessions issued before then end too"
+    return entry(resource, "planned", what, policy_name=name, policy=revoke_sessions_policy(time) if time else None, revoked_before=time)
+
+
+def blast_radius(role, context, instance_id=None):
+    """The other instances and the Lambda functions that use ``role`` (from the state read), in words; '' when none."""
+    profiles = [p.get("arn") for p in context.state.items("instance_profiles")
+                if any(isinstance(r, dict) and r.get("role_name") == role for r in p.get("roles") or [])]
+    instances = sorted({i.get("instance_id") for i in context.state.items("profile_instances")
+                        if (i.get("iam_instance_profile") or {}).get("arn") in profiles and i.get("instance_id") != instance_id
+                        and (i.get("state") or {}).get("name") not in ("terminated",)})
+    functions = sorted({f.get("function_name") for f in context.state.items("functions")
+                        if isinstance(f.get("role"), str) and f["role"].split("/")[-1] == role})
+    words = []
+    if instances:
+        words.append("the instances " + ", ".join(instances))
+    if functions:
+        words.append("the Lambda functions " + ", ".join(functions))
+    return " and ".join(words)
+
+
+def instance_roles(instance, context):
+    """The roles of ``instance``'s instance profile (from the state read): [(role name, profile name)]."""
+    arn = (instance.get("iam_instance_profile") or {}).get("arn")
+    if not arn:
+        return []
+    roles = []
+    for profile in context.state.items("instance_profiles"):
+        if profile.get("arn") == arn:
+            roles += [(r["role_name"], profile.get("instance_profile_name")) for r in profile.get("roles") or []
+                      if isinstance(r, dict) and isinstance(r.get("role_name"), str)]
+    return roles
 
 
 def _roll_back_principal(resource, context):

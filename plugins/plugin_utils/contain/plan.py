@@ -21,6 +21,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import HANDLERS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import Context
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import entry
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import instance_roles
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import user_tag_updates
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import POLICY_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import deny_all_policy
@@ -39,8 +40,17 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk impor
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
 MODES = ("plan", "apply", "rollback")
+ROLE_ACTIONS = ("revoke_sessions", "deny_all")  # what containment does to a role the investigation names
 DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
 STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
+# What no network cut of an instance can promise (EC2 security group connection tracking): said by every plan that
+# quarantines an instance, and in docs/containment.md.
+NETWORK_LIMITS = (
+    "flows through a NAT gateway, a Network or Gateway Load Balancer, a Transit Gateway or a PrivateLink endpoint, and "
+    "ICMP, are always tracked: an open one survives the security group change until it times out",
+    "the instance keeps running: software on it still runs, and fetches fresh role credentials from the instance "
+    "metadata service unless contain_disable_imds=true",
+)
 
 
 def _settings(settings):
@@ -65,6 +75,13 @@ def _settings(settings):
     if not record_dir.startswith(("/", "~")):
         raise ContainError(f"contain_record_dir must be an absolute path on the controller (or start with ~/); got {record_dir!r}")
     settings["record_dir"] = record_dir
+    action = settings.get("role_action") or "revoke_sessions"
+    if action not in ROLE_ACTIONS:
+        raise ContainError(f"contain_role_action must be one of {', '.join(ROLE_ACTIONS)}; got {action!r}")
+    settings["role_action"] = action
+    for name in ("disable_imds", "asg_decrement"):
+        if not isinstance(settings.get(name, False), bool):
+            raise ContainError(f"contain_{name} must be true or false; got {settings.get(name)!r}")
     time = settings.get("time")
     if time is not None and not (isinstance(time, str) and TIME.fullmatch(time)):
         raise ContainError(f"The containment time must be a UTC ISO-8601 time (YYYY-MM-DDTHH:MM:SSZ); got {time!r}")
@@ -100,7 +117,7 @@ def _records(found, settings, entries, inv_id, base):
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
         return base, (with_statuses(base, statuses, time) if base is not None and statuses else base)
     pending = [record_entry(e, "pending", time) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
-               and (e["type"] != "ec2_instance" or e["changes"].get("interfaces"))]
+               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in ("interfaces", "evidence", "standby")))]
     if not pending:
         return base, base
     before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)
@@ -125,6 +142,31 @@ def _out_of_reach(resource, found, settings):
         return ("this is the identity running the containment: denying it would stop this run and any rollback; "
                 "contain it by hand with other credentials")
     return None
+
+
+def _derived_roles(found, settings, context, given_record, entries, gate):
+    """The IAM roles the role acts on without the investigation naming them: in plan and apply, the role of each
+    contained instance (its sessions issued before containment are revoked: they may have been stolen from the
+    instance); in rollback, those the containment record holds. Not counted against contain_max_resources."""
+    named = {r["id"] for r in found["resources"] if r["type"] == "iam_role"}
+    derived = {}
+    base = {"type": "iam_role", "account_id": found.get("account_id"), "region": None, "countermeasure": None}
+    if settings["mode"] == "rollback":
+        for rec in (given_record or {}).get("resources", []):
+            if rec["type"] == "iam_role" and rec["id"] not in named and rec.get("revoked_before"):
+                derived[rec["id"]] = dict(base, id=rec["id"], priority=None,
+                                          derived_from="the role of a contained instance, in the containment record")
+        return list(derived.values())
+    if context is None or (gate and settings["mode"] == "apply"):
+        return []
+    within = {e["id"] for e in entries if e["type"] == "ec2_instance" and e["status"] in ("planned", "unchanged")}
+    for resource in found["resources"]:
+        instance = context.state.by("instances", "instance_id").get(resource["id"]) if resource["id"] in within else None
+        for role, profile in instance_roles(instance, context) if instance else []:
+            if role not in named and role not in derived:
+                derived[role] = dict(base, id=role, priority=resource.get("priority"), derived_from_id=resource["id"],
+                                     derived_from=f"the role of instance {resource['id']}, through its instance profile {profile}")
+    return list(derived.values())
 
 
 def _gate(found, settings):
@@ -178,6 +220,11 @@ def containment_plan(found, settings, state=None):
             within_reach += 1
             entries.append(entry(resource, "pending", "within reach: the role reads its state next") if context is None
                            else HANDLERS[resource["type"]].decide(resource, context))
+    for resource in _derived_roles(found, settings, context, given_record, entries, gate):
+        reason = _out_of_reach(resource, found, settings)
+        entries.append(entry(resource, "skipped", reason) if reason
+                       else entry(resource, "pending", "within reach: the role reads its state next") if context is None
+                       else HANDLERS["iam_role"].decide(resource, context))
     blocked = []
     if mode != "plan" and not settings.get("approved"):
         blocked.append(f"contain_mode={mode} needs contain_approved=true (in AWX: the approval node)")
@@ -208,6 +255,8 @@ def containment_plan(found, settings, state=None):
         "record_path": record_path(settings["record_dir"], inv_id),
         "record_before": record_before,
         "record": record,
+        "limits": list(NETWORK_LIMITS) if mode != "rollback" and any(
+            e["type"] == "ec2_instance" and e["status"] in ("planned", "done") for e in entries) else [],
         "deny_policy_name": policy_name(inv_id),
         "deny_policy": deny_all_policy(),
     }

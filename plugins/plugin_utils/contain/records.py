@@ -18,7 +18,9 @@ value from a tag, and leaves a resource contained where its tags disagree with t
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
@@ -43,12 +45,29 @@ _VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+.][0-9A-Za-z.-]{1,32})?",
 _ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
+_DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
+_ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
 _TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket")
 
 
 def policy_name(investigation_id):
     """The deny-all inline policy the role attaches for ``investigation_id``."""
     return "secops-guardduty-contain-" + investigation_id
+
+
+def revoke_policy_name(investigation_id):
+    """The inline policy that revokes a role's sessions issued before containment, for ``investigation_id``."""
+    return "secops-guardduty-revoke-" + investigation_id
+
+
+def revoke_sessions_policy(time):
+    """The inline policy that denies every request signed with the role's credentials issued before ``time`` (UTC):
+    IAM's "revoke active sessions" pattern. Sessions issued later (legitimate workloads) keep working."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "GuardDutyRevokeOlderSessions", "Effect": "Deny", "Action": "*", "Resource": "*",
+                       "Condition": {"DateLessThan": {"aws:TokenIssueTime": time}}}],
+    }
 
 
 def deny_all_policy():
@@ -100,11 +119,17 @@ def record_entry(plan_entry, status, time):
     if rec["type"] == "ec2_instance":
         rec["vpc_id"] = changes["vpc_id"]
         rec["interfaces"] = [{"eni_id": i["eni_id"], "previous_groups": list(i["previous_groups"])} for i in changes["interfaces"]]
+        if changes.get("evidence_previous"):
+            rec["evidence"] = {k: dict(v) if isinstance(v, dict) else v for k, v in changes["evidence_previous"].items()}
+        if changes.get("standby"):
+            rec["standby"] = dict(changes["standby"])
     elif rec["type"] == "iam_access_key":
         rec["user_name"] = changes["user_name"]
         rec["previous_status"] = "Active"
     elif rec["type"] in ("iam_user", "iam_role"):
         rec["policy_name"] = changes["policy_name"]
+        if changes.get("revoked_before"):
+            rec["revoked_before"] = changes["revoked_before"]
     else:  # s3_bucket
         previous = changes["previous"]
         rec["previous_public_access_block"] = dict(previous) if previous else None
@@ -118,7 +143,16 @@ def _merged_entry(old, new):
         return new
     interfaces = {i["eni_id"]: i for i in old.get("interfaces", [])}
     interfaces.update({i["eni_id"]: i for i in new.get("interfaces", [])})
-    return dict(new, interfaces=[interfaces[eni] for eni in sorted(interfaces)])
+    merged = dict(new, interfaces=[interfaces[eni] for eni in sorted(interfaces)])
+    # the evidence settings and the Standby an earlier apply recorded are the ones from before any containment: kept
+    evidence = dict(new.get("evidence") or {})
+    for name, value in (old.get("evidence") or {}).items():
+        evidence[name] = dict(evidence.get(name) or {}, **value) if name == "delete_on_termination" else value
+    if evidence:
+        merged["evidence"] = evidence
+    if old.get("standby"):
+        merged["standby"] = old["standby"]
+    return merged
 
 
 def merge_records(base, entries, time):
@@ -164,7 +198,13 @@ def _check_entry(index, rec, investigation_id):
     if kind == "ec2_instance":
         _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
         interfaces = rec.get("interfaces")
-        _need(isinstance(interfaces, list) and interfaces, f"{where} records no network interface")
+        _need(isinstance(interfaces, list) and (interfaces or rec.get("evidence") or rec.get("standby")),
+              f"{where} records no network interface")
+        _check_evidence(where, rec.get("evidence"))
+        standby = rec.get("standby")
+        _need(standby is None or (isinstance(standby, dict) and isinstance(standby.get("group_name"), str)
+                                  and _ASG_NAME.fullmatch(standby["group_name"]) and isinstance(standby.get("decrement"), bool)),
+              f"{where} has a standby that is not an Auto Scaling group name and decrement (true or false)")
         for item in interfaces:
             _need(isinstance(item, dict) and isinstance(item.get("eni_id"), str) and ENI_ID.fullmatch(item["eni_id"]),
                   f"{where} names a network interface that is not an eni- id")
@@ -174,6 +214,8 @@ def _check_entry(index, rec, investigation_id):
     elif kind == "iam_access_key":
         _need(isinstance(rec.get("user_name"), str) and ID_PATTERNS["iam_user"].fullmatch(rec["user_name"]), f"{where} has no valid user_name")
         _need(rec.get("previous_status") == "Active", f"{where} has no previous_status Active")
+    elif kind == "iam_role" and rec.get("policy_name") == revoke_policy_name(investigation_id):
+        _need(isinstance(rec.get("revoked_before"), str) and TIME.fullmatch(rec["revoked_before"]), f"{where} has no revoked_before UTC time")
     elif kind in ("iam_user", "iam_role"):
         _need(rec.get("policy_name") == policy_name(investigation_id), f"{where} names another policy than {policy_name(investigation_id)}")
     else:
@@ -181,6 +223,25 @@ def _check_entry(index, rec, investigation_id):
         _need(block is None or (isinstance(block, dict) and sorted(block) == sorted(k for k, _api in PAB_KEYS)
                                 and all(isinstance(v, bool) for v in block.values())),
               f"{where} has no previous_public_access_block (null or the four settings, true or false)")
+
+
+def _check_evidence(where, evidence):
+    """The evidence settings an instance's record holds: only the four, each with a value AWS takes."""
+    if evidence is None:
+        return
+    _need(isinstance(evidence, dict), f"{where} has evidence that is not an object")
+    for name, value in evidence.items():
+        if name == "termination_protection":
+            _need(isinstance(value, bool), f"{where}: evidence termination_protection is not true or false")
+        elif name == "shutdown_behavior":
+            _need(value in ("stop", "terminate"), f"{where}: evidence shutdown_behavior is not stop or terminate")
+        elif name == "metadata_endpoint":
+            _need(value in ("enabled", "disabled"), f"{where}: evidence metadata_endpoint is not enabled or disabled")
+        elif name == "delete_on_termination":
+            _need(isinstance(value, dict) and all(isinstance(d, str) and _DEVICE.fullmatch(d) and isinstance(v, bool) for d, v in value.items()),
+                  f"{where}: evidence delete_on_termination is not device names with true or false")
+        else:
+            raise _Problem(f"{where} has an evidence setting this role does not record")
 
 
 def _check_record(record, investigation_id, account_id, region):
@@ -225,3 +286,54 @@ def load_record(value, source, investigation_id, account_id, region):
         raise ContainError(f"{source} is not a containment record this role wrote for investigation {investigation_id}: {e}; "
                            "nothing was changed") from None
     return dict({key: record[key] for key in new_record("", "", "", "", "")}, resources=[dict(r) for r in record["resources"]])
+
+
+# ---------------------------------------------------------------- the record's file on the controller
+
+
+def read_record_file(path):
+    """(exists, text) of the record file at ``path`` on the controller; ContainError when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return True, f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return False, None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ContainError(f"The containment record file {path} cannot be read ({e.__class__.__name__}: {e}); "
+                           "check its owner and mode (0600, for the user running Ansible)") from None
+
+
+def record_text(record):
+    """The record as the file holds it: sorted, indented JSON and a final newline."""
+    return json.dumps(record, indent=4, sort_keys=True) + "\n"
+
+
+def write_record_file(path, record, check_mode=False):
+    """Write ``record`` to ``path`` on the controller: the directory created 0700 when missing (an existing one keeps
+    its mode), the file written 0600 in one step (a temporary file renamed into place), so that a run stopped at any
+    point leaves the previous or the new record. Returns whether the file changed."""
+    text = record_text(record)
+    exists, current = read_record_file(path)
+    if exists and current == text:
+        return False
+    if check_mode:
+        return True
+    directory = os.path.dirname(path) or "."
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".contain-record-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+    except OSError as e:
+        raise ContainError(f"The containment record could not be written to {path} ({e.__class__.__name__}: {e}): nothing was "
+                           "changed in AWS after it; choose a writable contain_record_dir on the controller") from None
+    return True

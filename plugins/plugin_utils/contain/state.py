@@ -23,6 +23,11 @@ LISTS = {
     "users": "iam_user_info's iam_users",
     "access_keys": "iam_access_key_info's access_keys",
     "buckets": "s3_bucket_info's buckets",
+    "evidence": "ec2_instance_evidence's results (instance_id, previous)",
+    "asg_instances": "autoscaling_instance_info's auto_scaling_instances",
+    "instance_profiles": "iam_instance_profile_info's iam_instance_profiles",
+    "profile_instances": "ec2_instance_info's instances (those that share an instance profile)",
+    "functions": "lambda_info's functions",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

@@ -180,6 +180,9 @@ def test_principals_get_one_deny_policy_and_lose_only_it(kind):
     def state(names):
         return {key: {"alice": names}}
 
+    def settings(*args, **kwargs):  # a role gets the deny-all policy with contain_role_action=deny_all
+        return s.settings(*args, role_action="deny_all", **kwargs)
+
     assert one(containment_plan(found(res), settings(), state(["other"])))["changes"] == {"policy_name": POLICY}
     assert one(containment_plan(found(res), settings(), state(["other", POLICY])))["status"] == "unchanged"
     recorded = {"type": "iam_user" if kind == "IAM_USER" else "iam_role", "id": "alice", "policy_name": POLICY}
@@ -244,3 +247,147 @@ def test_buckets_not_owned_or_in_another_region_are_skipped():
 def test_done_after_acting():
     plan = containment_plan(found(EC2), dict(settings(), done=True), ec2_state([WEB]))
     assert one(plan)["status"] == "done" and plan["counts"]["done"] == 1
+
+
+# ---------------------------------------------------------------- evidence first, Auto Scaling Standby
+
+AS_FOUND = {"termination_protection": False, "shutdown_behavior": "terminate", "delete_on_termination": {"/dev/xvda": True, "/dev/sdf": False},
+            "metadata_endpoint": "enabled"}
+KEPT = {"termination_protection": True, "shutdown_behavior": "stop", "delete_on_termination": {"/dev/xvda": False, "/dev/sdf": False},
+        "metadata_endpoint": "enabled"}
+
+
+def evidence_state(groups, previous, tags=None, asg_state=None, group="web-asg"):
+    state = ec2_state(groups, tags)
+    state["evidence"] = [{"instance_id": s.INSTANCE, "previous": previous}]
+    if asg_state:
+        state["asg_instances"] = [{"instance_id": s.INSTANCE, "auto_scaling_group_name": group, "lifecycle_state": asg_state}]
+    return state
+
+
+def test_evidence_is_kept_before_the_network_cut_and_recorded():
+    result = containment_plan(found(EC2), dict(settings(), time=s.TIME, done=True), evidence_state([WEB], AS_FOUND, asg_state="InService"))
+    plan = one(result)
+    assert plan["changes"]["evidence"] == {"termination_protection": True, "shutdown_behavior": "stop", "delete_on_termination": {"/dev/xvda": False}}
+    assert plan["changes"]["evidence_previous"] == {"termination_protection": False, "shutdown_behavior": "terminate",
+                                                    "delete_on_termination": {"/dev/xvda": True}}
+    assert plan["changes"]["standby"] == {"group_name": "web-asg", "decrement": False}
+    reason = plan["reason"]
+    assert reason.index("keep the evidence") < reason.index("Standby") < reason.index("through the all-open group 'secops-guardduty-quarantine-untrack'")
+    assert "the group launches a replacement" in reason
+    recorded = result["record_before"]["resources"][0]
+    assert recorded["evidence"] == plan["changes"]["evidence_previous"] and recorded["standby"] == {"group_name": "web-asg", "decrement": False}
+    assert result["limits"] and "always tracked" in result["limits"][0]
+    # the metadata endpoint and the capacity only when asked
+    plan = one(containment_plan(found(EC2), settings(disable_imds=True, asg_decrement=True), evidence_state([WEB], AS_FOUND, asg_state="InService")))
+    assert plan["changes"]["evidence"]["metadata_endpoint"] == "disabled" and plan["changes"]["standby"]["decrement"] is True
+    assert "desired capacity goes down by one" in plan["reason"]
+
+
+def test_an_instance_already_contained_with_its_evidence_kept_is_unchanged():
+    plan = one(containment_plan(found(EC2), settings(), evidence_state([QG], KEPT, asg_state="Standby")))
+    assert plan["status"] == "unchanged" and plan["changes"] == {}
+    # termination protection turned off again since: set again, nothing else
+    plan = one(containment_plan(found(EC2), settings(), evidence_state([QG], dict(KEPT, termination_protection=False))))
+    assert plan["status"] == "planned" and plan["changes"]["evidence"] == {"termination_protection": True} and plan["changes"]["interfaces"] == []
+    # a member in another lifecycle state is not put into Standby, and the plan says so
+    plan = one(containment_plan(found(EC2), settings(), evidence_state([QG], KEPT, asg_state="Pending")))
+    assert plan["status"] == "unchanged" and "lifecycle state Pending: not put into Standby" in plan["reason"]
+    # nothing read about the evidence settings (no evidence in the state): said, never guessed
+    assert "were not read: left as they are" in one(containment_plan(found(EC2), settings(), ec2_state([QG])))["reason"]
+
+
+REC_FULL = dict(REC_EC2, evidence={"termination_protection": False, "shutdown_behavior": "terminate", "delete_on_termination": {"/dev/xvda": True}},
+                standby={"group_name": "web-asg", "decrement": False})
+
+
+def test_rollback_restores_the_recorded_evidence_and_returns_from_standby():
+    plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([QG], KEPT, TAGS, asg_state="Standby")))
+    assert plan["status"] == "planned" and plan["record_status"] == "rolled_back"
+    assert plan["changes"]["evidence"] == REC_FULL["evidence"] and plan["changes"]["standby_group"] == "web-asg"
+    # already restored: nothing more (a second rollback)
+    restored = dict(AS_FOUND)
+    plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([WEB, SSH], restored, asg_state="InService")))
+    assert plan["status"] == "unchanged"
+    # left in another group since, or gone from it: not returned, and said
+    plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([QG], KEPT, TAGS, asg_state="Standby", group="other")))
+    assert plan["changes"]["standby_group"] is None and "no longer a member of the Auto Scaling group web-asg" in plan["reason"]
+
+
+def test_an_instance_kept_contained_keeps_its_evidence_settings_and_standby():
+    tags = dict(TAGS, **{"secops-guardduty:groups:" + ENI: "sg-0badbadbadbadbad0"})
+    plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([QG], KEPT, tags, asg_state="Standby")))
+    assert plan["status"] == "skipped" and plan["changes"] == {}
+    assert "evidence settings and Auto Scaling Standby stay as containment set them" in plan["reason"]
+
+
+@pytest.mark.parametrize("bad", [{"disable_imds": "yes"}, {"asg_decrement": 1}])
+def test_evidence_settings_must_be_booleans(bad):
+    with pytest.raises(Exception, match="must be true or false"):
+        containment_plan(found(EC2), settings(**bad), ec2_state([WEB]))
+
+
+REVOKE = "secops-guardduty-revoke-" + s.INV_ID
+
+
+def test_a_named_role_has_its_older_sessions_revoked_by_default():
+    res = s.resource("web-role", "IAM_ROLE")
+    plan = one(containment_plan(found(res), settings(time=s.TIME), {"role_policies": {"web-role": ["other"]}}))
+    assert plan["status"] == "planned" and plan["changes"]["policy_name"] == REVOKE and plan["changes"]["revoked_before"] == s.TIME
+    assert plan["changes"]["policy"]["Statement"] == [{"Sid": "GuardDutyRevokeOlderSessions", "Effect": "Deny", "Action": "*", "Resource": "*",
+                                                       "Condition": {"DateLessThan": {"aws:TokenIssueTime": s.TIME}}}]
+    assert f"revoke its sessions issued before {s.TIME} (UTC)" in plan["reason"] and "sessions issued later keep working" in plan["reason"]
+    assert one(containment_plan(found(res), settings(time=s.TIME), {"role_policies": {"web-role": [REVOKE]}}))["status"] == "unchanged"
+    # recorded with its cut-off, and removed on rollback from the record
+    result = containment_plan(found(res), settings(time=s.TIME, done=True), {"role_policies": {"web-role": []}})
+    assert result["record_before"]["resources"][0] == {"type": "iam_role", "id": "web-role", "status": "pending", "time": s.TIME,
+                                                       "policy_name": REVOKE, "revoked_before": s.TIME}
+    rec = {"type": "iam_role", "id": "web-role", "policy_name": REVOKE, "revoked_before": s.TIME}
+    plan = one(containment_plan(found(res), s.rollback(rec), {"role_policies": {"web-role": [REVOKE, "other"]}}))
+    assert plan["changes"] == {"policy_name": REVOKE} and plan["record_status"] == "rolled_back"
+
+
+PROFILE = "arn:aws:iam::123456789012:instance-profile/web-profile"
+
+
+def with_profile(groups, role="web-runtime"):
+    state = ec2_state(groups)
+    state["instances"][0]["iam_instance_profile"] = {"arn": PROFILE}
+    state["instance_profiles"] = [{"arn": PROFILE, "instance_profile_name": "web-profile", "roles": [{"role_name": role}]}]
+    state["profile_instances"] = [state["instances"][0], {"instance_id": "i-0fedcba9876543210", "iam_instance_profile": {"arn": PROFILE},
+                                                          "state": {"name": "running"}}]
+    state["functions"] = [{"function_name": "report-builder", "role": f"arn:aws:iam::123456789012:role/{role}"},
+                          {"function_name": "unrelated", "role": "arn:aws:iam::123456789012:role/other"}]
+    state["role_policies"] = {role: []}
+    return state
+
+
+def test_the_role_of_a_contained_instance_has_its_older_sessions_revoked_with_its_blast_radius():
+    result = containment_plan(found(EC2), settings(time=s.TIME, role_action="deny_all"), with_profile([WEB]))
+    (role,) = [r for r in result["resources"] if r["type"] == "iam_role"]
+    assert role["id"] == "web-runtime" and role["status"] == "planned" and role["changes"]["policy_name"] == REVOKE  # never deny_all
+    assert role["derived_from"] == f"the role of instance {s.INSTANCE}, through its instance profile web-profile"
+    assert "also used by the instances i-0fedcba9876543210 and the Lambda functions report-builder" in role["reason"]
+    assert "unrelated" not in role["reason"]
+    # the identity running the containment is never revoked, even as an instance's role
+    result = containment_plan(found(EC2), settings(time=s.TIME, caller_arn="arn:aws:sts::123456789012:assumed-role/web-runtime/ir"),
+                              with_profile([WEB]))
+    (role,) = [r for r in result["resources"] if r["type"] == "iam_role"]
+    assert role["status"] == "skipped" and "the identity running the containment" in role["reason"]
+    # a role the investigation names as well is decided once, as named
+    both = containment_plan(found(EC2, s.resource("web-runtime", "IAM_ROLE")), settings(time=s.TIME), with_profile([WEB]))
+    assert [(r["id"], r.get("derived_from")) for r in both["resources"] if r["type"] == "iam_role"] == [("web-runtime", None)]
+    # rollback finds it in the record even though the investigation does not name it
+    rec = {"type": "iam_role", "id": "web-runtime", "policy_name": REVOKE, "revoked_before": s.TIME}
+    state = with_profile([WEB])
+    state["role_policies"] = {"web-runtime": [REVOKE]}
+    result = containment_plan(found(EC2), s.rollback(rec), state)
+    (role,) = [r for r in result["resources"] if r["type"] == "iam_role"]
+    assert role["changes"] == {"policy_name": REVOKE} and role["record_status"] == "rolled_back"
+    scope = containment_plan(found(EC2), s.rollback(rec))  # the scope pass names it, so that the role reads its policies
+    assert [(r["id"], r["status"]) for r in scope["resources"] if r["type"] == "iam_role"] == [("web-runtime", "pending")]
+
+
+def test_role_action_is_checked():
+    with pytest.raises(Exception, match="contain_role_action must be one of revoke_sessions, deny_all; got 'delete'"):
+        containment_plan(found(EC2), settings(role_action="delete"), ec2_state([WEB]))

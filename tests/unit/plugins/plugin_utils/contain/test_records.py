@@ -8,6 +8,8 @@ of a rollback without one."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -15,6 +17,9 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import merge_records
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import read_record_file
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_text
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import write_record_file
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
 
@@ -143,6 +148,12 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r["resources"][2].update(previous_public_access_block={"block_public_acls": "no"}), "previous_public_access_block"),
     (lambda r: r["resources"][3].update(previous_status="Inactive"), "previous_status Active"),
     (lambda r: r["resources"].append(dict(r["resources"][1])), "recorded twice"),
+    (lambda r: r["resources"][0].update(evidence={"termination_protection": "no"}), "evidence termination_protection is not true or false"),
+    (lambda r: r["resources"][0].update(evidence={"shutdown_behavior": "hibernate"}), "evidence shutdown_behavior is not stop or terminate"),
+    (lambda r: r["resources"][0].update(evidence={"delete_on_termination": {"/dev/x; id": True}}), "not device names"),
+    (lambda r: r["resources"][0].update(evidence={"user_data": "#!/bin/sh"}), "an evidence setting this role does not record"),
+    (lambda r: r["resources"][0].update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
+    (lambda r: r["resources"][0].update(interfaces=[]), "records no network interface"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
@@ -181,3 +192,47 @@ def test_a_second_rollback_writes_nothing():
     rec = s.record({"type": "iam_user", "id": "alice", "policy_name": "secops-guardduty-contain-" + s.INV_ID, "status": "rolled_back"})
     plan = containment_plan(found(USER), settings("rollback", time=LATER, record=rec, record_file=None, done=True), state({ENI: [WEB]}))
     assert one(plan)["status"] == "unchanged" and plan["record"] == plan["record_before"] == rec
+
+
+def test_a_second_apply_keeps_the_evidence_settings_from_before_any_containment():
+    first = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "applied", "time": s.TIME,
+             "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}],
+             "evidence": {"termination_protection": False, "delete_on_termination": {"/dev/xvda": True}},
+             "standby": {"group_name": "web-asg", "decrement": False}}
+    # someone turned termination protection off and set DeleteOnTermination of another volume after containment
+    again = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "pending", "time": LATER,
+             "interfaces": [], "evidence": {"termination_protection": False, "delete_on_termination": {"/dev/sdf": True}}}
+    merged = merge_records(s.record(), [first], s.TIME)
+    merged = merge_records(merged, [again], LATER)["resources"][0]
+    assert merged["evidence"] == {"termination_protection": False, "delete_on_termination": {"/dev/sdf": True, "/dev/xvda": True}}
+    assert merged["standby"] == first["standby"] and merged["interfaces"] == first["interfaces"]
+    # an instance recorded only for its evidence settings (its interfaces were already in the quarantine group) is a valid record
+    only = dict(first, interfaces=[])
+    plan = containment_plan(found(EC2), settings("rollback", record=s.record({k: v for k, v in only.items() if k not in ("status", "time")})))
+    assert plan["record"]["resources"][0]["evidence"] == first["evidence"]
+
+
+def test_the_record_file_is_written_0600_in_a_0700_directory_in_one_step(tmp_path):
+    path = str(tmp_path / "records" / "nested" / f"{s.INV_ID}.json")
+    rec = s.record({"type": "iam_user", "id": "alice", "policy_name": "secops-guardduty-contain-" + s.INV_ID})
+    assert read_record_file(path) == (False, None)
+    assert write_record_file(path, rec, check_mode=True) is True and not os.path.exists(path)
+    assert write_record_file(path, rec) is True
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    exists, text = read_record_file(path)
+    assert exists and json.loads(text) == rec and text == record_text(rec) and text.endswith("}\n")
+    assert write_record_file(path, rec) is False  # the same record again: unchanged
+    assert os.listdir(os.path.dirname(path)) == [f"{s.INV_ID}.json"]  # no temporary file left
+    # an existing directory keeps its mode
+    os.chmod(os.path.dirname(path), 0o750)
+    assert write_record_file(path, dict(rec, updated=LATER)) is True
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o750
+
+
+def test_an_unwritable_or_unreadable_record_fails_clearly(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    with pytest.raises(ContainError, match="could not be written to .*choose a writable contain_record_dir"):
+        write_record_file(str(blocker / "r.json"), s.record())
+    with pytest.raises(ContainError, match="cannot be read .*check its owner and mode"):
+        read_record_file(str(tmp_path))  # a directory

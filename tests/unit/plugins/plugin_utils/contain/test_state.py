@@ -36,11 +36,22 @@ ALICE = {"user_name": "alice", "tags": {"team": "dev"}}
 BOB = {"user_name": "bob", "tags": {}}
 KEY = {"access_key_id": s.KEY, "user_name": "alice", "status": "Active"}
 BUCKET = {"name": "customer-exports", "bucket_location": {}, "public_access_block": {}, "bucket_tagging": {}}
+PREVIOUS = {"termination_protection": False, "shutdown_behavior": "terminate", "delete_on_termination": {"/dev/xvda": True},
+            "metadata_endpoint": "enabled"}
+EVIDENCE = {"item": s.INSTANCE, "changed": False, "instance_id": s.INSTANCE, "previous": PREVIOUS, "settings": PREVIOUS}
+PROFILE = {"arn": "arn:aws:iam::123456789012:instance-profile/web-profile", "instance_profile_name": "web-profile",
+           "roles": [{"role_name": "web-runtime"}]}
+MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
 # what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
 REGISTERED = {
     "contain_read_instances": {"changed": False, "instances": [INSTANCE]},
     "contain_read_groups": {"changed": False, "security_groups": [GROUP]},
+    "contain_read_evidence": {"changed": False, "results": [EVIDENCE]},
+    "contain_read_asg": {"changed": False, "auto_scaling_instances": [MEMBER]},
+    "contain_read_profiles": {"changed": False, "results": [{"item": "web-profile", "iam_instance_profiles": [PROFILE]}]},
+    "contain_read_profile_instances": {"changed": False, "instances": [INSTANCE]},
+    "contain_read_functions": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_snapshots": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_all_users": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_owners": {"changed": False, "results": [{"item": "alice", "iam_users": [ALICE]}, {"item": "bob", "iam_users": [BOB]}]},
@@ -69,6 +80,8 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
     tasks = _read_tasks()
     variables = dict(REGISTERED)
     variables.update(_template(tasks["Keep the users read"]["ansible.builtin.set_fact"], variables))
+    variables.update(_template(tasks["Name the instance profiles and their roles"]["ansible.builtin.set_fact"], variables))
+    assert variables["contain_read_profile_list"] == [PROFILE]
     assert variables["contain_read_users"] == [ALICE, BOB]
     keep = tasks["Keep what was read, as plain lists (what containment_plan reads)"]
     variables.update(_template(keep.get("vars", {}), variables))
@@ -76,12 +89,17 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
     assert state == {
         "instances": [INSTANCE], "groups": [GROUP], "snapshots": [], "users": [ALICE, BOB], "access_keys": [KEY],
         "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
+        "evidence": [EVIDENCE], "asg_instances": [MEMBER],
+        "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [],
     }
     # and containment_plan reads it
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
                                     s.resource("ghost", "IAM_USER"), s.resource("customer-exports", "S3_BUCKET")), s.settings(), state)
     assert {r["type"]: r["status"] for r in plan["resources"]} == {
         "ec2_instance": "planned", "iam_access_key": "planned", "iam_user": "skipped", "s3_bucket": "planned"}
+    changes = plan["resources"][0]["changes"]
+    assert changes["evidence"] == {"termination_protection": True, "shutdown_behavior": "stop", "delete_on_termination": {"/dev/xvda": False}}
+    assert changes["standby"] == {"group_name": "web", "decrement": False}
 
 
 def test_missing_members_are_empty():
