@@ -43,6 +43,25 @@ MODES = ("plan", "apply", "rollback")
 ROLE_ACTIONS = ("revoke_sessions", "deny_all")  # what containment does to a role the investigation names
 DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
 STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
+# What a person must do about the resource types the role does not act on (GuardDuty's InvestigationResourceType):
+# listed in the plan next to each such resource, in the collection's words (never the AI's).
+BY_HAND = {
+    "EKS_CLUSTER": "no automatic action: limit the cluster's API endpoint (private, or public only from your networks), review its "
+                   "access entries and aws-auth mappings, and contain the affected workloads (see KUBERNETES_WORKLOAD)",
+    "KUBERNETES_WORKLOAD": "no automatic action: label the pod for forensics, isolate it with a deny-all NetworkPolicy, cordon its node, "
+                           "and rotate the credentials of its service account; delete it once the evidence is kept",
+    "ECS_CLUSTER": "no automatic action: record the affected tasks (task definition, role, network), stop them or scale their service "
+                   "to zero, and review the task role's recent activity in CloudTrail",
+    "RDS_DB_USER": "no automatic action: lock the user in the database itself (for example ACCOUNT LOCK or NOLOGIN), rotate its "
+                   "password or IAM authentication, and review its grants",
+    "RDS_INSTANCE": "not contained by this role yet: take a snapshot, then make it not publicly accessible and limit its security "
+                    "groups to what the application needs",
+    "LAMBDA_FUNCTION": "not contained by this role yet: set its reserved concurrency to 0 (no invocations), then review its code, "
+                       "environment and execution role",
+    "EBS_VOLUME": "not contained by this role yet: take a snapshot for forensics (the instance it is attached to is contained with "
+                  "its volumes kept)",
+}
+
 # What no network cut of an instance can promise (EC2 security group connection tracking): said by every plan that
 # quarantines an instance, and in docs/containment.md.
 NETWORK_LIMITS = (
@@ -250,7 +269,8 @@ def containment_plan(found, settings, state=None):
         "gate": gate,
         "counts": counts,
         "resources": entries,
-        "unrecognised": found.get("unrecognised") or [],
+        "unrecognised": [dict(item, by_hand=BY_HAND[item["type"]]) if isinstance(item, dict) and item.get("type") in BY_HAND else item
+                         for item in found.get("unrecognised") or []],
         "user_tag_updates": user_tag_updates(context) if context is not None and mode == "rollback" else [],
         "record_path": record_path(settings["record_dir"], inv_id),
         "record_before": record_before,
