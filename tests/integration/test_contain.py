@@ -95,7 +95,7 @@ class World:
                                               IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"]
         moto.client("lambda").create_function(FunctionName="report-builder", Runtime="python3.12", Role=runtime, Handler="index.handler",
                                               Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
-        self.vpc = vpc
+        self.vpc, self.subnet = vpc, subnet
         # launched to be terminated by a shutdown from inside (AWS's default is stop)
         self.ec2.modify_instance_attribute(InstanceId=self.instance, Attribute="instanceInitiatedShutdownBehavior", Value="terminate")
         # the instance serves behind an Auto Scaling group (attached: the group's desired capacity becomes 1)
@@ -135,6 +135,16 @@ class World:
         """The instance's lifecycle state in its Auto Scaling group."""
         (member,) = self.asg.describe_auto_scaling_instances(InstanceIds=[self.instance])["AutoScalingInstances"]
         return member["AutoScalingGroupName"], member["LifecycleState"]
+
+    def acl_entries(self):
+        """The entries of the instance's subnet's network ACL (but the default rule): (egress, number, action, CIDR)."""
+        (acl,) = self.ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [self.subnet]}])["NetworkAcls"]
+        return sorted((e["Egress"], e["RuleNumber"], e["RuleAction"], e.get("CidrBlock") or e.get("Ipv6CidrBlock"))
+                      for e in acl["Entries"] if e["RuleNumber"] < 32767)
+
+    def addresses(self):
+        inst = self.ec2.describe_instances(InstanceIds=[self.instance])["Reservations"][0]["Instances"][0]
+        return sorted(a["PrivateIpAddress"] + "/32" for eni in inst["NetworkInterfaces"] for a in eni["PrivateIpAddresses"])
 
     def untrack_groups(self):
         return self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [QUARANTINE + "-untrack"]}])["SecurityGroups"]
@@ -181,7 +191,7 @@ class World:
             "user_policies": self.user_policies(USER), "bystander_policies": self.user_policies(BYSTANDER),
             "role_policies": self.role_policies(), "runtime_policies": self.role_policies(RUNTIME),
             "pab": self.public_access_block(), "bucket_tags": self.bucket_tags(),
-            "evidence": self.evidence(), "lifecycle": self.lifecycle(),
+            "evidence": self.evidence(), "lifecycle": self.lifecycle(), "acl": self.acl_entries(),
         }
 
 
@@ -273,8 +283,8 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert f"there is no containment record of investigation {sc.CONTAIN_INV_ID}" in result.stdout
     assert world.snapshot() == before
 
-    # apply
-    result, outcome = contain(mode="apply", approved=True)
+    # apply, with the network ACL cut too
+    result, outcome = contain(mode="apply", approved=True, network_acl=True)
     assert result.rc == 0, result
     assert statuses(outcome) == {key: "done" if value == "planned" else value for key, value in statuses(plan).items()}
     quarantine = world.quarantine_groups()
@@ -296,6 +306,10 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert world.evidence() == {"termination_protection": True, "shutdown_behavior": "stop", "metadata_endpoint": "enabled",
                                 "delete_on_termination": {dev: False for dev in before["evidence"]["delete_on_termination"]}}
     assert before["lifecycle"] == (ASG, "InService") and world.lifecycle() == (ASG, "Standby")
+    # every address of the instance denied in and out before the ACL's first allow entry (moto's default ACL: 100)
+    added = sorted(set(world.acl_entries()) - set(before["acl"]))
+    assert sorted((egress, cidr) for egress, _n, _a, cidr in added) == sorted((egress, a) for egress in (False, True) for a in world.addresses())
+    assert all(action == "deny" and number < 100 for _e, number, action, _c in added)
     names = [t["task"].split(" : ")[1] for t in result.tasks if t["result"].get("changed")]
     assert names.index("Keep each instance and its volumes as evidence (termination protection, shutdown stops, volumes kept)") \
         < names.index("Put Auto Scaling members into Standby (out of the group's health checks and load balancers)") \
@@ -333,7 +347,7 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     contained = world.snapshot()
 
     # a second apply changes nothing
-    result, outcome = contain(mode="apply", approved=True)
+    result, outcome = contain(mode="apply", approved=True, network_acl=True)
     assert result.rc == 0, result
     assert changed_tasks(result) == []
     assert world.snapshot() == contained
@@ -358,7 +372,7 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
     assert after["user_policies"] == [] and after["role_policies"] == [] and after["runtime_policies"] == []
     assert after["pab"] is None and after["bucket_tags"] == before["bucket_tags"]
     assert after["bystander_policies"] == [] and after["other_keys"] == before["other_keys"]
-    assert after["evidence"] == before["evidence"] and after["lifecycle"] == (ASG, "InService")
+    assert after["evidence"] == before["evidence"] and after["lifecycle"] == (ASG, "InService") and after["acl"] == before["acl"]
     # the (empty) quarantine group stays for the next incident
     assert len(after["quarantine"]) == 1
 

@@ -14,6 +14,8 @@ it is carried out (``record_status``). A resource type without a handler (securi
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_CONTAINED_BY
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_ENI_GROUPS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_KEY
@@ -121,6 +123,63 @@ def _instance(resource, context):
     return None, _Instance(inst, context)
 
 
+ACL_ENTRY_LIMIT = 20  # entries per direction of a network ACL (the default quota)
+
+
+def _addresses(instance):
+    """{subnet id: [CIDR of each address]} of the instance's network interfaces (/32 and /128)."""
+    found = {}
+    for eni in instance.get("network_interfaces") or []:
+        if not isinstance(eni, dict) or not eni.get("subnet_id"):
+            continue
+        cidrs = found.setdefault(eni["subnet_id"], [])
+        for item in eni.get("private_ip_addresses") or []:
+            if isinstance(item, dict) and item.get("private_ip_address"):
+                cidrs.append(str(ipaddress.ip_network(item["private_ip_address"] + "/32")))
+        for item in eni.get("ipv6_addresses") or []:
+            if isinstance(item, dict) and item.get("ipv6_address"):
+                cidrs.append(str(ipaddress.ip_network(item["ipv6_address"] + "/128")))
+    return found
+
+
+def _acl_rules(acl, egress):
+    """ec2_vpc_nacl_info's entries of one direction as (rule number, protocol, action, CIDR)."""
+    rules = []
+    for rule in acl.get("egress" if egress else "ingress") or []:
+        if isinstance(rule, (list, tuple)) and len(rule) >= 4 and isinstance(rule[0], int) and rule[0] < 32767:
+            rules.append((rule[0], str(rule[1]), rule[2], str(ipaddress.ip_network(rule[3], strict=False)) if rule[3] else None))
+    return rules
+
+
+def _acl_entries(inst, context):
+    """(the deny entries to add to the instance's subnets' network ACLs, why they cannot be added or None)."""
+    acls = context.state.items("nacls")
+    todo = []
+    per_acl = {}
+    for subnet, cidrs in _addresses(inst.instance).items():
+        acl = next((a for a in acls if subnet in (a.get("subnets") or [])), None)
+        if acl is None:
+            return [], f"the network ACL of its subnet {subnet} was not read: contain_network_acl cannot be applied"
+        per_acl.setdefault(acl["nacl_id"], (acl, []))[1].extend(cidrs)
+    for nacl_id, (acl, cidrs) in sorted(per_acl.items()):
+        for egress in (False, True):
+            rules = _acl_rules(acl, egress)
+            direction = "outbound" if egress else "inbound"
+            first_allow = min([number for number, _proto, action, _cidr in rules if action == "allow"] or [32767])
+            denied = {cidr for number, proto, action, cidr in rules if action == "deny" and proto in ("all", "-1") and number < first_allow}
+            need = [cidr for cidr in dict.fromkeys(cidrs) if cidr not in denied]
+            used = {number for number, *_rest in rules}
+            free = [number for number in range(1, first_allow) if number not in used]
+            if len(free) < len(need):
+                return [], (f"no free rule number before the first allow entry ({first_allow}) of the network ACL {nacl_id} ({direction}) "
+                            "for its deny entries: contain_network_acl cannot be applied; free rule numbers there, or contain it by hand")
+            if len(rules) + len(need) > ACL_ENTRY_LIMIT:
+                return [], (f"the network ACL {nacl_id} has {len(rules)} {direction} entries: {len(need)} more would pass its limit of "
+                            f"{ACL_ENTRY_LIMIT} (the default quota): raise the quota or contain it by hand")
+            todo += [{"nacl_id": nacl_id, "rule_number": number, "egress": egress, "cidr": cidr} for number, cidr in zip(free, need)]
+    return todo, None
+
+
 def _evidence_wanted(inst, settings):
     """{setting: value} of the evidence settings containment sets that the instance does not have yet."""
     current = inst.evidence
@@ -169,11 +228,16 @@ def _contain_instance(resource, context):
         volumes = [m["ebs"]["volume_id"] for m in inst.instance.get("block_device_mappings") or []
                    if isinstance(m.get("ebs"), dict) and m["ebs"].get("volume_id") and m["ebs"]["volume_id"] not in done]
     evidence = _evidence_wanted(inst, settings)
+    acl_entries = []
+    if settings.get("network_acl"):
+        acl_entries, refused = _acl_entries(inst, context)
+        if refused:
+            return entry(resource, "skipped", refused)
     standby, note = _standby(inst, settings)
     notes = [note] if note else []
     if inst.evidence is None:
         notes.append("its termination protection, shutdown behaviour and volumes were not read: left as they are")
-    if not (move or purge or volumes or group is None or evidence or standby):
+    if not (move or purge or volumes or group is None or evidence or standby or acl_entries):
         snapshotted = " (and snapshotted)" if settings.get("snapshots") else ""
         return entry(resource, "unchanged", "; ".join([f"already only in the quarantine group {inst.group_id}{snapshotted}"] + notes))
     what = []
@@ -184,6 +248,9 @@ def _contain_instance(resource, context):
                     + ("the group's desired capacity goes down by one)" if standby["decrement"] else "the group launches a replacement)"))
     if volumes:
         what.append("snapshot " + ", ".join(volumes))
+    if acl_entries:
+        what.append("deny all its traffic in its subnet's network ACL: " + ", ".join(
+            f"{e['nacl_id']} {'outbound' if e['egress'] else 'inbound'} rule {e['rule_number']} {e['cidr']}" for e in acl_entries))
     if group is None:
         what.append(f"create the quarantine group {name!r} (no ingress, no egress) in {inst.vpc_id}")
     elif purge:
@@ -194,7 +261,16 @@ def _contain_instance(resource, context):
     previous = {key: {dev: inst.evidence["delete_on_termination"][dev] for dev in value} if key == "delete_on_termination"
                 else inst.evidence.get(key) for key, value in evidence.items()}
     return entry(resource, "planned", "; ".join(what + notes), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
-                 tags=set_tags, snapshot_volumes=volumes, evidence=evidence, evidence_previous=previous, standby=standby)
+                 tags=set_tags, snapshot_volumes=volumes, evidence=evidence, evidence_previous=previous, standby=standby,
+                 network_acl_entries=acl_entries, network_acls=_by_acl(acl_entries))
+
+
+def _by_acl(entries):
+    """The entries grouped per network ACL, as the role's task passes them: [{nacl_id, entries}]."""
+    grouped = {}
+    for item in entries:
+        grouped.setdefault(item["nacl_id"], []).append({k: item[k] for k in ("rule_number", "egress", "cidr")})
+    return [{"nacl_id": nacl_id, "entries": items} for nacl_id, items in sorted(grouped.items())]
 
 
 def _evidence_text(name, value):
@@ -259,16 +335,20 @@ def _roll_back_instance(resource, context):
     contained = kept
     if not contained and owner is not None:
         untag.append(TAG_CONTAINED_BY)
-    evidence, exit_standby = {}, None
+    evidence, exit_standby, acl_remove = {}, None, []
     if contained:
-        if rec.get("evidence") or rec.get("standby"):
-            left.append("its evidence settings and Auto Scaling Standby stay as containment set them, as its network does")
+        if rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries"):
+            left.append("its evidence settings, Auto Scaling Standby and network ACL entries stay as containment set them, as its network does")
     else:
         evidence = _evidence_to_restore(rec.get("evidence") or {}, inst, left)
         exit_standby = _standby_to_exit(rec.get("standby"), inst, left)
+        acl_remove = _acl_entries_to_remove(rec.get("network_acl_entries") or [], context, left)
     what = [f"restore {item['eni_id']} to {' '.join(item['groups'])} (from the containment record)" for item in restore]
     if untag:
         what.append("remove the tags " + ", ".join(untag))
+    if acl_remove:
+        what.append("remove its deny entries from the network ACL: " + ", ".join(
+            f"{e['nacl_id']} {'outbound' if e['egress'] else 'inbound'} rule {e['rule_number']} {e['cidr']}" for e in acl_remove))
     if exit_standby:
         what.append(f"return it from Standby to service in the Auto Scaling group {exit_standby}")
     if evidence:
@@ -276,13 +356,34 @@ def _roll_back_instance(resource, context):
     if left:
         what.append("left alone: " + "; ".join(left))
     record_status = None if contained else "rolled_back"
-    if not (restore or untag or evidence or exit_standby):
+    if not (restore or untag or evidence or exit_standby or acl_remove):
         if not left:
             return entry(resource, "unchanged", "not contained: its network interfaces are in the groups the record holds",
                          record_status=record_status)
         return entry(resource, "skipped", "; ".join(what), record_status=record_status)
     return entry(resource, "planned", "; ".join(what), record_status=record_status, interfaces=restore,
-                 remove_tags={key: tags[key] for key in untag}, evidence=evidence, standby_group=exit_standby)
+                 remove_tags={key: tags[key] for key in untag}, evidence=evidence, standby_group=exit_standby,
+                 network_acls=_by_acl(acl_remove))
+
+
+def _acl_entries_to_remove(recorded, context, left):
+    """The recorded deny entries still in their network ACL as containment added them (others are left, and said)."""
+    acls = context.state.by("nacls", "nacl_id")
+    remove = []
+    for item in recorded:
+        acl = acls.get(item["nacl_id"])
+        if acl is None:
+            left.append(f"the network ACL {item['nacl_id']} was not read: its entry {item['rule_number']} stays")
+            continue
+        here = {number: (proto, action, cidr) for number, proto, action, cidr in _acl_rules(acl, item["egress"])}
+        now = here.get(item["rule_number"])
+        if now is None:
+            continue  # not added, or removed since
+        if now[1] == "deny" and now[0] in ("all", "-1") and now[2] == item["cidr"]:
+            remove.append(dict(item))
+        else:
+            left.append(f"rule {item['rule_number']} of the network ACL {item['nacl_id']} is another entry now: left as it is")
+    return remove
 
 
 def _shown(value):

@@ -98,7 +98,7 @@ def _settings(settings):
     if action not in ROLE_ACTIONS:
         raise ContainError(f"contain_role_action must be one of {', '.join(ROLE_ACTIONS)}; got {action!r}")
     settings["role_action"] = action
-    for name in ("disable_imds", "asg_decrement"):
+    for name in ("disable_imds", "asg_decrement", "network_acl"):
         if not isinstance(settings.get(name, False), bool):
             raise ContainError(f"contain_{name} must be true or false; got {settings.get(name)!r}")
     time = settings.get("time")
@@ -136,7 +136,7 @@ def _records(found, settings, entries, inv_id, base):
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
         return base, (with_statuses(base, statuses, time) if base is not None and statuses else base)
     pending = [record_entry(e, "pending", time) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
-               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in ("interfaces", "evidence", "standby")))]
+               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in ("interfaces", "evidence", "standby", "network_acl_entries")))]
     if not pending:
         return base, base
     before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)

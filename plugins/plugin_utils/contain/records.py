@@ -17,6 +17,7 @@ value from a tag, and leaves a resource contained where its tags disagree with t
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -45,6 +46,7 @@ _VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+.][0-9A-Za-z.-]{1,32})?",
 _ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
+_NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
 _TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket")
@@ -123,6 +125,8 @@ def record_entry(plan_entry, status, time):
             rec["evidence"] = {k: dict(v) if isinstance(v, dict) else v for k, v in changes["evidence_previous"].items()}
         if changes.get("standby"):
             rec["standby"] = dict(changes["standby"])
+        if changes.get("network_acl_entries"):
+            rec["network_acl_entries"] = [dict(e) for e in changes["network_acl_entries"]]
     elif rec["type"] == "iam_access_key":
         rec["user_name"] = changes["user_name"]
         rec["previous_status"] = "Active"
@@ -152,6 +156,9 @@ def _merged_entry(old, new):
         merged["evidence"] = evidence
     if old.get("standby"):
         merged["standby"] = old["standby"]
+    acl = {(e["nacl_id"], e["egress"], e["rule_number"]): e for e in (old.get("network_acl_entries") or []) + (new.get("network_acl_entries") or [])}
+    if acl:
+        merged["network_acl_entries"] = [acl[key] for key in sorted(acl)]
     return merged
 
 
@@ -198,8 +205,9 @@ def _check_entry(index, rec, investigation_id):
     if kind == "ec2_instance":
         _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
         interfaces = rec.get("interfaces")
-        _need(isinstance(interfaces, list) and (interfaces or rec.get("evidence") or rec.get("standby")),
+        _need(isinstance(interfaces, list) and (interfaces or rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries")),
               f"{where} records no network interface")
+        _check_acl_entries(where, rec.get("network_acl_entries"))
         _check_evidence(where, rec.get("evidence"))
         standby = rec.get("standby")
         _need(standby is None or (isinstance(standby, dict) and isinstance(standby.get("group_name"), str)
@@ -242,6 +250,27 @@ def _check_evidence(where, evidence):
                   f"{where}: evidence delete_on_termination is not device names with true or false")
         else:
             raise _Problem(f"{where} has an evidence setting this role does not record")
+
+
+def _check_acl_entries(where, entries):
+    """The network ACL entries an instance's record holds: deny entries this role adds (an ACL id, a rule number that
+    comes before the default rule, a direction, one address)."""
+    if entries is None:
+        return
+    _need(isinstance(entries, list), f"{where} has network_acl_entries that are not a list")
+    for item in entries:
+        _need(isinstance(item, dict) and isinstance(item.get("nacl_id"), str) and _NACL.fullmatch(item["nacl_id"])
+              and isinstance(item.get("rule_number"), int) and not isinstance(item.get("rule_number"), bool) and 1 <= item["rule_number"] <= 32766
+              and isinstance(item.get("egress"), bool) and _is_address(item.get("cidr")),
+              f"{where} has a network ACL entry that is not an acl- id, a rule number from 1 to 32766, a direction and one address")
+
+
+def _is_address(cidr):
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except (TypeError, ValueError):
+        return False
+    return network.num_addresses == 1 and str(network) == cidr
 
 
 def _check_record(record, investigation_id, account_id, region):

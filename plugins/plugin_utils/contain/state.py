@@ -28,6 +28,7 @@ LISTS = {
     "instance_profiles": "iam_instance_profile_info's iam_instance_profiles",
     "profile_instances": "ec2_instance_info's instances (those that share an instance profile)",
     "functions": "lambda_info's functions",
+    "nacls": "ec2_vpc_nacl_info's nacls",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

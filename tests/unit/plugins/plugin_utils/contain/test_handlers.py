@@ -318,7 +318,7 @@ def test_an_instance_kept_contained_keeps_its_evidence_settings_and_standby():
     tags = dict(TAGS, **{"secops-guardduty:groups:" + ENI: "sg-0badbadbadbadbad0"})
     plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([QG], KEPT, tags, asg_state="Standby")))
     assert plan["status"] == "skipped" and plan["changes"] == {}
-    assert "evidence settings and Auto Scaling Standby stay as containment set them" in plan["reason"]
+    assert "evidence settings, Auto Scaling Standby and network ACL entries stay as containment set them" in plan["reason"]
 
 
 @pytest.mark.parametrize("bad", [{"disable_imds": "yes"}, {"asg_decrement": 1}])
@@ -391,3 +391,53 @@ def test_the_role_of_a_contained_instance_has_its_older_sessions_revoked_with_it
 def test_role_action_is_checked():
     with pytest.raises(Exception, match="contain_role_action must be one of revoke_sessions, deny_all; got 'delete'"):
         containment_plan(found(EC2), settings(role_action="delete"), ec2_state([WEB]))
+
+
+# ---------------------------------------------------------------- contain_network_acl
+
+ACL = "acl-0123456789abcdef0"
+
+
+def acl_state(groups, ingress=None, egress=None, tags=None):
+    state = ec2_state(groups, tags)
+    eni = state["instances"][0]["network_interfaces"][0]
+    eni.update(subnet_id="subnet-1", private_ip_addresses=[{"private_ip_address": "10.0.1.5"}], ipv6_addresses=[{"ipv6_address": "2001:db8::5"}])
+    allow = [[100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    state["nacls"] = [{"nacl_id": ACL, "subnets": ["subnet-1", "subnet-2"], "ingress": allow if ingress is None else ingress,
+                       "egress": allow if egress is None else egress}]
+    return state
+
+
+def test_network_acl_denies_each_address_before_every_allow_entry_and_is_undone_from_the_record():
+    ingress = [[1, "all", "deny", "192.0.2.0/24", None, None, None, None], [100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    result = containment_plan(found(EC2), settings(network_acl=True, time=s.TIME, done=True), acl_state([WEB], ingress=ingress))
+    plan = one(result)
+    entries = plan["changes"]["network_acl_entries"]
+    assert entries == [{"nacl_id": ACL, "rule_number": 2, "egress": False, "cidr": "10.0.1.5/32"},
+                       {"nacl_id": ACL, "rule_number": 3, "egress": False, "cidr": "2001:db8::5/128"},
+                       {"nacl_id": ACL, "rule_number": 1, "egress": True, "cidr": "10.0.1.5/32"},
+                       {"nacl_id": ACL, "rule_number": 2, "egress": True, "cidr": "2001:db8::5/128"}]
+    assert plan["changes"]["network_acls"] == [{"nacl_id": ACL, "entries": [{k: e[k] for k in ("rule_number", "egress", "cidr")} for e in entries]}]
+    assert result["record_before"]["resources"][0]["network_acl_entries"] == entries
+    # not asked for: nothing in the ACL
+    assert one(containment_plan(found(EC2), settings(), acl_state([WEB])))["changes"]["network_acl_entries"] == []
+    # rollback removes exactly the recorded entries that are still there as added; another entry at the number stays
+    now = [[2, "all", "deny", "10.0.1.5/32", None, None, None, None], [3, "tcp", "allow", "10.0.0.0/8", None, None, 22, 22],
+           [100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    rec = dict(REC_EC2, network_acl_entries=entries)
+    plan = one(containment_plan(found(EC2), s.rollback(rec), acl_state([QG], ingress=now, egress=[], tags=TAGS)))
+    assert plan["changes"]["network_acls"] == [{"nacl_id": ACL, "entries": [{"rule_number": 2, "egress": False, "cidr": "10.0.1.5/32"}]}]
+    assert "rule 3 of the network ACL " + ACL + " is another entry now: left as it is" in plan["reason"]
+
+
+def test_network_acl_without_room_is_refused_with_the_reason():
+    full = [[n, "tcp", "deny", f"198.51.100.{n}/32", None, None, 22, 22] for n in range(1, 100)] + [[100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    plan = one(containment_plan(found(EC2), settings(network_acl=True), acl_state([WEB], ingress=full)))
+    assert plan["status"] == "skipped" and "no free rule number before the first allow entry (100)" in plan["reason"]
+    many = [[n, "tcp", "deny", f"198.51.100.{n}/32", None, None, 22, 22] for n in range(10, 29)] + [[100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    plan = one(containment_plan(found(EC2), settings(network_acl=True), acl_state([WEB], ingress=many)))
+    assert plan["status"] == "skipped" and "has 20 inbound entries: 2 more would pass its limit of 20" in plan["reason"]
+    # the ACL of the subnet not read: never guessed
+    state = acl_state([WEB])
+    state["nacls"] = []
+    assert "the network ACL of its subnet subnet-1 was not read" in one(containment_plan(found(EC2), settings(network_acl=True), state))["reason"]

@@ -154,6 +154,10 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r["resources"][0].update(evidence={"user_data": "#!/bin/sh"}), "an evidence setting this role does not record"),
     (lambda r: r["resources"][0].update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
     (lambda r: r["resources"][0].update(interfaces=[]), "records no network interface"),
+    (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 1, "egress": False,
+                                                              "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
+    (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
+                                                              "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",

@@ -41,6 +41,7 @@ PREVIOUS = {"termination_protection": False, "shutdown_behavior": "terminate", "
 EVIDENCE = {"item": s.INSTANCE, "changed": False, "instance_id": s.INSTANCE, "previous": PREVIOUS, "settings": PREVIOUS}
 PROFILE = {"arn": "arn:aws:iam::123456789012:instance-profile/web-profile", "instance_profile_name": "web-profile",
            "roles": [{"role_name": "web-runtime"}]}
+NACL = {"nacl_id": "acl-0123456789abcdef0", "subnets": ["subnet-1"], "ingress": [], "egress": []}
 MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
 # what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
@@ -52,6 +53,7 @@ REGISTERED = {
     "contain_read_profiles": {"changed": False, "results": [{"item": "web-profile", "iam_instance_profiles": [PROFILE]}]},
     "contain_read_profile_instances": {"changed": False, "instances": [INSTANCE]},
     "contain_read_functions": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
+    "contain_read_nacls": {"changed": False, "nacls": [NACL]},
     "contain_read_snapshots": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_all_users": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_owners": {"changed": False, "results": [{"item": "alice", "iam_users": [ALICE]}, {"item": "bob", "iam_users": [BOB]}]},
@@ -90,7 +92,7 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
         "instances": [INSTANCE], "groups": [GROUP], "snapshots": [], "users": [ALICE, BOB], "access_keys": [KEY],
         "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
         "evidence": [EVIDENCE], "asg_instances": [MEMBER],
-        "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [],
+        "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
     }
     # and containment_plan reads it
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
