@@ -35,18 +35,6 @@ def get_params(iid, structured=False):
     return params
 
 
-@pytest.fixture
-def no_sleep(monkeypatch):
-    """Virtual time for waits: the readers' sleep advances their clock instead of blocking."""
-    now = {"t": 0.0}
-
-    def pause(seconds):
-        now["t"] += seconds
-
-    monkeypatch.setattr(InvestigationReader, "clock", staticmethod(lambda: now["t"]))
-    monkeypatch.setattr(InvestigationReader, "sleep", staticmethod(pause))
-    return now
-
 
 def run(client, warnings=None, **opts):
     warnings = [] if warnings is None else warnings
@@ -126,7 +114,7 @@ def test_missing_and_denied_can_be_skipped(stubbed, policy, warned):
         assert any(A in w for w in warnings) and any("guardduty:GetInvestigation" in w for w in warnings)
 
 
-def test_wait_then_timeout_names_ids_and_returns_last_state(stubbed, no_sleep):
+def test_wait_then_timeout_names_ids_and_returns_last_state(stubbed, virtual_time):
     client, stubber = stubbed
     stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
     for dummy in range(3):
@@ -140,7 +128,7 @@ def test_wait_then_timeout_names_ids_and_returns_last_state(stubbed, no_sleep):
     stubber.assert_no_pending_responses()
 
 
-def test_wait_until_failed_fails_with_the_service_error(stubbed, no_sleep):
+def test_wait_until_failed_fails_with_the_service_error(stubbed, virtual_time):
     client, stubber = stubbed
     stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
     stubber.add_response("get_investigation", {"Investigation": inv(A, "FAILED", Error="Finding type not supported")}, get_params(A))
@@ -152,7 +140,7 @@ def test_wait_until_failed_fails_with_the_service_error(stubbed, no_sleep):
     assert err.value.kwargs["investigations"][0]["error"] == "Finding type not supported"
 
 
-def test_allow_failed_returns_failed_investigations(stubbed, no_sleep):
+def test_allow_failed_returns_failed_investigations(stubbed, virtual_time):
     client, stubber = stubbed
     stubber.add_response("get_investigation", {"Investigation": inv(A, "FAILED", Error="boom")}, get_params(A))
     result = run(client, investigation_ids=[A], wait=True, allow_failed=True)
@@ -234,7 +222,7 @@ def summary(iid, status="RUNNING"):
     return {"InvestigationId": iid, "Status": status, "TriggerPrompt": "Analyze findings in my organization"}
 
 
-def test_waiting_on_several_lists_first_and_fetches_each_id_once_it_left_running(stubbed, no_sleep):
+def test_waiting_on_several_lists_first_and_fetches_each_id_once_it_left_running(stubbed, virtual_time):
     client, stubber = stubbed
     c = "cccccccc-0000-0000-0000-000000000000"
     stubber.add_response("list_investigations", {"Investigations": [summary(A), summary(c)]}, RUNNING_FILTER)  # first look
@@ -249,7 +237,7 @@ def test_waiting_on_several_lists_first_and_fetches_each_id_once_it_left_running
     stubber.assert_no_pending_responses()
 
 
-def test_waiting_on_several_without_permission_to_list_polls_each_id(stubbed, no_sleep):
+def test_waiting_on_several_without_permission_to_list_polls_each_id(stubbed, virtual_time):
     client, stubber = stubbed
     stubber.add_client_error("list_investigations", "AccessDeniedException", "denied", 403, expected_params=RUNNING_FILTER)
     stubber.add_response("get_investigation", {"Investigation": inv(A, "RUNNING")}, get_params(A))
@@ -260,7 +248,7 @@ def test_waiting_on_several_without_permission_to_list_polls_each_id(stubbed, no
     stubber.assert_no_pending_responses()
 
 
-def test_batched_wait_timeout_returns_the_last_state_of_listed_ids(stubbed, no_sleep):
+def test_batched_wait_timeout_returns_the_last_state_of_listed_ids(stubbed, virtual_time):
     client, stubber = stubbed
     for dummy in range(4):  # first look, then rounds at 10, 20, 30 s
         stubber.add_response("list_investigations", {"Investigations": [summary(A), summary(B)]}, RUNNING_FILTER)
