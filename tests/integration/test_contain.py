@@ -456,7 +456,9 @@ GIVEN = PLAY.format(name="Contain an investigation the play already has") + """\
 """
 
 
-def test_given_investigation_snapshots_and_group_name(world, play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+def test_given_investigation_snapshots_and_group_name(world, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+    # only the instance is named: what this test is about (the other types are applied in test_plan_apply_again_rollback)
+    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), instance_only=True))
     volumes = sorted(m["Ebs"]["VolumeId"] for m in world.ec2.describe_instances(InstanceIds=[world.instance])
                      ["Reservations"][0]["Instances"][0]["BlockDeviceMappings"])
     assert volumes

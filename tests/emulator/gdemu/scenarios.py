@@ -537,11 +537,12 @@ OTHER_ACCOUNT_ID = '999988887777'
 
 
 def contain(instance_id, access_key_id, user_name, role_name, bucket, bystander, marker, risk_level='High',
-            inv_id=CONTAIN_INV_ID, account_id=ACCOUNT_ID, region=REGION):
+            inv_id=CONTAIN_INV_ID, account_id=ACCOUNT_ID, region=REGION, instance_only=False):
     """A FINDING investigation whose countermeasures name real resources (created elsewhere, e.g. in moto): an
     instance, an access key with its user, the user by ARN, a role, a bucket; plus what must never be acted on:
     ``bystander`` as a user of another account, an instance id carrying a shell command that touches ``marker``,
-    a security group, an unsupported type, and CLI commands with shell metacharacters aimed at ``marker``."""
+    a security group, an unsupported type, and CLI commands with shell metacharacters aimed at ``marker``.
+    ``instance_only``: only the countermeasure that names the instance (and the malformed id and the group)."""
     shell = f'$(touch {marker}); touch {marker} && `touch {marker}` | tee {marker}'
     actions = [
         {'Title': 'Isolate the instance', 'Description': 'Move it to a quarantine security group.', 'Priority': 'IMMEDIATE',
@@ -565,6 +566,8 @@ def contain(instance_id, access_key_id, user_name, role_name, bucket, bystander,
          'CliCommands': [f'aws s3api put-public-access-block --bucket {bucket} {shell}'],
          'AffectedResources': [{'Identifier': bucket, 'Type': 'S3_BUCKET', 'Arn': f'arn:aws:s3:::{bucket}'}]},
     ]
+    if instance_only:
+        actions = actions[:1]
     summary = {
         'FindingType': CRED_FINDING_TYPE,
         'KeyObservations': {'Title': f'Access key of {user_name} used from {BAD_IP}', 'Narrative': shell,
