@@ -1010,7 +1010,7 @@ def test_run_source_with_regions_builds_a_client_per_region_and_queues_every_reg
     assert "secops.guardduty.findings: watching 2 Regions (us-east-1, eu-west-1) every 5.0 s" in caplog.text
 
 
-def test_run_source_with_regions_outside_the_preview_warns_for_investigations(regional, monkeypatch, caplog):
+def test_run_source_refuses_a_region_beside_regions_and_warns_for_a_region_outside_the_preview(regional, monkeypatch, caplog):
     monkeypatch.setattr(events, "source_client", lambda opts: (regional["us-east-1"][0], opts["region"]))
     with pytest.raises(GuardDutyError) as exc, caplog.at_level(logging.WARNING):
         asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"regions": ["sa-east-1"], "region": "sa-east-1"}, polls=1))
