@@ -69,7 +69,7 @@ options:
     default: text
   regions:
     description:
-      - Watch these Regions with one source, one event stream: a list of Region names (or one string with commas), or
+      - Watch these Regions with one source and one event stream. A list of Region names (or one string with commas), or
         V(all) for the Regions where the investigation API answers (us-east-1, us-east-2, us-west-2, ca-central-1,
         eu-central-1, eu-west-1, eu-west-2, eu-west-3, eu-north-1, ap-northeast-1).
       - Each Region has its own client (the collection's retries in each), its own detector (the only one in the Region)
