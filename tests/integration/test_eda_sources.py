@@ -266,7 +266,8 @@ def test_a_failing_region_is_logged_and_the_others_events_still_come_then_its_ow
     duplicates = {key: count for key, count in received.counts.items() if count > 1}
     assert not duplicates, duplicates
     for name in ("investigations", "findings"):
-        failed = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"secops.guardduty.{name}: Region eu-west-1 failed (access_denied; 1 poll(s)")]
+        first = f"secops.guardduty.{name}: Region eu-west-1 failed (access_denied; 1 poll(s)"
+        failed = [r.getMessage() for r in caplog.records if r.getMessage().startswith(first)]
         assert len(failed) == 1, caplog.text
         assert "Access denied calling ListDetectors" in failed[0] and "leave eu-west-1 out of regions" in failed[0]
         assert f"secops.guardduty.{name}: Region eu-west-1 works again after" in caplog.text

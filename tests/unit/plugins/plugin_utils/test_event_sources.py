@@ -827,7 +827,12 @@ def detectors(regional, regions=None):
 
 
 def where(found):
-    return [(event["region"], event["detector_id"], event["type"], (event.get("investigation") or event.get("finding"))["investigation_id" if "investigation" in event else "id"]) for event in found]
+    """(region, detector, type, investigation or finding id) of each event."""
+
+    def what(event):
+        return event["investigation"]["investigation_id"] if "investigation" in event else event["finding"]["id"]
+
+    return [(event["region"], event["detector_id"], event["type"], what(event)) for event in found]
 
 
 def test_regions_option_all_a_list_or_a_string_with_commas():
