@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import threading
 
 import boto3
 import pytest
@@ -889,6 +890,22 @@ def test_investigations_over_three_regions_one_stream_each_event_in_its_region_a
     listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
     listing(west, [summary(2, "COMPLETED", end=-5)], detector=DETECTORS["eu-west-1"])
     listing(tokyo, [summary(9, start=5), summary(3)], detector=DETECTORS["ap-northeast-1"])
+    assert watcher.poll() == []
+    for _client, stubber in regional.values():
+        stubber.assert_no_pending_responses()
+
+
+def test_the_regions_are_polled_concurrently(regional):
+    """Each Region's listing waits until every Region's listing has begun: a poll that asked one Region after the
+    other would break the barrier (BrokenBarrierError) instead of returning."""
+    barrier = threading.Barrier(len(REGIONS), timeout=30)
+    for region in REGIONS:
+        client = regional[region][0].client
+        client.meta.events.register("before-parameter-build.guardduty.ListFindings", lambda **_kwargs: barrier.wait() and None)
+    watcher = regional_poller(FINDINGS, regional)
+    detectors(regional)
+    for region in REGIONS:
+        list_findings(regional[region][1], START_MS, [], detector=DETECTORS[region])
     assert watcher.poll() == []
     for _client, stubber in regional.values():
         stubber.assert_no_pending_responses()
