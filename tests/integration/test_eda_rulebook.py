@@ -360,6 +360,16 @@ def test_a_bad_variable_stops_the_rulebook_with_one_clear_message(eda):
     assert not eda.emulator.created()
 
 
+def test_guardduty_regions_beside_guardduty_region_stops_the_rulebook_with_one_clear_message(eda):
+    rulebook = eda.start(scenario_without_findings(), wait_for_polls=False, guardduty_regions=["us-east-1", "eu-west-1"])  # and guardduty_region
+    wait_until(lambda: not rulebook.running(), 60, "ansible-rulebook to stop", emulator=eda.emulator)
+    assert rulebook.proc.returncode != 0
+    assert ("stopped: regions and region are mutually exclusive: region 'us-east-1' was given in the source's arguments beside "
+            "regions (us-east-1, eu-west-1)") in rulebook.stderr(), rulebook.report()
+    assert "Traceback" not in rulebook.stderr().split("Source error:")[-1], rulebook.report()
+    assert not eda.emulator.calls()
+
+
 @pytest.mark.parametrize(
     "threshold, severity, started",
     [(None, 8.0, True), ("High", 7.0, True), ("Critical", 8.9, False), (8.5, 8.0, False), ("8.5", 8.5, True)],
