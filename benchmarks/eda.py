@@ -18,6 +18,12 @@ from the collection directory, with ansible-core and boto3 installed and amazon.
    investigation, where a new one starts every 3 polls and runs for 20, and a finding is updated every poll): the
    bytes of the pollers' state and the memory still allocated from event_sources.py (tracemalloc) after 1,000 polls and at
    the end. Target: no growth (within 25 %).
+4. Many Regions (``regions``, issue 17), the emulator serving each of the 10 Regions of the preview separately, with
+   ``--regions-latency-ms`` (default 250 ms) on every call: (a) one quiet poll of a source over the 10 Regions beside
+   one Region's quiet poll (calls per poll, seconds per poll); targets: one listing call per Region, and the 10 Regions
+   in at most 2x one Region's time (concurrent, not one after the other); (b) the delay from completion to event with
+   one investigation completing in each Region at staggered moments, the source run by ``main(queue, args)`` with
+   ``regions``; target: at most interval + 1 s, each completion once, in its Region.
 
 A benchmark is not a test: it prints figures and a PASS/FAIL per target, and exits 1 when a target is missed.
 """
@@ -47,6 +53,7 @@ from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS  # noqa: E402  pylint: disable=wrong-import-position
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "AKIAGDBENCHMARKKEY000000000000000000001",
@@ -139,6 +146,85 @@ def quiet_poll_calls(known, latency_ms, polls=10):
             if kind == events.INVESTIGATIONS:
                 result[kind]["watched_running"] = len(poller.running)
     return result
+
+
+# ------------------------------------------------------------------ 4. many Regions
+
+
+def _regional_scenario(completions_at=None):
+    """Each Region of the preview with its own detector and one investigation (RUNNING until ``completions_at[i]`` s
+    after the load when given, else long completed)."""
+    regions = list(PREVIEW_REGIONS)
+    scenario = scenarios.regional(regions=regions, per_region=1, running=1 if completions_at else 0)
+    for index, region in enumerate(regions):
+        content = scenario["regions"][region]
+        content["findings"] = []
+        if completions_at:
+            content["investigations"][0].update(running_for=completions_at[index], start_offset=0, duration=None)
+    return regions, scenario
+
+
+def regions_quiet_poll(latency_ms, polls=5):
+    regions, scenario = _regional_scenario()
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator  # pylint: disable=import-outside-toplevel
+
+    result = {}
+    with Emulator(scenario, faults={"latency_ms": latency_ms}) as emulator:
+        for label, chosen in (("one Region", regions[:1]), (f"{len(regions)} Regions", regions)):
+            clients = {region: RetryingBotoClientWrapper(emulator.client(region_name=region), retry_decorator()) for region in chosen}
+            opts = events.check_source_options(events.INVESTIGATIONS, {"regions": chosen})
+            poller = events.RegionalPoller(events.INVESTIGATIONS, opts, clients)
+            poller.poll()  # the detectors, and the first poll that reads everything once
+            emulator.reset_log()
+            began = time.perf_counter()
+            found = [poller.poll() for _poll in range(polls)]
+            seconds = (time.perf_counter() - began) / polls
+            calls = emulator.calls()
+            result[label] = {
+                "regions": len(chosen),
+                "events": sum(len(batch) for batch in found),
+                "calls_per_poll": {op: n / polls for op, n in sorted(emulator.log.snapshot()["counts"].items())},
+                "regions_listed_per_poll": len({call["region"] for call in calls if call["operation"] == "ListInvestigations"}),
+                "seconds_per_poll": round(seconds, 4),
+            }
+    return result
+
+
+def regions_delay(interval, latency_ms):
+    first, step = 2.0 * interval + 0.7, interval * 0.37
+    completions_at = [first + step * index for index in range(len(PREVIEW_REGIONS))]
+    regions, scenario = _regional_scenario(completions_at)
+    received, ends = {}, {}
+    with Emulator(faults={"latency_ms": latency_ms}) as emulator:
+        loaded = time.time()
+        emulator.load(scenario)
+        for index, region in enumerate(regions):
+            ends[(scenarios.regional_id(region, 0, regions), region)] = loaded + completions_at[index]
+        main = load_source(SOURCE_FILE)["main"]
+        duplicates = []
+
+        class Queue:
+            async def put(self, event):
+                key = (event["investigation"]["investigation_id"], event["region"])
+                if event["type"] != "investigation_started":
+                    if key in received:
+                        duplicates.append(key)
+                    received.setdefault(key, time.time())
+
+        async def run():
+            task = asyncio.create_task(main(Queue(), {"endpoint_url": emulator.url, "regions": regions, "interval": interval}))
+            deadline = time.time() + max(completions_at) + 3 * interval + 20
+            while time.time() < deadline and len(received) < len(regions):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(interval)  # another poll: nothing twice
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(run())
+    delays = sorted(received[key] - ends[key] for key in received if key in ends)
+    return {"regions": len(regions), "reported": len(delays), "in_their_regions": set(received) <= set(ends),
+            "delays": [round(d, 3) for d in delays], "duplicates": len(duplicates)}
 
 
 # ------------------------------------------------------------------ 3. memory over many polls (in-memory GuardDuty)
@@ -284,6 +370,7 @@ def main(argv=None):
     parser.add_argument("--completions", type=int, default=6, help="investigations completing in benchmark 1 (default 6)")
     parser.add_argument("--polls", type=int, default=10000, help="simulated polls for benchmark 3 (default 10000)")
     parser.add_argument("--latency-ms", type=int, default=50, help="latency the emulator adds to every API call (default 50)")
+    parser.add_argument("--regions-latency-ms", type=int, default=250, help="latency per API call in benchmark 4, many Regions (default 250)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     os.environ.update(CREDENTIALS)
@@ -328,6 +415,30 @@ def main(argv=None):
     flat = last["state_bytes"] <= first["state_bytes"] * 1.25 and last["traced_kib"] <= first["traced_kib"] * 1.25 + 1
     ok &= flat
     print(f"  events: {memory['events']}; {memory['seconds']} s in all; bounded: {'PASS' if flat else 'FAIL'}")
+
+    print(f"EDA 4. many Regions: the {len(PREVIEW_REGIONS)} Regions of the preview, {args.regions_latency_ms} ms latency per call")
+    many = regions_quiet_poll(args.regions_latency_ms)
+    figures["regions_quiet"] = many
+    one, every = many["one Region"], many[f"{len(PREVIEW_REGIONS)} Regions"]
+    for label, entry in many.items():
+        print(f"  quiet poll, {label}: {entry['calls_per_poll']} per poll, {entry['regions_listed_per_poll']} Region(s) listed, "
+              f"{entry['seconds_per_poll'] * 1000:.0f} ms per poll")
+    listed = every["calls_per_poll"] == {"ListInvestigations": float(len(PREVIEW_REGIONS))} and every["regions_listed_per_poll"] == len(PREVIEW_REGIONS)
+    concurrent = every["seconds_per_poll"] <= 2 * one["seconds_per_poll"]
+    ok &= listed and concurrent
+    print(f"  one listing call per Region: {'PASS' if listed else 'FAIL'}; {len(PREVIEW_REGIONS)} Regions in "
+          f"{every['seconds_per_poll'] / one['seconds_per_poll']:.2f}x one Region's time (target <= 2x): {'PASS' if concurrent else 'FAIL'}")
+    regional_delay = regions_delay(args.interval, args.regions_latency_ms)
+    figures["regions_delay"] = regional_delay
+    worst = max(regional_delay["delays"]) if regional_delay["delays"] else float("inf")
+    passed = regional_delay["reported"] == regional_delay["regions"] and regional_delay["in_their_regions"] and not regional_delay["duplicates"]
+    passed = passed and worst <= args.interval + 1
+    ok &= passed
+    print(f"  {regional_delay['reported']}/{regional_delay['regions']} completions reported once each, each in its Region; delays (s): "
+          f"{', '.join(f'{d:.2f}' for d in regional_delay['delays'])}")
+    if regional_delay["delays"]:
+        print(f"  median {statistics.median(regional_delay['delays']):.2f} s, max {worst:.2f} s; target <= {args.interval + 1:.1f} s: "
+              f"{'PASS' if passed else 'FAIL'}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

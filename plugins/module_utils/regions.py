@@ -87,14 +87,23 @@ def region_from_environment(value):
     return any(os.environ.get(variable) == value for variable in REGION_VARIABLES)
 
 
-def check_region_conflict(regions, task_region):
-    """Refuse ``regions`` beside a ``region`` given in the task (not one from the environment or a profile)."""
+TASK_REGION = (
+    "in the task (or its module_defaults, or the lookup's arguments)",
+    "read the Regions of regions (in a play whose module_defaults set region, set region: '' in this task), or leave "
+    "regions out to read one Region",
+)
+
+
+def check_region_conflict(regions, task_region, given=TASK_REGION):
+    """Refuse ``regions`` beside a ``region`` given in the task (not one from the environment or a profile).
+
+    ``given``: (where region was given, what to do instead), for a plugin that is not a task (an event source)."""
     if regions is None or not task_region:
         return
+    where, instead = given
     raise invalid(
-        f"regions and region are mutually exclusive: region {task_region!r} was given in the task (or its module_defaults, "
-        f"or the lookup's arguments) beside regions ({', '.join(regions)}). Leave region out to read the Regions of regions "
-        "(in a play whose module_defaults set region, set region: '' in this task), or leave regions out to read one Region. "
+        f"regions and region are mutually exclusive: region {task_region!r} was given {where} beside regions "
+        f"({', '.join(regions)}). Leave region out to {instead}. "
         "A Region that comes only from AWS_REGION, AWS_DEFAULT_REGION or the profile does not conflict: regions wins"
     )
 
@@ -199,13 +208,19 @@ def read_regions(readers, work):
                 return RegionOutcome(region, detector_id, failure=region_error(region, e, detector_id))
             return RegionOutcome(region, detector_id, error=e)
 
-    regions = list(readers)
+    return map_regions(one, readers)
+
+
+def map_regions(func, regions):
+    """``func(region)`` for every Region, concurrently (a thread per Region, at most MAX_CONCURRENCY), the results in
+    the order of ``regions``. ``func`` handles its Region's failures itself."""
+    regions = list(regions)
     if len(regions) == 1:
-        return [one(regions[0])]
+        return [func(regions[0])]
     from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
 
     with ThreadPoolExecutor(max_workers=min(len(regions), MAX_CONCURRENCY)) as pool:
-        return list(pool.map(one, regions))
+        return list(pool.map(func, regions))
 
 
 # ---------------------------------------------------------------- the merged result

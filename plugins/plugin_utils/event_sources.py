@@ -10,6 +10,9 @@ without an event loop; ``run_source`` runs it in a worker thread (asyncio.to_thr
 The investigations poller reads like the modules: the same reader (module_utils/read.py) and the wait engine's one
 step (module_utils/wait.py: fetch what left RUNNING).
 
+With ``regions``, one source watches many Regions (RegionalPoller): a poller per Region on its own client, polled
+concurrently, one event stream; a Region's failure is logged and retried while the others go on.
+
 Fatal problems (a bad option, access denied, rejected credentials, a botocore that is too old: GuardDutyError.final)
 end ``run_source`` with one GuardDutyError whose message says what and what to do; ansible-rulebook reports it and
 shuts the source down. Everything else (throttling, 5xx, dropped connections, an endpoint that is down) is retried
@@ -45,7 +48,6 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import BOT
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.client import read_pages
-from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
@@ -59,6 +61,12 @@ from ansible_collections.secops.guardduty.plugins.module_utils.modules import pr
 from ansible_collections.secops.guardduty.plugins.module_utils.options import build_filter_criteria
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import detector_of
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import map_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import RUNNING
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import settle_step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import CONNECTION_OPTIONS
@@ -81,6 +89,19 @@ CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_ti
 # amazon.aws's connection options, as the lookup takes them, less its botocore endpoint logging (a module feature)
 SOURCE_CONNECTION_OPTIONS = tuple(name for name in CONNECTION_OPTIONS if name != "debug_botocore_endpoint_logs")
 
+# Many Regions (``regions``): a Region's failure with one of these reasons is the source's (the same in every
+# Region: it stops the source); any other is the Region's, which is logged and tried again at the next poll.
+SOURCE_REASONS = ("invalid", "credentials", "sdk")
+# region_errors reasons (regions.region_error) that no retry fixes: when every Region fails with one, the source stops.
+UNFIXABLE = ("no_detector", "several_detectors", "ai_analysis_not_enabled", "access_denied", "rejected")
+# A Region that keeps failing is logged at its first failure, when the reason changes, and every this many polls.
+LOG_EVERY = 10
+SOURCE_REGION = (
+    "in the source's arguments",
+    "watch the Regions of regions (with the bundled rulebooks: set guardduty_regions and leave guardduty_region unset), "
+    "or leave regions out to watch one Region",
+)
+
 log = logging.getLogger("secops.guardduty.eda")
 
 
@@ -94,6 +115,7 @@ def argument_spec(source):
         detector_id={"type": "str"},
         interval={"type": "float", "default": 30},
         lookback={"type": "float", "default": 0},
+        regions={"type": "list", "elements": "str"},
     )
     if source == INVESTIGATIONS:
         spec.update(filters={"type": "dict"}, summary_format={"type": "str", "choices": ["text", "structured"], "default": "text"})
@@ -142,6 +164,15 @@ def check_source_options(source, args):
             raise invalid(
                 f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}"
             ) from None
+    opts["regions"] = resolve_regions(opts.get("regions"))
+    if opts["regions"] is not None:
+        # a region given to the source conflicts; one from AWS_REGION, AWS_DEFAULT_REGION or the profile does not
+        check_region_conflict(opts["regions"], args.get("region") or args.get("aws_region"), SOURCE_REGION)
+        if opts.get("detector_id"):
+            raise invalid(
+                f"detector_id names one Region's detector and cannot be combined with regions ({', '.join(opts['regions'])}): "
+                "leave detector_id out (each Region's only detector is found there), or watch that Region alone with region and detector_id"
+            )
     if not HAS_BOTO3:
         raise GuardDutyError(missing_required_lib("boto3 and botocore"), reason="sdk")
     if not botocore_at_least(BOTOCORE_MINIMUM):
@@ -455,16 +486,106 @@ class FindingPoller:
 # ---------------------------------------------------------------- the loop
 
 
-def build_poller(source, opts, client, region, clock=None, logger=None):
-    """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure."""
+def build_poller(source, opts, client, region, clock=None, logger=None, regional=False, lookback=None):
+    """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure.
+
+    ``regional``: a Region of ``regions`` (its only detector, with the failure reasons of regions.detector_of);
+    ``lookback`` replaces the option's (a Region whose poller is made after the source's start)."""
     reader = InvestigationReader(client, region=region)
     clock = clock or time.time
+    lookback = opts["lookback"] if lookback is None else lookback
     if source == INVESTIGATIONS:
         criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
-    detector_id = reader.resolve_detector(opts.get("detector_id"))
+    detector_id = detector_of(reader) if regional else reader.resolve_detector(opts.get("detector_id"))
     if source == INVESTIGATIONS:
-        return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, opts["lookback"], clock=clock, logger=logger)
-    return FindingPoller(client, detector_id, region, opts["min_severity"], opts["include_archived"], opts["lookback"], clock=clock, logger=logger)
+        return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, lookback, clock=clock, logger=logger)
+    return FindingPoller(client, detector_id, region, opts["min_severity"], opts["include_archived"], lookback, clock=clock, logger=logger)
+
+
+class RegionalPoller:
+    """One source over the Regions of ``regions``: one event stream from a poller per Region (its own client with the
+    collection's retries, its own detector and state, so each Region's changes are reported once each), all Regions
+    polled concurrently; a quiet poll is one listing call per Region.
+
+    A Region that fails (no detector, AI analysis not enabled, access denied, unreachable after the retries, ...) is
+    logged with its reason (regions.region_error) and tried again at the next poll while the others go on; its poller
+    keeps its state, so nothing is lost there. A Region whose poller could not be made yet looks back to the source's
+    start (plus ``lookback``) once it can. The source stops when a failure is the source's (SOURCE_REASONS), or when
+    every Region failed for a reason no retry fixes (UNFIXABLE).
+    """
+
+    def __init__(self, source, opts, clients, clock=time.time, logger=None, interval=None):
+        self.source = source
+        self.name = SOURCE_NAMES[source]
+        self.opts = opts
+        self.clients = clients  # {region: client}, in the order of regions
+        self.regions = list(clients)
+        self.clock = clock
+        self.log = logger or log
+        self.interval = interval if interval is not None else opts["interval"]
+        self.started_at = clock()
+        self.pollers = dict.fromkeys(self.regions)
+        self.failures = dict.fromkeys(self.regions, 0)  # failed polls in a row, per Region
+        self.reasons = dict.fromkeys(self.regions)
+
+    def _poll_region(self, region):
+        """(events, region_errors entry or None, the source's GuardDutyError or None) of one Region's poll."""
+        poller = self.pollers[region]
+        try:
+            if poller is None:
+                lookback = self.opts["lookback"] + max(0.0, self.clock() - self.started_at)
+                poller = build_poller(self.source, self.opts, self.clients[region], region, self.clock, self.log, regional=True, lookback=lookback)
+                self.pollers[region] = poller
+                self.log.info("%s: watching detector %s in %s every %s s", self.name, poller.detector_id, region, self.interval)
+            return poller.poll(), None, None
+        except GuardDutyError as e:
+            if e.reason in SOURCE_REASONS:
+                return [], None, e
+            return [], region_error(region, e, poller.detector_id if poller is not None else None), None
+
+    def _note(self, region, failure):
+        count = self.failures[region]
+        if failure is None:
+            if count:
+                self.log.info("%s: Region %s works again after %d failed poll(s)", self.name, region, count)
+            self.failures[region], self.reasons[region] = 0, None
+            return
+        count += 1
+        if count == 1 or failure["reason"] != self.reasons[region] or count % LOG_EVERY == 0:
+            self.log.warning(
+                "%s: Region %s failed (%s; %d poll(s) in a row); the other Regions go on and %s is tried again at every poll: %s",
+                self.name,
+                region,
+                failure["reason"],
+                count,
+                region,
+                failure["message"],
+            )
+        self.failures[region], self.reasons[region] = count, failure["reason"]
+
+    def poll(self):
+        """One poll of every Region: their events, in the order of ``regions``; GuardDutyError when the source stops."""
+        outcomes = map_regions(self._poll_region, self.regions)
+        for _events, _failure, error in outcomes:
+            if error is not None:
+                raise error
+        events, failures = [], []
+        for region, (found, failure, _error) in zip(self.regions, outcomes):
+            events.extend(found)
+            self._note(region, failure)
+            if failure is not None:
+                failures.append(failure)
+        if len(failures) == len(self.regions) and all(f["reason"] in UNFIXABLE for f in failures):
+            raise GuardDutyError(
+                "no Region of regions can be watched: " + "; ".join(f"{f['region']} ({f['reason']}): {f['message']}" for f in failures),
+                reason="denied" if any(f["reason"] == "access_denied" for f in failures) else "rejected",
+            )
+        return events
+
+
+def regional_clients(opts, regions):
+    """{region: GuardDuty client} (source_client in each Region, one after the other)."""
+    return {region: source_client(dict(opts, region=region))[0] for region in regions}
 
 
 def _fatal(source, error):
@@ -479,15 +600,22 @@ async def run_source(source, queue, args, sleep=asyncio.sleep, polls=None, logge
     """
     logger = logger or log
     name = SOURCE_NAMES[source]
+    poller = None
     try:
         opts = check_source_options(source, args)
-        client, region = await asyncio.to_thread(source_client, opts)
+        regions = opts["regions"]
+        if regions is None:
+            client, region = await asyncio.to_thread(source_client, opts)
+        else:
+            poller = RegionalPoller(source, opts, await asyncio.to_thread(regional_clients, opts, regions), clock=clock, logger=logger)
     except GuardDutyError as e:
         raise _fatal(source, e) from None
-    warning = region_warning(region) if source == INVESTIGATIONS else None
-    if warning:
-        logger.warning("%s: %s", name, warning)
-    interval, failures, done, poller = opts["interval"], 0, 0, None
+    if source == INVESTIGATIONS:
+        for warning in region_warnings(regions if regions is not None else [region]):
+            logger.warning("%s: %s", name, warning)
+    if regions is not None:
+        logger.info("%s: watching %d Regions (%s) every %s s", name, len(regions), ", ".join(regions), opts["interval"])
+    interval, failures, done = opts["interval"], 0, 0
     while polls is None or done < polls:
         began = time.monotonic()
         try:

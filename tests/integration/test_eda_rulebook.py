@@ -282,6 +282,42 @@ def test_rulebook_started_with_lookback_catches_up_once_without_a_second_investi
     assert len(verdicts()) == 1, rulebook.debug_messages()
 
 
+WEST_FINDING = "5e5e5e5e6f6f6f6f7a7a7a7a8b8b8b8b"
+
+
+def test_a_finding_of_a_second_region_is_investigated_and_reported_in_that_region(eda):
+    """guardduty_regions: one rulebook over two Regions; a finding of eu-west-1 is investigated there (its detector, the
+    start playbook in eu-west-1) and the completed investigation is reported from there."""
+    regions = ["us-east-1", "eu-west-1"]
+    scenario = sc.regional(regions=regions, per_region=0)
+    for content in scenario["regions"].values():
+        content["findings"] = []
+        content["create"] = {"running_for": RUNNING_FOR}
+    # guardduty_region empty: the Regions come from guardduty_regions alone
+    rulebook = eda.start(scenario, guardduty_region="", guardduty_regions=regions)
+    emu = eda.emulator
+    eda.wait(lambda: all(emu.count("ListFindings", region=r) and emu.count("ListInvestigations", region=r) for r in regions),
+             STARTUP, "both sources to poll both Regions", rulebook)
+
+    emu.put_findings([sc.finding(finding_id=WEST_FINDING, severity=8.0, region="eu-west-1")], region="eu-west-1")
+    created = eda.wait(lambda: emu.created(region="eu-west-1"), REACTION, f"an investigation of {WEST_FINDING} in eu-west-1", rulebook)
+    inv_id = created[0]
+    files = eda.wait(lambda: eda.report_files(inv_id), RUNNING_FOR + REACTION + 10, f"the reports of {inv_id}", rulebook)
+    assert inv_id in files[0].read_text(encoding="utf-8") and WEST_FINDING in files[0].read_text(encoding="utf-8")
+
+    [finding_event] = eda.finding_events(rulebook, WEST_FINDING)
+    assert finding_event["region"] == "eu-west-1" and finding_event["detector_id"] == sc.regional_detector_id("eu-west-1")
+    completions = [e for e in rulebook.events(REPORTS_RULESET) if e.get("type") == "investigation_completed"]
+    assert [(e["investigation"]["investigation_id"], e["region"]) for e in completions] == [(inv_id, "eu-west-1")], rulebook.report()
+    # everything about the finding and its investigation happened in eu-west-1, nothing in us-east-1
+    assert emu.created(region="us-east-1") == []
+    creates = emu.calls("CreateInvestigation")
+    assert creates and {c["region"] for c in creates} == {"eu-west-1"}, emulator_report(emu)
+    reads = emu.calls("GetInvestigation", inv_id)
+    assert reads and {c["region"] for c in reads} == {"eu-west-1"}, emulator_report(emu)
+    assert emu.count("ListInvestigationRecords", region="eu-west-1") >= 1 and not emu.count("ListInvestigationRecords", region="us-east-1")
+
+
 TRIVIAL_RULEBOOK = """\
 - name: Toolchain check
   hosts: localhost
@@ -322,6 +358,16 @@ def test_a_bad_variable_stops_the_rulebook_with_one_clear_message(eda):
     assert ("secops.guardduty.findings stopped: min_severity must be a number above 0 and at most 10, "
             "or one of Low, Medium, High, Critical; got 42") in rulebook.stderr(), rulebook.report()
     assert not eda.emulator.created()
+
+
+def test_guardduty_regions_beside_guardduty_region_stops_the_rulebook_with_one_clear_message(eda):
+    rulebook = eda.start(scenario_without_findings(), wait_for_polls=False, guardduty_regions=["us-east-1", "eu-west-1"])  # and guardduty_region
+    wait_until(lambda: not rulebook.running(), 60, "ansible-rulebook to stop", emulator=eda.emulator)
+    assert rulebook.proc.returncode != 0
+    assert ("stopped: regions and region are mutually exclusive: region 'us-east-1' was given in the source's arguments beside "
+            "regions (us-east-1, eu-west-1)") in rulebook.stderr(), rulebook.report()
+    assert "Traceback" not in rulebook.stderr().split("Source error:")[-1], rulebook.report()
+    assert not eda.emulator.calls()
 
 
 @pytest.mark.parametrize(

@@ -98,3 +98,177 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
     assert {key[1] for key in findings} == {HIGH, LATE}  # the Low one never
     assert ("finding", HIGH, latest) in received  # the latest update of the High one, whatever was coalesced between polls
     assert "poll failed" in caplog.text or "asking again at the next poll" in caplog.text
+
+
+# ---------------------------------------------------------------- many Regions (regions, issue 17)
+
+REGIONS = list(scenarios.REGIONAL_REGIONS)
+RUNNING_FOR = {"us-east-1": 1.5, "eu-west-1": 3.0, "ap-northeast-1": 2.0}
+
+
+def regional_scenario(region_errors=None):
+    """scenarios.regional(): each Region's first investigation RUNNING from the load for RUNNING_FOR[region] s (its
+    EndTime the moment it leaves RUNNING), the others completed long before; no finding yet."""
+    scenario = scenarios.regional(running=1)
+    for region, content in scenario["regions"].items():
+        content["findings"] = []
+        first = content["investigations"][0]
+        first.update(running_for=RUNNING_FOR[region], start_offset=0, duration=None)
+    if region_errors:
+        scenario["region_errors"] = region_errors
+    return scenario
+
+
+def regional_finding(region, severity=8.0):
+    return scenarios.finding(f"{0xa0 + REGIONS.index(region):02x}" + "f" * 30, severity, region=region)
+
+
+class Received:
+    """The events of the sources, in order, and a count per (type, id, region[, update])."""
+
+    def __init__(self):
+        self.events = []
+        self.arrived = []
+        self.counts = collections.Counter()
+
+    async def put(self, event):
+        self.events.append(event)
+        self.arrived.append(time.time())
+        if event["type"] == "finding":
+            self.counts[("finding", event["finding"]["id"], event["region"], event["finding"]["updated_at"])] += 1
+        else:
+            self.counts[(event["type"], event["investigation"]["investigation_id"], event["region"])] += 1
+
+    def of(self, kind):
+        return {key for key in self.counts if key[0] == kind}
+
+
+def run_regional_sources(emulator, received, until, during=None, timeout=45, **args):
+    """Both sources (loaded by path, main(queue, args)) over REGIONS against ``emulator`` until ``until()`` (then a few
+    more polls), ``during(elapsed)`` called every 0.2 s meanwhile."""
+
+    async def run():
+        options = dict({"regions": REGIONS, "endpoint_url": emulator.url, "interval": 0.3}, **args)
+        tasks = [asyncio.create_task(runpy.run_path(os.path.join(SOURCES, f"{name}.py"))["main"](received, options)) for name in ("investigations", "findings")]
+        began = time.time()
+        while time.time() - began < timeout and not until():
+            if during:
+                during(time.time() - began)
+            await asyncio.sleep(0.2)
+            for task in tasks:
+                if task.done():
+                    task.result()  # a source that stopped fails the test with its message
+        await asyncio.sleep(1.0)  # a few more polls: nothing may come twice
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert all(isinstance(result, asyncio.CancelledError) for result in results), results
+
+    asyncio.run(run())
+
+
+def polled(emulator, regions):
+    """Whether the findings source has listed the findings of each of ``regions`` (its cursor starts then)."""
+    return all(emulator.count("ListFindings", region=region) for region in regions)
+
+
+def credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", REGION)  # the environment's Region does not conflict with regions
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_one_source_over_three_regions_emits_each_change_once_with_its_region(monkeypatch, caplog):
+    credentials(monkeypatch)
+    emulator = Emulator(regional_scenario()).start()
+    received = Received()
+    put = {}
+
+    def during(_elapsed):
+        # once the findings source polled every Region: a High finding in each Region, then (after a poll of each)
+        # an update of the eu-west-1 one, and a Low one that is never reported
+        if "first" not in put and polled(emulator, REGIONS):
+            for region in REGIONS:
+                emulator.put_findings([regional_finding(region)], region=region)
+            put["first"] = emulator.count("ListFindings")
+        if "first" in put and "update" not in put and emulator.count("ListFindings") >= put["first"] + 3:
+            put["update"] = True
+            emulator.put_findings([regional_finding("eu-west-1", 8.5)], region="eu-west-1")
+            emulator.put_findings([scenarios.finding(LOW, 3.0, region="ap-northeast-1")], region="ap-northeast-1")
+
+    def done():
+        return len(received.of("investigation_completed")) == 3 and len(received.of("finding")) == 4
+
+    try:
+        with caplog.at_level(logging.INFO):
+            run_regional_sources(emulator, received, done, during)
+    finally:
+        emulator.stop()
+
+    completed = {(key[1], key[2]) for key in received.of("investigation_completed")}
+    assert completed == {(scenarios.regional_id(region, 0), region) for region in REGIONS}, received.counts
+    findings = {(key[1], key[2]) for key in received.of("finding")}
+    assert findings == {(regional_finding(region)["Id"], region) for region in REGIONS}, received.counts
+    assert len([key for key in received.of("finding") if key[2] == "eu-west-1"]) == 2  # the finding and its update
+    assert set(received.counts) == received.of("investigation_completed") | received.of("finding"), received.counts
+    duplicates = {key: count for key, count in received.counts.items() if count > 1}
+    assert not duplicates, duplicates
+    for event in received.events:  # each event names its Region and that Region's detector
+        assert event["detector_id"] == scenarios.regional_detector_id(event["region"]), event
+    for region in REGIONS:
+        # the detector is found once per source in each Region, then each poll is one listing call per Region
+        assert emulator.count("ListDetectors", region=region) == 2
+        assert emulator.count("ListInvestigations", region=region) >= 3 and emulator.count("ListFindings", region=region) >= 3
+        assert f"watching detector {scenarios.regional_detector_id(region)} in {region}" in caplog.text
+    assert "watching 3 Regions (us-east-1, eu-west-1, ap-northeast-1) every 0.3 s" in caplog.text
+    assert "failed" not in caplog.text
+
+
+def test_a_failing_region_is_logged_and_the_others_events_still_come_then_its_own(monkeypatch, caplog):
+    credentials(monkeypatch)
+    emulator = Emulator(regional_scenario(region_errors={"eu-west-1": "access_denied"})).start()
+    received = Received()
+    state = {"healed_at": None}
+
+    def others_done():
+        return {key[2] for key in received.of("investigation_completed")} == {"us-east-1", "ap-northeast-1"} and len(received.of("finding")) == 2
+
+    def during(_elapsed):
+        if not state.get("put") and polled(emulator, ["us-east-1", "ap-northeast-1"]):
+            state["put"] = True
+            for region in REGIONS:
+                emulator.put_findings([regional_finding(region)], region=region)
+
+    def all_done():
+        if state["healed_at"] is None and others_done() and time.time() > emulator_loaded + 4:
+            state["healed_at"] = time.time()
+            emulator.set_region_errors({})  # eu-west-1 answers again
+        return len(received.of("investigation_completed")) == 3 and len(received.of("finding")) == 3
+
+    emulator_loaded = time.time()
+    try:
+        with caplog.at_level(logging.INFO):
+            run_regional_sources(emulator, received, all_done, during)
+    finally:
+        emulator.stop()
+
+    assert state["healed_at"], "the other Regions' events came while eu-west-1 failed"
+    # the other Regions' events came while eu-west-1 failed, eu-west-1's only once it answered again
+    arrived = {event["region"]: [] for event in received.events}
+    for event, moment in zip(received.events, received.arrived):
+        arrived[event["region"]].append(moment)
+    assert max(arrived["us-east-1"] + arrived["ap-northeast-1"]) < state["healed_at"] <= min(arrived["eu-west-1"])
+    # eu-west-1's investigation completed and its finding appeared while it failed: both came once it answered
+    assert {(key[1], key[2]) for key in received.of("investigation_completed")} == {(scenarios.regional_id(region, 0), region) for region in REGIONS}
+    assert {key[2] for key in received.of("finding")} == set(REGIONS)
+    duplicates = {key: count for key, count in received.counts.items() if count > 1}
+    assert not duplicates, duplicates
+    for name in ("investigations", "findings"):
+        first = f"secops.guardduty.{name}: Region eu-west-1 failed (access_denied; 1 poll(s)"
+        failed = [r.getMessage() for r in caplog.records if r.getMessage().startswith(first)]
+        assert len(failed) == 1, caplog.text
+        assert "Access denied calling ListDetectors" in failed[0] and "leave eu-west-1 out of regions" in failed[0]
+        assert f"secops.guardduty.{name}: Region eu-west-1 works again after" in caplog.text
+    assert not [r for r in caplog.records if "failed" in r.getMessage() and "eu-west-1" not in r.getMessage()], caplog.text

@@ -66,9 +66,25 @@ options:
       - Also report archived findings.
     type: bool
     default: false
+  regions:
+    description:
+      - Watch these Regions with one source and one event stream. A list of Region names (or one string with commas), or
+        V(all) for the Regions where the investigation API answers (us-east-1, us-east-2, us-west-2, ca-central-1,
+        eu-central-1, eu-west-1, eu-west-2, eu-west-3, eu-north-1, ap-northeast-1).
+      - Each Region has its own client (the collection's retries in each), its own detector (the only one in the Region)
+        and its own state, so each change is reported once, with the Region in the event's C(region). The Regions are
+        polled concurrently; a quiet poll is one ListFindings per Region.
+      - A Region that fails (no detector, AI analysis not enabled, access denied, no answer after the retries) is logged
+        with its Region and reason and tried again at every poll while the other Regions go on; the source stops only
+        when every Region fails for a reason no retry fixes.
+      - Mutually exclusive with O(region) given as a source argument; a Region that only comes from E(AWS_REGION),
+        E(AWS_DEFAULT_REGION) or the profile does not conflict (this option wins). Cannot be combined with O(detector_id).
+    type: list
+    elements: str
   region:
     description:
       - The AWS Region. The C(AWS_REGION) or C(AWS_DEFAULT_REGION) environment variables, or the profile's Region, when absent.
+      - Without O(regions), the one Region watched.
     type: str
     aliases: [aws_region]
   endpoint_url:

@@ -13,18 +13,25 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import threading
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events
 from ansible_collections.secops.guardduty.plugins.module_utils import options as options_mod
+from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS
+from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import INVESTIGATIONS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FindingPoller
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import InvestigationPoller
+from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import RegionalPoller
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import check_source_options
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
@@ -93,8 +100,8 @@ def stubbed_reader(stubbed):
     return InvestigationReader(client, region="us-east-1", concurrency=1), stubber
 
 
-def listing(stubber, items, token=None, next_token=None):
-    params = dict(LIST_PARAMS)
+def listing(stubber, items, token=None, next_token=None, detector=DETECTOR):
+    params = dict(LIST_PARAMS, DetectorId=detector)
     if next_token:
         params["NextToken"] = next_token
     response = {"Investigations": items}
@@ -103,8 +110,8 @@ def listing(stubber, items, token=None, next_token=None):
     stubber.add_response("list_investigations", response, params)
 
 
-def getting(stubber, raw, structured=False):
-    params = {"DetectorId": DETECTOR, "InvestigationId": raw["InvestigationId"]}
+def getting(stubber, raw, structured=False, detector=DETECTOR):
+    params = {"DetectorId": detector, "InvestigationId": raw["InvestigationId"]}
     if structured:
         params["SummaryFormat"] = "STRUCTURED"
     stubber.add_response("get_investigation", {"Investigation": raw}, params)
@@ -422,12 +429,12 @@ def ms(text):
     return int(round(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000))
 
 
-def list_findings(stubber, cursor, ids, severity=7, archived=False, token=None, next_token=None):
+def list_findings(stubber, cursor, ids, severity=7, archived=False, token=None, next_token=None, detector=DETECTOR):
     criterion = {"severity": {"GreaterThanOrEqual": severity}, "updatedAt": {"GreaterThan": cursor}}
     if not archived:
         criterion["service.archived"] = {"Equals": ["false"]}
     params = {
-        "DetectorId": DETECTOR,
+        "DetectorId": detector,
         "FindingCriteria": {"Criterion": criterion},
         "SortCriteria": {"AttributeName": "updatedAt", "OrderBy": "ASC"},
         "MaxResults": 50,
@@ -440,8 +447,8 @@ def list_findings(stubber, cursor, ids, severity=7, archived=False, token=None, 
     stubber.add_response("list_findings", response, params)
 
 
-def get_findings(stubber, items):
-    stubber.add_response("get_findings", {"Findings": items}, {"DetectorId": DETECTOR, "FindingIds": [item["Id"] for item in items]})
+def get_findings(stubber, items, detector=DETECTOR):
+    stubber.add_response("get_findings", {"Findings": items}, {"DetectorId": detector, "FindingIds": [item["Id"] for item in items]})
 
 
 @pytest.fixture
@@ -785,3 +792,252 @@ def test_run_source_stops_when_the_profile_does_not_exist(monkeypatch, tmp_path)
     with pytest.raises(GuardDutyError) as exc:
         asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"profile": "no-such-profile", "region": "us-east-1"}, polls=1))
     assert exc.value.message.startswith("secops.guardduty.investigations stopped: The config profile (no-such-profile) could not be found")
+
+
+# ---------------------------------------------------------------- many Regions (regions, issue 17)
+
+REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-1"]
+# each Region its own detector
+DETECTORS = {region: f"{index + 1:x}" * 32 for index, region in enumerate(REGIONS)}
+
+
+@pytest.fixture
+def regional():
+    """{region: (client with the collection's retries, Stubber)}: one stubbed client per Region."""
+    made = {}
+    for region in REGIONS:
+        client = boto3.client("guardduty", region_name=region, aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
+        stubber = Stubber(client)
+        stubber.activate()
+        made[region] = (RetryingBotoClientWrapper(client, retry_decorator()), stubber)
+    yield made
+    for _client, stubber in made.values():
+        stubber.deactivate()
+
+
+def regional_poller(source, regional, regions=None, clock=None, **opts):
+    """A RegionalPoller over ``regions`` (default REGIONS) on the stubbed clients, with the source's default options."""
+    options = check_source_options(source, dict({"regions": regions or REGIONS}, **opts))
+    clients = {region: regional[region][0] for region in options["regions"]}
+    return RegionalPoller(source, options, clients, clock=clock or Clock())
+
+
+def detectors(regional, regions=None):
+    for region in regions or REGIONS:
+        regional[region][1].add_response("list_detectors", {"DetectorIds": [DETECTORS[region]]}, {})
+
+
+def where(found):
+    """(region, detector, type, investigation or finding id) of each event."""
+
+    def what(event):
+        return event["investigation"]["investigation_id"] if "investigation" in event else event["finding"]["id"]
+
+    return [(event["region"], event["detector_id"], event["type"], what(event)) for event in found]
+
+
+def test_regions_option_all_a_list_or_a_string_with_commas():
+    assert check_source_options(INVESTIGATIONS, {"regions": "all"})["regions"] == list(PREVIEW_REGIONS)
+    assert check_source_options(FINDINGS, {"regions": "us-east-1, eu-west-1"})["regions"] == ["us-east-1", "eu-west-1"]
+    assert check_source_options(FINDINGS, {"regions": ["eu-west-1", "eu-west-1", "us-east-1"]})["regions"] == ["eu-west-1", "us-east-1"]
+    assert check_source_options(FINDINGS, {})["regions"] is None
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            {"regions": ["us-east-1", "eu-west-1"], "region": "eu-west-1"},
+            "regions and region are mutually exclusive: region 'eu-west-1' was given in the source's arguments beside regions "
+            "(us-east-1, eu-west-1). Leave region out to watch the Regions of regions (with the bundled rulebooks: set "
+            "guardduty_regions and leave guardduty_region unset), or leave regions out to watch one Region.",
+        ),
+        ({"regions": "all", "aws_region": "us-east-1"}, "regions and region are mutually exclusive: region 'us-east-1' was given in the source's"),
+        ({"regions": ["us-east-1"], "detector_id": DETECTOR}, "detector_id names one Region's detector and cannot be combined with regions (us-east-1)"),
+        ({"regions": ["us-east-1", "mars-1"]}, "Invalid Region 'mars-1' in regions"),
+        ({"regions": []}, "regions is empty"),
+    ],
+)
+def test_bad_regions_give_one_clear_message(args, message):
+    for source in (INVESTIGATIONS, FINDINGS):
+        with pytest.raises(GuardDutyError) as exc:
+            check_source_options(source, args)
+        assert message in exc.value.message and exc.value.reason == "invalid" and exc.value.final
+
+
+def test_a_region_from_the_environment_does_not_conflict_with_regions(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert check_source_options(FINDINGS, {"regions": ["us-east-1"]})["regions"] == ["us-east-1"]
+
+
+def test_investigations_over_three_regions_one_stream_each_event_in_its_region_a_quiet_poll_one_listing_per_region(regional):
+    watcher = regional_poller(INVESTIGATIONS, regional)
+    detectors(regional)
+    for region in REGIONS:  # the first poll: each Region's RUNNING investigation is watched
+        listing(regional[region][1], [summary(REGIONS.index(region) + 1)], detector=DETECTORS[region])
+    assert watcher.poll() == []
+    east, west, tokyo = (regional[region][1] for region in REGIONS)
+    listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+    listing(west, [summary(2, "COMPLETED", end=-5)], detector=DETECTORS["eu-west-1"])
+    getting(west, full(2, end=-5), detector=DETECTORS["eu-west-1"])
+    listing(tokyo, [summary(9, start=5), summary(3)], detector=DETECTORS["ap-northeast-1"])
+    found = watcher.poll()
+    assert where(found) == [
+        ("eu-west-1", DETECTORS["eu-west-1"], "investigation_completed", iid(2)),
+        ("ap-northeast-1", DETECTORS["ap-northeast-1"], "investigation_started", iid(9)),
+    ]
+    # a quiet poll: one ListInvestigations per Region (the Stubbers fail on any other call) and no event
+    listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+    listing(west, [summary(2, "COMPLETED", end=-5)], detector=DETECTORS["eu-west-1"])
+    listing(tokyo, [summary(9, start=5), summary(3)], detector=DETECTORS["ap-northeast-1"])
+    assert watcher.poll() == []
+    for _client, stubber in regional.values():
+        stubber.assert_no_pending_responses()
+
+
+def test_the_regions_are_polled_concurrently(regional):
+    """Each Region's listing waits until every Region's listing has begun: a poll that asked one Region after the
+    other would break the barrier (BrokenBarrierError) instead of returning."""
+    barrier = threading.Barrier(len(REGIONS), timeout=30)
+    for region in REGIONS:
+        client = regional[region][0].client
+        client.meta.events.register("before-parameter-build.guardduty.ListFindings", lambda **_kwargs: barrier.wait() and None)
+    watcher = regional_poller(FINDINGS, regional)
+    detectors(regional)
+    for region in REGIONS:
+        list_findings(regional[region][1], START_MS, [], detector=DETECTORS[region])
+    assert watcher.poll() == []
+    for _client, stubber in regional.values():
+        stubber.assert_no_pending_responses()
+
+
+def test_findings_each_region_keeps_its_own_cursor(regional):
+    """A Region whose findings are older than another Region's newest still reports them: one cursor per Region."""
+    watcher = regional_poller(FINDINGS, regional, REGIONS[:2])
+    detectors(regional, REGIONS[:2])
+    east, west = regional["us-east-1"][1], regional["eu-west-1"][1]
+    newer, older = finding(1, updated="2027-01-15T08:00:09.000Z"), finding(2, 9.0, updated="2027-01-15T08:00:01.000Z", Region="eu-west-1")
+    list_findings(east, START_MS, [newer["Id"]], detector=DETECTORS["us-east-1"])
+    get_findings(east, [newer], detector=DETECTORS["us-east-1"])
+    list_findings(west, START_MS, [], detector=DETECTORS["eu-west-1"])
+    assert where(watcher.poll()) == [("us-east-1", DETECTORS["us-east-1"], "finding", newer["Id"])]
+    list_findings(east, ms(newer["UpdatedAt"]), [], detector=DETECTORS["us-east-1"])
+    list_findings(west, START_MS, [older["Id"]], detector=DETECTORS["eu-west-1"])
+    get_findings(west, [older], detector=DETECTORS["eu-west-1"])
+    assert where(watcher.poll()) == [("eu-west-1", DETECTORS["eu-west-1"], "finding", older["Id"])]
+    list_findings(east, ms(newer["UpdatedAt"]), [], detector=DETECTORS["us-east-1"])
+    list_findings(west, ms(older["UpdatedAt"]), [], detector=DETECTORS["eu-west-1"])
+    assert watcher.poll() == []
+    for region in REGIONS[:2]:
+        regional[region][1].assert_no_pending_responses()
+
+
+def test_a_failing_region_is_logged_retried_and_the_others_go_on(regional, caplog):
+    clock = Clock()
+    watcher = regional_poller(FINDINGS, regional, REGIONS[:2], clock=clock)
+    east, west = regional["us-east-1"][1], regional["eu-west-1"][1]
+    first = finding(1, updated="2027-01-15T08:00:00.000Z")
+    with caplog.at_level(logging.INFO):
+        # poll 1: eu-west-1 denies ListDetectors; us-east-1 reports its finding
+        detectors(regional, ["us-east-1"])
+        west.add_client_error("list_detectors", "AccessDeniedException", "explicit deny in a service control policy", 403)
+        list_findings(east, START_MS, [first["Id"]], detector=DETECTORS["us-east-1"])
+        get_findings(east, [first], detector=DETECTORS["us-east-1"])
+        assert where(watcher.poll()) == [("us-east-1", DETECTORS["us-east-1"], "finding", first["Id"])]
+        # poll 2: still denied (not logged again: same reason), us-east-1 quiet
+        west.add_client_error("list_detectors", "AccessDeniedException", "explicit deny in a service control policy", 403)
+        list_findings(east, ms(first["UpdatedAt"]), [], detector=DETECTORS["us-east-1"])
+        assert watcher.poll() == []
+        # poll 3: eu-west-1 answers; what it had since the source's start is reported (it looks back to the start)
+        clock.now = T0 + 120
+        late = finding(2, updated="2027-01-15T08:00:30.000Z", Region="eu-west-1")
+        detectors(regional, ["eu-west-1"])
+        list_findings(east, ms(first["UpdatedAt"]), [], detector=DETECTORS["us-east-1"])
+        list_findings(west, START_MS, [late["Id"]], detector=DETECTORS["eu-west-1"])
+        get_findings(west, [late], detector=DETECTORS["eu-west-1"])
+        assert where(watcher.poll()) == [("eu-west-1", DETECTORS["eu-west-1"], "finding", late["Id"])]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(
+        "secops.guardduty.findings: Region eu-west-1 failed (access_denied; 1 poll(s) in a row); the other Regions go on and "
+        "eu-west-1 is tried again at every poll: Access denied calling ListDetectors"
+    )
+    assert "leave eu-west-1 out of regions" in warnings[0]
+    assert "secops.guardduty.findings: Region eu-west-1 works again after 2 failed poll(s)" in caplog.text
+    assert f"watching detector {DETECTORS['eu-west-1']} in eu-west-1" in caplog.text
+    for region in REGIONS[:2]:
+        regional[region][1].assert_no_pending_responses()
+
+
+def test_a_region_failing_after_its_retries_keeps_its_state_and_is_logged_again_when_the_reason_changes(regional, no_backoff, caplog):
+    watcher = regional_poller(INVESTIGATIONS, regional, REGIONS[:2])
+    detectors(regional, REGIONS[:2])
+    east, west = regional["us-east-1"][1], regional["eu-west-1"][1]
+    listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+    listing(west, [summary(2)], detector=DETECTORS["eu-west-1"])
+    assert watcher.poll() == []
+    with caplog.at_level(logging.WARNING):
+        for _attempt in range(10):  # every attempt of the retries
+            west.add_client_error("list_investigations", "InternalServerErrorException", "boom", 500)
+        listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+        assert watcher.poll() == []
+        west.add_client_error("list_investigations", "AccessDeniedException", "not authorized", 403)
+        listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+        assert watcher.poll() == []
+    reasons = [r.getMessage().split("(")[1].split(";")[0] for r in caplog.records if "Region eu-west-1 failed" in r.getMessage()]
+    assert reasons == ["server_error", "access_denied"]
+    # the watched investigation of eu-west-1 completed meanwhile: reported once, nothing lost
+    listing(east, [summary(1)], detector=DETECTORS["us-east-1"])
+    listing(west, [summary(2, "COMPLETED", end=-1)], detector=DETECTORS["eu-west-1"])
+    getting(west, full(2, end=-1), detector=DETECTORS["eu-west-1"])
+    assert where(watcher.poll()) == [("eu-west-1", DETECTORS["eu-west-1"], "investigation_completed", iid(2))]
+
+
+def test_every_region_failing_for_good_stops_the_source_naming_each_region(regional):
+    watcher = regional_poller(INVESTIGATIONS, regional, REGIONS[:2])
+    regional["us-east-1"][1].add_response("list_detectors", {"DetectorIds": []}, {})
+    regional["eu-west-1"][1].add_client_error("list_detectors", "AccessDeniedException", "not authorized", 403)
+    with pytest.raises(GuardDutyError) as exc:
+        watcher.poll()
+    assert exc.value.final
+    assert exc.value.message.startswith("no Region of regions can be watched: us-east-1 (no_detector): No GuardDuty detector was found in us-east-1")
+    assert "; eu-west-1 (access_denied): " in exc.value.message
+
+
+def test_run_source_with_regions_builds_a_client_per_region_and_queues_every_regions_events(regional, monkeypatch, caplog):
+    made = []
+
+    def source_client(opts):
+        made.append(opts["region"])
+        return regional[opts["region"]][0], opts["region"]
+
+    monkeypatch.setattr(events, "source_client", source_client)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")  # the environment's Region does not conflict
+    detectors(regional, REGIONS[:2])
+    first, second = finding(1), finding(2, Region="eu-west-1")
+    list_findings(regional["us-east-1"][1], START_MS, [first["Id"]], detector=DETECTORS["us-east-1"])
+    get_findings(regional["us-east-1"][1], [first], detector=DETECTORS["us-east-1"])
+    list_findings(regional["eu-west-1"][1], START_MS, [second["Id"]], detector=DETECTORS["eu-west-1"])
+    get_findings(regional["eu-west-1"][1], [second], detector=DETECTORS["eu-west-1"])
+    queue = asyncio.Queue()
+
+    async def sleep(_seconds):
+        return None
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(events.run_source(FINDINGS, queue, {"regions": REGIONS[:2], "interval": 5}, sleep=sleep, polls=1, clock=Clock()))
+    found = [queue.get_nowait() for _index in range(queue.qsize())]
+    assert made == REGIONS[:2]
+    assert where(found) == [("us-east-1", DETECTORS["us-east-1"], "finding", first["Id"]), ("eu-west-1", DETECTORS["eu-west-1"], "finding", second["Id"])]
+    assert "secops.guardduty.findings: watching 2 Regions (us-east-1, eu-west-1) every 5.0 s" in caplog.text
+
+
+def test_run_source_refuses_a_region_beside_regions_and_warns_for_a_region_outside_the_preview(regional, monkeypatch, caplog):
+    monkeypatch.setattr(events, "source_client", lambda opts: (regional["us-east-1"][0], opts["region"]))
+    with pytest.raises(GuardDutyError) as exc, caplog.at_level(logging.WARNING):
+        asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"regions": ["sa-east-1"], "region": "sa-east-1"}, polls=1))
+    assert exc.value.message.startswith("secops.guardduty.investigations stopped: regions and region are mutually exclusive")
+    regional["us-east-1"][1].add_response("list_detectors", {"DetectorIds": []}, {})
+    with pytest.raises(GuardDutyError), caplog.at_level(logging.WARNING):
+        asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"regions": ["sa-east-1"]}, polls=1))
+    assert "Region sa-east-1 is not one of the Regions" in caplog.text
