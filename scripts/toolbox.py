@@ -969,8 +969,9 @@ def cmd_test(args):
         "lint": command("ansible-lint", "--nocolor"),
         "docs": ("antsibull-docs lint-collection-docs, ansible-doc of every plugin", docs),
         "changelog": command("antsibull-changelog", "lint"),
-        # the emulator's self-tests, then real ansible-playbook runs against it (2 workers)
-        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
+        # the emulator's self-tests, then real ansible-playbook runs against it: 3 workers on 2 cores (a third of the time
+        # a test waits for a poll, a retry's backoff or ansible-rulebook's start); the slowest tests are printed
+        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "3", "--durations=15",
                                "tests/emulator/tests", "tests/integration"),
         "build": ("ansible-galaxy collection build and install, then tests/build from the installed copy", build),
     }

@@ -94,7 +94,7 @@ def test_waiting_on_20_staggered_costs_rounds_plus_n_calls(play, guardduty_emula
 
 
 def test_waiting_falls_back_to_per_id_polling_when_listing_is_denied(play, guardduty_emulator):
-    n, first, step = 20, 2.0, 0.1
+    n, first, step = 20, 5.0, 0.1  # the playbook waits before the last completes (5 s + 1.9 s), even on a busy machine
     guardduty_emulator.load(sc.staggered(n, first, step, denied=True))
     ids = ids_of(n)
     run = play(info_play({"investigation_ids": ids, "detector_id": sc.DETECTOR_ID, "wait": True, "wait_sleep": 1, "wait_timeout": 60,
@@ -123,7 +123,7 @@ def test_lookup_waits_batched_too(play, guardduty_emulator):
 
 
 def test_batched_wait_keeps_on_denied_for_ids_only_seen_running(play, guardduty_emulator):
-    scenario = sc.staggered(3, 2.0, 0.25)
+    scenario = sc.staggered(3, 6.0, 0.5)  # the first completes 6 s after the load: the playbook has started by then, even on a busy machine
     scenario["investigations"][1]["denied"] = True  # listed as RUNNING, but GetInvestigation is denied
     ids = ids_of(3)
     query = "{{ query('" + LOOKUP + "', gd_ids, " + CONN + ", wait=true, wait_sleep=1, on_denied='%s') | map(attribute='investigation_id') | list }}"

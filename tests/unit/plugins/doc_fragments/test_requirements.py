@@ -22,8 +22,10 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import BOT
 from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-# every plugin that calls the GuardDuty API
-API_PLUGINS = sorted(glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")) + glob.glob(os.path.join(ROOT, "plugins", "lookup", "*.py")))
+# every plugin that calls AWS: the modules and lookups, but the modules that only document an action of the controller
+# (plugins/action/<name>.py, which calls no AWS API)
+API_PLUGINS = sorted(path for path in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")) + glob.glob(os.path.join(ROOT, "plugins", "lookup", "*.py"))
+                     if not os.path.exists(os.path.join(ROOT, "plugins", "action", os.path.basename(path))))
 REQUIREMENTS = yaml.safe_load(ModuleDocFragment().DOCUMENTATION)["requirements"]
 
 

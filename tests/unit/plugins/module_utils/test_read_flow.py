@@ -35,7 +35,6 @@ def get_params(iid, structured=False):
     return params
 
 
-
 def run(client, warnings=None, **opts):
     warnings = [] if warnings is None else warnings
     opts.setdefault("detector_id", DETECTOR)

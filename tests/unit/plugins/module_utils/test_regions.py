@@ -329,7 +329,6 @@ def test_an_id_denied_in_its_region_follows_on_denied(regional):
     assert pick_terms(result, [(None, A)], lambda message: None, on_denied="skip") == []
 
 
-
 def test_a_wait_that_times_out_in_one_region_fails_naming_it_with_every_regions_data(regional, virtual_time):
     readers, stubs = regional("us-east-1", "eu-west-1")
     running = dict(full(A, "us-east-1"), Status="RUNNING")
