@@ -183,13 +183,16 @@ def parse_term(term):
 
 def _task_region(plugin):
     """The ``region`` given to the lookup itself (not one that only comes from AWS_REGION or a profile), or None."""
-    try:
-        region, origin = plugin.get_option_and_origin("region")
-    except (AttributeError, KeyError):
-        region, origin = plugin.get_option("region"), None
+    region = plugin.get_option("region")
     if not region:
         return None
-    if origin is not None:
+    try:
+        value, origin = plugin.get_option_and_origin("region")
+    except (AttributeError, KeyError):
+        value, origin = None, None
+    # ansible-core 2.19+ says where the value the lookup holds came from; older cores read the configuration again
+    # (which does not know the lookup's arguments): then, as a module does, compare with the environment
+    if origin is not None and value == region:
         return None if str(origin).startswith("env") else region
     return None if region_from_environment(region) else region
 
