@@ -249,8 +249,7 @@ def _contain_instance(resource, context):
     if volumes:
         what.append("snapshot " + ", ".join(volumes))
     if acl_entries:
-        what.append("deny all its traffic in its subnet's network ACL: " + ", ".join(
-            f"{e['nacl_id']} {'outbound' if e['egress'] else 'inbound'} rule {e['rule_number']} {e['cidr']}" for e in acl_entries))
+        what.append("deny all its traffic in its subnet's network ACL: " + _acl_text(acl_entries))
     if group is None:
         what.append(f"create the quarantine group {name!r} (no ingress, no egress) in {inst.vpc_id}")
     elif purge:
@@ -263,6 +262,11 @@ def _contain_instance(resource, context):
     return entry(resource, "planned", "; ".join(what + notes), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
                  tags=set_tags, snapshot_volumes=volumes, evidence=evidence, evidence_previous=previous, standby=standby,
                  network_acl_entries=acl_entries, network_acls=_by_acl(acl_entries))
+
+
+def _acl_text(entries):
+    """Network ACL entries in the plan's words: "<acl> inbound|outbound rule <n> <cidr>", comma-separated."""
+    return ", ".join(f"{e['nacl_id']} {'outbound' if e['egress'] else 'inbound'} rule {e['rule_number']} {e['cidr']}" for e in entries)
 
 
 def _by_acl(entries):
@@ -347,8 +351,7 @@ def _roll_back_instance(resource, context):
     if untag:
         what.append("remove the tags " + ", ".join(untag))
     if acl_remove:
-        what.append("remove its deny entries from the network ACL: " + ", ".join(
-            f"{e['nacl_id']} {'outbound' if e['egress'] else 'inbound'} rule {e['rule_number']} {e['cidr']}" for e in acl_remove))
+        what.append("remove its deny entries from the network ACL: " + _acl_text(acl_remove))
     if exit_standby:
         what.append(f"return it from Standby to service in the Auto Scaling group {exit_standby}")
     if evidence:
