@@ -142,6 +142,39 @@ def stub_guardduty_client(monkeypatch):
         stub.deactivate()
 
 
+@pytest.fixture
+def stub_aws_client(monkeypatch):
+    """stub_aws_client(service, region) -> active Stubber behind every ``AnsibleAWSModule.client()`` of the test.
+
+    The client is a real boto3 client (requests checked against the service model) wrapped with the collection's
+    retries, as a module gets it. ``stub.asked`` lists the services the module asked for; at the end of the test
+    every queued response must have been used.
+    """
+    from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+    stubs = []
+
+    def patch(service, region="us-east-1"):
+        client = boto3.client(service, region_name=region, aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
+        stub = Stubber(client)
+        stub.activate()
+        stub.asked = []
+        collection_retries = retry_decorator()
+
+        def fake_client(self, asked_for, retry_decorator=None, **kwargs):
+            stub.asked.append(asked_for)
+            return RetryingBotoClientWrapper(client, retry_decorator or collection_retries)
+
+        monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
+        stubs.append(stub)
+        return stub
+
+    yield patch
+    for stub in stubs:
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
 # Nothing listens on the discard port: a request that were sent anyway would fail with another message.
 UNREACHABLE = "http://127.0.0.1:9"
 

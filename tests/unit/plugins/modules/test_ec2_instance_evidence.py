@@ -6,37 +6,16 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
-from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator as collection_retries
 from ansible_collections.secops.guardduty.plugins.modules import ec2_instance_evidence
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 
 INSTANCE = "i-0a1b2c3d4e5f67890"
 
 
 @pytest.fixture
-def ec2(monkeypatch):
-    client = boto3.client("ec2", region_name="eu-south-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
-    stub = Stubber(client)
-    stub.activate()
-    asked = []
-
-    def fake_client(self, service, retry_decorator=None, **kwargs):
-        asked.append(service)
-        return RetryingBotoClientWrapper(client, retry_decorator or collection_retries())
-
-    monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
-    stub.asked = asked
-    yield stub
-    stub.assert_no_pending_responses()
-    stub.deactivate()
+def ec2(stub_aws_client):
+    return stub_aws_client("ec2", region="eu-south-1")
 
 
 def described(stub, state="running", devices=(("/dev/xvda", True), ("/dev/sdf", False)), endpoint="enabled"):
