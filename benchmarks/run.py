@@ -432,6 +432,64 @@ def bench_fixed(ids, concurrency, baseline_env=None):
     return Bench(5, "Fixed cost: the API answers at once (0 ms a call)", everything, sessions, scenarios.many(n), {"gd_ids": ids}, target, 0.0)
 
 
+def preview_regions():
+    """The Regions where the API answers (``regions: all``), from the collection the playbooks use."""
+    for root in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+        if root and root not in sys.path:
+            sys.path.append(root)
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS  # pylint: disable=import-outside-toplevel
+
+    return list(PREVIEW_REGIONS)
+
+
+def bench_regions(per_region, latency, concurrency):
+    """Issue 17: one task over the 10 Regions of the preview beside one Region's task and a loop over the Regions."""
+    regions = preview_regions()
+    listed = {"details": True, "concurrency": concurrency}
+    one = Variant(
+        f"one Region: list + get {per_region}",
+        "6:one",
+        [
+            timed("6:one", MODULE, listed, register="one_region"),
+            check("one Region", f"one_region.investigations | length == {per_region}"),
+        ],
+        f"ListDetectors, List, {_rounds(per_region, concurrency)} Get rounds = {(2 + _rounds(per_region, concurrency)) * latency:.2f} s",
+    )
+    many = Variant(
+        f"regions: all ({len(regions)}), one task",
+        "6:many",
+        [
+            timed("6:many", MODULE, dict(listed, regions="all", region=""), register="all_regions"),
+            check(
+                "all Regions",
+                f"all_regions.investigations | length == {per_region * len(regions)}",
+                "all_regions.region_errors == []",
+                f"all_regions.investigations | map(attribute='region') | unique | length == {len(regions)}",
+            ),
+        ],
+        f"the same rounds in every Region at once = {(2 + _rounds(per_region, concurrency)) * latency:.2f} s",
+    )
+    loop = Variant(
+        f"loop: {len(regions)} one-Region tasks",
+        "6:loop",
+        [
+            timed("6:loop", MODULE, dict(listed, region="{{ item }}"), loop=regions, register="looped_regions"),
+            check("loop", f"looped_regions.results | map(attribute='investigations') | flatten | length == {per_region * len(regions)}"),
+        ],
+        f"{len(regions)} x one Region = {len(regions) * (2 + _rounds(per_region, concurrency)) * latency:.2f} s + {len(regions)} module start-ups",
+    )
+
+    def target(bench):
+        cost = statistics.median(many.seconds) / statistics.median(one.seconds)
+        gain = statistics.median(loop.seconds) / statistics.median(many.seconds)
+        bench.note = f"{len(regions)} Regions cost {cost:.2f}x one Region (target <= 1.5x); {gain:.1f}x faster than the loop (target >= 6x)"
+        return cost <= 1.5 and gain >= 6
+
+    title = f"{len(regions)} Regions, list + get {per_region} investigations in each, {latency * 1000:.0f} ms a call"
+    scenario = scenarios.regional(regions=regions, per_region=per_region)
+    return Bench(6, title, [one, many, loop], [[one, many, loop]], scenario, {}, target, latency)
+
+
 # ------------------------------------------------------------------ running and reporting
 
 
@@ -536,7 +594,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="runs per variant; the table shows medians (default 3)")
     parser.add_argument("--latency-ms", type=int, default=50, help="latency the emulator adds to every API call in benchmarks 3 and 4 (default 50)")
     parser.add_argument("--concurrency", type=int, default=8, help="the concurrency option used (default 8, the option's default)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="which benchmarks to run, e.g. 1,3 (default all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="which benchmarks to run, e.g. 1,3 (default all)")
     parser.add_argument(
         "--baseline",
         help="another checkout of secops.guardduty (e.g. an older commit) to run benchmark 5 on as well, side by side",
@@ -560,7 +618,7 @@ def main(argv=None):
         f"machine: {info['cpus']} CPUs ({info['cpu_model']}); Python {info['python']}, ansible-core {info['ansible_core']}, "
         f"amazon.aws {info['amazon_aws']}, "
         f"botocore {info['botocore']}, boto3 {info['boto3']}; AWS CLI: {info['aws_cli']}\n"
-        f"method: emulator latency 250 ms (1), 100 ms (2), {args.latency_ms} ms (3, 4), 0 ms (5) per API call, "
+        f"method: emulator latency 250 ms (1, 6), 100 ms (2), {args.latency_ms} ms (3, 4), 0 ms (5) per API call, "
         f"concurrency {args.concurrency}, medians of {args.runs} runs, "
         f"task wall time from task start to its (last) result, ANSIBLE_PIPELINING=1; load average at the start {info['load_average']}"
     )
@@ -573,6 +631,8 @@ def main(argv=None):
         benches.append(bench_lookup(forty, 0.1, args.concurrency))
     if 3 in only:
         benches.append(bench_wait(20, latency, args.concurrency, sleep=1, first=8.0, step=0.5))
+    if 6 in only:
+        benches.append(bench_regions(10, 0.25, args.concurrency))
     if 4 in only:
         benches.append(bench_cli(scenarios.many_id(0), latency, args.aws))
 
