@@ -25,6 +25,14 @@ from conftest import SECRET_KEY
 
 SOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "extensions", "eda", "plugins", "event_source")
 HIGH, LOW, LATE = "a" * 32, "b" * 32, "c" * 32
+# The sources run with this lookback, so that an investigation that completed before they started counts as well as
+# one they saw RUNNING: the scenarios' first investigations end 1.5 to 3 s after the emulator's load, and a source's
+# start (imports of ansible-core, amazon.aws and boto3, a client per Region, ListDetectors) takes about 1 s warm and
+# 2 to 4 s cold on a busy 2-core machine. Without it the many-Regions tests failed when they shared a pytest worker
+# with other tests (the sources' imports not yet paid in that process, the machine busy) and passed in a process of
+# their own (an earlier test of the file had paid them): a completion before a source's start is history, which a
+# source without lookback rightly does not report. The scenarios' other investigations ended long before the lookback.
+LOOKBACK = 30
 FAULTS = {
     "throttle_every": 4,
     "drop_every": 7,
@@ -56,7 +64,7 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
 
     async def run():
         nonlocal emulator
-        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3}
+        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3, "lookback": LOOKBACK}
         tasks = [asyncio.create_task(runpy.run_path(os.path.join(SOURCES, f"{name}.py"))["main"](Queue(), args)) for name in ("investigations", "findings")]
         await asyncio.sleep(1.0)
         for severity in (7.5, 8.0, 8.5):
@@ -105,14 +113,6 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
 REGIONS = list(scenarios.REGIONAL_REGIONS)
 # Each Region's first investigation runs this long from the emulator's load, which comes before the sources start.
 RUNNING_FOR = {"us-east-1": 1.5, "eu-west-1": 3.0, "ap-northeast-1": 2.0}
-# The sources run with this lookback, so that an investigation that completed before they started counts as well as
-# one they saw RUNNING: their start (imports of ansible-core, amazon.aws and boto3, a client per Region) takes about
-# 1 s warm and 2 to 4 s cold on a busy 2-core machine, past the first RUNNING_FOR. Without it these tests failed when
-# they shared a pytest worker with other tests (the sources' imports not yet paid in that process, the machine busy)
-# and passed in a process of their own (an earlier test of the file had paid them): a completion before a source's
-# start is history, which a source without lookback rightly does not report. The scenario's other investigations
-# ended long before the lookback.
-LOOKBACK = 30
 
 
 def regional_scenario(region_errors=None):
