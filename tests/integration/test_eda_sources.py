@@ -281,3 +281,62 @@ def test_a_failing_region_is_logged_and_the_others_events_still_come_then_its_ow
         assert "Access denied calling ListDetectors" in failed[0] and "leave eu-west-1 out of regions" in failed[0]
         assert f"secops.guardduty.{name}: Region eu-west-1 works again after" in caplog.text
     assert not [r for r in caplog.records if "failed" in r.getMessage() and "eu-west-1" not in r.getMessage()], caplog.text
+
+
+# ---------------------------------------------------------------- batch events (quota-aware triage, issue 18)
+
+
+def test_batch_findings_no_investigation_covers_come_again_while_the_budget_has_room(monkeypatch):
+    """batch with daily_budget against the emulator, the test acting as the playbook: a poll's findings are one event,
+    highest severity first; the ones no investigation covers come again (listed in retried) once retry_after has passed
+    while the last 24 hours hold fewer investigations than the budget, and not when they hold as many; no restart."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    scenario = scenarios.empty()
+    scenario["create"] = {"running_for": 3600}
+    emulator = Emulator(scenario).start()
+    client = emulator.client()
+    first, second, third = "d1" + "0" * 30, "d2" + "0" * 30, "d3" + "0" * 30
+    retry_after = 1.5
+    batches = []
+
+    class Queue:
+        async def put(self, event):
+            batches.append((time.time(), event))
+
+    async def wait_for(count, timeout=20):
+        deadline = time.time() + timeout
+        while len(batches) < count and time.time() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(batches) >= count, batches
+
+    def investigate(finding_id):  # what the batch playbook would start
+        client.create_investigation(DetectorId=scenarios.DETECTOR_ID, TriggerPrompt=f"Investigate finding {finding_id}")
+
+    async def run():
+        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3, "batch": True, "daily_budget": 2, "retry_after": retry_after}
+        task = asyncio.create_task(runpy.run_path(os.path.join(SOURCES, "findings.py"))["main"](Queue(), args))
+        while not emulator.count("ListFindings"):
+            await asyncio.sleep(0.1)
+        emulator.put_findings([scenarios.finding(third, 7.5), scenarios.finding(first, 9.5), scenarios.finding(second, 8.0)])
+        await wait_for(1)
+        assert not emulator.count("ListInvestigations"), "nothing is due yet: no count"
+        investigate(first)  # 1 of the budget's 2: the two others come again, the investigated one not
+        await wait_for(2)
+        investigate(second)  # 2 of 2: the third is due again after retry_after, but the budget has no room
+        await asyncio.sleep(2 * retry_after + 1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(run())
+    finally:
+        emulator.stop()
+    assert len(batches) == 2, [event for _t, event in batches]
+    (emitted, burst), (again_at, again) = batches
+    assert burst["type"] == "findings" and [f["id"] for f in burst["findings"]] == [first, second, third] and burst["retried"] == []
+    assert [f["id"] for f in again["findings"]] == [second, third] and again["retried"] == [second, third]
+    assert again_at - emitted >= retry_after
+    assert emulator.count("ListInvestigations") >= 2  # counted at the polls where a finding was due, from the listing
