@@ -25,6 +25,13 @@ from the collection directory, with ansible-core and boto3 installed and amazon.
    one investigation completing in each Region at staggered moments, the source run by ``main(queue, args)`` with
    ``regions``; target: at most interval + 1 s, each completion once, in its Region.
 
+5. A burst (quota-aware triage, issue 18): 50 findings over 5 accounts (20, 15, 10, 3 and 2 findings; 5 of severity
+   9.5, the rest 7.0 to 8.9) appear at once; the findings source file, run by ``main(queue, args)`` with ``batch: true``
+   and ``daily_budget: 7``, puts them on the queue as one batch event, and the playbook
+   secops.guardduty.eda_investigate_finding (ansible-playbook, the event as ``ansible_eda.event``, as ansible-rulebook's
+   run_playbook passes it) decides the batch: time from the burst to the event and to every finding decided, playbook
+   runs, API calls. Target: every finding decided within two polls plus one playbook run.
+
 A benchmark is not a test: it prints figures and a PASS/FAIL per target, and exits 1 when a target is missed.
 """
 
@@ -36,6 +43,7 @@ import datetime
 import gc
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -364,6 +372,91 @@ def memory_benchmark(polls):
 # ------------------------------------------------------------------ report
 
 
+# ------------------------------------------------------------------ 5. a burst, decided as one batch
+
+FINDINGS_SOURCE_FILE = os.path.join(ROOT, "extensions", "eda", "plugins", "event_source", "findings.py")
+BURST_ACCOUNTS = {"111111111111": 20, "222222222222": 15, "333333333333": 10, "444444444444": 3, "555555555555": 2}
+
+
+def burst_findings():
+    found, number = [], 0
+    for account, count in BURST_ACCOUNTS.items():
+        for _index in range(count):
+            number += 1
+            severity = 9.5 if number % 10 == 1 else 7.0 + (number % 20) / 10.0
+            found.append(scenarios.finding(f"{number:032x}", severity, account_id=account))
+    return found
+
+
+def burst_benchmark(interval, latency_ms, budget=7, group_threshold=3):
+    """(figures) of a burst of 50 findings decided as one batch (see the module's docstring, 5)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    scenario = scenarios.empty()
+    scenario["create"] = {"running_for": 3600}
+    batches = []
+    with Emulator(scenario, faults={"latency_ms": latency_ms}) as emulator:
+        main = load_source(FINDINGS_SOURCE_FILE)["main"]
+
+        class Queue:
+            async def put(self, event):
+                batches.append((time.time(), event))
+
+        findings = burst_findings()
+        burst = {}
+
+        async def run():
+            args = {"endpoint_url": emulator.url, "region": scenarios.REGION, "interval": interval, "batch": True, "daily_budget": budget}
+            task = asyncio.create_task(main(Queue(), args))
+            while not emulator.count("ListFindings"):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(interval * 0.4)  # the burst falls between two polls
+            burst["at"] = time.time()
+            emulator.put_findings(findings)
+            deadline = time.time() + 3 * interval + 10
+            while time.time() < deadline and not batches:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(interval * 1.5)  # one more poll: nothing of the burst comes twice
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        asyncio.run(run())
+        source_calls = emulator.log.snapshot()["counts"]  # the source's, from its start to one poll after the event
+        emulator.reset_log()
+        decided, runs, run_seconds = [], 0, None
+        if batches:
+            event = batches[0][1]
+            env = dict(os.environ)
+            env.setdefault("ANSIBLE_COLLECTIONS_PATH", COLLECTIONS_ROOT)
+            extra = {"ansible_eda": {"event": event}, "guardduty_endpoint_url": emulator.url, "guardduty_region": scenarios.REGION,
+                     "guardduty_daily_budget": budget, "guardduty_group_threshold": group_threshold}
+            playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+            began = time.time()
+            proc = subprocess.run([playbook, "secops.guardduty.eda_investigate_finding", "-e", json.dumps(extra), "-v"],
+                                  env=env, capture_output=True, text=True, timeout=300, check=False)
+            run_seconds = time.time() - began
+            runs = 1
+            if proc.returncode != 0:
+                print(proc.stdout[-3000:] + proc.stderr[-3000:])
+            decided = re.findall(r"Batch of \d+ finding\(s\): [^\"]*", proc.stdout)
+        playbook_calls = emulator.log.snapshot()["counts"]
+    first = batches[0][0] - burst["at"] if batches else None
+    return {
+        "interval": interval,
+        "findings": len(findings),
+        "accounts": len(BURST_ACCOUNTS),
+        "batch_events": len(batches),
+        "findings_in_batches": sum(len(event["findings"]) for _t, event in batches),
+        "burst_to_event": round(first, 3) if first is not None else None,
+        "playbook_runs": runs,
+        "playbook_seconds": round(run_seconds, 3) if run_seconds is not None else None,
+        "burst_to_decided": round(first + run_seconds, 3) if first is not None and run_seconds is not None else None,
+        "decided": decided,
+        "playbook_calls": playbook_calls,
+        "source_calls": source_calls,
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="secops.guardduty EDA sources benchmark (see docs/performance.md)")
     parser.add_argument("--interval", type=float, default=2.0, help="the investigations source's interval for benchmark 1 (default 2 s)")
@@ -439,6 +532,19 @@ def main(argv=None):
     if regional_delay["delays"]:
         print(f"  median {statistics.median(regional_delay['delays']):.2f} s, max {worst:.2f} s; target <= {args.interval + 1:.1f} s: "
               f"{'PASS' if passed else 'FAIL'}")
+    print(f"EDA 5. a burst of 50 findings over 5 accounts, decided as one batch (interval {args.interval} s, {args.latency_ms} ms latency "
+          "per call, daily_budget 7, group_threshold 3)")
+    burst = burst_benchmark(args.interval, args.latency_ms)
+    figures["burst"] = burst
+    decided_all = bool(burst["decided"]) and "Batch of 50 finding(s)" in burst["decided"][0]
+    within = burst["burst_to_event"] is not None and burst["burst_to_event"] <= 2 * args.interval
+    passed = burst["batch_events"] == 1 and burst["findings_in_batches"] == 50 and burst["playbook_runs"] == 1 and decided_all and within
+    ok &= passed
+    print(f"  {burst['batch_events']} batch event(s) with {burst['findings_in_batches']} findings, {burst['burst_to_event']} s after the burst; "
+          f"{burst['playbook_runs']} playbook run of {burst['playbook_seconds']} s; every finding decided {burst['burst_to_decided']} s after the burst")
+    print(f"  decisions: {burst['decided'][0] if burst['decided'] else 'none'}")
+    print(f"  API calls of the playbook run: {burst['playbook_calls']}; of the source (start to one poll after the event): {burst['source_calls']}")
+    print(f"  target: one event within two polls ({2 * args.interval:.1f} s), one playbook run deciding all 50: {'PASS' if passed else 'FAIL'}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

@@ -963,15 +963,6 @@ def cmd_test(args):
     def command(*words, env=None):
         return " ".join(words).replace(setup.python, "python"), lambda: steps.run(list(words), cwd=cwd, env=env)
 
-    def integration():
-        # test_eda_sources.py runs the sources inside the pytest process; its many-Regions test has failed when it shared
-        # a worker process with other tests (never alone), so it gets a process of its own until that is understood
-        pytest = [setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
-        alone = "tests/integration/test_eda_sources.py"
-        first = steps.run(pytest + ["-n", "3", "--durations=15", f"--ignore={alone}", "tests/emulator/tests", "tests/integration"], cwd=cwd)
-        second = steps.run(pytest + [alone], cwd=cwd)
-        return 1 if first or second else 0
-
     actions = {
         "sanity": command("ansible-test", "sanity", "--local", "--python", pyver, "--color", "no", env=test_env),
         "units": command("ansible-test", "units", "--local", "--python", pyver, "--color", "no", env=test_env),
@@ -980,8 +971,10 @@ def cmd_test(args):
         "changelog": command("antsibull-changelog", "lint"),
         # the emulator's self-tests, then real ansible-playbook runs against it: 3 workers on 2 cores (a third of the time
         # a test waits for a poll, a retry's backoff or ansible-rulebook's start); the slowest tests are printed
-        "integration": ("python -m pytest -n 3 tests/emulator/tests tests/integration, then the in-process event source "
-                        "tests in a process of their own", integration),
+        # (test_eda_sources.py shares the workers again: its tests failed there because their investigations completed
+        # before a cold source had started, which a lookback now covers; see LOOKBACK in that file)
+        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "3", "--durations=15",
+                               "tests/emulator/tests", "tests/integration"),
         "build": ("ansible-galaxy collection build and install, then tests/build from the installed copy", build),
     }
     try:

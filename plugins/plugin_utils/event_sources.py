@@ -67,6 +67,12 @@ from ansible_collections.secops.guardduty.plugins.module_utils.regions import ma
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_error
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.start import ACCOUNT_PROMPT
+from ansible_collections.secops.guardduty.plugins.module_utils.start import BUDGET_PERIOD
+from ansible_collections.secops.guardduty.plugins.module_utils.start import FINDING_PROMPT
+from ansible_collections.secops.guardduty.plugins.module_utils.start import Question
+from ansible_collections.secops.guardduty.plugins.module_utils.start import recent_investigations
+from ansible_collections.secops.guardduty.plugins.module_utils.start import started_within
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import RUNNING
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import settle_step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import CONNECTION_OPTIONS
@@ -81,6 +87,10 @@ FINDINGS_BATCH = 50  # GetFindings takes at most 50 ids
 # as new; ended investigations are remembered only that long (memory stays bounded).
 SETTLE_SECONDS = 300
 SEVERITY_LEVELS = {"low": 1.0, "medium": 4.0, "high": 7.0, "critical": 9.0}
+# batch with daily_budget: the findings not investigated yet that a source remembers (the lowest priority are forgotten
+# first, with a warning); each is remembered for BUDGET_PERIOD after it was first emitted.
+PENDING_LIMIT = 1000
+DEFAULT_RETRY_AFTER = 600
 
 # botocore's own retries (standard mode also retries dropped connections and read timeouts) under the collection's
 # AWSRetry; a user's aws_config wins.
@@ -120,7 +130,13 @@ def argument_spec(source):
     if source == INVESTIGATIONS:
         spec.update(filters={"type": "dict"}, summary_format={"type": "str", "choices": ["text", "structured"], "default": "text"})
     else:
-        spec.update(min_severity={"type": "raw", "default": 7}, include_archived={"type": "bool", "default": False})
+        spec.update(
+            min_severity={"type": "raw", "default": 7},
+            include_archived={"type": "bool", "default": False},
+            batch={"type": "bool", "default": False},
+            daily_budget={"type": "int"},
+            retry_after={"type": "float", "default": DEFAULT_RETRY_AFTER},
+        )
     return spec
 
 
@@ -164,6 +180,15 @@ def check_source_options(source, args):
             raise invalid(
                 f"min_severity must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got {opts['min_severity']!r}"
             ) from None
+        if opts.get("daily_budget") is not None and not opts["batch"]:
+            raise invalid(
+                "daily_budget applies to batch events (batch=true): the findings of a batch that were not investigated are "
+                "emitted again when the budget has room. Set batch: true, or leave daily_budget out"
+            )
+        if opts.get("daily_budget") is not None and opts["daily_budget"] < 0:
+            raise invalid(f"daily_budget must be a whole number, 0 or more, got {opts['daily_budget']!r}")
+        if not opts["retry_after"] > 0 or math.isinf(opts["retry_after"]):
+            raise invalid(f"retry_after must be a positive number of seconds, got {opts['retry_after']!r}")
     opts["regions"] = resolve_regions(opts.get("regions"))
     if opts["regions"] is not None:
         # a region given to the source conflicts; one from AWS_REGION, AWS_DEFAULT_REGION or the profile does not
@@ -422,16 +447,23 @@ class FindingPoller:
     then newest (then by id): what arrives together is decided in that order.
     """
 
-    def __init__(self, client, detector_id, region, min_severity=7.0, include_archived=False, lookback=0, clock=time.time, logger=None):
+    def __init__(self, client, detector_id, region, min_severity=7.0, include_archived=False, lookback=0, clock=time.time, logger=None,
+                 batch=False, daily_budget=None, retry_after=DEFAULT_RETRY_AFTER):
         self.client = client
         self.detector_id = detector_id
         self.region = region
         self.min_severity = min_severity
         self.include_archived = include_archived
         self.cursor = int(math.floor((clock() - lookback) * 1000))
+        self.clock = clock
         self.log = logger or log
         self.pages = 0
         self._keep_maps = None
+        self.batch = batch
+        self.daily_budget = daily_budget
+        self.retry_after = retry_after
+        # batch with daily_budget: finding id -> [finding event data, first emitted, last emitted] (local clock)
+        self.pending = {}
 
     def criteria(self):
         criterion = {
@@ -480,7 +512,102 @@ class FindingPoller:
         if fresh:
             self.cursor = max(updated for updated, _i, _raw in fresh)
         fresh.sort(key=lambda item: (-_severity(item[2]), -item[0], item[1]))
-        return [{"type": "finding", "finding": self._normalize(raw), "detector_id": self.detector_id, "region": self.region} for _u, _i, raw in fresh]
+        found = [self._normalize(raw) for _u, _i, raw in fresh]
+        if not self.batch:
+            return [{"type": "finding", "finding": finding, "detector_id": self.detector_id, "region": self.region} for finding in found]
+        return self._batch(found)
+
+    # ------------------------------------------------------------ batch
+
+    def _batch(self, found):
+        """batch=true: one ``findings`` event for the poll's findings (highest severity first), with the remembered
+        findings that are due again (``retried``), or no event when there is nothing to decide."""
+        retried = []
+        if self.daily_budget is not None:
+            now = self.clock()
+            retried = self._due_again(now, {finding["id"] for finding in found})
+            for finding in found:
+                entry = self.pending.get(finding["id"])
+                self.pending[finding["id"]] = [finding, entry[1] if entry else now, now]
+            self._bound()
+        ids = {finding["id"] for finding in found}
+        findings = found + [finding for finding in retried if finding["id"] not in ids]
+        if not findings:
+            return []
+        findings.sort(key=_priority)
+        return [{
+            "type": "findings",
+            "findings": findings,
+            "retried": [finding["id"] for finding in findings if finding["id"] not in ids],
+            "detector_id": self.detector_id,
+            "region": self.region,
+        }]
+
+    def _due_again(self, now, fresh_ids):
+        """The remembered findings to emit again: not covered by an investigation, last emitted ``retry_after`` or more
+        ago, while the investigations started on the detector in the last 24 hours are fewer than ``daily_budget``
+        (one ListInvestigations, only when a finding is due)."""
+        for finding_id in [fid for fid, (_f, first, _last) in self.pending.items() if first < now - BUDGET_PERIOD]:
+            del self.pending[finding_id]  # by now the window has had room for a day: the module deferred it every time
+        due = [fid for fid, (_f, _first, last) in self.pending.items() if last <= now - self.retry_after and fid not in fresh_ids]
+        if not due:
+            return []
+        try:
+            listing = recent_investigations(self.client, self.detector_id, now - BUDGET_PERIOD, self.region)
+        except GuardDutyError as e:
+            self.log.warning(
+                "secops.guardduty.findings: could not count the investigations of the last 24 hours (%s); the %d finding(s) "
+                "not investigated yet are tried again at a later poll", e.detail, len(due)
+            )
+            return []
+        live = [summary for summary in listing if summary.get("Status") != "FAILED"]
+        for finding_id in list(self.pending):
+            finding = self.pending[finding_id][0]
+            if _covered(finding, live):
+                del self.pending[finding_id]
+        room = self.daily_budget - len(started_within(listing, now))
+        due = [fid for fid in due if fid in self.pending]
+        if room <= 0 or not due:
+            return []
+        self.log.info(
+            "secops.guardduty.findings: the daily budget has room (%d of %d); %d finding(s) not investigated yet are emitted again",
+            room, self.daily_budget, len(due)
+        )
+        for finding_id in due:
+            self.pending[finding_id][2] = now
+        return [self.pending[finding_id][0] for finding_id in due]
+
+    def _bound(self):
+        if len(self.pending) <= PENDING_LIMIT:
+            return
+        kept = sorted(self.pending.items(), key=lambda item: _priority(item[1][0]))
+        dropped = [fid for fid, _entry in kept[PENDING_LIMIT:]]
+        self.log.warning(
+            "secops.guardduty.findings: more than %d findings wait for the budget; the %d of lowest severity are not emitted again: %s",
+            PENDING_LIMIT, len(dropped), ", ".join(dropped)
+        )
+        self.pending = dict(kept[:PENDING_LIMIT])
+
+
+def _priority(finding):
+    """Sort key of a normalized finding: highest severity first, then newest, then the id."""
+    severity = finding.get("severity")
+    severity = float(severity) if isinstance(severity, (int, float)) and not isinstance(severity, bool) else 0.0
+    try:
+        updated = epoch(finding.get("updated_at")) or 0.0
+    except (TypeError, ValueError):
+        updated = 0.0
+    return (-severity, -updated, str(finding.get("id")))
+
+
+def _covered(finding, investigations):
+    """Whether an investigation of the listing investigates the finding (a FINDING investigation of it, or an ACCOUNT
+    investigation of its account), as the start module's batch mode would reuse it."""
+    questions = [Question("finding", FINDING_PROMPT.format(finding_id=finding["id"]), finding_id=str(finding["id"]).lower())]
+    account = finding.get("account_id")
+    if account:
+        questions.append(Question("account", ACCOUNT_PROMPT.format(account_id=account), account_id=account))
+    return any(question.matches(summary) for summary in investigations for question in questions)
 
 
 # ---------------------------------------------------------------- the loop
@@ -499,7 +626,10 @@ def build_poller(source, opts, client, region, clock=None, logger=None, regional
     detector_id = detector_of(reader) if regional else reader.resolve_detector(opts.get("detector_id"))
     if source == INVESTIGATIONS:
         return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, lookback, clock=clock, logger=logger)
-    return FindingPoller(client, detector_id, region, opts["min_severity"], opts["include_archived"], lookback, clock=clock, logger=logger)
+    return FindingPoller(
+        client, detector_id, region, opts["min_severity"], opts["include_archived"], lookback, clock=clock, logger=logger,
+        batch=opts.get("batch", False), daily_budget=opts.get("daily_budget"), retry_after=opts.get("retry_after", DEFAULT_RETRY_AFTER),
+    )
 
 
 class RegionalPoller:

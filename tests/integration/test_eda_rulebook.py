@@ -16,6 +16,7 @@ Missing ansible-rulebook or Java fails these tests (never skips them): they are 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ from gdemu.model import service_model
 from rulebook_harness import RulebookProcess
 from rulebook_harness import check_toolchain
 from rulebook_harness import emulator_report
+from rulebook_harness import parse_blocks
 from rulebook_harness import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,12 +77,15 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
         report_dir = tmp_path / "reports"
 
         def start(self, scenario, wait_for_polls=True, **variables):
-            guardduty_emulator.load(scenario)
+            if scenario is not None:  # None: a second rulebook against what the emulator holds
+                guardduty_emulator.load(scenario)
             values = {
                 "guardduty_region": "us-east-1",
                 "guardduty_endpoint_url": guardduty_emulator.url,
                 "guardduty_interval": INTERVAL,
                 "guardduty_report_dir": str(self.report_dir),
+                # the tests of one event (and one playbook run) per finding; the batch tests set it true
+                "guardduty_batch": False,
             }
             values.update(variables)
             env = dict(ansible_environment)
@@ -90,6 +95,7 @@ def eda(tmp_path, guardduty_emulator, ansible_environment, rulebook_toolchain): 
             rulebook = RulebookProcess(tmp_path / f"rulebook{len(started) + 1}", RULEBOOK, values, env)
             started.append(rulebook)
             rulebook.start()
+            self.last_env = env
             if not wait_for_polls:
                 return rulebook
             wait_until(
@@ -282,6 +288,125 @@ def test_rulebook_started_with_lookback_catches_up_once_without_a_second_investi
     assert len(verdicts()) == 1, rulebook.debug_messages()
 
 
+# ---------------------------------------------------------------- quota-aware triage (issue 18)
+
+OTHER_DETECTOR = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+CRITICAL = [f"c{n:031x}" for n in range(1, 4)]
+HIGHS = [f"a{n:031x}" for n in range(1, 13)]
+# each finding in its own account: the group threshold stays out of the way as well as by its value
+BURST_ACCOUNTS = {finding_id: f"{100000000000 + n:012d}" for n, finding_id in enumerate(CRITICAL + HIGHS)}
+
+
+def batch_events(rulebook):
+    return [e for e in rulebook.events(FINDINGS_RULESET) if e.get("type") == "findings"]
+
+
+def decided_events(rulebook):
+    """The batch events posted back from the batch playbook's artifacts (ansible-rulebook prints them as set-facts)."""
+    found = []
+    for kind, body in parse_blocks(rulebook.stdout()):
+        if kind == "playbook: set-facts":
+            try:
+                event = ast.literal_eval(body)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(event, dict) and event.get("guardduty_batch_decided"):
+                found.append(event)
+    return found
+
+
+def test_a_burst_is_decided_as_one_batch_critical_first_within_the_budget_and_a_second_rulebook_adds_nothing(eda):
+    """15 findings in one burst (3 Critical, 12 High), quota 10 of which people used 4 elsewhere in the account, budget 7,
+    two rulebooks running: the Critical ones are investigated, at most 7 investigations exist, each run stops creating at
+    its quota refusal, every finding is in one state and the deferred ones are in the batch event."""
+    scenario = scenario_without_findings()
+    scenario["create"] = {"running_for": 3600}  # no completion, so no report runs beside the batch runs
+    scenario["detectors"] = [sc.detector(), sc.detector(OTHER_DETECTOR)]
+    scenario["quota"] = {"daily": 10}
+    variables = {"guardduty_batch": True, "guardduty_daily_budget": 7, "guardduty_group_threshold": 100,
+                 "guardduty_detector_id": sc.DETECTOR_ID, "guardduty_lookback": 60}
+    first = eda.start(scenario, wait_for_polls=False, **variables)
+    second = eda.start(None, wait_for_polls=False, **variables)
+    emu = eda.emulator
+    people = emu.client(retries={"mode": "standard", "max_attempts": 10})
+    for n in range(4):  # people's investigations today, on the account's other detector: quota, not the budget
+        people.create_investigation(DetectorId=OTHER_DETECTOR, TriggerPrompt=f"Analyze findings in account with id {100000000100 + n:012d}")
+
+    def both_polling():
+        recent = [c for c in emu.calls("ListFindings") if c["time"] > time.time() - 3]
+        return len(recent) >= 5  # two findings sources, one poll a second each
+
+    eda.wait(both_polling, STARTUP, "both rulebooks' findings sources to poll", first)
+    burst = time.time()
+    emu.put_findings([sc.finding(finding_id=f, severity=9.5 if f in CRITICAL else 7.5, account_id=BURST_ACCOUNTS[f]) for f in HIGHS + CRITICAL])
+
+    decided = eda.wait(lambda: decided_events(first) and decided_events(second), STARTUP,
+                       "the batch event of each rulebook (post_events of the batch playbook run)", first)
+    print(f"burst -> both batches decided: {time.time() - burst:.1f} s")
+    investigated = {}
+    for inv_id in emu.created():
+        try:
+            inv = people.get_investigation(DetectorId=sc.DETECTOR_ID, InvestigationId=inv_id)["Investigation"]
+        except people.exceptions.ClientError:
+            continue  # one of the other detector
+        investigated[sc.classify_prompt(inv["TriggerPrompt"], sc.ACCOUNT_ID)[1]] = inv_id
+    assert len(investigated) <= 7 and set(CRITICAL) <= set(investigated), emulator_report(emu)
+    assert len(investigated) == 6, f"6 of the quota's 10 were left: {investigated}\n{emulator_report(emu)}"
+
+    creates = [c for c in emu.calls("CreateInvestigation") if c["time"] >= burst]
+    refused = [i for i, c in enumerate(creates) if c["status"] >= 400]
+    assert refused and all("BadRequest" in str(creates[i]["error"]) for i in refused), emulator_report(emu)  # the quota refusals
+    assert len(refused) <= 2, f"each of the two runs stops at its refusal: {emulator_report(emu)}"
+    assert not [c for c in creates[refused[0]:] if c["status"] < 300 and c["investigation_id"] not in investigated.values()], \
+        "no new investigation after a quota refusal"
+
+    for rulebook in (first, second):
+        [batch] = batch_events(rulebook)  # the burst is one event, highest severity first
+        assert {f["id"] for f in batch["findings"][:3]} == set(CRITICAL), batch["findings"]
+        assert len(batch["findings"]) == 15
+        [event] = decided_events(rulebook)
+        decisions = {d["finding_id"]: d for d in event["guardduty_batch_decisions"]}
+        assert sorted(decisions) == sorted(CRITICAL + HIGHS) and len(event["guardduty_batch_decisions"]) == 15
+        states = {d["state"] for d in decisions.values()}
+        assert states <= {"investigated", "reused", "deferred"}, decisions
+        for finding_id in CRITICAL:
+            assert decisions[finding_id]["state"] in ("investigated", "reused"), decisions[finding_id]
+        deferred = {d["finding_id"] for d in event["guardduty_batch_deferred"]}
+        assert deferred == {f for f, d in decisions.items() if d["state"] == "deferred"} and len(deferred) == 9
+        assert event["guardduty_batch_deferred_count"] == 9
+        assert {d["reason"] for d in event["guardduty_batch_deferred"]} <= {"budget", "quota"}
+        assert {d["investigation_id"] for d in decisions.values() if d["state"] != "deferred"} == set(investigated.values())
+        pages = [m for m in rulebook.debug_messages() if m.startswith("GuardDuty batch in us-east-1: 9 finding(s) deferred")]
+        assert len(pages) == 1 and all(f in pages[0] for f in deferred), rulebook.debug_messages()
+    assert {d["state"] for e in (first, second) for d in decided_events(e)[0]["guardduty_batch_decisions"]} >= {"investigated", "deferred"}
+
+
+def test_a_batch_with_8_findings_of_one_account_is_one_account_investigation_and_its_text_is_never_templated(
+        guardduty_emulator, ansible_environment, tmp_path):
+    """secops.guardduty.eda_investigate_finding for a batch event (as a job template runs it): 8 findings of one account
+    (more than the default group threshold 3) -> one ACCOUNT investigation covers them; a finding of another account
+    gets its own; one below the threshold is left out; hostile text in the findings is never rendered."""
+    marker = tmp_path / "templated"
+    guardduty_emulator.load(scenario_without_findings())
+    payload = hostile(marker)
+    other = "210987654321"
+    findings = [{"id": f"b{n:031x}", "severity": 8.0, "account_id": sc.ACCOUNT_ID, "updated_at": "2026-12-02T09:00:00.000Z",
+                 "title": payload, "resource": {"instance_details": {"tags": [{"key": "Name", "value": payload}]}}} for n in range(8)]
+    findings += [{"id": "d" * 32, "severity": 9.0, "account_id": other, "title": payload},
+                 {"id": "e" * 32, "severity": 5.0, "account_id": other, "title": payload}]
+    event = {"type": "findings", "findings": findings, "retried": [], "detector_id": sc.DETECTOR_ID, "region": "us-east-1", "note": payload}
+    proc = run_playbook("secops.guardduty.eda_investigate_finding",
+                        {"ansible_eda": {"event": event}, "guardduty_endpoint_url": guardduty_emulator.url, "guardduty_region": "us-east-1"},
+                        ansible_environment, tmp_path / "run")
+    assert proc.returncode == 0 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert not marker.exists(), f"the playbook templated text of the event\n{proc.stdout}"
+    client = guardduty_emulator.client()
+    prompts = sorted(client.get_investigation(DetectorId=sc.DETECTOR_ID, InvestigationId=i)["Investigation"]["TriggerPrompt"]
+                     for i in guardduty_emulator.created())
+    assert prompts == [f"Analyze findings in account with id {sc.ACCOUNT_ID}", f"Investigate finding {'d' * 32}"], proc.stdout
+    assert "Batch of 9 finding(s): 1 investigated, 8 covered, 0 reused, 0 deferred" in " ".join(proc.stdout.split()), proc.stdout
+
+
 WEST_FINDING = "5e5e5e5e6f6f6f6f7a7a7a7a8b8b8b8b"
 
 
@@ -407,6 +532,8 @@ def test_investigate_playbook_reuses_within_the_reuse_window(reuse_window, inves
          "guardduty_severity_threshold must be a number above 0 and at most 10, or one of Low, Medium, High, Critical; got urgent."),
         ("eda_investigate_finding", {"ansible_eda": {"event": {"type": "investigation_completed"}}},
          'secops.guardduty.eda_investigate_finding runs for a finding event of the secops.guardduty.findings source'),
+        ("eda_investigate_finding", {"ansible_eda": {"event": {"type": "findings", "findings": ["not a finding"]}}},
+         'or for its batch event (type "findings", findings: a list of findings); the event given is not such an event.'),
         ("eda_report_investigation", {"ansible_eda": {"event": {"type": "finding", "finding": {"id": HIGH}}}},
          'secops.guardduty.eda_report_investigation runs for an investigation event of the'),
     ],
@@ -461,6 +588,11 @@ def test_controller_rulebook_launches_the_playbooks_of_the_local_rulebook_with_t
         template = controller_rule["action"]["run_job_template"]
         assert template["job_args"]["extra_vars"] == playbook["extra_vars"]
         assert os.path.isfile(os.path.join(COLLECTION, "playbooks", playbook["name"].split(".")[-1] + ".yml"))
+    # the batch rule (a poll's findings in one run) passes the same too
+    local_rule, controller_rule = local[0]["rules"][1], controller[0]["rules"][1]
+    assert local_rule["condition"] == controller_rule["condition"] == 'event.type == "findings" and event.findings is defined'
+    assert controller_rule["action"]["run_job_template"]["job_args"]["extra_vars"] == local_rule["action"]["run_playbook"]["extra_vars"]
+    assert local[0]["rules"][2:] == controller[0]["rules"][2:]
 
 
 def test_decision_environment_gives_ansible_builder_a_build_context(tmp_path):

@@ -25,6 +25,14 @@ from conftest import SECRET_KEY
 
 SOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "extensions", "eda", "plugins", "event_source")
 HIGH, LOW, LATE = "a" * 32, "b" * 32, "c" * 32
+# The sources run with this lookback, so that an investigation that completed before they started counts as well as
+# one they saw RUNNING: the scenarios' first investigations end 1.5 to 3 s after the emulator's load, and a source's
+# start (imports of ansible-core, amazon.aws and boto3, a client per Region, ListDetectors) takes about 1 s warm and
+# 2 to 4 s cold on a busy 2-core machine. Without it the many-Regions tests failed when they shared a pytest worker
+# with other tests (the sources' imports not yet paid in that process, the machine busy) and passed in a process of
+# their own (an earlier test of the file had paid them): a completion before a source's start is history, which a
+# source without lookback rightly does not report. The scenarios' other investigations ended long before the lookback.
+LOOKBACK = 30
 FAULTS = {
     "throttle_every": 4,
     "drop_every": 7,
@@ -56,7 +64,7 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
 
     async def run():
         nonlocal emulator
-        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3}
+        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3, "lookback": LOOKBACK}
         tasks = [asyncio.create_task(runpy.run_path(os.path.join(SOURCES, f"{name}.py"))["main"](Queue(), args)) for name in ("investigations", "findings")]
         await asyncio.sleep(1.0)
         for severity in (7.5, 8.0, 8.5):
@@ -103,6 +111,7 @@ def test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing(monk
 # ---------------------------------------------------------------- many Regions (regions, issue 17)
 
 REGIONS = list(scenarios.REGIONAL_REGIONS)
+# Each Region's first investigation runs this long from the emulator's load, which comes before the sources start.
 RUNNING_FOR = {"us-east-1": 1.5, "eu-west-1": 3.0, "ap-northeast-1": 2.0}
 
 
@@ -148,7 +157,7 @@ def run_regional_sources(emulator, received, until, during=None, timeout=45, **a
     more polls), ``during(elapsed)`` called every 0.2 s meanwhile."""
 
     async def run():
-        options = dict({"regions": REGIONS, "endpoint_url": emulator.url, "interval": 0.3}, **args)
+        options = dict({"regions": REGIONS, "endpoint_url": emulator.url, "interval": 0.3, "lookback": LOOKBACK}, **args)
         tasks = [asyncio.create_task(runpy.run_path(os.path.join(SOURCES, f"{name}.py"))["main"](received, options)) for name in ("investigations", "findings")]
         began = time.time()
         while time.time() - began < timeout and not until():
@@ -272,3 +281,62 @@ def test_a_failing_region_is_logged_and_the_others_events_still_come_then_its_ow
         assert "Access denied calling ListDetectors" in failed[0] and "leave eu-west-1 out of regions" in failed[0]
         assert f"secops.guardduty.{name}: Region eu-west-1 works again after" in caplog.text
     assert not [r for r in caplog.records if "failed" in r.getMessage() and "eu-west-1" not in r.getMessage()], caplog.text
+
+
+# ---------------------------------------------------------------- batch events (quota-aware triage, issue 18)
+
+
+def test_batch_findings_no_investigation_covers_come_again_while_the_budget_has_room(monkeypatch):
+    """batch with daily_budget against the emulator, the test acting as the playbook: a poll's findings are one event,
+    highest severity first; the ones no investigation covers come again (listed in retried) once retry_after has passed
+    while the last 24 hours hold fewer investigations than the budget, and not when they hold as many; no restart."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    scenario = scenarios.empty()
+    scenario["create"] = {"running_for": 3600}
+    emulator = Emulator(scenario).start()
+    client = emulator.client()
+    first, second, third = "d1" + "0" * 30, "d2" + "0" * 30, "d3" + "0" * 30
+    retry_after = 1.5
+    batches = []
+
+    class Queue:
+        async def put(self, event):
+            batches.append((time.time(), event))
+
+    async def wait_for(count, timeout=20):
+        deadline = time.time() + timeout
+        while len(batches) < count and time.time() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(batches) >= count, batches
+
+    def investigate(finding_id):  # what the batch playbook would start
+        client.create_investigation(DetectorId=scenarios.DETECTOR_ID, TriggerPrompt=f"Investigate finding {finding_id}")
+
+    async def run():
+        args = {"region": REGION, "endpoint_url": emulator.url, "interval": 0.3, "batch": True, "daily_budget": 2, "retry_after": retry_after}
+        task = asyncio.create_task(runpy.run_path(os.path.join(SOURCES, "findings.py"))["main"](Queue(), args))
+        while not emulator.count("ListFindings"):
+            await asyncio.sleep(0.1)
+        emulator.put_findings([scenarios.finding(third, 7.5), scenarios.finding(first, 9.5), scenarios.finding(second, 8.0)])
+        await wait_for(1)
+        assert not emulator.count("ListInvestigations"), "nothing is due yet: no count"
+        investigate(first)  # 1 of the budget's 2: the two others come again, the investigated one not
+        await wait_for(2)
+        investigate(second)  # 2 of 2: the third is due again after retry_after, but the budget has no room
+        await asyncio.sleep(2 * retry_after + 1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    try:
+        asyncio.run(run())
+    finally:
+        emulator.stop()
+    assert len(batches) == 2, [event for _t, event in batches]
+    (emitted, burst), (again_at, again) = batches
+    assert burst["type"] == "findings" and [f["id"] for f in burst["findings"]] == [first, second, third] and burst["retried"] == []
+    assert [f["id"] for f in again["findings"]] == [second, third] and again["retried"] == [second, third]
+    assert again_at - emitted >= retry_after
+    assert emulator.count("ListInvestigations") >= 2  # counted at the polls where a finding was due, from the listing

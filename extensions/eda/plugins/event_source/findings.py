@@ -34,7 +34,8 @@ author:
 requirements:
   - ansible-rulebook, with ansible-core, boto3 and botocore >= 1.43.35 in its Python.
   - The collections amazon.aws and secops.guardduty installed in a collections path (C(ANSIBLE_COLLECTIONS_PATH)).
-  - "IAM: guardduty:ListDetectors (without O(detector_id)), guardduty:ListFindings, guardduty:GetFindings."
+  - "IAM: guardduty:ListDetectors (without O(detector_id)), guardduty:ListFindings, guardduty:GetFindings; with O(daily_budget) also
+    guardduty:ListInvestigations (which docs/iam/eda-sources.json allows for the investigations source)."
 options:
   detector_id:
     description:
@@ -66,6 +67,36 @@ options:
       - Also report archived findings.
     type: bool
     default: false
+  batch:
+    description:
+      - V(false) puts one C(finding) event per new or updated finding on the queue.
+      - 'V(true) puts one event per poll (per Region with O(regions)) carrying the poll''s findings, so that what arrives
+        together is decided together (one playbook run, the batch mode of M(secops.guardduty.guardduty_investigation)):
+        C({"type": "findings", "findings": [...], "retried": [...], "detector_id": "...", "region": "..."}).'
+      - C(findings) are the findings as the C(finding) events carry them, highest severity first, then the newest;
+        C(retried) lists the ids among them that were emitted before (see O(daily_budget)). A poll without findings
+        puts no event.
+    type: bool
+    default: false
+  daily_budget:
+    description:
+      - With O(batch=true) only. The rulebook's daily budget of investigations. The source then remembers the findings
+        of its batches (for 24 hours after their first emission, at most 1000) until an investigation covers them (a
+        FINDING investigation of the finding, or an ACCOUNT investigation of its account), and emits them again, in a
+        later batch and in C(retried), when they were last emitted at least O(retry_after) seconds before and the
+        investigations started on the detector in the last 24 hours (not FAILED, counted from ListInvestigations) are
+        fewer than O(daily_budget). So findings deferred for the budget are tried again when the window has room, without
+        a restart. This costs one ListInvestigations at a poll where a remembered finding is due, and none otherwise.
+      - When absent, nothing is remembered or emitted again.
+    type: int
+  retry_after:
+    description:
+      - With O(daily_budget). Seconds between two emissions of a finding not investigated yet. Keep it longer than a
+        playbook run takes to decide a batch (a finding whose run has not decided it yet would otherwise be emitted
+        again); it also bounds how often a finding deferred for GuardDuty's quota is tried again (each try costs at
+        most one refused CreateInvestigation for the whole batch).
+    type: float
+    default: 600
   regions:
     description:
       - Watch these Regions with one source and one event stream. A list of Region names (or one string with commas), or

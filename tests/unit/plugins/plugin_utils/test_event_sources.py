@@ -591,6 +591,111 @@ def test_findings_access_denied_is_fatal(finder):
     assert exc.value.final and "guardduty:ListFindings" in exc.value.message
 
 
+# ---------------------------------------------------------------- findings: batch (issue 18)
+
+
+def ids_of(event):
+    return [int(finding["id"], 16) for finding in event["findings"]]
+
+
+def test_batch_puts_one_event_per_poll_with_its_findings_highest_severity_first(finder):
+    watcher, stubber = finder(batch=True)
+    items = [finding(1, 7.5, updated="2027-01-15T08:00:01.000Z"), finding(2, 9.5, updated="2027-01-15T08:00:02.000Z"),
+             finding(3, 7.5, updated="2027-01-15T08:00:03.000Z")]
+    list_findings(stubber, START_MS, [item["Id"] for item in items])
+    get_findings(stubber, items)
+    [event] = watcher.poll()
+    assert event["type"] == "findings" and event["detector_id"] == DETECTOR and event["region"] == "us-east-1"
+    assert ids_of(event) == [2, 3, 1] and event["retried"] == []
+    assert event["findings"][0]["account_id"] == "123456789012" and event["findings"][0]["severity"] == 9.5
+    # a quiet poll puts no event; without daily_budget nothing is remembered and no investigation is listed
+    list_findings(stubber, ms("2027-01-15T08:00:03.000Z"), [])
+    assert watcher.poll() == [] and watcher.pending == {}
+    stubber.assert_no_pending_responses()
+
+
+def started(number, prompt, start, status="RUNNING"):
+    return {"InvestigationId": iid(number), "Status": status, "TriggerPrompt": prompt, "StartTime": at(start)}
+
+
+def test_batch_with_a_budget_emits_again_what_no_investigation_covers_when_the_window_has_room(finder):
+    clock = Clock()
+    watcher, stubber = finder(batch=True, daily_budget=2, retry_after=600, clock=clock)
+    items = [finding(n, 9.5 if n == 1 else 7.5, updated=f"2027-01-15T08:00:0{n}.000Z") for n in (1, 2, 3, 4)]
+    items[3]["AccountId"] = "210987654321"
+    list_findings(stubber, START_MS, [item["Id"] for item in items])
+    get_findings(stubber, items)
+    [event] = watcher.poll()
+    assert ids_of(event) == [1, 4, 3, 2] and set(watcher.pending) == {item["Id"] for item in items}
+    cursor = ms("2027-01-15T08:00:04.000Z")
+
+    # before retry_after: nothing is due, no ListInvestigations
+    clock.now += 300
+    list_findings(stubber, cursor, [])
+    assert watcher.poll() == []
+
+    # the batch run started two (finding 1; an ACCOUNT investigation for finding 4's account): the budget is used up,
+    # and the two covered findings are forgotten
+    clock.now += 301
+    budget_used = [
+        started(1, f"Investigate finding {items[0]['Id']}", clock.now - T0 - 590),
+        started(2, "Analyze findings in account with id 210987654321", clock.now - T0 - 589, status="COMPLETED"),
+    ]
+    list_findings(stubber, cursor, [])
+    listing(stubber, budget_used)
+    assert watcher.poll() == []
+    assert set(watcher.pending) == {items[1]["Id"], items[2]["Id"]}
+
+    # a day later the two have left the window (one FAILED investigation does not count): the deferred two come again,
+    # highest severity first, beside a new finding of this poll
+    clock.now += 86400 - 700
+    new = finding(5, 8.0, updated="2027-01-16T08:00:00.000Z")
+    list_findings(stubber, cursor, [new["Id"]])
+    get_findings(stubber, [new])
+    listing(stubber, [started(3, "Investigate finding 00000000000000000000000000000009", clock.now - T0 - 60, status="FAILED")])
+    [event] = watcher.poll()
+    assert ids_of(event) == [5, 3, 2] and sorted(event["retried"]) == sorted([items[1]["Id"], items[2]["Id"]])
+
+    # emitted again at most once per retry_after
+    list_findings(stubber, ms("2027-01-16T08:00:00.000Z"), [])
+    assert watcher.poll() == []
+    stubber.assert_no_pending_responses()
+
+
+def test_batch_remembers_findings_for_a_day_and_a_failed_count_loses_none(finder, no_backoff, caplog):
+    clock = Clock()
+    watcher, stubber = finder(batch=True, daily_budget=1, retry_after=60, clock=clock)
+    item = finding(1)
+    list_findings(stubber, START_MS, [item["Id"]])
+    get_findings(stubber, [item])
+    watcher.poll()
+    cursor = ms(item["UpdatedAt"])
+    clock.now += 61
+    list_findings(stubber, cursor, [])
+    for _attempt in range(4):
+        stubber.add_client_error("list_investigations", "InternalServerErrorException", http_status_code=500)
+    assert watcher.poll() == [] and item["Id"] in watcher.pending
+    assert "could not count the investigations of the last 24 hours" in caplog.text
+    clock.now += 86400
+    list_findings(stubber, cursor, [])
+    assert watcher.poll() == [] and watcher.pending == {}  # a day after its first emission: forgotten, no call
+    stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"daily_budget": 7}, "daily_budget applies to batch events (batch=true)"),
+        ({"batch": True, "daily_budget": -1}, "daily_budget must be a whole number, 0 or more, got -1"),
+        ({"batch": True, "daily_budget": 7, "retry_after": 0}, "retry_after must be a positive number of seconds, got 0.0"),
+    ],
+)
+def test_bad_batch_options_give_one_clear_message(args, message):
+    with pytest.raises(GuardDutyError) as exc:
+        check_source_options(FINDINGS, args)
+    assert message in exc.value.message and exc.value.reason == "invalid"
+
+
 # ---------------------------------------------------------------- options
 
 
