@@ -149,6 +149,9 @@ def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path): 
     assert _statuses(plan) == {("ec2_instance", member.instance): "planned", ("iam_access_key", member.key): "planned",
                                ("iam_user", USER): "planned", ("ec2_security_group", "sg-0123456789abcdef0"): "skipped"}
     assert plan["account_id"] == MEMBER
+    # the investigation, read in the administrator's detector with the play's own credentials, carries the member's account
+    fetched = result.result("secops.guardduty.contain : Get the investigation with its structured summary and records")
+    assert fetched["investigation"]["account_id"] == MEMBER and fetched["investigation"]["cloud"]["account"] == MEMBER
     assert plan["identity"] == {"arn": f"arn:aws:sts::{MEMBER}:assumed-role/{ROLE_NAME}/{SESSION}",
                                 "assumed_role": f"arn:aws:iam::{MEMBER}:role/{ROLE_NAME}", "session_name": SESSION}
     assert _changed(result) == []
