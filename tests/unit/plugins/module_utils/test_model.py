@@ -156,4 +156,3 @@ def test_an_investigation_carries_the_account_it_is_of():
     assert listed["account_id"] == "444455556666"
     assert "account_id" not in normalize_investigation({"InvestigationId": "a", "Cloud": {"Account": None}})
     assert "account_id" not in normalize_investigation({"InvestigationId": "a", "Cloud": "not a map"})
-
