@@ -114,10 +114,10 @@ def org(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
 def contain(play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
     """contain(check=False, args=(), **role_vars) -> (PlayResult, contain_result or None)."""
 
-    def run(check=False, args=(), **role_vars):
+    def run(check=False, args=(), env=None, **role_vars):
         extra = {"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "contain_record_dir": str(tmp_path / "records")}
         extra.update({f"contain_{key}": value for key, value in role_vars.items()})
-        result = play(HEADER, extra_vars=extra, check=check, args=args)
+        result = play(HEADER, extra_vars=extra, check=check, args=args, env=env)
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
         return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
 
@@ -201,13 +201,18 @@ def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path): 
     assert {r["acted_as"]["session_name"] for r in recorded["resources"]} == {SESSION}
 
 
-def test_refused_when_the_assumed_role_is_of_another_account(org, contain):  # pylint: disable=redefined-outer-name
+def test_refused_when_the_assumed_role_is_of_another_account(org, contain, tmp_path):  # pylint: disable=redefined-outer-name
     member, admin = org
     member_before, admin_before = member.state(), admin.state()
 
-    # a role of a third account: STS gives credentials, but of that account; nothing is read or changed in any
+    # a role of a third account: STS gives credentials, but of that account; nothing is read or changed in any.
+    # The administrator's credentials come from a profile here (AWS_PROFILE, as on a workstation): the assumed
+    # credentials must not clash with it (amazon.aws refuses a profile and keys at once).
+    (tmp_path / "credentials").write_text(f"[gd-org-admin]\naws_access_key_id = {MOTO_ACCESS_KEY}\naws_secret_access_key = {MOTO_SECRET_KEY}\n")
+    profile = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_PROFILE": "gd-org-admin",
+               "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"), "AWS_CONFIG_FILE": str(tmp_path / "no-config")}
     third = f"arn:aws:iam::{THIRD}:role/{ROLE_NAME}"
-    result, outcome = contain(mode="apply", approved=True, assume_role=third)
+    result, outcome = contain(mode="apply", approved=True, assume_role=third, env=profile)
     assert result.rc != 0 and outcome is None
     assert (f"The role assumed for investigation {sc.CONTAIN_INV_ID}, {third} (contain_assume_role), gave credentials of account "
             f"{THIRD}, but the investigation is in account {MEMBER}") in result.stdout, result
