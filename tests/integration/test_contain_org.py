@@ -23,6 +23,7 @@ from moto_server import ACCESS_KEY as MOTO_ACCESS_KEY
 from moto_server import SECRET_KEY as MOTO_SECRET_KEY
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import HEADER
+from test_contain import WRAPPER
 
 MEMBER = sc.MEMBER_ACCOUNT_ID  # the investigation's account
 ADMIN = sc.ACCOUNT_ID  # moto's default account: the play's own credentials act here
@@ -201,9 +202,22 @@ def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path): 
     assert {r["acted_as"]["session_name"] for r in recorded["resources"]} == {SESSION}
 
 
-def test_refused_when_the_assumed_role_is_of_another_account(org, contain, tmp_path):  # pylint: disable=redefined-outer-name
+def test_refused_when_the_assumed_role_is_of_another_account(org, contain, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     member, admin = org
     member_before, admin_before = member.state(), admin.state()
+
+    # the collection playbook, as AWX runs it (assume_role and external_id from the survey, endpoints from the
+    # environment), with STS unreachable: the role cannot be assumed, one message says who tried, nothing changed
+    env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url,
+           "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
+    result = play(WRAPPER, env=env, extra_vars={"investigation_id": sc.CONTAIN_INV_ID, "mode": "apply", "approved": "true",
+                                                "assume_role": TEMPLATE, "external_id": EXTERNAL_ID,
+                                                "contain_record_dir": str(tmp_path / "records")})
+    assert result.rc != 0
+    assert (f"The role arn:aws:iam::{MEMBER}:role/{ROLE_NAME} (contain_assume_role) could not be assumed by the identity of the "
+            f"credentials given for investigation {sc.CONTAIN_INV_ID} of account {MEMBER}") in result.stdout, result
+    assert "Nothing was changed." in result.stdout and "Traceback" not in result.stdout
+    assert member.state() == member_before and admin.state() == admin_before
 
     # a role of a third account: STS gives credentials, but of that account; nothing is read or changed in any.
     # The administrator's credentials come from a profile here (AWS_PROFILE, as on a workstation): the assumed
