@@ -25,6 +25,9 @@ from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import HEADER
 from test_contain import WRAPPER
 
+# pytest fixtures are arguments named after the fixture functions
+# pylint: disable=redefined-outer-name
+
 MEMBER = sc.MEMBER_ACCOUNT_ID  # the investigation's account
 ADMIN = sc.ACCOUNT_ID  # moto's default account: the play's own credentials act here
 THIRD = sc.OTHER_ACCOUNT_ID
@@ -93,7 +96,7 @@ def _trust_policy():
 
 
 @pytest.fixture
-def org(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
+def org(moto_aws, guardduty_emulator):
     """A member account and the administrator account with the same kind of resources (the same user name), and the
     investigation of the member account in the administrator's detector: it names the member's instance and key."""
     moto_aws.reset()
@@ -112,7 +115,7 @@ def org(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture
-def contain(play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+def contain(play, moto_aws, tmp_path):
     """contain(check=False, args=(), **role_vars) -> (PlayResult, contain_result or None)."""
 
     def run(check=False, args=(), env=None, **role_vars):
@@ -139,7 +142,7 @@ def _changed(result):
     return [t["task"] for t in result.tasks if t["result"].get("changed") and t["result"].get("ansible_facts") is None]
 
 
-def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path):
     member, admin = org
     member_before, admin_before = member.state(), admin.state()
     role_vars = {"assume_role": TEMPLATE, "external_id": EXTERNAL_ID}
@@ -202,7 +205,7 @@ def test_member_account_contain_and_rollback(org, contain, moto_aws, tmp_path): 
     assert {r["acted_as"]["session_name"] for r in recorded["resources"]} == {SESSION}
 
 
-def test_refused_when_the_assumed_role_is_of_another_account(org, contain, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+def test_refused_when_the_assumed_role_is_of_another_account(org, contain, play, moto_aws, guardduty_emulator, tmp_path):
     member, admin = org
     member_before, admin_before = member.state(), admin.state()
 
