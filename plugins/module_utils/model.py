@@ -113,6 +113,11 @@ def normalize_investigation(raw):
     ``summary_parsed``; summary_of() reads it in the collection's snake_case shape.
     """
     result = normalize(raw)
+    # the account the investigation is of (a member's, read from the administrator), as the listing's AccountId names
+    # it: GetInvestigation gives it only in Cloud.Account
+    account = as_dict(result.get("cloud")).get("account")
+    if "account_id" not in result and isinstance(account, str) and account:
+        result["account_id"] = account
     summary = result.get("summary")
     if isinstance(summary, str) and summary.lstrip()[:1] in ("{", "["):
         try:

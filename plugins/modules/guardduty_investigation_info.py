@@ -248,10 +248,11 @@ investigations:
       sample: eu-west-1
     account_id:
       description:
-        - The account of the investigation. Listed summaries carry the service's C(account_id); with O(regions), a
-          full investigation without one gets the service's C(cloud.account).
+        - The account of the investigation - a member account's for a member's investigation read from the
+          administrator account. Listed summaries carry the service's C(account_id); a full investigation without
+          one gets the service's C(cloud.account).
       type: str
-      returned: in listed summaries, and with O(regions) when the service names the account
+      returned: when the service names the account
       sample: "123456789012"
     status:
       description: RUNNING, COMPLETED or FAILED.

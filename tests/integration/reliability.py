@@ -76,6 +76,11 @@ def as_returned(raw):
     raw = dict(raw)
     raw.pop("ResponseMetadata", None)
     data = camel_dict_to_snake_dict(json.loads(json.dumps(raw, default=lambda value: value.isoformat())))
+    # the account the investigation is of: GetInvestigation names it only in Cloud.Account, the plugins return it as
+    # account_id too (as the listing's AccountId)
+    account = data.get("cloud", {}).get("account") if isinstance(data.get("cloud"), dict) else None
+    if "account_id" not in data and isinstance(account, str) and account:
+        data["account_id"] = account
     summary = data.get("summary")
     if isinstance(summary, str) and summary.lstrip()[:1] in ("{", "["):
         try:

@@ -122,3 +122,46 @@ def test_policy_is_enough_and_nothing_more(play, guardduty_emulator, plugin):
     used = {call["operation"] for call in calls}
     needed = set(allowed) if RICH else set(allowed) - {"ListInvestigationRecords"}  # records need botocore 1.44.2
     assert used == needed, f"used {sorted(used)}, the policy allows {sorted(allowed)}"
+
+
+def _document(name):
+    with open(os.path.join(DOCS, name), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_organization_documents_cover_what_the_contain_role_assumes():
+    """The organization's IAM documents against what the contain role does with contain_assume_role (moto does not
+    enforce IAM, so this is checked against the role's own values, not by a denial): the administrator's identity may
+    call sts:AssumeRole on the role the documented template names for any member, and read the investigation with the
+    GuardDuty actions the role's info task calls; the member role trusts only that identity, only with the external id."""
+    # the template of the docs, as the role fills it in (test_contain_org.py assumes it through the role)
+    assumed = "arn:aws:iam::{account_id}:role/SecOpsContainment".replace("{account_id}", sc.MEMBER_ACCOUNT_ID)
+    admin = _document("contain-admin-assume.json")
+    (assume,) = [s for s in admin["Statement"] if s["Action"] == "sts:AssumeRole"]
+    assert assume["Effect"] == "Allow" and fnmatch.fnmatchcase(assumed, assume["Resource"])
+    assert "aws:ResourceOrgID" in assume["Condition"]["StringEquals"]
+    (read,) = [s for s in admin["Statement"] if s is not assume]
+    # the role's "Get the investigation" task: guardduty_investigation_info with include_records, and no detector_id
+    assert sorted(read["Action"]) == sorted(["guardduty:ListDetectors", "guardduty:GetInvestigation", "guardduty:ListInvestigationRecords"])
+    assert [s for s in _document("contain-plan.json")["Statement"] if s["Sid"] == "ReadTheInvestigation"][0]["Action"] == read["Action"]
+    (trust,) = _document("contain-member-trust.json")["Statement"]
+    assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::ADMIN_ACCOUNT_ID:ADMIN_PRINCIPAL"}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "EXTERNAL_ID"}}
+    # the member role reads and changes with the contain policies; aws_caller_info's sts:GetCallerIdentity is among them
+    assert "sts:GetCallerIdentity" in [a for s in _document("contain-plan.json")["Statement"] for a in s["Action"]]
+
+
+def test_many_regions_policy_covers_every_regions_detector():
+    """docs/iam/eda-sources-regions.json: with regions the detector is found in each Region (ListDetectors) and the
+    sources' actions are allowed on every Region's detectors, investigations included; the same actions as the
+    one-Region policy."""
+    regions = _document("eda-sources-regions.json")
+    one = _document("eda-sources.json")
+    actions = {a for s in regions["Statement"] for a in s["Action"]}
+    assert actions == {a for s in one["Statement"] for a in s["Action"]}
+    (scoped,) = [s for s in regions["Statement"] if "guardduty:ListDetectors" not in s["Action"]]
+    for region in ("us-east-1", "eu-west-1", "ap-northeast-1"):
+        for resource in (f"detector/{sc.DETECTOR_ID}", f"detector/{sc.DETECTOR_ID}/investigation/x"):
+            arn = f"arn:aws:guardduty:{region}:{sc.ACCOUNT_ID}:{resource}"
+            assert any(fnmatch.fnmatchcase(arn, p.replace("ACCOUNT_ID", sc.ACCOUNT_ID)) for p in scoped["Resource"]), arn

@@ -23,6 +23,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import entry
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import instance_roles
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import user_tag_updates
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import acted_as
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import POLICY_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import deny_all_policy
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
@@ -127,21 +128,22 @@ def _given_record(found, settings, inv_id):
     return given[0] if given else None
 
 
-def _records(found, settings, entries, inv_id, base):
-    """(the record to write before acting, the record once the run is done), from the record given back ``base``."""
+def _records(found, settings, entries, inv_id, base, identity=None):
+    """(the record to write before acting, the record once the run is done), from the record given back ``base``;
+    ``identity`` (an assumed role's: acted_as()) goes with each resource the run changes."""
     time = settings.get("time")
     if settings["mode"] == "plan" or not settings.get("done") or time is None:
         return None, base  # plan, check mode: nothing is written
     if settings["mode"] == "rollback":
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
-        return base, (with_statuses(base, statuses, time) if base is not None and statuses else base)
-    pending = [record_entry(e, "pending", time) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
+        return base, (with_statuses(base, statuses, time, identity) if base is not None and statuses else base)
+    pending = [record_entry(e, "pending", time, identity) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
                and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in ("interfaces", "evidence", "standby", "network_acl_entries")))]
     if not pending:
         return base, base
     before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)
     before["role_version"] = COLLECTION_VERSION
-    return before, with_statuses(before, {(e["type"], e["id"]): "applied" for e in pending}, time)
+    return before, with_statuses(before, {(e["type"], e["id"]): "applied" for e in pending}, time, identity)
 
 
 def _out_of_reach(resource, found, settings):
@@ -220,11 +222,20 @@ def containment_plan(found, settings, state=None):
     if not isinstance(inv_id, str) or not POLICY_NAME.fullmatch(policy_name(inv_id)):
         raise ContainError(f"The investigation id {inv_id!r} cannot name a containment (expected a GuardDuty investigation id)")
     caller = settings.get("caller_account")
+    assumed = settings.get("assume_role") or None
     if caller is not None and found.get("account_id") is not None and str(caller) != found["account_id"]:
+        if assumed:
+            raise ContainError(
+                f"The role assumed for investigation {inv_id}, {assumed['role_arn']} (contain_assume_role), gave credentials "
+                f"of account {caller}, but the investigation is in account {found['account_id']}: point contain_assume_role "
+                "at a role of the investigation's account, such as arn:aws:iam::{account_id}:role/SecOpsContainment "
+                "(nothing was changed)"
+            )
         raise ContainError(
             f"The AWS credentials belong to account {caller}, but investigation {inv_id} is in account {found['account_id']}: "
             "use credentials of the investigation's account (nothing was changed)"
         )
+    identity = acted_as(settings.get("caller_arn"), assumed) if caller is not None else None
     given_record = _given_record(found, settings, inv_id) if mode != "plan" else None
     context = Context(State(state), settings, inv_id, found.get("region"), given_record) if state is not None else None
     gate = _gate(found, settings)
@@ -252,7 +263,8 @@ def containment_plan(found, settings, state=None):
                        "review them and raise contain_max_resources to go on")
     if mode == "rollback" and "record_file" in settings and given_record is None:
         blocked.append(_no_record(inv_id, record_path(settings["record_dir"], inv_id)))
-    record_before, record = _records(found, settings, entries, inv_id, given_record) if context is not None else (None, given_record)
+    record_before, record = (_records(found, settings, entries, inv_id, given_record, identity if assumed else None) if context is not None
+                             else (None, given_record))
     if settings.get("done"):
         for item in entries:
             if item["status"] == "planned":
@@ -265,6 +277,7 @@ def containment_plan(found, settings, state=None):
         "region": found.get("region"),
         "risk_level": found.get("risk_level"),
         "mode": mode,
+        "identity": identity,
         "blocked": blocked,
         "gate": gate,
         "counts": counts,

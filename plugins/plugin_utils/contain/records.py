@@ -24,6 +24,8 @@ import re
 import tempfile
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import ROLE_ARN
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import SESSION_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ID_PATTERNS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import bucket_name_problem
@@ -50,6 +52,7 @@ _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
 _TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket")
+_CALLER_ARN = re.compile(r"arn:aws[a-z-]{0,12}:(?:iam|sts)::\d{12}:[\w+=,.@/-]{1,600}", re.ASCII)
 
 
 def policy_name(investigation_id):
@@ -114,10 +117,13 @@ def new_record(investigation_id, account_id, region, time, version):
     }
 
 
-def record_entry(plan_entry, status, time):
-    """The record of one resource apply is about to change: the state rollback restores, from the plan entry's changes."""
+def record_entry(plan_entry, status, time, identity=None):
+    """The record of one resource apply is about to change: the state rollback restores, from the plan entry's changes;
+    ``identity`` (an assumed role's, identity.acted_as()) says who changed it."""
     changes = plan_entry["changes"]
     rec = {"type": plan_entry["type"], "id": plan_entry["id"], "status": status, "time": time}
+    if identity:
+        rec["acted_as"] = dict(identity)
     if rec["type"] == "ec2_instance":
         rec["vpc_id"] = changes["vpc_id"]
         rec["interfaces"] = [{"eni_id": i["eni_id"], "previous_groups": list(i["previous_groups"])} for i in changes["interfaces"]]
@@ -171,14 +177,17 @@ def merge_records(base, entries, time):
     return dict(base, updated=time, resources=list(merged.values()))
 
 
-def with_statuses(record, statuses, time):
-    """``record`` with the resources of ``statuses`` ({(type, id): status}) set to that status at ``time``; the same
-    record when no status changes (a second rollback writes nothing)."""
+def with_statuses(record, statuses, time, identity=None):
+    """``record`` with the resources of ``statuses`` ({(type, id): status}) set to that status at ``time`` (by
+    ``identity``, an assumed role's, when given); the same record when no status changes (a second rollback writes
+    nothing)."""
     changed = {key for key, status in statuses.items() if status is not None}
     changed = {(r["type"], r["id"]) for r in record["resources"] if (r["type"], r["id"]) in changed and statuses[(r["type"], r["id"])] != r["status"]}
     if not changed:
         return record
-    resources = [dict(r, status=statuses[(r["type"], r["id"])], time=time) if (r["type"], r["id"]) in changed else r for r in record["resources"]]
+    by = {"acted_as": dict(identity)} if identity else {}
+    resources = [dict(r, status=statuses[(r["type"], r["id"])], time=time, **by) if (r["type"], r["id"]) in changed else r
+                 for r in record["resources"]]
     return dict(record, updated=time, resources=resources)
 
 
@@ -201,6 +210,7 @@ def _check_entry(index, rec, investigation_id):
         _need(isinstance(ident, str) and ID_PATTERNS[kind].fullmatch(ident), f"resources[{index}] ({kind}) has no valid id")
     where = f"resources[{index}] ({kind} {ident})"
     _need(rec.get("status") in RECORD_STATUSES, f"{where} has no status ({', '.join(RECORD_STATUSES)})")
+    _check_acted_as(where, rec.get("acted_as"))
     _need(isinstance(rec.get("time"), str) and TIME.fullmatch(rec["time"]), f"{where} has no UTC time")
     if kind == "ec2_instance":
         _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
@@ -231,6 +241,17 @@ def _check_entry(index, rec, investigation_id):
         _need(block is None or (isinstance(block, dict) and sorted(block) == sorted(k for k, _api in PAB_KEYS)
                                 and all(isinstance(v, bool) for v in block.values())),
               f"{where} has no previous_public_access_block (null or the four settings, true or false)")
+
+
+def _check_acted_as(where, identity):
+    """Who changed a resource (an assumed role's ARN, its session, the caller's ARN): identifiers only."""
+    if identity is None:
+        return
+    _need(isinstance(identity, dict) and set(identity) <= {"arn", "assumed_role", "session_name"}
+          and (identity.get("arn") is None or (isinstance(identity["arn"], str) and _CALLER_ARN.fullmatch(identity["arn"])))
+          and (identity.get("assumed_role") is None or (isinstance(identity["assumed_role"], str) and ROLE_ARN.fullmatch(identity["assumed_role"])))
+          and (identity.get("session_name") is None or (isinstance(identity["session_name"], str) and SESSION_NAME.fullmatch(identity["session_name"]))),
+          f"{where} has an acted_as that is not an ARN, a role ARN and a session name")
 
 
 def _check_evidence(where, evidence):

@@ -332,7 +332,11 @@ def report_data(value):
         "triggered_by": clean_or_none(inv.get("triggered_by")),
         "investigation_type": investigation_type,
         "finding_id": clean_or_none(scope.get("finding_id")),
-        "account_id": clean_or_none(scope.get("account_id")),
+        # the investigated account: the scope's (an account investigation), else the account the investigation is of
+        # (a member's finding, read from the administrator: its account_id or cloud.account), but for the organization
+        "account_id": clean_or_none(scope.get("account_id")) or (
+            None if investigation_type == "ORGANIZATION"
+            else clean_or_none(inv.get("account_id")) or clean_or_none(as_dict(inv.get("cloud")).get("account"))),
         "admin_account_id": clean_or_none(scope.get("admin_account_id")),
         "query_window_start": format_time(window.get("start_time")),
         "query_window_end": format_time(window.get("end_time")),

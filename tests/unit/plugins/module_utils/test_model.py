@@ -19,6 +19,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.model import coun
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize
+from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize_investigation
 from ansible_collections.secops.guardduty.plugins.module_utils.model import parse_time
 from ansible_collections.secops.guardduty.plugins.module_utils.model import summary_of
 from ansible_collections.secops.guardduty.plugins.module_utils.model import validate_finding_id
@@ -144,3 +145,14 @@ def test_an_unreadable_time_is_a_value_error(value):
 def test_as_dict_and_as_list_read_members_of_any_type():
     assert as_dict({"a": 1}) == {"a": 1} and as_dict(["a"]) == {} and as_dict(None) == {}
     assert as_list([1]) == [1] and as_list({"items": [2]}) == [2] and as_list({"items": "x"}) == [] and as_list("ab") == []
+
+
+def test_an_investigation_carries_the_account_it_is_of():
+    """A member's investigation read from the administrator (GetInvestigation names the account only in Cloud.Account)
+    carries account_id, as the listing's AccountId gives it; a value the service sent is never replaced."""
+    got = normalize_investigation({"InvestigationId": "a", "Cloud": {"Provider": "AWS", "Region": "eu-west-1", "Account": "111122223333"}})
+    assert got["account_id"] == "111122223333" and got["cloud"]["account"] == "111122223333"
+    listed = normalize_investigation({"InvestigationId": "a", "AccountId": "444455556666", "Cloud": {"Account": "111122223333"}})
+    assert listed["account_id"] == "444455556666"
+    assert "account_id" not in normalize_investigation({"InvestigationId": "a", "Cloud": {"Account": None}})
+    assert "account_id" not in normalize_investigation({"InvestigationId": "a", "Cloud": "not a map"})

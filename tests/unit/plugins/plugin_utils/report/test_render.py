@@ -132,3 +132,19 @@ def test_rendering_does_not_change_its_input():
     render_html(inv)
     report_data(inv)
     assert inv == before
+
+
+def test_a_member_accounts_investigation_shows_the_members_account_escaped():
+    """Seen from the administrator, a member's finding investigation names the member in cloud.account (the info
+    module with regions adds account_id): both reports show it, escaped like every other value."""
+    member = samples.investigation("FINDING", cloud={"provider": "AWS", "region": "eu-west-1", "account": "111122223333"})
+    assert report_data(member)["account_id"] == "111122223333"
+    assert "- **Account:** 111122223333" in render_markdown(member)
+    assert '<dt>Account</dt><dd class="mono">111122223333</dd>' in render_html(member)
+    assert report_data(dict(member, account_id="444455556666"))["account_id"] == "444455556666"
+    hostile = dict(member, cloud={"account": "<b>1111</b>"})
+    assert "<b>1111</b>" not in render_html(hostile) and "&lt;b&gt;1111&lt;/b&gt;" in render_html(hostile)
+    # an account investigation shows the account it analysed; the organization's shows the administrator account only
+    assert report_data(samples.investigation("ACCOUNT", cloud={"account": "111122223333"}))["account_id"] == "123456789012"
+    organization = report_data(samples.investigation("ORGANIZATION"))
+    assert organization["account_id"] is None and organization["admin_account_id"] == "123456789012"
