@@ -148,7 +148,7 @@ def _out_of_reach(resource, found, settings):
     """Why ``resource`` is out of the role's reach, or None."""
     resource_type = resource["type"]
     if resource_type not in HANDLERS:
-        return "the contain role has no action for security groups: review the group's rules by hand"
+        return f"the contain role has no action for {resource_type}: review it by hand"
     if found.get("account_id") is None:
         return "the investigation names no account (cloud.account), so nothing can be matched to it"
     if resource["account_id"] != found["account_id"]:

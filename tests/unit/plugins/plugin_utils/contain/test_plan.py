@@ -26,12 +26,12 @@ def test_scope_pass_marks_what_to_read_and_skips_what_is_out_of_reach():
     ), settings("plan"))
     assert [(r["id"], r["status"]) for r in plan["resources"]] == [  # most urgent first, then by type
         (s.INSTANCE, "pending"), (s.INSTANCE, "skipped"), ("ASIAIOSFODNN7EXAMPLE", "skipped"), ("alice", "skipped"),
-        ("sg-0123456789abcdef0", "skipped")]
+        ("sg-0123456789abcdef0", "pending")]
     reasons = [r["reason"] for r in plan["resources"]]
     assert reasons[1] == f"in Region eu-west-1, not the investigation's Region {s.REGION}"
     assert reasons[3] == f"in account {s.OTHER}, not the investigation's account {s.ACCOUNT}"
-    assert "temporary (ASIA) access key" in reasons[2] and "no action for security groups" in reasons[4]
-    assert plan["counts"] == {"pending": 1, "planned": 0, "done": 0, "unchanged": 0, "skipped": 4, "unrecognised": 0}
+    assert "temporary (ASIA) access key" in reasons[2]
+    assert plan["counts"] == {"pending": 2, "planned": 0, "done": 0, "unchanged": 0, "skipped": 3, "unrecognised": 0}
 
 
 def test_credentials_of_another_account_stop_everything():

@@ -158,13 +158,29 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
                                                               "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
     (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
                                                               "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
+    (lambda r: r["resources"][4].update(id="sg-x; id"), r"\(ec2_security_group\) has no valid id"),
+    (lambda r: r["resources"][4].update(removed_rules=[]), "records no removed_rules"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(cidr="203.0.113.0/24"), "from another CIDR than 0.0.0.0/0 or ::/0"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(protocol="tcp; id"), "without a valid protocol"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=70000), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=None), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][1].update(from_port=22), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="YQpi"),  # "a\nb"
+     r"description_base64 is not null or a description \(not up to 255 printable"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="{{ 7*7 }}"), r"description_base64 is not null or a description \(not base64\)"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="//4="), r"\(not base64 of UTF-8 text\)"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description="ssh"), "is not protocol, from_port, to_port, cidr and description_base64"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
                     "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}]},
                    {"type": "iam_role", "id": "web", "policy_name": "secops-guardduty-contain-" + s.INV_ID},
                    {"type": "s3_bucket", "id": "customer-exports", "previous_public_access_block": None},
-                   {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"})
+                   {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"},
+                   {"type": "ec2_security_group", "id": "sg-0123456789abcdef0", "removed_rules": [
+                       {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": "c3No"},
+                       {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description_base64": None}]})
+    containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
     change(rec)
     with pytest.raises(ContainError, match=message) as error:
         containment_plan(found(EC2), settings("rollback", record=rec))

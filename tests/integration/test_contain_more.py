@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The contain role on the resource types beyond instances, keys, principals and buckets, in real ansible-playbook
+runs: the investigation comes from the GuardDuty emulator, the resources live in moto (server mode), and every
+outcome is read back with boto3. One world holds every such type, so that one sequence of runs proves them all:
+apply in check mode changes nothing, apply contains, a second apply changes nothing, rollback restores from the
+containment record, a second rollback changes nothing.
+
+- EC2 security group: its ingress rules open to 0.0.0.0/0 or ::/0 are removed (recorded with protocol, ports, CIDR
+  and description), every other rule stays; rollback adds back exactly the recorded rules.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from gdemu import scenarios as sc
+from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
+from test_contain import PLAY
+from test_contain import changed_tasks
+from test_contain import outcome_lines
+from test_contain import statuses
+
+INV = sc.CONTAIN_MORE_INV_ID
+TAG = "secops-guardduty:contained-by"
+# a description is anyone's to write: it must come back literally, never templated
+HOSTILE = "ssh from anywhere {{ 7*7 }}"
+
+HEADER = PLAY.format(name="Contain more") + """\
+    - name: Run the contain role
+      ansible.builtin.include_role:
+        name: secops.guardduty.contain
+      vars:
+        contain_investigation_id: "{{ investigation_id }}"
+"""
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True)
+
+
+class World:
+    """The resources the investigation names, in moto, and how to read their state back."""
+
+    def __init__(self, moto):
+        self.ec2 = moto.client("ec2")
+        vpc = self.ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+        self.group = self.ec2.create_security_group(GroupName="public-web", Description="public web", VpcId=vpc)["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=self.group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+             "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": HOSTILE}, {"CidrIp": "10.0.0.0/8", "Description": "ssh from the VPN"}]},
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+        ])
+
+    def ingress(self):
+        """The group's ingress rules with a CIDR: (protocol, from, to, CIDR, description)."""
+        rules = self.ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [self.group]}])["SecurityGroupRules"]
+        return sorted((r["IpProtocol"], r.get("FromPort"), r.get("ToPort"), r.get("CidrIpv4") or r.get("CidrIpv6"), r.get("Description"))
+                      for r in rules if not r["IsEgress"])
+
+    def egress(self):
+        (group,) = self.ec2.describe_security_groups(GroupIds=[self.group])["SecurityGroups"]
+        return group["IpPermissionsEgress"]
+
+    def group_tags(self):
+        (group,) = self.ec2.describe_security_groups(GroupIds=[self.group])["SecurityGroups"]
+        return {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+
+    def snapshot(self):
+        return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags()}
+
+
+@pytest.fixture
+def world(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
+    moto_aws.reset()
+    state = World(moto_aws)
+    guardduty_emulator.load(sc.contain_more([
+        {"Identifier": state.group, "Type": "EC2_SECURITY_GROUP", "Arn": f"arn:aws:ec2:{sc.REGION}:{sc.ACCOUNT_ID}:security-group/{state.group}"},
+    ]))
+    return state
+
+
+def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+    records = tmp_path / "records"
+
+    def contain(check=False, **role_vars):
+        extra = {"moto_endpoint": moto_aws.url, "investigation_id": INV, "contain_record_dir": str(records),
+                 "contain_approved": True}
+        extra.update({f"contain_{key}": value for key, value in role_vars.items()})
+        result = play(HEADER, extra_vars=extra, check=check)
+        assert result.rc == 0, result
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, facts[-1]["result"]["ansible_facts"]["contain_result"]
+
+    before = world.snapshot()
+    assert ("tcp", 22, 22, "0.0.0.0/0", HOSTILE) in before["ingress"] and len(before["ingress"]) == 4
+
+    # apply in check mode: the plan says what apply does, nothing changes, no record is written
+    result, plan = contain(mode="apply", check=True)
+    assert statuses(plan) == {("ec2_security_group", world.group): "planned"}
+    (group,) = plan["resources"]
+    assert {(r["protocol"], r["from_port"], r["to_port"], r["cidr"], r["description"]) for r in group["changes"]["rules"]} == {
+        ("tcp", 22, 22, "0.0.0.0/0", HOSTILE), ("tcp", 443, 443, "::/0", None), ("-1", None, None, "0.0.0.0/0", None)}
+    assert "remove its ingress rules open to the internet: " in group["reason"] and "every other rule stays" in group["reason"]
+    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 1
+    assert world.snapshot() == before and not records.exists()
+
+    # apply: only the rules open to the internet go, recorded with their full definitions before the change
+    result, outcome = contain(mode="apply")
+    assert statuses(outcome) == {("ec2_security_group", world.group): "done"}
+    assert world.ingress() == [("tcp", 22, 22, "10.0.0.0/8", "ssh from the VPN")]
+    assert world.egress() == before["egress"]
+    assert world.group_tags() == {TAG: INV}
+    (rec,) = json.loads((records / f"{INV}.json").read_text())["resources"]
+    assert rec["type"] == "ec2_security_group" and rec["id"] == world.group and rec["status"] == "applied"
+    assert sorted(rec["removed_rules"], key=canonical) == sorted([
+        {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": base64.b64encode(HOSTILE.encode()).decode()},
+        {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "::/0", "description_base64": None},
+        {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "0.0.0.0/0", "description_base64": None}], key=canonical)
+    # the artifacts (templated by the next AWX workflow node) never carry the description: the record holds it in
+    # base64, the reasons leave it out
+    shown = " ".join(outcome_lines(result))
+    assert all(text in shown for text in ("tcp 22-22 from 0.0.0.0/0", "tcp 443-443 from ::/0", "all traffic from 0.0.0.0/0"))
+    stats = [t["result"]["ansible_stats"]["data"] for t in result.tasks if t["result"].get("ansible_stats")]
+    assert stats and not any("{{" in canonical(data) or "anywhere" in canonical(data) for data in stats)
+    contained = world.snapshot()
+
+    # a second apply changes nothing
+    result, outcome = contain(mode="apply")
+    assert changed_tasks(result) == [] and statuses(outcome) == {("ec2_security_group", world.group): "unchanged"}
+    assert world.snapshot() == contained
+
+    # rollback adds back exactly the recorded rules (the description literally) and removes the tag
+    result, outcome = contain(mode="rollback")
+    assert statuses(outcome) == {("ec2_security_group", world.group): "done"}
+    assert world.snapshot() == before
+    assert json.loads((records / f"{INV}.json").read_text())["resources"][0]["status"] == "rolled_back"
+
+    # a second rollback has nothing left to undo
+    result, outcome = contain(mode="rollback")
+    assert changed_tasks(result) == [] and statuses(outcome) == {("ec2_security_group", world.group): "unchanged"}
+    assert world.snapshot() == before
