@@ -10,12 +10,16 @@ containment record, a second rollback changes nothing.
 
 - EC2 security group: its ingress rules open to 0.0.0.0/0 or ::/0 are removed (recorded with protocol, ports, CIDR
   and description), every other rule stays; rollback adds back exactly the recorded rules.
+- Lambda function: reserved concurrency 0 (no invocation runs); the previous setting (none, or a number) is recorded
+  and given back on rollback.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
+import zipfile
 
 import pytest
 
@@ -40,6 +44,16 @@ HEADER = PLAY.format(name="Contain more") + """\
 """
 
 
+FUNCTIONS = ("payments", "reports")
+
+
+def _zipped(source):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    return buffer.getvalue()
+
+
 def canonical(value):
     return json.dumps(value, sort_keys=True)
 
@@ -57,6 +71,14 @@ class World:
             {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
             {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
         ])
+        # two functions: one without a reservation (the account's pool), one with 5 reserved
+        self.lam, iam = moto.client("lambda"), moto.client("iam")
+        role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        for name in FUNCTIONS:
+            self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+                                     Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
+        self.lam.put_function_concurrency(FunctionName="reports", ReservedConcurrentExecutions=5)
 
     def ingress(self):
         """The group's ingress rules with a CIDR: (protocol, from, to, CIDR, description)."""
@@ -72,8 +94,12 @@ class World:
         (group,) = self.ec2.describe_security_groups(GroupIds=[self.group])["SecurityGroups"]
         return {t["Key"]: t["Value"] for t in group.get("Tags", [])}
 
+    def concurrency(self):
+        """{function: its reserved concurrency, or None}."""
+        return {name: self.lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions") for name in FUNCTIONS}
+
     def snapshot(self):
-        return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags()}
+        return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags(), "concurrency": self.concurrency()}
 
 
 @pytest.fixture
@@ -82,6 +108,8 @@ def world(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
     state = World(moto_aws)
     guardduty_emulator.load(sc.contain_more([
         {"Identifier": state.group, "Type": "EC2_SECURITY_GROUP", "Arn": f"arn:aws:ec2:{sc.REGION}:{sc.ACCOUNT_ID}:security-group/{state.group}"},
+        {"Identifier": "payments", "Type": "LAMBDA_FUNCTION"},
+        {"Identifier": "reports", "Type": "LAMBDA_FUNCTION", "Arn": f"arn:aws:lambda:{sc.REGION}:{sc.ACCOUNT_ID}:function:reports"},
     ]))
     return state
 
@@ -98,27 +126,37 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
         return result, facts[-1]["result"]["ansible_facts"]["contain_result"]
 
+    def every(status):
+        return {("ec2_security_group", world.group): status, ("lambda_function", "payments"): status, ("lambda_function", "reports"): status}
+
     before = world.snapshot()
     assert ("tcp", 22, 22, "0.0.0.0/0", HOSTILE) in before["ingress"] and len(before["ingress"]) == 4
+    assert before["concurrency"] == {"payments": None, "reports": 5}
 
     # apply in check mode: the plan says what apply does, nothing changes, no record is written
     result, plan = contain(mode="apply", check=True)
-    assert statuses(plan) == {("ec2_security_group", world.group): "planned"}
-    (group,) = plan["resources"]
+    assert statuses(plan) == every("planned")
+    (group,) = [r for r in plan["resources"] if r["type"] == "ec2_security_group"]
     assert {(r["protocol"], r["from_port"], r["to_port"], r["cidr"], r["description"]) for r in group["changes"]["rules"]} == {
         ("tcp", 22, 22, "0.0.0.0/0", HOSTILE), ("tcp", 443, 443, "::/0", None), ("-1", None, None, "0.0.0.0/0", None)}
     assert "remove its ingress rules open to the internet: " in group["reason"] and "every other rule stays" in group["reason"]
-    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 1
+    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 3  # all counted against contain_max_resources
+    (reports,) = [r for r in plan["resources"] if r["id"] == "reports"]
+    assert reports["changes"] == {"previous": 5} and "set its reserved concurrency to 0" in reports["reason"]
     assert world.snapshot() == before and not records.exists()
 
-    # apply: only the rules open to the internet go, recorded with their full definitions before the change
+    # apply: only the rules open to the internet go, recorded with their full definitions before the change; the
+    # functions stop running, their previous settings recorded
     result, outcome = contain(mode="apply")
-    assert statuses(outcome) == {("ec2_security_group", world.group): "done"}
+    assert statuses(outcome) == every("done")
     assert world.ingress() == [("tcp", 22, 22, "10.0.0.0/8", "ssh from the VPN")]
     assert world.egress() == before["egress"]
     assert world.group_tags() == {TAG: INV}
-    (rec,) = json.loads((records / f"{INV}.json").read_text())["resources"]
-    assert rec["type"] == "ec2_security_group" and rec["id"] == world.group and rec["status"] == "applied"
+    assert world.concurrency() == {"payments": 0, "reports": 0}  # no invocation runs
+    recorded = {(r["type"], r["id"]): r for r in json.loads((records / f"{INV}.json").read_text())["resources"]}
+    assert [recorded[("lambda_function", name)]["previous_reserved_concurrency"] for name in FUNCTIONS] == [None, 5]
+    rec = recorded[("ec2_security_group", world.group)]
+    assert rec["status"] == "applied" and {r["status"] for r in recorded.values()} == {"applied"}
     assert sorted(rec["removed_rules"], key=canonical) == sorted([
         {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": base64.b64encode(HOSTILE.encode()).decode()},
         {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "::/0", "description_base64": None},
@@ -133,16 +171,17 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
 
     # a second apply changes nothing
     result, outcome = contain(mode="apply")
-    assert changed_tasks(result) == [] and statuses(outcome) == {("ec2_security_group", world.group): "unchanged"}
+    assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged")
     assert world.snapshot() == contained
 
-    # rollback adds back exactly the recorded rules (the description literally) and removes the tag
+    # rollback adds back exactly the recorded rules (the description literally) and removes the tag; each function
+    # gets back what it had: no reservation, or 5
     result, outcome = contain(mode="rollback")
-    assert statuses(outcome) == {("ec2_security_group", world.group): "done"}
+    assert statuses(outcome) == every("done")
     assert world.snapshot() == before
-    assert json.loads((records / f"{INV}.json").read_text())["resources"][0]["status"] == "rolled_back"
+    assert {r["status"] for r in json.loads((records / f"{INV}.json").read_text())["resources"]} == {"rolled_back"}
 
     # a second rollback has nothing left to undo
     result, outcome = contain(mode="rollback")
-    assert changed_tasks(result) == [] and statuses(outcome) == {("ec2_security_group", world.group): "unchanged"}
+    assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged")
     assert world.snapshot() == before

@@ -724,6 +724,52 @@ def _roll_back_security_group(resource, context):
                  remove_tags={TAG_CONTAINED_BY: tags[TAG_CONTAINED_BY]})
 
 
+# ---------------------------------------------------------------- Lambda functions: reserved concurrency 0 (no invocations)
+
+
+def _concurrency_text(value):
+    return "none (the account's unreserved concurrency)" if value is None else str(value)
+
+
+def _function(resource, context):
+    """(the entry when the function cannot be acted on, None) or (None, its reserved concurrency: None or a number)."""
+    read = context.state.by("function_concurrency", "function_name").get(resource["id"])
+    if read is None or read.get("exists") is not True:
+        return entry(resource, "skipped", "no such Lambda function in the account and Region (lambda_function_concurrency found none)"), None
+    value = read.get("reserved_concurrency")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return entry(resource, "skipped", "its reserved concurrency was not read as a number: left as it is"), None
+    return None, value
+
+
+def _contain_function(resource, context):
+    skipped, value = _function(resource, context)
+    if skipped:
+        return skipped
+    if value == 0:
+        return entry(resource, "unchanged", "its reserved concurrency is already 0 (no invocation runs)")
+    return entry(resource, "planned", f"set its reserved concurrency to 0, so that no invocation runs (it is {_concurrency_text(value)}: "
+                 "recorded, and given back on rollback); its code, configuration and triggers stay as they are", previous=value)
+
+
+def _roll_back_function(resource, context):
+    skipped, value = _function(resource, context)
+    if skipped:
+        return skipped
+    rec = context.recorded(resource)
+    if rec is None:
+        return entry(resource, "unchanged", f"the containment record holds nothing for it: left as it is (reserved concurrency "
+                     f"{_concurrency_text(value)})")
+    previous = rec["previous_reserved_concurrency"]
+    if value == previous:
+        return entry(resource, "unchanged", f"it has the reserved concurrency the record holds ({_concurrency_text(previous)})",
+                     record_status="rolled_back")
+    if value != 0:
+        return entry(resource, "skipped", f"its reserved concurrency changed since containment (it is {value}, not 0): left as it is")
+    return entry(resource, "planned", f"give it back its reserved concurrency {_concurrency_text(previous)} (from the containment record)",
+                 record_status="rolled_back", previous=previous)
+
+
 # resource_type -> what the role does about it; a type not in the table is never changed
 HANDLERS = {
     "ec2_instance": Handler(contain=_contain_instance, roll_back=_roll_back_instance),
@@ -732,4 +778,5 @@ HANDLERS = {
     "iam_role": Handler(contain=_contain_principal, roll_back=_roll_back_principal),
     "s3_bucket": Handler(contain=_contain_bucket, roll_back=_roll_back_bucket),
     "ec2_security_group": Handler(contain=_contain_security_group, roll_back=_roll_back_security_group),
+    "lambda_function": Handler(contain=_contain_function, roll_back=_roll_back_function),
 }

@@ -51,7 +51,8 @@ _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
-_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group")
+_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function")
+MAX_CONCURRENCY = 1000000  # far above any account's Lambda concurrency quota
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")  # a security group's ingress rules from these are removed (and recorded)
 _RULE_KEYS = ("protocol", "from_port", "to_port", "cidr", "description_base64")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{2,344}={0,2}", re.ASCII)  # 255 description characters, padding checked when decoded
@@ -138,6 +139,8 @@ def record_entry(plan_entry, status, time):
         rec["previous_status"] = "Active"
     elif rec["type"] == "ec2_security_group":
         rec["removed_rules"] = [_recorded_rule(rule) for rule in changes["rules"]]
+    elif rec["type"] == "lambda_function":
+        rec["previous_reserved_concurrency"] = changes["previous"]
     elif rec["type"] in ("iam_user", "iam_role"):
         rec["policy_name"] = changes["policy_name"]
         if changes.get("revoked_before"):
@@ -181,8 +184,10 @@ def recorded_rules(rec):
 def _merged_entry(old, new):
     """``new`` over ``old`` for one resource: an instance keeps the interfaces ``new`` does not name (an earlier apply
     moved them and they are still recorded), unless ``old`` was rolled back."""
-    if old is None or old["status"] == "rolled_back" or new["type"] not in ("ec2_instance", "ec2_security_group"):
+    if old is None or old["status"] == "rolled_back" or new["type"] not in ("ec2_instance", "ec2_security_group", "lambda_function"):
         return new
+    if new["type"] == "lambda_function":  # the setting from before any containment is the one to give back
+        return dict(new, previous_reserved_concurrency=old["previous_reserved_concurrency"])
     if new["type"] == "ec2_security_group":  # the rules an earlier apply removed stay recorded
         rules = {_rule_id(r): r for r in old.get("removed_rules", [])}
         rules.update({_rule_id(r): r for r in new["removed_rules"]})
@@ -268,6 +273,10 @@ def _check_entry(index, rec, investigation_id):
                   f"{where}: the previous groups of {item['eni_id']} are not security group ids")
     elif kind == "ec2_security_group":
         _check_rules(where, rec.get("removed_rules"))
+    elif kind == "lambda_function":
+        value = rec.get("previous_reserved_concurrency", False)
+        _need(value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CONCURRENCY),
+              f"{where} has no previous_reserved_concurrency (null, or a number from 1 to {MAX_CONCURRENCY})")
     elif kind == "iam_access_key":
         _need(isinstance(rec.get("user_name"), str) and ID_PATTERNS["iam_user"].fullmatch(rec["user_name"]), f"{where} has no valid user_name")
         _need(rec.get("previous_status") == "Active", f"{where} has no previous_status Active")

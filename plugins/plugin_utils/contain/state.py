@@ -30,6 +30,7 @@ LISTS = {
     "functions": "lambda_info's functions",
     "nacls": "ec2_vpc_nacl_info's nacls",
     "named_groups": "ec2_security_group_info's security_groups (those the investigation names)",
+    "function_concurrency": "lambda_function_concurrency's results (function_name, exists, reserved_concurrency)",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

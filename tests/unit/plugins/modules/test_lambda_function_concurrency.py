@@ -78,8 +78,8 @@ def test_reading_reports_a_missing_function_and_changing_it_fails_clearly(run_mo
 
 def test_check_mode_changes_nothing(run_module, lam):
     current(lam, 10)
-    out = run_module(lambda_function_concurrency.main, {"function_name": NAME, "reserved_concurrency": 0, "state": "present",
-                                                         "_ansible_check_mode": True})
+    args = {"function_name": NAME, "reserved_concurrency": 0, "state": "present", "_ansible_check_mode": True}
+    out = run_module(lambda_function_concurrency.main, args)
     assert out.result["changed"] is True and out.result["previous"] == 10 and out.result["reserved_concurrency"] == 0
 
 

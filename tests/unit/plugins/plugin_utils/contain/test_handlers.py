@@ -541,3 +541,46 @@ def test_rollback_takes_nothing_from_tags_and_leaves_a_disagreeing_group_as_it_i
     # tagged, but the record holds nothing for it: nothing is re-added
     plan = one(containment_plan(found(SG_RESOURCE), s.rollback(), sg_state([], OWNED)))
     assert plan["status"] == "skipped" and "holds nothing for it" in plan["reason"]
+
+
+# ---------------------------------------------------------------- Lambda functions: reserved concurrency 0
+
+FUNCTION = s.resource("payments", "LAMBDA_FUNCTION")
+
+
+def fn_state(value, exists=True):
+    """What lambda_function_concurrency returns when it only reads (looped: with the item)."""
+    return {"function_concurrency": [{"item": "payments", "function_name": "payments", "exists": exists, "previous": value,
+                                      "reserved_concurrency": value}]}
+
+
+def rec_function(previous):
+    return {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": previous}
+
+
+@pytest.mark.parametrize("previous", [None, 25])
+def test_a_function_is_stopped_once_and_given_back_its_setting(previous):
+    plan = one(containment_plan(found(FUNCTION), settings(), fn_state(previous)))
+    assert plan["status"] == "planned" and plan["changes"] == {"previous": previous}
+    assert "set its reserved concurrency to 0" in plan["reason"]
+    done = containment_plan(found(FUNCTION), settings(time=s.TIME, done=True, record_file=None), fn_state(previous))
+    assert done["record"]["resources"] == [dict(rec_function(previous), status="applied", time=s.TIME)]
+    assert one(containment_plan(found(FUNCTION), settings(), fn_state(0)))["status"] == "unchanged"
+    back = one(containment_plan(found(FUNCTION), s.rollback(rec_function(previous)), fn_state(0)))
+    assert back["status"] == "planned" and back["changes"] == {"previous": previous} and back["record_status"] == "rolled_back"
+    again = one(containment_plan(found(FUNCTION), s.rollback(rec_function(previous)), fn_state(previous)))
+    assert again["status"] == "unchanged" and again["changes"] == {}
+
+
+def test_a_function_changed_since_or_not_recorded_is_left_as_it_is():
+    plan = one(containment_plan(found(FUNCTION), s.rollback(rec_function(None)), fn_state(7)))
+    assert plan["status"] == "skipped" and "changed since containment (it is 7, not 0)" in plan["reason"] and plan["changes"] == {}
+    plan = one(containment_plan(found(FUNCTION), s.rollback(), fn_state(0)))
+    assert plan["status"] == "unchanged" and "holds nothing for it" in plan["reason"] and plan["changes"] == {}
+    assert "no such Lambda function" in one(containment_plan(found(FUNCTION), settings(), fn_state(None, exists=False)))["reason"]
+
+
+def test_a_second_apply_keeps_the_setting_from_before_any_containment():
+    base = s.record(rec_function(25))
+    plan = containment_plan(found(FUNCTION), settings(time=s.TIME, done=True, record=base, record_file=None), fn_state(3))
+    assert [r["previous_reserved_concurrency"] for r in plan["record"]["resources"]] == [25]
