@@ -421,14 +421,15 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
     assert changed_tasks(result) == []
     assert world.snapshot() == before
 
-    # forced, but more resources within reach (6) than allowed: refused before anything is read or changed
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources=5)
+    # forced, but more resources within reach (7: the named security group and Lambda function count, though moto
+    # has neither) than allowed: refused before anything is read or changed
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources=6)
     assert result.rc != 0 and outcome is None
-    assert "6 resources are within reach, more than contain_max_resources=5" in result.stdout  # the instance's role is not counted
+    assert "7 resources are within reach, more than contain_max_resources=6" in result.stdout  # the instance's role is not counted
     assert world.snapshot() == before
 
     # forced and within the limit: contained (the survey passes booleans as strings)
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources="6")
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources="7")
     assert result.rc == 0, result
     assert outcome["counts"]["done"] == 6
     assert world.key_status() == {world.key: "Inactive"}

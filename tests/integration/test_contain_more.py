@@ -12,6 +12,7 @@ containment record, a second rollback changes nothing.
   and description), every other rule stays; rollback adds back exactly the recorded rules.
 - Lambda function: reserved concurrency 0 (no invocation runs); the previous setting (none, or a number) is recorded
   and given back on rollback.
+- EBS volume: one forensic snapshot, tagged with the investigation; rollback keeps it (evidence) and says so.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class World:
             self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
                                      Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
         self.lam.put_function_concurrency(FunctionName="reports", ReservedConcurrentExecutions=5)
+        # made from a snapshot: moto leaves SnapshotId out of a volume made without one (AWS returns ""), and
+        # amazon.aws.ec2_vol_info (11.4.0) then fails with KeyError 'snapshot_id'
+        source = self.ec2.create_volume(AvailabilityZone=f"{sc.REGION}a", Size=1)["VolumeId"]
+        image = self.ec2.create_snapshot(VolumeId=source)["SnapshotId"]
+        self.volume = self.ec2.create_volume(AvailabilityZone=f"{sc.REGION}a", SnapshotId=image)["VolumeId"]
 
     def ingress(self):
         """The group's ingress rules with a CIDR: (protocol, from, to, CIDR, description)."""
@@ -98,8 +104,14 @@ class World:
         """{function: its reserved concurrency, or None}."""
         return {name: self.lam.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions") for name in FUNCTIONS}
 
+    def volume_snapshots(self):
+        """{snapshot id: its tags} of the volume's snapshots."""
+        snapshots = self.ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [self.volume]}])["Snapshots"]
+        return {snap["SnapshotId"]: {t["Key"]: t["Value"] for t in snap.get("Tags", [])} for snap in snapshots}
+
     def snapshot(self):
-        return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags(), "concurrency": self.concurrency()}
+        return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags(), "concurrency": self.concurrency(),
+                "volume_snapshots": self.volume_snapshots()}
 
 
 @pytest.fixture
@@ -110,6 +122,7 @@ def world(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
         {"Identifier": state.group, "Type": "EC2_SECURITY_GROUP", "Arn": f"arn:aws:ec2:{sc.REGION}:{sc.ACCOUNT_ID}:security-group/{state.group}"},
         {"Identifier": "payments", "Type": "LAMBDA_FUNCTION"},
         {"Identifier": "reports", "Type": "LAMBDA_FUNCTION", "Arn": f"arn:aws:lambda:{sc.REGION}:{sc.ACCOUNT_ID}:function:reports"},
+        {"Identifier": state.volume, "Type": "EBS_VOLUME"},
     ]))
     return state
 
@@ -122,16 +135,17 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
                  "contain_approved": True}
         extra.update({f"contain_{key}": value for key, value in role_vars.items()})
         result = play(HEADER, extra_vars=extra, check=check)
-        assert result.rc == 0, result
+        assert result.rc == 0, [(t["task"], t["result"].get("msg")) for t in result.tasks if t["status"] == "failed"] or result
         facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
         return result, facts[-1]["result"]["ansible_facts"]["contain_result"]
 
-    def every(status):
-        return {("ec2_security_group", world.group): status, ("lambda_function", "payments"): status, ("lambda_function", "reports"): status}
+    def every(status, volume=None):
+        return {("ec2_security_group", world.group): status, ("lambda_function", "payments"): status, ("lambda_function", "reports"): status,
+                ("ebs_volume", world.volume): volume or status}
 
     before = world.snapshot()
     assert ("tcp", 22, 22, "0.0.0.0/0", HOSTILE) in before["ingress"] and len(before["ingress"]) == 4
-    assert before["concurrency"] == {"payments": None, "reports": 5}
+    assert before["concurrency"] == {"payments": None, "reports": 5} and before["volume_snapshots"] == {}
 
     # apply in check mode: the plan says what apply does, nothing changes, no record is written
     result, plan = contain(mode="apply", check=True)
@@ -140,7 +154,7 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     assert {(r["protocol"], r["from_port"], r["to_port"], r["cidr"], r["description"]) for r in group["changes"]["rules"]} == {
         ("tcp", 22, 22, "0.0.0.0/0", HOSTILE), ("tcp", 443, 443, "::/0", None), ("-1", None, None, "0.0.0.0/0", None)}
     assert "remove its ingress rules open to the internet: " in group["reason"] and "every other rule stays" in group["reason"]
-    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 3  # all counted against contain_max_resources
+    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 4  # all counted against contain_max_resources
     (reports,) = [r for r in plan["resources"] if r["id"] == "reports"]
     assert reports["changes"] == {"previous": 5} and "set its reserved concurrency to 0" in reports["reason"]
     assert world.snapshot() == before and not records.exists()
@@ -153,7 +167,10 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     assert world.egress() == before["egress"]
     assert world.group_tags() == {TAG: INV}
     assert world.concurrency() == {"payments": 0, "reports": 0}  # no invocation runs
+    (taken,) = world.volume_snapshots().values()
+    assert taken == {"secops-guardduty:investigation": INV, "secops-guardduty:volume": world.volume}
     recorded = {(r["type"], r["id"]): r for r in json.loads((records / f"{INV}.json").read_text())["resources"]}
+    assert recorded[("ebs_volume", world.volume)]["forensic_snapshot"] is True
     assert [recorded[("lambda_function", name)]["previous_reserved_concurrency"] for name in FUNCTIONS] == [None, 5]
     rec = recorded[("ec2_security_group", world.group)]
     assert rec["status"] == "applied" and {r["status"] for r in recorded.values()} == {"applied"}
@@ -177,11 +194,13 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     # rollback adds back exactly the recorded rules (the description literally) and removes the tag; each function
     # gets back what it had: no reservation, or 5
     result, outcome = contain(mode="rollback")
-    assert statuses(outcome) == every("done")
-    assert world.snapshot() == before
+    assert statuses(outcome) == every("done", volume="unchanged")  # nothing to undo: the snapshot stays, and the plan says so
+    (volume,) = [r for r in outcome["resources"] if r["type"] == "ebs_volume"]
+    assert f"its forensic snapshots stay as evidence ({next(iter(contained['volume_snapshots']))})" in volume["reason"]
+    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"])
     assert {r["status"] for r in json.loads((records / f"{INV}.json").read_text())["resources"]} == {"rolled_back"}
 
     # a second rollback has nothing left to undo
     result, outcome = contain(mode="rollback")
     assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged")
-    assert world.snapshot() == before
+    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"])

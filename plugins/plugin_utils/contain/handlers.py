@@ -770,6 +770,40 @@ def _roll_back_function(resource, context):
                  record_status="rolled_back", previous=previous)
 
 
+# ---------------------------------------------------------------- EBS volumes: a forensic snapshot, kept
+
+
+def _volume(resource, context):
+    """(the entry when the volume is not there, None) or (None, the ids of this investigation's snapshots of it)."""
+    volume = context.state.by("volumes", "id").get(resource["id"])
+    if volume is None:
+        return entry(resource, "skipped", "no such EBS volume in the account and Region (ec2_vol_info found none)"), None
+    taken = sorted(snap["snapshot_id"] for snap in context.state.items("snapshots") if snap.get("volume_id") == resource["id"]
+                   and tags_of(snap.get("tags")).get(TAG_SNAPSHOT) == context.investigation_id and isinstance(snap.get("snapshot_id"), str))
+    return None, taken
+
+
+def _contain_volume(resource, context):
+    skipped, taken = _volume(resource, context)
+    if skipped:
+        return skipped
+    if taken:
+        return entry(resource, "unchanged", f"a forensic snapshot of it for this investigation exists: {', '.join(taken)}")
+    return entry(resource, "planned", f"take a forensic snapshot of it, tagged {TAG_SNAPSHOT}={context.investigation_id} (kept on "
+                 "rollback: it is evidence); the volume itself stays as it is", snapshot=True)
+
+
+def _roll_back_volume(resource, context):
+    skipped, taken = _volume(resource, context)
+    if skipped:
+        return skipped
+    if context.recorded(resource) is None:
+        return entry(resource, "unchanged", "the containment record holds nothing for it: left as it is")
+    kept = ", ".join(taken) if taken else "none found (deleted since, or still being created)"
+    return entry(resource, "unchanged", f"nothing to undo: its forensic snapshots stay as evidence ({kept}); delete them by hand when "
+                 "the investigation is closed", record_status="rolled_back")
+
+
 # resource_type -> what the role does about it; a type not in the table is never changed
 HANDLERS = {
     "ec2_instance": Handler(contain=_contain_instance, roll_back=_roll_back_instance),
@@ -779,4 +813,5 @@ HANDLERS = {
     "s3_bucket": Handler(contain=_contain_bucket, roll_back=_roll_back_bucket),
     "ec2_security_group": Handler(contain=_contain_security_group, roll_back=_roll_back_security_group),
     "lambda_function": Handler(contain=_contain_function, roll_back=_roll_back_function),
+    "ebs_volume": Handler(contain=_contain_volume, roll_back=_roll_back_volume),
 }

@@ -56,8 +56,6 @@ BY_HAND = {
                    "password or IAM authentication, and review its grants",
     "RDS_INSTANCE": "not contained by this role yet: take a snapshot, then make it not publicly accessible and limit its security "
                     "groups to what the application needs",
-    "EBS_VOLUME": "not contained by this role yet: take a snapshot for forensics (the instance it is attached to is contained with "
-                  "its volumes kept)",
 }
 
 # What no network cut of an instance can promise (EC2 security group connection tracking): said by every plan that

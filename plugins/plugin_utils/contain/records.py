@@ -51,7 +51,7 @@ _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
-_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function")
+_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function", "ebs_volume")
 MAX_CONCURRENCY = 1000000  # far above any account's Lambda concurrency quota
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")  # a security group's ingress rules from these are removed (and recorded)
 _RULE_KEYS = ("protocol", "from_port", "to_port", "cidr", "description_base64")
@@ -141,6 +141,8 @@ def record_entry(plan_entry, status, time):
         rec["removed_rules"] = [_recorded_rule(rule) for rule in changes["rules"]]
     elif rec["type"] == "lambda_function":
         rec["previous_reserved_concurrency"] = changes["previous"]
+    elif rec["type"] == "ebs_volume":
+        rec["forensic_snapshot"] = True  # taken, and kept: rollback has nothing to restore
     elif rec["type"] in ("iam_user", "iam_role"):
         rec["policy_name"] = changes["policy_name"]
         if changes.get("revoked_before"):
@@ -273,6 +275,8 @@ def _check_entry(index, rec, investigation_id):
                   f"{where}: the previous groups of {item['eni_id']} are not security group ids")
     elif kind == "ec2_security_group":
         _check_rules(where, rec.get("removed_rules"))
+    elif kind == "ebs_volume":
+        _need(rec.get("forensic_snapshot") is True, f"{where} has no forensic_snapshot true")
     elif kind == "lambda_function":
         value = rec.get("previous_reserved_concurrency", False)
         _need(value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CONCURRENCY),

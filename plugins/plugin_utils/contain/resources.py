@@ -7,7 +7,7 @@
 It reads an investigation as the modules and the lookup return it (snake_case; structured summary ``summary_data`` or
 a text summary holding JSON, ``records``) through the investigation model (``summary_of``, ``affected_resources``)
 and returns the resources the ``contain`` role can act on (EC2 instances, IAM access keys, IAM users, IAM roles, S3
-buckets, security groups, Lambda functions) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
+buckets, security groups, Lambda functions, EBS volumes) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
 type; anything else (other resource types, malformed or ambiguous identifiers, ARNs of the wrong service) goes to
 ``unrecognised`` with the reason. CLI commands the AI suggested are never returned; the countermeasure a resource
 came from is kept as descriptive, untrusted text.
@@ -34,9 +34,11 @@ RESOURCE_TYPE_OF = {
     "S3_BUCKET": "s3_bucket",
     "EC2_SECURITY_GROUP": "ec2_security_group",
     "LAMBDA_FUNCTION": "lambda_function",
+    "EBS_VOLUME": "ebs_volume",
 }
 RESOURCE_TYPES = tuple(RESOURCE_TYPE_OF.values())
-EC2_TYPES = ("ec2_instance", "ec2_security_group")
+EC2_TYPES = ("ec2_instance", "ec2_security_group", "ebs_volume")
+_EC2_ARN_PREFIX = {"ec2_instance": "instance/", "ec2_security_group": "security-group/", "ebs_volume": "volume/"}
 REGIONAL_TYPES = EC2_TYPES + ("lambda_function",)  # the resource types that have a Region
 
 _A = re.ASCII
@@ -49,6 +51,7 @@ ID_PATTERNS = {
     "iam_role": re.compile(r"[\w+=,.@-]{1,64}", _A),
     "s3_bucket": re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _A),
     "lambda_function": re.compile(r"[a-zA-Z0-9_-]{1,64}", _A),
+    "ebs_volume": re.compile(r"vol-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
 }
 ID_RULES = {
     "ec2_instance": "i- and 8 or 17 lowercase hexadecimal digits",
@@ -58,6 +61,7 @@ ID_RULES = {
     "iam_role": "1 to 64 letters, digits and +=,.@_-",
     "s3_bucket": "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
     "lambda_function": "a function name: 1 to 64 letters, digits, - and _",
+    "ebs_volume": "vol- and 8 or 17 lowercase hexadecimal digits",
 }
 ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
 ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
@@ -116,7 +120,7 @@ def parse_arn(resource_type, arn):
     _partition, service, region, account, resource = match.groups()
     owner = None
     if resource_type in EC2_TYPES:
-        prefix = "instance/" if resource_type == "ec2_instance" else "security-group/"
+        prefix = _EC2_ARN_PREFIX[resource_type]
         if service != "ec2" or not resource.startswith(prefix) or not region or not account:
             raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:ec2:<region>:<account>:{prefix}<id>)")
         ident = resource[len(prefix):]

@@ -611,8 +611,8 @@ def contain_demo(instance_id, access_key_id, user_name, role_name, bucket, open_
                  account_id=ACCOUNT_ID, region=REGION):
     """What ``scripts/demo contain`` shows: a COMPLETED FINDING investigation (Critical risk, High confidence) whose
     countermeasures name real resources created beforehand (in moto): an instance, a leaked access key and its user, the
-    instance's role, a public bucket, and a security group open to the world (which the contain role only reports).
-    Unlike ``contain()`` it carries no hostile payloads: it is the one a newcomer reads."""
+    instance's role, a public bucket, and a security group open to the world (the contain role removes its rule open to
+    the internet). Unlike ``contain()`` it carries no hostile payloads: it is the one a newcomer reads."""
     actions = [
         {'Title': 'Isolate the instance', 'Description': f'{instance_id} sent data to {BAD_IP}; keep it for forensics.',
          'Priority': 'IMMEDIATE', 'DefenseTechnique': 'Network Isolation', 'Disposition': 'Isolated', 'DispositionId': 4,

@@ -584,3 +584,30 @@ def test_a_second_apply_keeps_the_setting_from_before_any_containment():
     base = s.record(rec_function(25))
     plan = containment_plan(found(FUNCTION), settings(time=s.TIME, done=True, record=base, record_file=None), fn_state(3))
     assert [r["previous_reserved_concurrency"] for r in plan["record"]["resources"]] == [25]
+
+
+# ---------------------------------------------------------------- EBS volumes: a forensic snapshot, kept
+
+VOL = "vol-0123456789abcdef0"
+VOLUME = s.resource(VOL, "EBS_VOLUME")
+
+
+def vol_state(*snapshots, exists=True):
+    """The volume as ec2_vol_info returns it and the snapshots read (tagged with the investigation, or another)."""
+    return {"volumes": [{"id": VOL, "status": "in-use"}] if exists else [],
+            "snapshots": [{"snapshot_id": snap, "volume_id": VOL, "tags": {"secops-guardduty:investigation": inv}} for snap, inv in snapshots]}
+
+
+def test_a_volume_is_snapshotted_once_and_its_snapshot_kept_on_rollback():
+    other = ("snap-0000000000000000b", "0a1b2c3d-1234-4abc-8def-0123456789ab")  # another investigation's snapshot does not count
+    plan = one(containment_plan(found(VOLUME), settings(), vol_state(other)))
+    assert plan["status"] == "planned" and plan["changes"] == {"snapshot": True} and "kept on rollback" in plan["reason"]
+    done = containment_plan(found(VOLUME), settings(time=s.TIME, done=True, record_file=None), vol_state())
+    assert done["record"]["resources"] == [{"type": "ebs_volume", "id": VOL, "status": "applied", "time": s.TIME, "forensic_snapshot": True}]
+    ours = ("snap-0000000000000000a", s.INV_ID)
+    again = one(containment_plan(found(VOLUME), settings(), vol_state(other, ours)))
+    assert again["status"] == "unchanged" and "snap-0000000000000000a" in again["reason"]
+    back = one(containment_plan(found(VOLUME), s.rollback({"type": "ebs_volume", "id": VOL, "forensic_snapshot": True}), vol_state(ours)))
+    assert back["status"] == "unchanged" and back["changes"] == {} and back["record_status"] == "rolled_back"
+    assert "its forensic snapshots stay as evidence (snap-0000000000000000a)" in back["reason"]
+    assert "no such EBS volume" in one(containment_plan(found(VOLUME), settings(), vol_state(exists=False)))["reason"]

@@ -95,11 +95,11 @@ def test_plan_mode_shows_the_risk_gate_apply_would_apply():
 
 def test_resource_types_without_an_action_say_what_a_person_must_do():
     inv = s.investigation([s.action([s.resource("prod-cluster", "EKS_CLUSTER"), s.resource("app_user", "RDS_DB_USER"),
-                                     s.resource("vol-0123456789abcdef0", "EBS_VOLUME"), s.resource("x", "SOMETHING_NEW")])])
+                                     s.resource("batch", "ECS_CLUSTER"), s.resource("x", "SOMETHING_NEW")])])
     plan = containment_plan(investigation_resources(inv), s.settings("plan"))
     by_type = {item["type"]: item for item in plan["unrecognised"]}
     assert by_type["EKS_CLUSTER"]["by_hand"].startswith("no automatic action: limit the cluster's API endpoint")
     assert "lock the user in the database itself" in by_type["RDS_DB_USER"]["by_hand"]
-    assert "take a snapshot for forensics" in by_type["EBS_VOLUME"]["by_hand"]
+    assert "stop them or scale their service" in by_type["ECS_CLUSTER"]["by_hand"]
     assert "by_hand" not in by_type["SOMETHING_NEW"]  # not a type GuardDuty names: only the reason
     assert "touch" not in str([item.get("by_hand") for item in plan["unrecognised"]])  # the collection's words, never the AI's

@@ -174,6 +174,8 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r["resources"][5].update(previous_reserved_concurrency="10"), "has no previous_reserved_concurrency"),
     (lambda r: r["resources"][5].pop("previous_reserved_concurrency"), "has no previous_reserved_concurrency"),
     (lambda r: r["resources"][5].update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
+    (lambda r: r["resources"][6].update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
+    (lambda r: r["resources"][6].update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
@@ -184,7 +186,8 @@ def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message)
                    {"type": "ec2_security_group", "id": "sg-0123456789abcdef0", "removed_rules": [
                        {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": "c3No"},
                        {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description_base64": None}]},
-                   {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": None})
+                   {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": None},
+                   {"type": "ebs_volume", "id": "vol-0123456789abcdef0", "forensic_snapshot": True})
     containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
     change(rec)
     with pytest.raises(ContainError, match=message) as error:
