@@ -12,11 +12,12 @@ description:
   - Reads the resources an Amazon GuardDuty investigation names - the affected resources of its countermeasures, of
     its account analysis and of its reasoning records - and returns those the P(secops.guardduty.contain#role) role
     can act on as a typed, de-duplicated list.
-  - "Types: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket) and V(ec2_security_group)."
+  - "Types: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket), V(ec2_security_group),
+    V(lambda_function) and V(ebs_volume)."
   - Every identifier is checked against the AWS pattern of its type (C(i-) and 8 or 17 hexadecimal digits, C(AKIA) or
-    C(ASIA) and 16 characters, IAM names, S3 bucket naming rules, C(sg-) ids). An ARN is taken apart and must be an
-    ARN of the right service and resource type; its account and Region are kept. A bare identifier belongs to the
-    investigation's own account (and, for EC2, its Region).
+    C(ASIA) and 16 characters, IAM names, S3 bucket naming rules, C(sg-) ids, Lambda function names, C(vol-) ids). An
+    ARN is taken apart and must be an ARN of the right service and resource type; its account and Region are kept. A
+    bare identifier belongs to the investigation's own account (and, for EC2 and Lambda, its Region).
   - Anything else - other resource types, malformed identifiers (spaces, newlines, shell metacharacters), ARNs of
     another service, an identifier and an ARN that name different resources - goes to RV(_value.unrecognised) with
     the reason. Nothing is dropped silently.
@@ -82,16 +83,18 @@ _value:
       elements: dict
       contains:
         type:
-          description: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket) or V(ec2_security_group).
+          description: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket), V(ec2_security_group),
+            V(lambda_function) or V(ebs_volume).
           type: str
         id:
-          description: The instance id, access key id, user or role name (without path), bucket name or group id.
+          description: The instance id, access key id, user or role name (without path), bucket name, group id, function name
+            or volume id.
           type: str
         account_id:
           description: The account, from the ARN or else the investigation's; V(null) for an S3 bucket given by ARN.
           type: str
         region:
-          description: The Region of an EC2 resource (from its ARN, else the investigation's); V(null) for IAM and S3.
+          description: The Region of an EC2 or Lambda resource (from its ARN, else the investigation's); V(null) for IAM and S3.
           type: str
         priority:
           description: The most urgent priority of a countermeasure naming it; V(null) when none does.

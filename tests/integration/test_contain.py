@@ -248,20 +248,20 @@ def test_plan_apply_again_rollback(world, contain):  # pylint: disable=redefined
         ("iam_role", RUNTIME): "planned",  # the instance's role: its older sessions are revoked
         ("iam_user", BYSTANDER): "skipped",
         ("ec2_security_group", "sg-0123456789abcdef0"): "skipped",
+        ("lambda_function", "payments"): "skipped",  # named, but there is no such function
     }
     assert plan["blocked"] == []
     (runtime,) = [r for r in plan["resources"] if r["id"] == RUNTIME]
     assert runtime["derived_from"] == f"the role of instance {world.instance}, through its instance profile web-profile"
     assert f"revoke its sessions issued before {runtime['changes']['revoked_before']} (UTC)" in runtime["reason"]
     assert f"also used by the instances {world.sibling} and the Lambda functions report-builder" in runtime["reason"]
-    assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE", "LAMBDA_FUNCTION"}
-    assert "by hand | LAMBDA_FUNCTION | payments | not contained by this role yet: set its reserved concurrency to 0" in " ".join(
-        outcome_lines(result))
+    assert {u["type"] for u in plan["unrecognised"]} == {"EC2_INSTANCE"}
+    assert "skipped | lambda_function | payments | no such Lambda function in the account and Region" in " ".join(outcome_lines(result))
     assert changed_tasks(result) == []
     stats = result.task("secops.guardduty.contain : Publish the outcome for AWX workflows")["result"]["ansible_stats"]
     assert stats["per_host"] is False and stats["aggregate"] is True
     assert stats["data"]["guardduty_contain_investigation_id"] == sc.CONTAIN_INV_ID and stats["data"]["guardduty_contain_mode"] == "plan"
-    assert stats["data"]["guardduty_contain_counts"]["planned"] == 6 and stats["data"]["guardduty_contain_counts"]["unrecognised"] == 2
+    assert stats["data"]["guardduty_contain_counts"]["planned"] == 6 and stats["data"]["guardduty_contain_counts"]["unrecognised"] == 1
     assert "touch" not in json.dumps(stats) and str(world.marker) not in json.dumps(stats)
     assert {(r["type"], r["id"]): r["status"] for r in stats["data"]["guardduty_contain_resources"]} == statuses(plan)
     assert set(stats["data"]["guardduty_contain_resources"][0]) == {"type", "id", "status", "reason"}
@@ -421,14 +421,15 @@ def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, g
     assert changed_tasks(result) == []
     assert world.snapshot() == before
 
-    # forced, but more resources within reach (5) than allowed: refused before anything is read or changed
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources=4)
+    # forced, but more resources within reach (7: the named security group and Lambda function count, though moto
+    # has neither) than allowed: refused before anything is read or changed
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources=6)
     assert result.rc != 0 and outcome is None
-    assert "5 resources are within reach, more than contain_max_resources=4" in result.stdout  # the instance's role is not counted
+    assert "7 resources are within reach, more than contain_max_resources=6" in result.stdout  # the instance's role is not counted
     assert world.snapshot() == before
 
     # forced and within the limit: contained (the survey passes booleans as strings)
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources="5")
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources="7")
     assert result.rc == 0, result
     assert outcome["counts"]["done"] == 6
     assert world.key_status() == {world.key: "Inactive"}

@@ -73,15 +73,15 @@ def test_demo_contain_plans_applies_and_rolls_back(tmp_path):
     assert moto_url != emulator_url
 
     # plan: changed nothing
-    assert '"plan: 0 done, 5 planned, 0 unchanged, 1 skipped"' in out, out
+    assert '"plan: 0 done, 6 planned, 0 unchanged, 0 skipped"' in out, out
     assert f"planned | ec2_instance | {instance}" in out and f"planned | iam_access_key | {key}" in out
-    assert f"skipped | ec2_security_group | {ssh}" in out
+    assert f"planned | ec2_security_group | {ssh}" in out  # its rule open to the internet goes
     groups, keys = after("plan")
     assert [names for _eni, names in groups] == ["ssh, web"] and keys == ["Active"], out
     eni = groups[0][0]
 
     # apply, approved: contained (the quarantine group only, the key inactive)
-    assert '"apply: 5 done, 0 planned, 0 unchanged, 1 skipped"' in out, out
+    assert '"apply: 6 done, 0 planned, 0 unchanged, 0 skipped"' in out, out
     assert after("apply") == ([(eni, QUARANTINE)], ["Inactive"]), out
 
     # rollback, approved: the instance's own groups back (what happens to the key is the role's choice, not asserted)

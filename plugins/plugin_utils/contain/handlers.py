@@ -9,7 +9,7 @@ Each ``Handler`` has two decisions, both reading the plain ``State`` the role re
 which the containment record keeps) and ``roll_back`` (what rollback undoes: only what the containment record holds,
 and only where the resource's tags agree with it). An entry is ``planned`` with the ``changes`` the role's tasks carry
 out, ``unchanged`` or ``skipped``, with the reason; a rollback entry also says the record status of the resource once
-it is carried out (``record_status``). A resource type without a handler (security groups) is reported, never changed.
+it is carried out (``record_status``). A resource type without a handler is reported, never changed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_policy_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_sessions_policy
+from ansible_collections.secops.guardduty.plugins.module_utils.security_group import protocol_of
+from ansible_collections.secops.guardduty.plugins.module_utils.security_group import rule_key
+from ansible_collections.secops.guardduty.plugins.module_utils.security_group import rule_text
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import OPEN_CIDRS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import recorded_rules
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import location_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import public_access_block_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import tags_of
@@ -636,6 +641,169 @@ def _roll_back_bucket(resource, context):
                  previous=dict(previous) if previous else None, tags=remaining)
 
 
+# ---------------------------------------------------------------- EC2 security groups: remove the ingress rules open to the internet
+
+
+def _group_rules(group):
+    """The ingress rules with a CIDR of a group (ec2_security_group_info's ip_permissions), one per CIDR, as
+    ec2_security_group_ingress takes them: protocol, from_port, to_port, cidr, description."""
+    rules = []
+    for perm in group.get("ip_permissions") or []:
+        if not isinstance(perm, dict) or perm.get("ip_protocol") is None:
+            continue
+        protocol = protocol_of(perm["ip_protocol"])
+        low, high = (None, None) if protocol == "-1" else (perm.get("from_port"), perm.get("to_port"))
+        for ranges, key in (("ip_ranges", "cidr_ip"), ("ipv6_ranges", "cidr_ipv6")):
+            for item in perm.get(ranges) or []:
+                if not isinstance(item, dict) or not isinstance(item.get(key), str):
+                    continue
+                try:
+                    cidr = str(ipaddress.ip_network(item[key], strict=False))
+                except ValueError:
+                    continue
+                description = item.get("description") if isinstance(item.get("description"), str) and item.get("description") else None
+                rules.append({"protocol": protocol, "from_port": low, "to_port": high, "cidr": cidr, "description": description})
+    return rules
+
+
+def _rules_text(rules):
+    """Rules in the plan's words, without their descriptions: a reason reaches the set_stats artifacts, which the next
+    AWX workflow node templates, and a description is anyone's to write who can edit the group."""
+    return ", ".join(rule_text(r, described=False) for r in rules)
+
+
+def _security_group(resource, context):
+    """(the entry when the group cannot be acted on, None) or (None, the group as ec2_security_group_info returns it)."""
+    group = context.state.by("named_groups", "group_id").get(resource["id"])
+    if group is None:
+        return entry(resource, "skipped", "no such security group in the account and Region (ec2_security_group_info found none)"), None
+    if group.get("group_name") == untrack_group_name(context.settings):
+        return entry(resource, "skipped", "the contain role's own untrack group (open to all by design: interfaces only pass through it "
+                     "on their way to the quarantine group): left as it is"), None
+    if group.get("group_name") == context.settings["quarantine_group_name"]:
+        return entry(resource, "skipped", "the contain role's own quarantine group (no rules): left as it is"), None
+    return None, group
+
+
+def _contain_security_group(resource, context):
+    skipped, group = _security_group(resource, context)
+    if skipped:
+        return skipped
+    tags = tags_of(group.get("tags"))
+    open_rules = [rule for rule in _group_rules(group) if rule["cidr"] in OPEN_CIDRS]
+    if not open_rules:
+        return entry(resource, "unchanged", "no ingress rule open to 0.0.0.0/0 or ::/0")
+    what = (f"remove its ingress rules open to the internet: {_rules_text(open_rules)} (recorded with their protocol, ports, CIDR and "
+            "description, added back on rollback); every other rule stays")
+    owner = tags.get(TAG_CONTAINED_BY)
+    if owner is not None and owner != context.investigation_id:
+        what += (f"; its tag {TAG_CONTAINED_BY} names investigation {_other_owner(owner)}, which this containment takes over "
+                 "(a rollback of that investigation leaves the group as it is)")
+    return entry(resource, "planned", what, rules=open_rules, tags={TAG_CONTAINED_BY: context.investigation_id})
+
+
+def _roll_back_security_group(resource, context):
+    skipped, group = _security_group(resource, context)
+    if skipped:
+        return skipped
+    tags = tags_of(group.get("tags"))
+    rec, refused = _recorded(resource, context, tags, "no ingress rule removed by this investigation (no record, no secops-guardduty:contained-by tag)")
+    if refused:
+        return refused
+    present = {rule_key(rule) for rule in _group_rules(group)}
+    missing = [rule for rule in recorded_rules(rec) if rule_key(rule) not in present]
+    if tags.get(TAG_CONTAINED_BY) is None:
+        if not missing:
+            return entry(resource, "unchanged", "every ingress rule the record holds is in the group (the removal was not made, or was undone)",
+                         record_status="rolled_back")
+        return entry(resource, "skipped", f"left as it is: the rules {_rules_text(missing)} the record holds are not in "
+                     f"the group, but its tag {TAG_CONTAINED_BY} is gone (it {DISAGREE}); add them back by hand if they are wanted")
+    what = (f"add back {_rules_text(missing)} (from the containment record) and " if missing
+            else "its rules are back already; ")
+    return entry(resource, "planned", what + f"remove the tag {TAG_CONTAINED_BY}", record_status="rolled_back", rules=missing,
+                 remove_tags={TAG_CONTAINED_BY: tags[TAG_CONTAINED_BY]})
+
+
+# ---------------------------------------------------------------- Lambda functions: reserved concurrency 0 (no invocations)
+
+
+def _concurrency_text(value):
+    return "none (the account's unreserved concurrency)" if value is None else str(value)
+
+
+def _function(resource, context):
+    """(the entry when the function cannot be acted on, None) or (None, its reserved concurrency: None or a number)."""
+    read = context.state.by("function_concurrency", "function_name").get(resource["id"])
+    if read is None or read.get("exists") is not True:
+        return entry(resource, "skipped", "no such Lambda function in the account and Region (lambda_function_concurrency found none)"), None
+    value = read.get("reserved_concurrency")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        return entry(resource, "skipped", "its reserved concurrency was not read as a number: left as it is"), None
+    return None, value
+
+
+def _contain_function(resource, context):
+    skipped, value = _function(resource, context)
+    if skipped:
+        return skipped
+    if value == 0:
+        return entry(resource, "unchanged", "its reserved concurrency is already 0 (no invocation runs)")
+    return entry(resource, "planned", f"set its reserved concurrency to 0, so that no invocation runs (it is {_concurrency_text(value)}: "
+                 "recorded, and given back on rollback); its code, configuration and triggers stay as they are", previous=value)
+
+
+def _roll_back_function(resource, context):
+    skipped, value = _function(resource, context)
+    if skipped:
+        return skipped
+    rec = context.recorded(resource)
+    if rec is None:
+        return entry(resource, "unchanged", f"the containment record holds nothing for it: left as it is (reserved concurrency "
+                     f"{_concurrency_text(value)})")
+    previous = rec["previous_reserved_concurrency"]
+    if value == previous:
+        return entry(resource, "unchanged", f"it has the reserved concurrency the record holds ({_concurrency_text(previous)})",
+                     record_status="rolled_back")
+    if value != 0:
+        return entry(resource, "skipped", f"its reserved concurrency changed since containment (it is {value}, not 0): left as it is")
+    return entry(resource, "planned", f"give it back its reserved concurrency {_concurrency_text(previous)} (from the containment record)",
+                 record_status="rolled_back", previous=previous)
+
+
+# ---------------------------------------------------------------- EBS volumes: a forensic snapshot, kept
+
+
+def _volume(resource, context):
+    """(the entry when the volume is not there, None) or (None, the ids of this investigation's snapshots of it)."""
+    volume = context.state.by("volumes", "id").get(resource["id"])
+    if volume is None:
+        return entry(resource, "skipped", "no such EBS volume in the account and Region (ec2_vol_info found none)"), None
+    taken = sorted(snap["snapshot_id"] for snap in context.state.items("snapshots") if snap.get("volume_id") == resource["id"]
+                   and tags_of(snap.get("tags")).get(TAG_SNAPSHOT) == context.investigation_id and isinstance(snap.get("snapshot_id"), str))
+    return None, taken
+
+
+def _contain_volume(resource, context):
+    skipped, taken = _volume(resource, context)
+    if skipped:
+        return skipped
+    if taken:
+        return entry(resource, "unchanged", f"a forensic snapshot of it for this investigation exists: {', '.join(taken)}")
+    return entry(resource, "planned", f"take a forensic snapshot of it, tagged {TAG_SNAPSHOT}={context.investigation_id} (kept on "
+                 "rollback: it is evidence); the volume itself stays as it is", snapshot=True)
+
+
+def _roll_back_volume(resource, context):
+    skipped, taken = _volume(resource, context)
+    if skipped:
+        return skipped
+    if context.recorded(resource) is None:
+        return entry(resource, "unchanged", "the containment record holds nothing for it: left as it is")
+    kept = ", ".join(taken) if taken else "none found (deleted since, or still being created)"
+    return entry(resource, "unchanged", f"nothing to undo: its forensic snapshots stay as evidence ({kept}); delete them by hand when "
+                 "the investigation is closed", record_status="rolled_back")
+
+
 # resource_type -> what the role does about it; a type not in the table is never changed
 HANDLERS = {
     "ec2_instance": Handler(contain=_contain_instance, roll_back=_roll_back_instance),
@@ -643,4 +811,7 @@ HANDLERS = {
     "iam_user": Handler(contain=_contain_principal, roll_back=_roll_back_principal),
     "iam_role": Handler(contain=_contain_principal, roll_back=_roll_back_principal),
     "s3_bucket": Handler(contain=_contain_bucket, roll_back=_roll_back_bucket),
+    "ec2_security_group": Handler(contain=_contain_security_group, roll_back=_roll_back_security_group),
+    "lambda_function": Handler(contain=_contain_function, roll_back=_roll_back_function),
+    "ebs_volume": Handler(contain=_contain_volume, roll_back=_roll_back_volume),
 }

@@ -57,10 +57,6 @@ BY_HAND = {
                    "password or IAM authentication, and review its grants",
     "RDS_INSTANCE": "not contained by this role yet: take a snapshot, then make it not publicly accessible and limit its security "
                     "groups to what the application needs",
-    "LAMBDA_FUNCTION": "not contained by this role yet: set its reserved concurrency to 0 (no invocations), then review its code, "
-                       "environment and execution role",
-    "EBS_VOLUME": "not contained by this role yet: take a snapshot for forensics (the instance it is attached to is contained with "
-                  "its volumes kept)",
 }
 
 # What no network cut of an instance can promise (EC2 security group connection tracking): said by every plan that
@@ -150,7 +146,7 @@ def _out_of_reach(resource, found, settings):
     """Why ``resource`` is out of the role's reach, or None."""
     resource_type = resource["type"]
     if resource_type not in HANDLERS:
-        return "the contain role has no action for security groups: review the group's rules by hand"
+        return f"the contain role has no action for {resource_type}: review it by hand"
     if found.get("account_id") is None:
         return "the investigation names no account (cloud.account), so nothing can be matched to it"
     if resource["account_id"] != found["account_id"]:

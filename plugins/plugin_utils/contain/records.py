@@ -17,6 +17,8 @@ value from a tag, and leaves a resource contained where its tags disagree with t
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import json
 import os
@@ -51,8 +53,13 @@ _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
-_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket")
 _CALLER_ARN = re.compile(r"arn:aws[a-z-]{0,12}:(?:iam|sts)::\d{12}:[\w+=,.@/-]{1,600}", re.ASCII)
+_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function", "ebs_volume")
+MAX_CONCURRENCY = 1000000  # far above any account's Lambda concurrency quota
+OPEN_CIDRS = ("0.0.0.0/0", "::/0")  # a security group's ingress rules from these are removed (and recorded)
+_RULE_KEYS = ("protocol", "from_port", "to_port", "cidr", "description_base64")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{2,344}={0,2}", re.ASCII)  # 255 description characters, padding checked when decoded
+_PROTOCOL = re.compile(r"-1|tcp|udp|icmp|icmpv6|\d{1,3}", re.ASCII)
 
 
 def policy_name(investigation_id):
@@ -136,6 +143,12 @@ def record_entry(plan_entry, status, time, identity=None):
     elif rec["type"] == "iam_access_key":
         rec["user_name"] = changes["user_name"]
         rec["previous_status"] = "Active"
+    elif rec["type"] == "ec2_security_group":
+        rec["removed_rules"] = [_recorded_rule(rule) for rule in changes["rules"]]
+    elif rec["type"] == "lambda_function":
+        rec["previous_reserved_concurrency"] = changes["previous"]
+    elif rec["type"] == "ebs_volume":
+        rec["forensic_snapshot"] = True  # taken, and kept: rollback has nothing to restore
     elif rec["type"] in ("iam_user", "iam_role"):
         rec["policy_name"] = changes["policy_name"]
         if changes.get("revoked_before"):
@@ -146,11 +159,47 @@ def record_entry(plan_entry, status, time, identity=None):
     return rec
 
 
+def _recorded_rule(rule):
+    """An ingress rule as the record holds it: its description base64-encoded (text anyone who edits the group wrote;
+    the record is also a set_stats artifact, which the next AWX workflow node templates: base64 holds no template)."""
+    description = rule.get("description")
+    encoded = base64.b64encode(description.encode("utf-8")).decode("ascii") if description else None
+    return {"protocol": rule["protocol"], "from_port": rule["from_port"], "to_port": rule["to_port"], "cidr": rule["cidr"],
+            "description_base64": encoded}
+
+
+def _description(encoded):
+    """The description a record's ``description_base64`` holds (None for null); ValueError when it is not one."""
+    if encoded is None:
+        return None
+    if not isinstance(encoded, str) or not _BASE64.fullmatch(encoded):
+        raise ValueError("not base64")
+    try:
+        text = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("not base64 of UTF-8 text") from None
+    if not 0 < len(text) <= 255 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("not up to 255 printable characters")
+    return text
+
+
+def recorded_rules(rec):
+    """The ingress rules a (checked) security group record holds, as ec2_security_group_ingress takes them."""
+    return [{"protocol": r["protocol"], "from_port": r["from_port"], "to_port": r["to_port"], "cidr": r["cidr"],
+             "description": _description(r["description_base64"])} for r in rec["removed_rules"]]
+
+
 def _merged_entry(old, new):
     """``new`` over ``old`` for one resource: an instance keeps the interfaces ``new`` does not name (an earlier apply
     moved them and they are still recorded), unless ``old`` was rolled back."""
-    if old is None or old["status"] == "rolled_back" or new["type"] != "ec2_instance":
+    if old is None or old["status"] == "rolled_back" or new["type"] not in ("ec2_instance", "ec2_security_group", "lambda_function"):
         return new
+    if new["type"] == "lambda_function":  # the setting from before any containment is the one to give back
+        return dict(new, previous_reserved_concurrency=old["previous_reserved_concurrency"])
+    if new["type"] == "ec2_security_group":  # the rules an earlier apply removed stay recorded
+        rules = {_rule_id(r): r for r in old.get("removed_rules", [])}
+        rules.update({_rule_id(r): r for r in new["removed_rules"]})
+        return dict(new, removed_rules=list(rules.values()))
     interfaces = {i["eni_id"]: i for i in old.get("interfaces", [])}
     interfaces.update({i["eni_id"]: i for i in new.get("interfaces", [])})
     merged = dict(new, interfaces=[interfaces[eni] for eni in sorted(interfaces)])
@@ -166,6 +215,11 @@ def _merged_entry(old, new):
     if acl:
         merged["network_acl_entries"] = [acl[key] for key in sorted(acl)]
     return merged
+
+
+def _rule_id(rule):
+    """What names a recorded ingress rule in its group (its description does not)."""
+    return rule["protocol"], rule["from_port"], rule["to_port"], rule["cidr"]
 
 
 def merge_records(base, entries, time):
@@ -229,6 +283,14 @@ def _check_entry(index, rec, investigation_id):
             groups = item.get("previous_groups")
             _need(isinstance(groups, list) and groups and all(isinstance(g, str) and ID_PATTERNS["ec2_security_group"].fullmatch(g) for g in groups),
                   f"{where}: the previous groups of {item['eni_id']} are not security group ids")
+    elif kind == "ec2_security_group":
+        _check_rules(where, rec.get("removed_rules"))
+    elif kind == "ebs_volume":
+        _need(rec.get("forensic_snapshot") is True, f"{where} has no forensic_snapshot true")
+    elif kind == "lambda_function":
+        value = rec.get("previous_reserved_concurrency", False)
+        _need(value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CONCURRENCY),
+              f"{where} has no previous_reserved_concurrency (null, or a number from 1 to {MAX_CONCURRENCY})")
     elif kind == "iam_access_key":
         _need(isinstance(rec.get("user_name"), str) and ID_PATTERNS["iam_user"].fullmatch(rec["user_name"]), f"{where} has no valid user_name")
         _need(rec.get("previous_status") == "Active", f"{where} has no previous_status Active")
@@ -271,6 +333,29 @@ def _check_evidence(where, evidence):
                   f"{where}: evidence delete_on_termination is not device names with true or false")
         else:
             raise _Problem(f"{where} has an evidence setting this role does not record")
+
+
+def _is_port(value):
+    return isinstance(value, int) and not isinstance(value, bool) and -1 <= value <= 65535
+
+
+def _check_rules(where, rules):
+    """The ingress rules a security group's record holds: only rules open to 0.0.0.0/0 or ::/0 (the only ones this role
+    removes), each with a protocol, its ports and a description (null or text) as AWS takes them."""
+    _need(isinstance(rules, list) and rules, f"{where} records no removed_rules")
+    for item in rules:
+        _need(isinstance(item, dict) and sorted(item) == sorted(_RULE_KEYS), f"{where} has a removed rule that is not protocol, from_port, "
+              "to_port, cidr and description_base64")
+        _need(isinstance(item["protocol"], str) and _PROTOCOL.fullmatch(item["protocol"]), f"{where} has a removed rule without a valid protocol")
+        ports = (item["from_port"], item["to_port"])
+        _need(ports == (None, None) if item["protocol"] == "-1" else all(p is None or _is_port(p) for p in ports)
+              and (item["protocol"] not in ("tcp", "udp") or None not in ports),
+              f"{where} has a removed {item['protocol']} rule whose ports are not from -1 to 65535 (none for -1)")
+        _need(item["cidr"] in OPEN_CIDRS, f"{where} has a removed rule from another CIDR than 0.0.0.0/0 or ::/0 (this role removes no other)")
+        try:
+            _description(item["description_base64"])
+        except ValueError as e:
+            raise _Problem(f"{where} has a removed rule whose description_base64 is not null or a description ({e})") from None
 
 
 def _check_acl_entries(where, entries):

@@ -7,7 +7,7 @@
 It reads an investigation as the modules and the lookup return it (snake_case; structured summary ``summary_data`` or
 a text summary holding JSON, ``records``) through the investigation model (``summary_of``, ``affected_resources``)
 and returns the resources the ``contain`` role can act on (EC2 instances, IAM access keys, IAM users, IAM roles, S3
-buckets, security groups) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
+buckets, security groups, Lambda functions, EBS volumes) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
 type; anything else (other resource types, malformed or ambiguous identifiers, ARNs of the wrong service) goes to
 ``unrecognised`` with the reason. CLI commands the AI suggested are never returned; the countermeasure a resource
 came from is kept as descriptive, untrusted text.
@@ -33,9 +33,13 @@ RESOURCE_TYPE_OF = {
     "IAM_ROLE": "iam_role",
     "S3_BUCKET": "s3_bucket",
     "EC2_SECURITY_GROUP": "ec2_security_group",
+    "LAMBDA_FUNCTION": "lambda_function",
+    "EBS_VOLUME": "ebs_volume",
 }
 RESOURCE_TYPES = tuple(RESOURCE_TYPE_OF.values())
-EC2_TYPES = ("ec2_instance", "ec2_security_group")  # the resource types that have a Region
+EC2_TYPES = ("ec2_instance", "ec2_security_group", "ebs_volume")
+_EC2_ARN_PREFIX = {"ec2_instance": "instance/", "ec2_security_group": "security-group/", "ebs_volume": "volume/"}
+REGIONAL_TYPES = EC2_TYPES + ("lambda_function",)  # the resource types that have a Region
 
 _A = re.ASCII
 ID_PATTERNS = {
@@ -46,6 +50,8 @@ ID_PATTERNS = {
     "iam_user": re.compile(r"[\w+=,.@-]{1,64}", _A),
     "iam_role": re.compile(r"[\w+=,.@-]{1,64}", _A),
     "s3_bucket": re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _A),
+    "lambda_function": re.compile(r"[a-zA-Z0-9_-]{1,64}", _A),
+    "ebs_volume": re.compile(r"vol-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
 }
 ID_RULES = {
     "ec2_instance": "i- and 8 or 17 lowercase hexadecimal digits",
@@ -54,6 +60,8 @@ ID_RULES = {
     "iam_user": "1 to 64 letters, digits and +=,.@_-",
     "iam_role": "1 to 64 letters, digits and +=,.@_-",
     "s3_bucket": "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    "lambda_function": "a function name: 1 to 64 letters, digits, - and _",
+    "ebs_volume": "vol- and 8 or 17 lowercase hexadecimal digits",
 }
 ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
 ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
@@ -112,10 +120,17 @@ def parse_arn(resource_type, arn):
     _partition, service, region, account, resource = match.groups()
     owner = None
     if resource_type in EC2_TYPES:
-        prefix = "instance/" if resource_type == "ec2_instance" else "security-group/"
+        prefix = _EC2_ARN_PREFIX[resource_type]
         if service != "ec2" or not resource.startswith(prefix) or not region or not account:
             raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:ec2:<region>:<account>:{prefix}<id>)")
         ident = resource[len(prefix):]
+    elif resource_type == "lambda_function":
+        # arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]; reserved concurrency is the function's
+        parts = resource.split(":")
+        if (service != "lambda" or not region or not account or parts[0] != "function" or len(parts) not in (2, 3)
+                or (len(parts) == 3 and not re.fullmatch(r"[a-zA-Z0-9$_-]{1,128}", parts[2], _A))):
+            raise ValueError(f"{arn!r} is not the ARN of a lambda_function (arn:aws:lambda:<region>:<account>:function:<name>)")
+        ident = parts[1]
     elif resource_type in ("iam_user", "iam_role"):
         prefix = "user" if resource_type == "iam_user" else "role"
         path = resource[len(prefix):] if resource.startswith(prefix + "/") else None
@@ -187,7 +202,7 @@ def _named(inv, summary):
 
 def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     """The resource dict (without priority/countermeasure) or a reason string."""
-    account, region = inv_account, (inv_region if resource_type in EC2_TYPES else None)
+    account, region = inv_account, (inv_region if resource_type in REGIONAL_TYPES else None)
     identifier_is_arn = isinstance(identifier, str) and identifier.startswith("arn:")
     parsed = []
     for candidate in (arn, identifier if identifier_is_arn else None):
@@ -208,7 +223,7 @@ def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     owner = None
     for _arn, _ident, arn_account, arn_region, arn_owner in parsed:
         account = arn_account or account
-        if resource_type in EC2_TYPES:
+        if resource_type in REGIONAL_TYPES:
             region = arn_region
         owner = arn_owner or owner
     if ident in (None, ""):

@@ -29,6 +29,9 @@ LISTS = {
     "profile_instances": "ec2_instance_info's instances (those that share an instance profile)",
     "functions": "lambda_info's functions",
     "nacls": "ec2_vpc_nacl_info's nacls",
+    "named_groups": "ec2_security_group_info's security_groups (those the investigation names)",
+    "function_concurrency": "lambda_function_concurrency's results (function_name, exists, reserved_concurrency)",
+    "volumes": "ec2_vol_info's volumes (those the investigation names)",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

@@ -581,6 +581,28 @@ def contain(instance_id, access_key_id, user_name, role_name, bucket, bystander,
     return _scenario([_entry(inv_id, prompt, result)])
 
 
+CONTAIN_MORE_INV_ID = '8c9d0e1f-9012-4c34-b567-89abcdef0123'
+CONTAIN_MORE_FINDING_ID = 'ad1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a'
+
+
+def contain_more(affected, inv_id=CONTAIN_MORE_INV_ID, account_id=ACCOUNT_ID, risk_level='High'):
+    """A COMPLETED FINDING investigation (High risk) whose one countermeasure names ``affected`` (AffectedResource
+    dicts: Identifier, Type, optionally Arn): the resource types the contain role acts on besides instances, keys,
+    principals and buckets (tests/integration/test_contain_more.py creates them in moto first)."""
+    actions = [{'Title': 'Contain what the attacker reached', 'Description': 'Close what is open to the internet.',
+                'Priority': 'IMMEDIATE', 'Disposition': 'Blocked', 'AffectedResources': list(affected)}]
+    summary = {
+        'FindingType': CRED_FINDING_TYPE,
+        'KeyObservations': {'Title': f'Activity from {BAD_IP}', 'Narrative': f'{BAD_IP} reached the resources named here.',
+                            'Observations': []},
+        'ThreatAssessment': {'AttackProgression': [], 'ThreatActorProfile': 'unknown'},
+        'Countermeasures': [{'DefenseTactic': 'Isolate', 'Description': 'Contain what the attacker reached.', 'Actions': actions}],
+    }
+    result = {'RiskLevel': risk_level, 'Confidence': 'High', 'Risk': 'Resources open to the internet were reached.',
+              'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_MORE_FINDING_ID}, 'SummaryData': summary}
+    return _scenario([_entry(inv_id, f'Investigate finding {CONTAIN_MORE_FINDING_ID} in account {account_id}', result)])
+
+
 CONTAIN_DEMO_INV_ID = '7b8c9d0e-8901-4b23-a456-789abcdef012'
 CONTAIN_DEMO_FINDING_ID = '9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f'
 
@@ -589,8 +611,8 @@ def contain_demo(instance_id, access_key_id, user_name, role_name, bucket, open_
                  account_id=ACCOUNT_ID, region=REGION):
     """What ``scripts/demo contain`` shows: a COMPLETED FINDING investigation (Critical risk, High confidence) whose
     countermeasures name real resources created beforehand (in moto): an instance, a leaked access key and its user, the
-    instance's role, a public bucket, and a security group open to the world (which the contain role only reports).
-    Unlike ``contain()`` it carries no hostile payloads: it is the one a newcomer reads."""
+    instance's role, a public bucket, and a security group open to the world (the contain role removes its rule open to
+    the internet). Unlike ``contain()`` it carries no hostile payloads: it is the one a newcomer reads."""
     actions = [
         {'Title': 'Isolate the instance', 'Description': f'{instance_id} sent data to {BAD_IP}; keep it for forensics.',
          'Priority': 'IMMEDIATE', 'DefenseTechnique': 'Network Isolation', 'Disposition': 'Isolated', 'DispositionId': 4,

@@ -127,15 +127,35 @@ def test_identifiers_that_are_not_strings_or_empty(bad):
 
 
 def test_other_types_and_missing_types_are_unrecognised():
-    result = found(s.resource("payments", "LAMBDA_FUNCTION"), {"identifier": "x"}, s.resource("vol-0123", "EBS_VOLUME"))
+    result = found(s.resource("eks-prod", "EKS_CLUSTER"), {"identifier": "x"}, s.resource("vol-0123", "EBS_VOLUME"))
     assert result["resources"] == []
+    acted_on = "(EC2_INSTANCE, IAM_ACCESS_KEY, IAM_USER, IAM_ROLE, S3_BUCKET, EC2_SECURITY_GROUP, LAMBDA_FUNCTION, EBS_VOLUME)"
     assert reasons(result) == {
-        "payments": "resource type 'LAMBDA_FUNCTION' is not one the contain role acts on "
-                    "(EC2_INSTANCE, IAM_ACCESS_KEY, IAM_USER, IAM_ROLE, S3_BUCKET, EC2_SECURITY_GROUP)",
+        "eks-prod": "resource type 'EKS_CLUSTER' is not one the contain role acts on " + acted_on,
         "x": "no resource type",
-        "vol-0123": "resource type 'EBS_VOLUME' is not one the contain role acts on "
-                    "(EC2_INSTANCE, IAM_ACCESS_KEY, IAM_USER, IAM_ROLE, S3_BUCKET, EC2_SECURITY_GROUP)",
+        "vol-0123": "'vol-0123' is not a valid ebs_volume identifier (expected vol- and 8 or 17 lowercase hexadecimal digits)",
     }
+
+
+def test_ebs_volumes_by_id_or_arn():
+    vol = "vol-0123456789abcdef0"
+    result = found(s.resource("", "EBS_VOLUME", f"arn:aws:ec2:eu-west-1:{s.ACCOUNT}:volume/{vol}"),
+                   s.resource("", "EBS_VOLUME", f"arn:aws:ec2:eu-west-1:{s.ACCOUNT}:instance/{vol}"))
+    assert [(r["type"], r["id"], r["region"]) for r in result["resources"]] == [("ebs_volume", vol, "eu-west-1")]
+    assert "is not the ARN of an ebs_volume" in result["unrecognised"][0]["reason"]
+
+
+def test_lambda_functions_by_name_or_arn_in_the_arns_region():
+    arn = f"arn:aws:lambda:eu-west-1:{s.ACCOUNT}:function:payments"
+    result = found(s.resource("payments", "LAMBDA_FUNCTION"), s.resource("reports", "LAMBDA_FUNCTION", arn.replace("payments", "reports:prod")),
+                   s.resource(arn, "LAMBDA_FUNCTION"), s.resource("pay ments; id", "LAMBDA_FUNCTION"),
+                   s.resource("", "LAMBDA_FUNCTION", f"arn:aws:lambda:us-east-1:{s.ACCOUNT}:layer:payments"),
+                   s.resource("", "LAMBDA_FUNCTION", f"arn:aws:lambda:us-east-1:{s.ACCOUNT}:function:payments:$(id)"))
+    assert sorted((r["id"], r["account_id"], r["region"]) for r in result["resources"]) == [
+        ("payments", s.ACCOUNT, "eu-west-1"), ("payments", s.ACCOUNT, s.REGION), ("reports", s.ACCOUNT, "eu-west-1")]
+    assert all(r["type"] == "lambda_function" for r in result["resources"])
+    assert "'pay ments; id' is not a valid lambda_function identifier" in reasons(result)["pay ments; id"]
+    assert len(result["unrecognised"]) == 3 and all("is not the ARN of a lambda_function" in r["reason"] for r in result["unrecognised"][1:])
 
 
 def test_arns_give_account_and_region_and_must_fit_the_type():

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import HANDLERS
@@ -38,8 +40,8 @@ def ec2_state(groups, tags=None, quarantine=True, rules=False, snapshots=()):
 EC2 = s.resource(s.INSTANCE, "EC2_INSTANCE")
 
 
-def test_every_resource_type_but_security_groups_has_a_handler():
-    assert sorted(HANDLERS) == sorted(t for t in RESOURCE_TYPES if t != "ec2_security_group")
+def test_every_resource_type_has_a_handler():
+    assert sorted(HANDLERS) == sorted(RESOURCE_TYPES)
 
 
 def test_apply_quarantines_records_groups_and_is_idempotent():
@@ -441,3 +443,171 @@ def test_network_acl_without_room_is_refused_with_the_reason():
     state = acl_state([WEB])
     state["nacls"] = []
     assert "the network ACL of its subnet subnet-1 was not read" in one(containment_plan(found(EC2), settings(network_acl=True), state))["reason"]
+
+
+# ---------------------------------------------------------------- security groups: ingress rules open to the internet
+
+SG = "sg-0123456789abcdef0"
+SG_RESOURCE = s.resource(SG, "EC2_SECURITY_GROUP")
+OWNED = {"secops-guardduty:contained-by": s.INV_ID}
+SSH_ANY = {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description": "ssh from anywhere"}
+ALL_V6 = {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description": None}
+
+
+def sg_state(rules=(), tags=None, name="web"):
+    """A named group with ``rules`` (as the plan and the record spell them) in ec2_security_group_info's shape, plus
+    an inside rule and a rule naming another group that containment never touches."""
+    permissions = [{"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ip_ranges": [{"cidr_ip": "10.0.0.0/8"}],
+                    "ipv6_ranges": [], "user_id_group_pairs": [{"group_id": WEB}]}]
+    for rule in rules:
+        perm = {"ip_protocol": rule["protocol"], "ip_ranges": [], "ipv6_ranges": []}
+        if rule["protocol"] != "-1":
+            perm.update(from_port=rule["from_port"], to_port=rule["to_port"])
+        network = dict({"description": rule["description"]} if rule["description"] else {})
+        if ":" in rule["cidr"]:
+            perm["ipv6_ranges"].append(dict(network, cidr_ipv6=rule["cidr"]))
+        else:
+            perm["ip_ranges"].append(dict(network, cidr_ip=rule["cidr"]))
+        permissions.append(perm)
+    return {"named_groups": [{"group_id": SG, "group_name": name, "vpc_id": "vpc-1", "ip_permissions": permissions,
+                              "ip_permissions_egress": [{"ip_protocol": "-1", "ip_ranges": [{"cidr_ip": "0.0.0.0/0"}]}],
+                              "tags": tags or {}}]}
+
+
+def recorded(rule):
+    """A rule as the record holds it (its description base64-encoded)."""
+    description = rule["description"]
+    return dict({k: v for k, v in rule.items() if k != "description"},
+                description_base64=base64.b64encode(description.encode()).decode() if description else None)
+
+
+def rec_group(*rules):
+    return {"type": "ec2_security_group", "id": SG, "removed_rules": [recorded(r) for r in rules]}
+
+
+def test_a_group_loses_only_its_ingress_rules_open_to_the_internet_once():
+    plan = one(containment_plan(found(SG_RESOURCE), settings(), sg_state([SSH_ANY, ALL_V6])))
+    assert plan["status"] == "planned"
+    assert plan["changes"] == {"rules": [SSH_ANY, ALL_V6], "tags": OWNED}  # the 10.0.0.0/8 rule and the egress rule stay
+    # the reason (it reaches the set_stats artifacts) never repeats a description: anyone who edits the group writes it
+    assert "tcp 22-22 from 0.0.0.0/0, all traffic from ::/0 (recorded" in plan["reason"] and "anywhere" not in plan["reason"]
+    # the record keeps each rule's full definition, the description base64-encoded (the record is an artifact too)
+    done = containment_plan(found(SG_RESOURCE), settings(time=s.TIME, done=True, record_file=None), sg_state([SSH_ANY, ALL_V6]))
+    assert done["record"]["resources"] == [{"type": "ec2_security_group", "id": SG, "status": "applied", "time": s.TIME,
+                                            "removed_rules": [recorded(SSH_ANY), recorded(ALL_V6)]}]
+    assert recorded(SSH_ANY)["description_base64"] == "c3NoIGZyb20gYW55d2hlcmU="
+    # a second apply: nothing open is left, nothing to do
+    again = one(containment_plan(found(SG_RESOURCE), settings(), sg_state([], OWNED)))
+    assert again["status"] == "unchanged" and again["changes"] == {} and "no ingress rule open" in again["reason"]
+
+
+def test_an_apply_after_someone_reopened_the_group_keeps_every_rule_recorded():
+    base = s.record(rec_group(SSH_ANY))
+    other = dict(SSH_ANY, from_port=443, to_port=443, description=None)
+    plan = containment_plan(found(SG_RESOURCE), settings(time=s.TIME, done=True, record=base, record_file=None), sg_state([other], OWNED))
+    (rec,) = plan["record"]["resources"]
+    assert rec["removed_rules"] == [recorded(SSH_ANY), recorded(other)]
+
+
+def test_the_roles_own_groups_are_never_changed():
+    for name in ("secops-guardduty-quarantine", "secops-guardduty-quarantine-untrack"):
+        plan = one(containment_plan(found(SG_RESOURCE), settings(), sg_state([ALL_V6], name=name)))
+        assert plan["status"] == "skipped" and "the contain role's own" in plan["reason"]
+    assert "no such security group" in one(containment_plan(found(SG_RESOURCE), settings(), {"named_groups": []}))["reason"]
+
+
+def test_rollback_adds_back_exactly_the_recorded_rules_that_are_missing():
+    plan = one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY, ALL_V6)), sg_state([ALL_V6], OWNED)))
+    assert plan["status"] == "planned" and plan["record_status"] == "rolled_back"
+    assert plan["changes"] == {"rules": [SSH_ANY], "remove_tags": OWNED}  # the description decoded from the record
+    short = dict(ALL_V6, description="a")  # the shortest description: base64 "YQ=="
+    assert one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(short)), sg_state([], OWNED)))["changes"]["rules"] == [short]
+    # rules back, tag removed: a second rollback has nothing to do
+    again = one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY, ALL_V6)), sg_state([SSH_ANY, ALL_V6])))
+    assert again["status"] == "unchanged" and again["changes"] == {}
+    # rules back (a rollback stopped before it removed the tag): only the tag
+    tag_only = one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY)), sg_state([SSH_ANY], OWNED)))
+    assert tag_only["changes"] == {"rules": [], "remove_tags": OWNED}
+
+
+def test_rollback_takes_nothing_from_tags_and_leaves_a_disagreeing_group_as_it_is():
+    # the tag is gone but the rules the record holds are missing: left, with the reason
+    plan = one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY)), sg_state([])))
+    assert plan["status"] == "skipped" and "disagrees with the containment record" in plan["reason"] and plan["changes"] == {}
+    # another investigation's tag: left to it
+    other = {"secops-guardduty:contained-by": "0a1b2c3d-1234-4abc-8def-0123456789ab"}
+    plan = one(containment_plan(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY)), sg_state([], other)))
+    assert plan["status"] == "skipped" and "roll back with that investigation" in plan["reason"]
+    # tagged, but the record holds nothing for it: nothing is re-added
+    plan = one(containment_plan(found(SG_RESOURCE), s.rollback(), sg_state([], OWNED)))
+    assert plan["status"] == "skipped" and "holds nothing for it" in plan["reason"]
+
+
+# ---------------------------------------------------------------- Lambda functions: reserved concurrency 0
+
+FUNCTION = s.resource("payments", "LAMBDA_FUNCTION")
+
+
+def fn_state(value, exists=True):
+    """What lambda_function_concurrency returns when it only reads (looped: with the item)."""
+    return {"function_concurrency": [{"item": "payments", "function_name": "payments", "exists": exists, "previous": value,
+                                      "reserved_concurrency": value}]}
+
+
+def rec_function(previous):
+    return {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": previous}
+
+
+@pytest.mark.parametrize("previous", [None, 25])
+def test_a_function_is_stopped_once_and_given_back_its_setting(previous):
+    plan = one(containment_plan(found(FUNCTION), settings(), fn_state(previous)))
+    assert plan["status"] == "planned" and plan["changes"] == {"previous": previous}
+    assert "set its reserved concurrency to 0" in plan["reason"]
+    done = containment_plan(found(FUNCTION), settings(time=s.TIME, done=True, record_file=None), fn_state(previous))
+    assert done["record"]["resources"] == [dict(rec_function(previous), status="applied", time=s.TIME)]
+    assert one(containment_plan(found(FUNCTION), settings(), fn_state(0)))["status"] == "unchanged"
+    back = one(containment_plan(found(FUNCTION), s.rollback(rec_function(previous)), fn_state(0)))
+    assert back["status"] == "planned" and back["changes"] == {"previous": previous} and back["record_status"] == "rolled_back"
+    again = one(containment_plan(found(FUNCTION), s.rollback(rec_function(previous)), fn_state(previous)))
+    assert again["status"] == "unchanged" and again["changes"] == {}
+
+
+def test_a_function_changed_since_or_not_recorded_is_left_as_it_is():
+    plan = one(containment_plan(found(FUNCTION), s.rollback(rec_function(None)), fn_state(7)))
+    assert plan["status"] == "skipped" and "changed since containment (it is 7, not 0)" in plan["reason"] and plan["changes"] == {}
+    plan = one(containment_plan(found(FUNCTION), s.rollback(), fn_state(0)))
+    assert plan["status"] == "unchanged" and "holds nothing for it" in plan["reason"] and plan["changes"] == {}
+    assert "no such Lambda function" in one(containment_plan(found(FUNCTION), settings(), fn_state(None, exists=False)))["reason"]
+
+
+def test_a_second_apply_keeps_the_setting_from_before_any_containment():
+    base = s.record(rec_function(25))
+    plan = containment_plan(found(FUNCTION), settings(time=s.TIME, done=True, record=base, record_file=None), fn_state(3))
+    assert [r["previous_reserved_concurrency"] for r in plan["record"]["resources"]] == [25]
+
+
+# ---------------------------------------------------------------- EBS volumes: a forensic snapshot, kept
+
+VOL = "vol-0123456789abcdef0"
+VOLUME = s.resource(VOL, "EBS_VOLUME")
+
+
+def vol_state(*snapshots, exists=True):
+    """The volume as ec2_vol_info returns it and the snapshots read (tagged with the investigation, or another)."""
+    return {"volumes": [{"id": VOL, "status": "in-use"}] if exists else [],
+            "snapshots": [{"snapshot_id": snap, "volume_id": VOL, "tags": {"secops-guardduty:investigation": inv}} for snap, inv in snapshots]}
+
+
+def test_a_volume_is_snapshotted_once_and_its_snapshot_kept_on_rollback():
+    other = ("snap-0000000000000000b", "0a1b2c3d-1234-4abc-8def-0123456789ab")  # another investigation's snapshot does not count
+    plan = one(containment_plan(found(VOLUME), settings(), vol_state(other)))
+    assert plan["status"] == "planned" and plan["changes"] == {"snapshot": True} and "kept on rollback" in plan["reason"]
+    done = containment_plan(found(VOLUME), settings(time=s.TIME, done=True, record_file=None), vol_state())
+    assert done["record"]["resources"] == [{"type": "ebs_volume", "id": VOL, "status": "applied", "time": s.TIME, "forensic_snapshot": True}]
+    ours = ("snap-0000000000000000a", s.INV_ID)
+    again = one(containment_plan(found(VOLUME), settings(), vol_state(other, ours)))
+    assert again["status"] == "unchanged" and "snap-0000000000000000a" in again["reason"]
+    back = one(containment_plan(found(VOLUME), s.rollback({"type": "ebs_volume", "id": VOL, "forensic_snapshot": True}), vol_state(ours)))
+    assert back["status"] == "unchanged" and back["changes"] == {} and back["record_status"] == "rolled_back"
+    assert "its forensic snapshots stay as evidence (snap-0000000000000000a)" in back["reason"]
+    assert "no such EBS volume" in one(containment_plan(found(VOLUME), settings(), vol_state(exists=False)))["reason"]

@@ -26,12 +26,12 @@ def test_scope_pass_marks_what_to_read_and_skips_what_is_out_of_reach():
     ), settings("plan"))
     assert [(r["id"], r["status"]) for r in plan["resources"]] == [  # most urgent first, then by type
         (s.INSTANCE, "pending"), (s.INSTANCE, "skipped"), ("ASIAIOSFODNN7EXAMPLE", "skipped"), ("alice", "skipped"),
-        ("sg-0123456789abcdef0", "skipped")]
+        ("sg-0123456789abcdef0", "pending")]
     reasons = [r["reason"] for r in plan["resources"]]
     assert reasons[1] == f"in Region eu-west-1, not the investigation's Region {s.REGION}"
     assert reasons[3] == f"in account {s.OTHER}, not the investigation's account {s.ACCOUNT}"
-    assert "temporary (ASIA) access key" in reasons[2] and "no action for security groups" in reasons[4]
-    assert plan["counts"] == {"pending": 1, "planned": 0, "done": 0, "unchanged": 0, "skipped": 4, "unrecognised": 0}
+    assert "temporary (ASIA) access key" in reasons[2]
+    assert plan["counts"] == {"pending": 2, "planned": 0, "done": 0, "unchanged": 0, "skipped": 3, "unrecognised": 0}
 
 
 def test_credentials_of_another_account_stop_everything():
@@ -95,11 +95,11 @@ def test_plan_mode_shows_the_risk_gate_apply_would_apply():
 
 def test_resource_types_without_an_action_say_what_a_person_must_do():
     inv = s.investigation([s.action([s.resource("prod-cluster", "EKS_CLUSTER"), s.resource("app_user", "RDS_DB_USER"),
-                                     s.resource("payments", "LAMBDA_FUNCTION"), s.resource("x", "SOMETHING_NEW")])])
+                                     s.resource("batch", "ECS_CLUSTER"), s.resource("x", "SOMETHING_NEW")])])
     plan = containment_plan(investigation_resources(inv), s.settings("plan"))
     by_type = {item["type"]: item for item in plan["unrecognised"]}
     assert by_type["EKS_CLUSTER"]["by_hand"].startswith("no automatic action: limit the cluster's API endpoint")
     assert "lock the user in the database itself" in by_type["RDS_DB_USER"]["by_hand"]
-    assert "reserved concurrency to 0" in by_type["LAMBDA_FUNCTION"]["by_hand"]
+    assert "stop them or scale their service" in by_type["ECS_CLUSTER"]["by_hand"]
     assert "by_hand" not in by_type["SOMETHING_NEW"]  # not a type GuardDuty names: only the reason
     assert "touch" not in str([item.get("by_hand") for item in plan["unrecognised"]])  # the collection's words, never the AI's

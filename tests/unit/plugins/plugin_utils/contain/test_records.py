@@ -143,7 +143,7 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r["resources"][0]["interfaces"][0].update(previous_groups=[]), "are not security group ids"),
     (lambda r: r["resources"][0]["interfaces"][0].update(eni_id="eni-x"), "not an eni- id"),
     (lambda r: r["resources"][0].update(status="done"), "has no status"),
-    (lambda r: r["resources"][0].update(type="lambda_function"), "no resource type this role records"),
+    (lambda r: r["resources"][0].update(type="eks_cluster"), "no resource type this role records"),
     (lambda r: r["resources"][1].update(policy_name="AdministratorAccess"), "names another policy"),
     (lambda r: r["resources"][2].update(previous_public_access_block={"block_public_acls": "no"}), "previous_public_access_block"),
     (lambda r: r["resources"][3].update(previous_status="Inactive"), "previous_status Active"),
@@ -158,13 +158,37 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
                                                               "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
     (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
                                                               "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
+    (lambda r: r["resources"][4].update(id="sg-x; id"), r"\(ec2_security_group\) has no valid id"),
+    (lambda r: r["resources"][4].update(removed_rules=[]), "records no removed_rules"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(cidr="203.0.113.0/24"), "from another CIDR than 0.0.0.0/0 or ::/0"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(protocol="tcp; id"), "without a valid protocol"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=70000), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=None), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][1].update(from_port=22), "whose ports are not from -1 to 65535"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="YQpi"),  # "a\nb"
+     r"description_base64 is not null or a description \(not up to 255 printable"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="{{ 7*7 }}"), r"description_base64 is not null or a description \(not base64\)"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="//4="), r"\(not base64 of UTF-8 text\)"),
+    (lambda r: r["resources"][4]["removed_rules"][0].update(description="ssh"), "is not protocol, from_port, to_port, cidr and description_base64"),
+    (lambda r: r["resources"][5].update(previous_reserved_concurrency=0), "has no previous_reserved_concurrency"),
+    (lambda r: r["resources"][5].update(previous_reserved_concurrency="10"), "has no previous_reserved_concurrency"),
+    (lambda r: r["resources"][5].pop("previous_reserved_concurrency"), "has no previous_reserved_concurrency"),
+    (lambda r: r["resources"][5].update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
+    (lambda r: r["resources"][6].update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
+    (lambda r: r["resources"][6].update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
                     "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}]},
                    {"type": "iam_role", "id": "web", "policy_name": "secops-guardduty-contain-" + s.INV_ID},
                    {"type": "s3_bucket", "id": "customer-exports", "previous_public_access_block": None},
-                   {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"})
+                   {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"},
+                   {"type": "ec2_security_group", "id": "sg-0123456789abcdef0", "removed_rules": [
+                       {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": "c3No"},
+                       {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description_base64": None}]},
+                   {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": None},
+                   {"type": "ebs_volume", "id": "vol-0123456789abcdef0", "forensic_snapshot": True})
+    containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
     change(rec)
     with pytest.raises(ContainError, match=message) as error:
         containment_plan(found(EC2), settings("rollback", record=rec))

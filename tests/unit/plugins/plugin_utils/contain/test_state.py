@@ -42,12 +42,19 @@ EVIDENCE = {"item": s.INSTANCE, "changed": False, "instance_id": s.INSTANCE, "pr
 PROFILE = {"arn": "arn:aws:iam::123456789012:instance-profile/web-profile", "instance_profile_name": "web-profile",
            "roles": [{"role_name": "web-runtime"}]}
 NACL = {"nacl_id": "acl-0123456789abcdef0", "subnets": ["subnet-1"], "ingress": [], "egress": []}
+NAMED = {"group_id": "sg-0123456789abcdef0", "group_name": "public-web", "vpc_id": "vpc-1", "ip_permissions": []}
+CONCURRENCY = {"item": "payments", "changed": False, "function_name": "payments", "exists": True, "previous": None,
+               "reserved_concurrency": None}
+VOLUME = {"id": "vol-0123456789abcdef0", "status": "available"}
 MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
 # what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
 REGISTERED = {
     "contain_read_instances": {"changed": False, "instances": [INSTANCE]},
     "contain_read_groups": {"changed": False, "security_groups": [GROUP]},
+    "contain_read_named_groups": {"changed": False, "security_groups": [NAMED]},
+    "contain_read_concurrency": {"changed": False, "results": [CONCURRENCY, {"item": "gone", "failed": True, "msg": "boom"}]},
+    "contain_read_volumes": {"changed": False, "volumes": [VOLUME]},
     "contain_read_evidence": {"changed": False, "results": [EVIDENCE]},
     "contain_read_asg": {"changed": False, "auto_scaling_instances": [MEMBER]},
     "contain_read_profiles": {"changed": False, "results": [{"item": "web-profile", "iam_instance_profiles": [PROFILE]}]},
@@ -93,6 +100,7 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
         "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
         "evidence": [EVIDENCE], "asg_instances": [MEMBER],
         "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
+        "named_groups": [NAMED], "function_concurrency": [CONCURRENCY], "volumes": [VOLUME],
     }
     # and containment_plan reads it
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
