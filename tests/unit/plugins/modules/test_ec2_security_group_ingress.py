@@ -6,17 +6,9 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
-from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator as collection_retries
 from ansible_collections.secops.guardduty.plugins.modules import ec2_security_group_ingress
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 
 GROUP = "sg-0123456789abcdef0"
 SSH_ANY = {"SecurityGroupRuleId": "sgr-00000000000000001", "GroupId": GROUP, "IsEgress": False, "IpProtocol": "tcp",
@@ -32,15 +24,8 @@ OPEN = [{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0",
 
 
 @pytest.fixture
-def ec2(monkeypatch):
-    client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
-    stub = Stubber(client)
-    stub.activate()
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: RetryingBotoClientWrapper(
-        client, retry_decorator or collection_retries()))
-    yield stub
-    stub.assert_no_pending_responses()
-    stub.deactivate()
+def ec2(stub_aws_client):
+    return stub_aws_client("ec2")
 
 
 def group(stub, *rules):

@@ -6,31 +6,16 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
-from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator as collection_retries
 from ansible_collections.secops.guardduty.plugins.modules import lambda_function_concurrency
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 
 NAME = "payments"
 
 
 @pytest.fixture
-def lam(monkeypatch):
-    client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
-    stub = Stubber(client)
-    stub.activate()
-    monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, retry_decorator=None, **kw: RetryingBotoClientWrapper(
-        client, retry_decorator or collection_retries()))
-    yield stub
-    stub.assert_no_pending_responses()
-    stub.deactivate()
+def lam(stub_aws_client):
+    return stub_aws_client("lambda")
 
 
 def current(stub, value):
