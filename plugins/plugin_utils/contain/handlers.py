@@ -294,6 +294,17 @@ def _other_owner(owner):
     return owner if isinstance(owner, str) and INVESTIGATION_ID.fullmatch(owner) else "(not an investigation id)"
 
 
+def _taken_over(tags, context, then):
+    """What the plan says when the resource's contained-by tag names another investigation: this containment takes the
+    resource over (tags are anyone's to write: a forged tag must not keep a resource open), so that one's rollback
+    ``then`` (its record and the tag disagree)."""
+    owner = tags.get(TAG_CONTAINED_BY)
+    if owner is None or owner == context.investigation_id:
+        return ""
+    return (f"; its tag {TAG_CONTAINED_BY} names investigation {_other_owner(owner)}, which this containment takes over "
+            f"(a rollback of that investigation {then})")
+
+
 def _recorded(resource, context, tags, not_contained):
     """(the record's entry of a resource rollback may restore, None) or (None, the plan entry saying why not).
 
@@ -606,14 +617,14 @@ def _bucket(resource, context):
 
 
 def _contain_bucket(resource, context):
-    skipped, block, _tags = _bucket(resource, context)
+    skipped, block, tags = _bucket(resource, context)
     if skipped:
         return skipped
     if all_blocked(block):
         return entry(resource, "unchanged", "all public access is already blocked")
     new_tags = {TAG_CONTAINED_BY: context.investigation_id, TAG_PAB: pab_tag(block)}
-    return entry(resource, "planned", f"block all public access (was: {pab_tag(block)}), recording the previous setting", tags=new_tags,
-                 previous=block or None)
+    what = f"block all public access (was: {pab_tag(block)}), recording the previous setting" + _taken_over(tags, context, "leaves the bucket blocked")
+    return entry(resource, "planned", what, tags=new_tags, previous=block or None)
 
 
 def _roll_back_bucket(resource, context):
@@ -695,10 +706,7 @@ def _contain_security_group(resource, context):
         return entry(resource, "unchanged", "no ingress rule open to 0.0.0.0/0 or ::/0")
     what = (f"remove its ingress rules open to the internet: {_rules_text(open_rules)} (recorded with their protocol, ports, CIDR and "
             "description, added back on rollback); every other rule stays")
-    owner = tags.get(TAG_CONTAINED_BY)
-    if owner is not None and owner != context.investigation_id:
-        what += (f"; its tag {TAG_CONTAINED_BY} names investigation {_other_owner(owner)}, which this containment takes over "
-                 "(a rollback of that investigation leaves the group as it is)")
+    what += _taken_over(tags, context, "leaves the group as it is")
     return entry(resource, "planned", what, rules=open_rules, tags={TAG_CONTAINED_BY: context.investigation_id})
 
 

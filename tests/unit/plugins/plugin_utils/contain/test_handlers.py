@@ -241,6 +241,18 @@ def test_a_rewritten_bucket_tag_leaves_the_bucket_blocked():
     assert "holds nothing for it" in one(containment_plan(found(BUCKET), s.rollback(), bucket_state(ALL, tags)))["reason"]
 
 
+def test_a_bucket_tagged_by_another_investigation_is_taken_over_and_the_plan_says_so():
+    other = "0a1b2c3d-1234-4abc-8def-0123456789ab"
+    plan = one(containment_plan(found(BUCKET), settings(), bucket_state(SOME, {"secops-guardduty:contained-by": other})))
+    assert plan["status"] == "planned" and plan["changes"]["tags"]["secops-guardduty:contained-by"] == s.INV_ID
+    assert f"names investigation {other}, which this containment takes over" in plan["reason"]
+    assert "leaves the bucket blocked" in plan["reason"]
+    forged = one(containment_plan(found(BUCKET), settings(), bucket_state(SOME, {"secops-guardduty:contained-by": "{{ lookup('pipe', 'id') }}"})))
+    assert "(not an investigation id)" in forged["reason"] and "lookup" not in forged["reason"]
+    mine = one(containment_plan(found(BUCKET), settings(), bucket_state(SOME, {"secops-guardduty:contained-by": s.INV_ID})))
+    assert "takes over" not in mine["reason"]
+
+
 def test_buckets_not_owned_or_in_another_region_are_skipped():
     assert "not a bucket of this account" in one(containment_plan(found(BUCKET), settings(), {"buckets": []}))["reason"]
     assert "in Region eu-west-1" in one(containment_plan(found(BUCKET), settings(), bucket_state(location="EU")))["reason"]
