@@ -692,8 +692,8 @@ def demo_eda(args):
         emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.0")]})
         wait_for("the investigation of the finding to start", lambda: counts()[2])
         time.sleep(interval)
-        note("the finding is updated (severity 8.5): a new event, but the rule is throttled per finding and the start "
-             "module would reuse the investigation")
+        note("the finding is updated (severity 8.5): it comes in the next poll's batch, and the playbook reuses its "
+             "investigation (decided: reused; no second investigation)")
         emulator.control("findings", {"findings": [emulator_data("finding", finding_id, "8.5")]})
         wait_for("the verdict", verdict)
         time.sleep(1)
