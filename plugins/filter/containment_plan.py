@@ -48,7 +48,8 @@ options:
         (M(amazon.aws.iam_access_key_info)), C(buckets) (M(amazon.aws.s3_bucket_info), with C(bucket_location),
         C(public_access_block), C(bucket_tagging)), C(named_groups) (M(amazon.aws.ec2_security_group_info), the groups
         the investigation names), C(function_concurrency) (the results of M(secops.guardduty.lambda_function_concurrency)),
-        C(volumes) (M(amazon.aws.ec2_vol_info)) - and C(user_policies) and C(role_policies), dicts of user or role
+        C(volumes) (M(amazon.aws.ec2_vol_info)), C(db_instances) (M(amazon.aws.rds_instance_info)), C(db_snapshots)
+        (M(amazon.aws.rds_snapshot_info)) - and C(user_policies) and C(role_policies), dicts of user or role
         name to its inline policy names (C(all_policy_names) of M(amazon.aws.iam_policy_info)); a user or role that is
         not in them (or has V(null)) does not exist. A missing member is empty.
       - Omitted, resources within reach are V(pending) (the role's first pass, to know what to read).

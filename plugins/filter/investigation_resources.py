@@ -13,11 +13,12 @@ description:
     its account analysis and of its reasoning records - and returns those the P(secops.guardduty.contain#role) role
     can act on as a typed, de-duplicated list.
   - "Types: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket), V(ec2_security_group),
-    V(lambda_function) and V(ebs_volume)."
+    V(lambda_function), V(ebs_volume) and V(rds_instance)."
   - Every identifier is checked against the AWS pattern of its type (C(i-) and 8 or 17 hexadecimal digits, C(AKIA) or
-    C(ASIA) and 16 characters, IAM names, S3 bucket naming rules, C(sg-) ids, Lambda function names, C(vol-) ids). An
-    ARN is taken apart and must be an ARN of the right service and resource type; its account and Region are kept. A
-    bare identifier belongs to the investigation's own account (and, for EC2 and Lambda, its Region).
+    C(ASIA) and 16 characters, IAM names, S3 bucket naming rules, C(sg-) ids, Lambda function names, C(vol-) ids, DB
+    instance identifiers). An ARN is taken apart and must be an ARN of the right service and resource type; its account
+    and Region are kept. A bare identifier belongs to the investigation's own account (and, for EC2, Lambda and RDS,
+    its Region).
   - Anything else - other resource types, malformed identifiers (spaces, newlines, shell metacharacters), ARNs of
     another service, an identifier and an ARN that name different resources - goes to RV(_value.unrecognised) with
     the reason. Nothing is dropped silently.
@@ -84,11 +85,11 @@ _value:
       contains:
         type:
           description: V(ec2_instance), V(iam_access_key), V(iam_user), V(iam_role), V(s3_bucket), V(ec2_security_group),
-            V(lambda_function) or V(ebs_volume).
+            V(lambda_function), V(ebs_volume) or V(rds_instance).
           type: str
         id:
-          description: The instance id, access key id, user or role name (without path), bucket name, group id, function name
-            or volume id.
+          description: The instance id, access key id, user or role name (without path), bucket name, group id, function name,
+            volume id or DB instance identifier (in lowercase).
           type: str
         account_id:
           description: The account, from the ARN or else the investigation's; V(null) for an S3 bucket given by ARN.

@@ -15,6 +15,7 @@ it is carried out (``record_status``). A resource type without a handler is repo
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_CONTAINED_BY
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_ENI_GROUPS
@@ -22,6 +23,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_PAB
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TAG_SNAPSHOT
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import INVESTIGATION_ID
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import DB_SNAPSHOT_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import all_blocked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import pab_tag
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
@@ -812,6 +814,111 @@ def _roll_back_volume(resource, context):
                  "the investigation is closed", record_status="rolled_back")
 
 
+# ---------------------------------------------------------------- RDS DB instances: a snapshot, not public, the quarantine group
+
+
+DB_GONE = ("deleting", "deleted", "failed", "incompatible-restore", "inaccessible-encryption-credentials")
+
+
+def db_snapshot_name(investigation_id, db_id):
+    """The forensic snapshot containment takes of DB instance ``db_id`` (a DB snapshot identifier: letters, digits and
+    single hyphens, at most 255), or None when the two do not make one."""
+    name = re.sub(r"-+", "-", f"secops-guardduty-{db_id}-{investigation_id}").strip("-")[:255].rstrip("-")
+    return name if DB_SNAPSHOT_ID.fullmatch(name) else None
+
+
+def _db_groups(db):
+    return [g.get("vpc_security_group_id") for g in db.get("vpc_security_groups") or [] if isinstance(g, dict)]
+
+
+def _snapshot_tags(snapshot):
+    """A DB snapshot's tags as rds_snapshot_info returns them: DescribeDBSnapshots' TagList comes as ``tag_list`` (the
+    module's ``tags`` is filled from a key the API does not return: empty)."""
+    return dict(tags_of(snapshot.get("tag_list")), **tags_of(snapshot.get("tags")))
+
+
+def _db(resource, context):
+    """(the entry when the DB instance cannot be acted on, None) or (None, what the decisions read: the instance, its
+    VPC, its VPC's quarantine group (or None), its groups, whether it is public, this investigation's snapshots of it)."""
+    db = context.state.by("db_instances", "db_instance_identifier").get(resource["id"])
+    if db is None:
+        return entry(resource, "skipped", "no such RDS DB instance in the account and Region (rds_instance_info found none)"), None
+    if db.get("db_instance_status") in DB_GONE:
+        return entry(resource, "skipped", f"the DB instance is {db['db_instance_status']}: left as it is"), None
+    vpc_id = (db.get("db_subnet_group") or {}).get("vpc_id")
+    groups = _db_groups(db)
+    if not vpc_id or not groups or not isinstance(db.get("publicly_accessible"), bool):
+        return entry(resource, "skipped", "the DB instance is not in a VPC with VPC security groups (or its settings were not read): "
+                     "contain it by hand"), None
+    group = next((g for g in context.state.items("groups") if g.get("vpc_id") == vpc_id
+                  and g.get("group_name") == context.settings["quarantine_group_name"]), None)
+    taken = sorted(snap["db_snapshot_identifier"] for snap in context.state.items("db_snapshots")
+                   if snap.get("db_instance_identifier") == resource["id"] and isinstance(snap.get("db_snapshot_identifier"), str)
+                   and _snapshot_tags(snap).get(TAG_SNAPSHOT) == context.investigation_id)
+    return None, {"db": db, "vpc_id": vpc_id, "group": group, "groups": groups, "public": db["publicly_accessible"],
+                  "taken": taken, "tags": tags_of(db.get("tags"))}
+
+
+def _contain_db(resource, context):
+    skipped, db = _db(resource, context)
+    if skipped:
+        return skipped
+    group = db["group"]
+    quarantined = group is not None and db["groups"] == [group.get("group_id")]
+    purge = bool(group) and bool(group.get("ip_permissions") or group.get("ip_permissions_egress"))
+    if db["taken"] and not db["public"] and quarantined and not purge:
+        return entry(resource, "unchanged", f"not publicly accessible, only in the quarantine group {group['group_id']}, and snapshotted "
+                     f"({', '.join(db['taken'])})")
+    snapshot = None
+    what = []
+    if not db["taken"]:
+        snapshot = db_snapshot_name(context.investigation_id, resource["id"])
+        if snapshot is None:
+            return entry(resource, "skipped", "no DB snapshot identifier can be made of its identifier and the investigation's: contain it by hand")
+        what.append(f"take a snapshot {snapshot}, tagged {TAG_SNAPSHOT}={context.investigation_id} (kept on rollback: it is evidence)")
+    if db["public"]:
+        what.append("make it not publicly accessible")
+    if not quarantined or purge:
+        what.append(f"put it in the quarantine group {context.settings['quarantine_group_name']} of its VPC {db['vpc_id']} alone "
+                    f"(it is in {' '.join(db['groups'])})")
+    reason = ("; then ".join(what) + "; its previous settings are recorded and given back on rollback, changes applied immediately "
+              "(connections already open to the DB are not closed by a security group change)")
+    reason += _taken_over(db["tags"], context, "leaves the DB instance contained")
+    return entry(resource, "planned", reason, vpc_id=db["vpc_id"], snapshot=snapshot, previous_publicly_accessible=db["public"],
+                 previous_vpc_security_groups=db["groups"], tags={TAG_CONTAINED_BY: context.investigation_id})
+
+
+def _roll_back_db(resource, context):
+    skipped, db = _db(resource, context)
+    if skipped:
+        return skipped
+    tags = db["tags"]
+    rec, refused = _recorded(resource, context, tags, "not contained by this investigation (no record, no secops-guardduty:contained-by tag)")
+    if refused:
+        return refused
+    kept = f"its snapshot {rec['snapshot']} stays as evidence" if rec["snapshot"] else "its snapshots stay as evidence"
+    previous_public, previous_groups = rec["previous_publicly_accessible"], rec["previous_vpc_security_groups"]
+    restored = db["public"] == previous_public and sorted(db["groups"]) == sorted(previous_groups)
+    owner = tags.get(TAG_CONTAINED_BY)
+    remaining = {k: v for k, v in tags.items() if k != TAG_CONTAINED_BY}
+    if owner is None:
+        if restored:
+            return entry(resource, "unchanged", f"it has the settings the record holds ({kept})", record_status="rolled_back")
+        return entry(resource, "skipped", f"left as it is: its tag {TAG_CONTAINED_BY} is gone (it {DISAGREE}); give it back "
+                     "its public access and security groups by hand if they are wanted")
+    if restored:
+        return entry(resource, "planned", f"its settings are back already; remove the tag {TAG_CONTAINED_BY} ({kept})",
+                     record_status="rolled_back", restore=False, tags=remaining)
+    group = db["group"]
+    if db["public"] or group is None or db["groups"] != [group.get("group_id")]:
+        return entry(resource, "skipped", "its public access or security groups changed since containment (not only in the "
+                     "quarantine group, or public): left as it is; restore them by hand")
+    what = ("make it publicly accessible again" if previous_public else "keep it not publicly accessible") + \
+        f" and give it back the security groups {' '.join(previous_groups)} (from the containment record)"
+    return entry(resource, "planned", f"{what}, remove the tag {TAG_CONTAINED_BY}; {kept}", record_status="rolled_back", restore=True,
+                 publicly_accessible=previous_public, vpc_security_groups=list(previous_groups), tags=remaining)
+
+
 # resource_type -> what the role does about it; a type not in the table is never changed
 HANDLERS = {
     "ec2_instance": Handler(contain=_contain_instance, roll_back=_roll_back_instance),
@@ -822,4 +929,5 @@ HANDLERS = {
     "ec2_security_group": Handler(contain=_contain_security_group, roll_back=_roll_back_security_group),
     "lambda_function": Handler(contain=_contain_function, roll_back=_roll_back_function),
     "ebs_volume": Handler(contain=_contain_volume, roll_back=_roll_back_volume),
+    "rds_instance": Handler(contain=_contain_db, roll_back=_roll_back_db),
 }

@@ -55,8 +55,6 @@ BY_HAND = {
                    "to zero, and review the task role's recent activity in CloudTrail",
     "RDS_DB_USER": "no automatic action: lock the user in the database itself (for example ACCOUNT LOCK or NOLOGIN), rotate its "
                    "password or IAM authentication, and review its grants",
-    "RDS_INSTANCE": "not contained by this role yet: take a snapshot, then make it not publicly accessible and limit its security "
-                    "groups to what the application needs",
 }
 
 # What no network cut of an instance can promise (EC2 security group connection tracking): said by every plan that

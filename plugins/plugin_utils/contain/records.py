@@ -37,7 +37,7 @@ TAG_CONTAINED_BY = TAG_PREFIX + "contained-by"
 TAG_ENI_GROUPS = TAG_PREFIX + "groups:"  # + ENI id -> the ENI's security groups before containment, space-separated
 TAG_KEY = TAG_PREFIX + "deactivated-key:"  # + access key id (on the owning user) -> investigation id
 TAG_PAB = TAG_PREFIX + "public-access-block"  # on a bucket: its public access block before containment
-TAG_SNAPSHOT = TAG_PREFIX + "investigation"  # on forensic snapshots
+TAG_SNAPSHOT = TAG_PREFIX + "investigation"  # on forensic snapshots (EBS and RDS)
 PAB_KEYS = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "IgnorePublicAcls"),
             ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
 INVESTIGATION_ID = re.compile(r"[a-fA-F0-9-]{1,64}", re.ASCII)
@@ -54,7 +54,10 @@ _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
 _ASG_NAME = re.compile(r"[^\x00-\x1f\x7f:]{1,255}")
 _CALLER_ARN = re.compile(r"arn:aws[a-z-]{0,12}:(?:iam|sts)::\d{12}:[\w+=,.@/-]{1,600}", re.ASCII)
-_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function", "ebs_volume")
+_TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket", "ec2_security_group", "lambda_function", "ebs_volume",
+          "rds_instance")
+# a DB snapshot identifier: 1 to 255 letters, digits and hyphens, a letter first, no hyphen last, no two in a row
+DB_SNAPSHOT_ID = re.compile(r"(?!.*--)[a-zA-Z](?:[a-zA-Z0-9-]{0,253}[a-zA-Z0-9])?", re.ASCII)
 MAX_CONCURRENCY = 1000000  # far above any account's Lambda concurrency quota
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")  # a security group's ingress rules from these are removed (and recorded)
 _RULE_KEYS = ("protocol", "from_port", "to_port", "cidr", "description_base64")
@@ -149,6 +152,11 @@ def record_entry(plan_entry, status, time, identity=None):
         rec["previous_reserved_concurrency"] = changes["previous"]
     elif rec["type"] == "ebs_volume":
         rec["forensic_snapshot"] = True  # taken, and kept: rollback has nothing to restore
+    elif rec["type"] == "rds_instance":
+        rec["vpc_id"] = changes["vpc_id"]
+        rec["previous_publicly_accessible"] = changes["previous_publicly_accessible"]
+        rec["previous_vpc_security_groups"] = list(changes["previous_vpc_security_groups"])
+        rec["snapshot"] = changes["snapshot"]  # the forensic snapshot's identifier (kept on rollback), or null: one existed
     elif rec["type"] in ("iam_user", "iam_role"):
         rec["policy_name"] = changes["policy_name"]
         if changes.get("revoked_before"):
@@ -192,8 +200,12 @@ def recorded_rules(rec):
 def _merged_entry(old, new):
     """``new`` over ``old`` for one resource: an instance keeps the interfaces ``new`` does not name (an earlier apply
     moved them and they are still recorded), unless ``old`` was rolled back."""
-    if old is None or old["status"] == "rolled_back" or new["type"] not in ("ec2_instance", "ec2_security_group", "lambda_function"):
+    merged_types = ("ec2_instance", "ec2_security_group", "lambda_function", "rds_instance")
+    if old is None or old["status"] == "rolled_back" or new["type"] not in merged_types:
         return new
+    if new["type"] == "rds_instance":  # the settings from before any containment are the ones to give back
+        return dict(new, previous_publicly_accessible=old["previous_publicly_accessible"],
+                    previous_vpc_security_groups=old["previous_vpc_security_groups"], snapshot=new["snapshot"] or old.get("snapshot"))
     if new["type"] == "lambda_function":  # the setting from before any containment is the one to give back
         return dict(new, previous_reserved_concurrency=old["previous_reserved_concurrency"])
     if new["type"] == "ec2_security_group":  # the rules an earlier apply removed stay recorded
@@ -287,6 +299,15 @@ def _check_entry(index, rec, investigation_id):
         _check_rules(where, rec.get("removed_rules"))
     elif kind == "ebs_volume":
         _need(rec.get("forensic_snapshot") is True, f"{where} has no forensic_snapshot true")
+    elif kind == "rds_instance":
+        _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
+        _need(isinstance(rec.get("previous_publicly_accessible"), bool), f"{where} has no previous_publicly_accessible (true or false)")
+        groups = rec.get("previous_vpc_security_groups")
+        _need(isinstance(groups, list) and groups and all(isinstance(g, str) and ID_PATTERNS["ec2_security_group"].fullmatch(g) for g in groups),
+              f"{where}: its previous_vpc_security_groups are not security group ids")
+        snapshot = rec.get("snapshot", False)
+        _need(snapshot is None or (isinstance(snapshot, str) and DB_SNAPSHOT_ID.fullmatch(snapshot)),
+              f"{where} has no snapshot (null, or a DB snapshot identifier)")
     elif kind == "lambda_function":
         value = rec.get("previous_reserved_concurrency", False)
         _need(value is None or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_CONCURRENCY),

@@ -7,10 +7,10 @@
 It reads an investigation as the modules and the lookup return it (snake_case; structured summary ``summary_data`` or
 a text summary holding JSON, ``records``) through the investigation model (``summary_of``, ``affected_resources``)
 and returns the resources the ``contain`` role can act on (EC2 instances, IAM access keys, IAM users, IAM roles, S3
-buckets, security groups, Lambda functions, EBS volumes) as a typed, de-duplicated list. Every identifier is checked against the AWS pattern of its
-type; anything else (other resource types, malformed or ambiguous identifiers, ARNs of the wrong service) goes to
-``unrecognised`` with the reason. CLI commands the AI suggested are never returned; the countermeasure a resource
-came from is kept as descriptive, untrusted text.
+buckets, security groups, Lambda functions, EBS volumes, RDS DB instances) as a typed, de-duplicated list. Every
+identifier is checked against the AWS pattern of its type; anything else (other resource types, malformed or
+ambiguous identifiers, ARNs of the wrong service) goes to ``unrecognised`` with the reason. CLI commands the AI
+suggested are never returned; the countermeasure a resource came from is kept as descriptive, untrusted text.
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ RESOURCE_TYPE_OF = {
     "EC2_SECURITY_GROUP": "ec2_security_group",
     "LAMBDA_FUNCTION": "lambda_function",
     "EBS_VOLUME": "ebs_volume",
+    "RDS_INSTANCE": "rds_instance",
 }
 RESOURCE_TYPES = tuple(RESOURCE_TYPE_OF.values())
 EC2_TYPES = ("ec2_instance", "ec2_security_group", "ebs_volume")
 _EC2_ARN_PREFIX = {"ec2_instance": "instance/", "ec2_security_group": "security-group/", "ebs_volume": "volume/"}
-REGIONAL_TYPES = EC2_TYPES + ("lambda_function",)  # the resource types that have a Region
+REGIONAL_TYPES = EC2_TYPES + ("lambda_function", "rds_instance")  # the resource types that have a Region
 
 _A = re.ASCII
 ID_PATTERNS = {
@@ -52,6 +53,8 @@ ID_PATTERNS = {
     "s3_bucket": re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _A),
     "lambda_function": re.compile(r"[a-zA-Z0-9_-]{1,64}", _A),
     "ebs_volume": re.compile(r"vol-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
+    # a DB instance identifier: 1 to 63 letters, digits and hyphens, a letter first, no hyphen last, no two in a row
+    "rds_instance": re.compile(r"(?!.*--)[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", _A),
 }
 ID_RULES = {
     "ec2_instance": "i- and 8 or 17 lowercase hexadecimal digits",
@@ -62,6 +65,7 @@ ID_RULES = {
     "s3_bucket": "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
     "lambda_function": "a function name: 1 to 64 letters, digits, - and _",
     "ebs_volume": "vol- and 8 or 17 lowercase hexadecimal digits",
+    "rds_instance": "a DB instance identifier: 1 to 63 letters, digits and hyphens, starting with a letter, no hyphen at the end or two in a row",
 }
 ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
 ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
@@ -131,6 +135,10 @@ def parse_arn(resource_type, arn):
                 or (len(parts) == 3 and not re.fullmatch(r"[a-zA-Z0-9$_-]{1,128}", parts[2], _A))):
             raise ValueError(f"{arn!r} is not the ARN of a lambda_function (arn:aws:lambda:<region>:<account>:function:<name>)")
         ident = parts[1]
+    elif resource_type == "rds_instance":
+        if service != "rds" or not region or not account or not resource.startswith("db:"):
+            raise ValueError(f"{arn!r} is not the ARN of an rds_instance (arn:aws:rds:<region>:<account>:db:<id>)")
+        ident = resource[len("db:"):]
     elif resource_type in ("iam_user", "iam_role"):
         prefix = "user" if resource_type == "iam_user" else "role"
         path = resource[len(prefix):] if resource.startswith(prefix + "/") else None
@@ -231,6 +239,8 @@ def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     problem = id_problem(resource_type, ident)
     if problem:
         return problem
+    if resource_type == "rds_instance":
+        ident = ident.lower()  # RDS keeps DB instance identifiers in lowercase and matches them ignoring case
     resource = {"type": resource_type, "id": ident, "account_id": account, "region": region}
     if resource_type == "iam_access_key":
         resource["user_name"] = owner

@@ -32,6 +32,8 @@ LISTS = {
     "named_groups": "ec2_security_group_info's security_groups (those the investigation names)",
     "function_concurrency": "lambda_function_concurrency's results (function_name, exists, reserved_concurrency)",
     "volumes": "ec2_vol_info's volumes (those the investigation names)",
+    "db_instances": "rds_instance_info's instances (those the investigation names)",
+    "db_snapshots": "rds_snapshot_info's snapshots (of the DB instances the investigation names)",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

@@ -129,7 +129,7 @@ def test_identifiers_that_are_not_strings_or_empty(bad):
 def test_other_types_and_missing_types_are_unrecognised():
     result = found(s.resource("eks-prod", "EKS_CLUSTER"), {"identifier": "x"}, s.resource("vol-0123", "EBS_VOLUME"))
     assert result["resources"] == []
-    acted_on = "(EC2_INSTANCE, IAM_ACCESS_KEY, IAM_USER, IAM_ROLE, S3_BUCKET, EC2_SECURITY_GROUP, LAMBDA_FUNCTION, EBS_VOLUME)"
+    acted_on = "(EC2_INSTANCE, IAM_ACCESS_KEY, IAM_USER, IAM_ROLE, S3_BUCKET, EC2_SECURITY_GROUP, LAMBDA_FUNCTION, EBS_VOLUME, RDS_INSTANCE)"
     assert reasons(result) == {
         "eks-prod": "resource type 'EKS_CLUSTER' is not one the contain role acts on " + acted_on,
         "x": "no resource type",
@@ -143,6 +143,24 @@ def test_ebs_volumes_by_id_or_arn():
                    s.resource("", "EBS_VOLUME", f"arn:aws:ec2:eu-west-1:{s.ACCOUNT}:instance/{vol}"))
     assert [(r["type"], r["id"], r["region"]) for r in result["resources"]] == [("ebs_volume", vol, "eu-west-1")]
     assert "is not the ARN of an ebs_volume" in result["unrecognised"][0]["reason"]
+
+
+def test_rds_instances_by_identifier_or_arn_and_bad_identifiers_refused():
+    arn = f"arn:aws:rds:eu-west-1:{s.ACCOUNT}:db:orders-db"
+    result = found(s.resource("Orders-DB", "RDS_INSTANCE"), s.resource("", "RDS_INSTANCE", arn), s.resource("a" * 63, "RDS_INSTANCE"),
+                   *(s.resource(bad, "RDS_INSTANCE") for bad in ("1orders", "orders-", "orders--db", "a" * 64, "orders db; id", "orders_db")),
+                   s.resource("", "RDS_INSTANCE", f"arn:aws:rds:eu-west-1:{s.ACCOUNT}:cluster:orders-db"),
+                   s.resource("", "RDS_INSTANCE", f"arn:aws:ec2:eu-west-1:{s.ACCOUNT}:db:orders-db"))
+    # RDS keeps identifiers in lowercase: the investigation's spelling is matched as RDS matches it
+    assert sorted((r["type"], r["id"], r["account_id"], r["region"]) for r in result["resources"]) == [
+        ("rds_instance", "a" * 63, s.ACCOUNT, s.REGION), ("rds_instance", "orders-db", s.ACCOUNT, "eu-west-1"),
+        ("rds_instance", "orders-db", s.ACCOUNT, s.REGION)]
+    bad = reasons(result)
+    for ident in ("1orders", "orders-", "orders--db", "a" * 64, "orders db; id", "orders_db"):
+        assert bad[ident] == (f"{ident!r} is not a valid rds_instance identifier (expected a DB instance identifier: 1 to 63 letters, "
+                              "digits and hyphens, starting with a letter, no hyphen at the end or two in a row)")
+    assert len(result["unrecognised"]) == 8
+    assert sum("is not the ARN of an rds_instance (arn:aws:rds:<region>:<account>:db:<id>)" in r["reason"] for r in result["unrecognised"]) == 2
 
 
 def test_lambda_functions_by_name_or_arn_in_the_arns_region():

@@ -176,6 +176,14 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r["resources"][5].update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
     (lambda r: r["resources"][6].update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
     (lambda r: r["resources"][6].update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
+    (lambda r: r["resources"][7].update(id="orders--db"), r"\(rds_instance\) has no valid id"),
+    (lambda r: r["resources"][7].update(vpc_id="vpc-x"), "has no valid vpc_id"),
+    (lambda r: r["resources"][7].update(previous_publicly_accessible="yes"), "has no previous_publicly_accessible"),
+    (lambda r: r["resources"][7].pop("previous_publicly_accessible"), "has no previous_publicly_accessible"),
+    (lambda r: r["resources"][7].update(previous_vpc_security_groups=[ATTACKER]), "previous_vpc_security_groups are not security group ids"),
+    (lambda r: r["resources"][7].update(previous_vpc_security_groups=[]), "previous_vpc_security_groups are not security group ids"),
+    (lambda r: r["resources"][7].update(snapshot="snap; id"), "has no snapshot"),
+    (lambda r: r["resources"][7].pop("snapshot"), "has no snapshot"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
@@ -187,7 +195,9 @@ def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message)
                        {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": "c3No"},
                        {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description_base64": None}]},
                    {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": None},
-                   {"type": "ebs_volume", "id": "vol-0123456789abcdef0", "forensic_snapshot": True})
+                   {"type": "ebs_volume", "id": "vol-0123456789abcdef0", "forensic_snapshot": True},
+                   {"type": "rds_instance", "id": "orders-db", "vpc_id": "vpc-0123456789abcdef0", "previous_publicly_accessible": True,
+                    "previous_vpc_security_groups": [WEB], "snapshot": "secops-guardduty-orders-db-" + s.INV_ID})
     containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
     change(rec)
     with pytest.raises(ContainError, match=message) as error:

@@ -46,6 +46,8 @@ NAMED = {"group_id": "sg-0123456789abcdef0", "group_name": "public-web", "vpc_id
 CONCURRENCY = {"item": "payments", "changed": False, "function_name": "payments", "exists": True, "previous": None,
                "reserved_concurrency": None}
 VOLUME = {"id": "vol-0123456789abcdef0", "status": "available"}
+DB = {"db_instance_identifier": "orders-db", "publicly_accessible": True, "db_subnet_group": {"vpc_id": "vpc-1"}}
+DB_SNAPSHOT = {"db_snapshot_identifier": "orders-db-snap", "db_instance_identifier": "orders-db", "tags": {}}
 MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
 # what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
@@ -55,6 +57,9 @@ REGISTERED = {
     "contain_read_named_groups": {"changed": False, "security_groups": [NAMED]},
     "contain_read_concurrency": {"changed": False, "results": [CONCURRENCY, {"item": "gone", "failed": True, "msg": "boom"}]},
     "contain_read_volumes": {"changed": False, "volumes": [VOLUME]},
+    "contain_read_dbs": {"changed": False, "instances": [DB]},
+    "contain_read_db_snapshots": {"changed": False, "results": [{"item": "orders-db", "snapshots": [DB_SNAPSHOT]},
+                                                                {"item": "gone", "failed": True, "msg": "boom"}]},
     "contain_read_evidence": {"changed": False, "results": [EVIDENCE]},
     "contain_read_asg": {"changed": False, "auto_scaling_instances": [MEMBER]},
     "contain_read_profiles": {"changed": False, "results": [{"item": "web-profile", "iam_instance_profiles": [PROFILE]}]},
@@ -101,6 +106,7 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
         "evidence": [EVIDENCE], "asg_instances": [MEMBER],
         "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
         "named_groups": [NAMED], "function_concurrency": [CONCURRENCY], "volumes": [VOLUME],
+        "db_instances": [DB], "db_snapshots": [DB_SNAPSHOT],
     }
     # and containment_plan reads it
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
