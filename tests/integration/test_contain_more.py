@@ -13,6 +13,8 @@ containment record, a second rollback changes nothing.
 - Lambda function: reserved concurrency 0 (no invocation runs); the previous setting (none, or a number) is recorded
   and given back on rollback.
 - EBS volume: one forensic snapshot, tagged with the investigation; rollback keeps it (evidence) and says so.
+- RDS DB instance: a snapshot (kept on rollback), then not publicly accessible and only in the quarantine group of
+  its VPC; rollback gives back its public access and its previous VPC security groups from the record.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ HEADER = PLAY.format(name="Contain more") + """\
 
 
 FUNCTIONS = ("payments", "reports")
+DB = "orders-db"
 
 
 def _zipped(source):
@@ -85,6 +88,16 @@ class World:
         source = self.ec2.create_volume(AvailabilityZone=f"{sc.REGION}a", Size=1)["VolumeId"]
         image = self.ec2.create_snapshot(VolumeId=source)["SnapshotId"]
         self.volume = self.ec2.create_volume(AvailabilityZone=f"{sc.REGION}a", SnapshotId=image)["VolumeId"]
+        # a public DB instance in the VPC, in two groups (its subnet group spans two Availability Zones, as RDS asks)
+        self.vpc, self.rds = vpc, moto.client("rds")
+        subnets = [self.ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"{sc.REGION}{zone}")["Subnet"]["SubnetId"]
+                   for i, zone in ((1, "a"), (2, "b"))]
+        self.db_groups = sorted(self.ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+                                for name in ("orders-db", "orders-admin"))
+        self.rds.create_db_subnet_group(DBSubnetGroupName="orders", DBSubnetGroupDescription="orders", SubnetIds=subnets)
+        self.rds.create_db_instance(DBInstanceIdentifier=DB, DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20,
+                                    MasterUsername="orders", MasterUserPassword="not-a-secret-1", DBSubnetGroupName="orders",
+                                    VpcSecurityGroupIds=self.db_groups, PubliclyAccessible=True)
 
     def ingress(self):
         """The group's ingress rules with a CIDR: (protocol, from, to, CIDR, description)."""
@@ -109,9 +122,29 @@ class World:
         snapshots = self.ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [self.volume]}])["Snapshots"]
         return {snap["SnapshotId"]: {t["Key"]: t["Value"] for t in snap.get("Tags", [])} for snap in snapshots}
 
+    def db(self):
+        """The DB instance's public access, VPC security groups and tags."""
+        (db,) = self.rds.describe_db_instances(DBInstanceIdentifier=DB)["DBInstances"]
+        tags = self.rds.list_tags_for_resource(ResourceName=db["DBInstanceArn"])["TagList"]
+        return {"public": db["PubliclyAccessible"], "groups": sorted(g["VpcSecurityGroupId"] for g in db["VpcSecurityGroups"]),
+                "tags": {t["Key"]: t["Value"] for t in tags}}
+
+    def db_snapshots(self):
+        """{DB snapshot id: its tags} of the DB instance's manual snapshots."""
+        snapshots = self.rds.describe_db_snapshots(DBInstanceIdentifier=DB, SnapshotType="manual")["DBSnapshots"]
+        return {snap["DBSnapshotIdentifier"]: {t["Key"]: t["Value"] for t in
+                                               self.rds.list_tags_for_resource(ResourceName=snap["DBSnapshotArn"])["TagList"]}
+                for snap in snapshots}
+
+    def quarantine_group(self):
+        """The quarantine group of the VPC (the contain role's default name), or None."""
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [self.vpc]},
+                                                            {"Name": "group-name", "Values": ["secops-guardduty-quarantine"]}])["SecurityGroups"]
+        return groups[0] if groups else None
+
     def snapshot(self):
         return {"ingress": self.ingress(), "egress": self.egress(), "group_tags": self.group_tags(), "concurrency": self.concurrency(),
-                "volume_snapshots": self.volume_snapshots()}
+                "volume_snapshots": self.volume_snapshots(), "db": self.db(), "db_snapshots": self.db_snapshots()}
 
 
 @pytest.fixture
@@ -123,6 +156,7 @@ def world(moto_aws, guardduty_emulator):  # pylint: disable=redefined-outer-name
         {"Identifier": "payments", "Type": "LAMBDA_FUNCTION"},
         {"Identifier": "reports", "Type": "LAMBDA_FUNCTION", "Arn": f"arn:aws:lambda:{sc.REGION}:{sc.ACCOUNT_ID}:function:reports"},
         {"Identifier": state.volume, "Type": "EBS_VOLUME"},
+        {"Identifier": DB, "Type": "RDS_INSTANCE", "Arn": f"arn:aws:rds:{sc.REGION}:{sc.ACCOUNT_ID}:db:{DB}"},
     ]))
     return state
 
@@ -141,11 +175,12 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
 
     def every(status, volume=None):
         return {("ec2_security_group", world.group): status, ("lambda_function", "payments"): status, ("lambda_function", "reports"): status,
-                ("ebs_volume", world.volume): volume or status}
+                ("ebs_volume", world.volume): volume or status, ("rds_instance", DB): status}
 
     before = world.snapshot()
     assert ("tcp", 22, 22, "0.0.0.0/0", HOSTILE) in before["ingress"] and len(before["ingress"]) == 4
     assert before["concurrency"] == {"payments": None, "reports": 5} and before["volume_snapshots"] == {}
+    assert before["db"] == {"public": True, "groups": world.db_groups, "tags": {}} and before["db_snapshots"] == {}
 
     # apply in check mode: the plan says what apply does, nothing changes, no record is written
     result, plan = contain(mode="apply", check=True)
@@ -154,7 +189,10 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     assert {(r["protocol"], r["from_port"], r["to_port"], r["cidr"], r["description"]) for r in group["changes"]["rules"]} == {
         ("tcp", 22, 22, "0.0.0.0/0", HOSTILE), ("tcp", 443, 443, "::/0", None), ("-1", None, None, "0.0.0.0/0", None)}
     assert "remove its ingress rules open to the internet: " in group["reason"] and "every other rule stays" in group["reason"]
-    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 4  # all counted against contain_max_resources
+    assert plan["unrecognised"] == [] and plan["counts"]["planned"] == 5  # all counted against contain_max_resources
+    (db,) = [r for r in plan["resources"] if r["type"] == "rds_instance"]
+    assert db["changes"]["previous_publicly_accessible"] is True and sorted(db["changes"]["previous_vpc_security_groups"]) == world.db_groups
+    assert db["changes"]["snapshot"] == f"secops-guardduty-{DB}-{INV}" and "make it not publicly accessible" in db["reason"]
     (reports,) = [r for r in plan["resources"] if r["id"] == "reports"]
     assert reports["changes"] == {"previous": 5} and "set its reserved concurrency to 0" in reports["reason"]
     assert world.snapshot() == before and not records.exists()
@@ -169,9 +207,17 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     assert world.concurrency() == {"payments": 0, "reports": 0}  # no invocation runs
     (taken,) = world.volume_snapshots().values()
     assert taken == {"secops-guardduty:investigation": INV, "secops-guardduty:volume": world.volume}
+    # the DB instance: snapshotted first, then not public and only in its VPC's quarantine group (no rules), tagged
+    quarantine = world.quarantine_group()
+    assert quarantine is not None and quarantine["IpPermissions"] == [] and quarantine["IpPermissionsEgress"] == []
+    assert world.db() == {"public": False, "groups": [quarantine["GroupId"]], "tags": {TAG: INV}}
+    assert world.db_snapshots() == {f"secops-guardduty-{DB}-{INV}": {"secops-guardduty:investigation": INV, "secops-guardduty:db-instance": DB}}
     recorded = {(r["type"], r["id"]): r for r in json.loads((records / f"{INV}.json").read_text())["resources"]}
     assert recorded[("ebs_volume", world.volume)]["forensic_snapshot"] is True
     assert [recorded[("lambda_function", name)]["previous_reserved_concurrency"] for name in FUNCTIONS] == [None, 5]
+    rec = recorded[("rds_instance", DB)]
+    assert (rec["previous_publicly_accessible"], sorted(rec["previous_vpc_security_groups"]), rec["vpc_id"], rec["snapshot"]) == (
+        True, world.db_groups, world.vpc, f"secops-guardduty-{DB}-{INV}")
     rec = recorded[("ec2_security_group", world.group)]
     assert rec["status"] == "applied" and {r["status"] for r in recorded.values()} == {"applied"}
     assert sorted(rec["removed_rules"], key=canonical) == sorted([
@@ -188,7 +234,8 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
 
     # a second apply changes nothing
     result, outcome = contain(mode="apply")
-    assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged")
+    assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged"), [
+        (r["type"], r["status"], r["reason"]) for r in outcome["resources"] if r["status"] != "unchanged"]
     assert world.snapshot() == contained
 
     # rollback adds back exactly the recorded rules (the description literally) and removes the tag; each function
@@ -197,10 +244,13 @@ def test_apply_again_rollback_again(world, play, moto_aws, tmp_path):  # pylint:
     assert statuses(outcome) == every("done", volume="unchanged")  # nothing to undo: the snapshot stays, and the plan says so
     (volume,) = [r for r in outcome["resources"] if r["type"] == "ebs_volume"]
     assert f"its forensic snapshots stay as evidence ({next(iter(contained['volume_snapshots']))})" in volume["reason"]
-    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"])
+    (db,) = [r for r in outcome["resources"] if r["type"] == "rds_instance"]
+    assert f"its snapshot secops-guardduty-{DB}-{INV} stays as evidence" in db["reason"]
+    assert world.db() == before["db"]  # public again, in its two groups, the tag gone
+    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"], db_snapshots=contained["db_snapshots"])
     assert {r["status"] for r in json.loads((records / f"{INV}.json").read_text())["resources"]} == {"rolled_back"}
 
     # a second rollback has nothing left to undo
     result, outcome = contain(mode="rollback")
     assert changed_tasks(result) == [] and statuses(outcome) == every("unchanged")
-    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"])
+    assert world.snapshot() == dict(before, volume_snapshots=contained["volume_snapshots"], db_snapshots=contained["db_snapshots"])
