@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ACCOUNT_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
 PLACEHOLDER = "{account_id}"
@@ -28,7 +29,6 @@ ROLE_ARN = re.compile(r"arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z])?:iam::(\d{12}):ro
 # STS: RoleSessionName 2-64 of [\w+=,.@-]; ExternalId 2-1224 of [\w+=,.@:/-]
 SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
-_ACCOUNT = re.compile(r"\d{12}", re.ASCII)
 _INVESTIGATION_ID = re.compile(r"[A-Za-z0-9-]{1,64}", re.ASCII)
 _EXAMPLE = "arn:aws:iam::{account_id}:role/SecOpsContainment"
 
@@ -45,7 +45,7 @@ def role_arn(template, account_id):
     """``template`` with ``{account_id}`` replaced by ``account_id``; ContainError unless that is an IAM role ARN."""
     if not isinstance(template, str) or not template.strip():
         raise ContainError(f"contain_assume_role must be an IAM role ARN, such as {_EXAMPLE}; got {type_name(template)}")
-    if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
+    if not isinstance(account_id, str) or not ACCOUNT_ID.fullmatch(account_id):
         raise ContainError("The investigation names no account (cloud.account): there is no member account whose role to assume")
     arn = template.strip().replace(PLACEHOLDER, account_id)
     if not ROLE_ARN.fullmatch(arn):

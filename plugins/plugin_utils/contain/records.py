@@ -28,8 +28,10 @@ import tempfile
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import ROLE_ARN
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import SESSION_NAME
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ACCOUNT_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ENI_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import ID_PATTERNS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import REGION_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import bucket_name_problem
 
 TAG_PREFIX = "secops-guardduty:"
@@ -47,8 +49,6 @@ RECORD_FORMAT = 1
 RECORD_STATUSES = ("pending", "applied", "rolled_back")  # about to change, changed, restored
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?Z", re.ASCII)
 _VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+.][0-9A-Za-z.-]{1,32})?", re.ASCII)
-_ACCOUNT = re.compile(r"\d{12}", re.ASCII)
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 _VPC = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _NACL = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 _DEVICE = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
@@ -407,9 +407,9 @@ def _check_record(record, investigation_id, account_id, region):
     if other != investigation_id:
         shown = other if isinstance(other, str) and INVESTIGATION_ID.fullmatch(other) else "(not an investigation id)"
         raise _Problem(f"it is the record of investigation {shown}, not {investigation_id}")
-    _need(isinstance(record.get("account_id"), str) and _ACCOUNT.fullmatch(record["account_id"]), "it names no account")
+    _need(isinstance(record.get("account_id"), str) and ACCOUNT_ID.fullmatch(record["account_id"]), "it names no account")
     _need(record["account_id"] == account_id, f"it is of account {record['account_id']}, not the investigation's account {account_id}")
-    _need(isinstance(record.get("region"), str) and _REGION.fullmatch(record["region"]), "it names no Region")
+    _need(isinstance(record.get("region"), str) and REGION_NAME.fullmatch(record["region"]), "it names no Region")
     _need(record["region"] == region, f"it is of Region {record['region']}, not the investigation's Region {region}")
     for key in ("created", "updated"):
         _need(isinstance(record.get(key), str) and TIME.fullmatch(record[key]), f"its {key} is not a UTC ISO-8601 time")

@@ -70,8 +70,9 @@ ID_RULES = {
 ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
 ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
 _IAM_PATH = re.compile(r"(?:/[\x21-\x7e]*)?/", _A)
-_ACCOUNT = re.compile(r"\d{12}", _A)
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", _A)
+# An account id and a Region name, as the investigation, the containment record and contain_assume_role give them.
+ACCOUNT_ID = re.compile(r"\d{12}", _A)
+REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", _A)
 
 PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
 MAX_TEXT = 512  # countermeasure text kept per resource (a reminder of why, not the whole AI narrative)
@@ -182,7 +183,7 @@ def _context(inv):
     cloud, scope = as_dict(inv.get("cloud")), as_dict(inv.get("scope"))
     account = _text(cloud.get("account")) or _text(scope.get("account_id"))
     region = _text(cloud.get("region"))
-    return (account if account and _ACCOUNT.fullmatch(account) else None), (region if region and _REGION.fullmatch(region) else None)
+    return (account if account and ACCOUNT_ID.fullmatch(account) else None), (region if region and REGION_NAME.fullmatch(region) else None)
 
 
 def _named(inv, summary):
