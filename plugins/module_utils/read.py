@@ -14,7 +14,10 @@ from __future__ import annotations
 import time
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import DEFAULT_CONCURRENCY
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
+
 from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_client
+from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_clients
 from ansible_collections.secops.guardduty.plugins.module_utils.client import paginate
 from ansible_collections.secops.guardduty.plugins.module_utils.client import sdk_requirement
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
@@ -414,9 +417,9 @@ def pick_terms(result, terms, warn, on_missing=ERROR, on_denied=ERROR):
     return picked
 
 
-def region_readers(make_client, regions, concurrency):
-    """{region: InvestigationReader} on one client per Region (``make_client(region)``, built one after the other)."""
-    return {region: InvestigationReader(make_client(region), region=region, concurrency=concurrency) for region in regions}
+def region_readers(clients, concurrency):
+    """{region: InvestigationReader} on the client of each Region (``clients``: {region: client}, in order)."""
+    return {region: InvestigationReader(client, region=region, concurrency=concurrency) for region, client in clients.items()}
 
 
 def module_reader(module):
@@ -431,7 +434,7 @@ def run_regional_info_module(module, opts, regions):
     check_on_region_error(module.params["on_region_error"])
     for warning in region_warnings(regions):
         module.warn(warning)
-    readers = region_readers(lambda region: guardduty_client(module, opts["concurrency"], region=region), regions, opts["concurrency"])
+    readers = region_readers(guardduty_clients(module, regions, get_aws_connection_info, opts["concurrency"]), opts["concurrency"])
     ids = opts.get("investigation_ids")
     wanted = None
     if ids is not None:

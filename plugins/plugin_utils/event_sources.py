@@ -49,6 +49,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import COL
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.client import read_pages
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
+from ansible_collections.secops.guardduty.plugins.module_utils.client import session_clients
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
@@ -220,6 +221,12 @@ class _Connection:
 
 def source_client(opts):
     """(GuardDuty client with botocore's and the collection's retries, region) from the source's options."""
+    client, region, _connection = _source_client(opts)
+    return client, region
+
+
+def _source_client(opts):
+    """source_client(), and the connection (endpoint URL, parameters) it was built with."""
     set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
     conflict = profile_conflict(opts.get("profile"), {name: opts.get(name) for name in CREDENTIAL_VARIABLES})
     if conflict:
@@ -234,7 +241,7 @@ def source_client(opts):
         raise invalid(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config") from None
     except (ValueError, botocore.exceptions.BotoCoreError) as e:
         raise invalid(f"Could not create a GuardDuty client: {e}") from None
-    return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name
+    return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name, (endpoint_url, params)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -714,8 +721,14 @@ class RegionalPoller:
 
 
 def regional_clients(opts, regions):
-    """{region: GuardDuty client} (source_client in each Region, one after the other)."""
-    return {region: source_client(dict(opts, region=region))[0] for region in regions}
+    """{region: GuardDuty client}: source_client() in the first Region, the others like it on one boto3 session
+    (client.session_clients), or source_client() in each where that cannot build them."""
+    first, _region, (endpoint_url, params) = _source_client(dict(opts, region=regions[0]))
+    others = list(regions[1:])
+    made = session_clients(others, endpoint_url, params, retry=first.retry) if others else {}
+    if made is None:
+        made = {region: source_client(dict(opts, region=region))[0] for region in others}
+    return dict({regions[0]: first}, **made)
 
 
 def _fatal(source, error):

@@ -20,7 +20,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.common import set_colle
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
+from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws_connection_info
+
 from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_client
+from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_clients
 from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
@@ -69,7 +72,7 @@ PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
-_CLIENTS_MAX = 8
+_CLIENTS_MAX = 32  # room for every Region of regions: all, under more than one set of connection options
 
 
 def _file_state(path):
@@ -103,19 +106,36 @@ def _connection_key(plugin, concurrency, region=None):
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=repr).encode("utf-8")).hexdigest()
 
 
-def kept_client(plugin, concurrency, region=None):
+def kept_client(plugin, concurrency):
     """guardduty_client(), kept for the next call in the same process with exactly the same connection options,
-    environment and AWS files; anything that could change the credentials or the endpoint gives a new client.
-    ``region``: a client in that Region instead of the lookup's (one per Region of ``regions``)."""
-    key = _connection_key(plugin, concurrency, region)
+    environment and AWS files; anything that could change the credentials or the endpoint gives a new client."""
+    key = _connection_key(plugin, concurrency)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
-            client = guardduty_client(plugin, concurrency) if region is None else guardduty_client(plugin, concurrency, region=region)
-            if len(_CLIENTS) >= _CLIENTS_MAX:
-                _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest
-            _CLIENTS[key] = client
+            client = guardduty_client(plugin, concurrency)
+            _keep(key, client)
     return client
+
+
+def kept_clients(plugin, concurrency, regions):
+    """{region: client} for ``regions``, each kept like kept_client(); the Regions without a kept client get theirs
+    from guardduty_clients() (one boto3 session for all but the first)."""
+    keys = {region: _connection_key(plugin, concurrency, region) for region in regions}
+    with _CLIENTS_LOCK:
+        clients = {region: _CLIENTS[key] for region, key in keys.items() if key in _CLIENTS}
+        missing = [region for region in regions if region not in clients]
+        if missing:
+            for region, client in guardduty_clients(plugin, missing, get_aws_connection_info, concurrency).items():
+                _keep(keys[region], client)
+                clients[region] = client
+    return {region: clients[region] for region in regions}
+
+
+def _keep(key, client):
+    if len(_CLIENTS) >= _CLIENTS_MAX:
+        _CLIENTS.pop(next(iter(_CLIENTS)))  # the oldest
+    _CLIENTS[key] = client
 
 
 def forget_clients():
@@ -230,7 +250,7 @@ def _lookup_in_regions(plugin, terms, opts, policies, error_class):
         opts = check_regional_options(dict(opts, investigation_ids=[iid for _region, iid in parsed]), read_in, plugin.warn)
         for warning in region_warnings(read_in):
             plugin.warn(warning)
-        readers = region_readers(lambda region: kept_client(plugin, opts["concurrency"], region=region), read_in, opts["concurrency"])
+        readers = region_readers(kept_clients(plugin, opts["concurrency"], read_in), opts["concurrency"])
         validate_investigation_ids(readers[read_in[0]].client, [iid for _region, iid in parsed])
         result = gather_regions(readers, opts, plugin.warn, wanted, on_region_error)
         keys = [(region or (None if regions is not None else plain_in[0]), iid) for region, iid in parsed]

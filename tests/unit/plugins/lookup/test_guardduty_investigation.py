@@ -168,7 +168,11 @@ def per_region(monkeypatch):
         made.append(region)
         return clients[region]
 
+    def fake_clients(plugin, regions, connection_info, concurrency=8):
+        return {region: fake_client(plugin, concurrency, region) for region in regions}
+
     monkeypatch.setattr(lookup_runner, "guardduty_client", fake_client)
+    monkeypatch.setattr(lookup_runner, "guardduty_clients", fake_clients)
     stubs["made"] = made
     yield stubs
     lookup_runner.forget_clients()

@@ -70,3 +70,114 @@ def test_the_user_agent_names_the_version_galaxy_yml_releases():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 4)
     with open(os.path.join(root, "galaxy.yml"), encoding="utf-8") as handle:
         assert yaml.safe_load(handle)["version"] == COLLECTION_VERSION
+
+
+# ---------------------------------------------------------------- the clients of a task over several Regions
+
+
+def _sent_user_agent(client):
+    """The User-Agent header ``client`` sends (the request is answered locally, never sent)."""
+    import botocore.awsrequest  # pylint: disable=import-outside-toplevel
+
+    seen = []
+
+    def answer(request, **kwargs):
+        value = request.headers["User-Agent"]
+        seen.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+        return botocore.awsrequest.AWSResponse(request.url, 200, {}, None)
+
+    client.meta.events.register("before-send.guardduty.ListDetectors", answer)
+    try:
+        client.list_detectors()
+    except Exception:  # pylint: disable=broad-exception-caught  # the empty answer does not parse; the header was seen
+        pass
+    return seen[0]
+
+
+def test_the_other_regions_clients_are_built_as_amazon_aws_builds_one_on_one_session():
+    import botocore.config  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.amazon.aws.plugins.module_utils.botocore import _boto3_conn  # pylint: disable=import-outside-toplevel
+    from ansible_collections.amazon.aws.plugins.module_utils.common import set_collection_info  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import client_config  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import session_clients  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY  # pylint: disable=import-outside-toplevel
+    from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY  # pylint: disable=import-outside-toplevel
+
+    set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
+    endpoint = "http://127.0.0.1:9/"
+    params = {
+        "aws_access_key_id": UNIT_ACCESS_KEY,
+        "aws_secret_access_key": UNIT_SECRET_KEY,
+        "aws_session_token": None,
+        "verify": False,
+        "aws_config": botocore.config.Config(connect_timeout=7),
+    }
+    # what amazon.aws builds for the first Region, with the collection's configuration and the user's aws_config
+    first = _boto3_conn(conn_type="client", resource="guardduty", region="us-east-1", endpoint=endpoint, config=client_config(17), **dict(params))
+    retry = retry_decorator()
+
+    others = session_clients(["eu-west-1", "eu-north-1"], endpoint, dict(params, profile_name=None), client_config(17), retry)
+
+    assert list(others) == ["eu-west-1", "eu-north-1"]
+    for region, client in others.items():
+        assert isinstance(client, RetryingBotoClientWrapper) and client.retry is retry
+        raw = client.client
+        assert raw.meta.region_name == region
+        assert raw.meta.endpoint_url == first.meta.endpoint_url == endpoint
+        assert _sent_user_agent(raw) == _sent_user_agent(first)
+        assert f"{COLLECTION_NAME}/{COLLECTION_VERSION}" in _sent_user_agent(raw)
+        for name in ("user_agent", "max_pool_connections", "connect_timeout", "retries"):
+            assert getattr(raw.meta.config, name) == getattr(first.meta.config, name), name
+        assert raw.meta.config.max_pool_connections == 17 and raw.meta.config.connect_timeout == 7
+        assert raw._request_signer._credentials.access_key == UNIT_ACCESS_KEY  # pylint: disable=protected-access
+        assert raw._endpoint.http_session._verify is False  # pylint: disable=protected-access
+    # one session for all of them: botocore's models were loaded once
+    assert others["eu-west-1"].client._loader is others["eu-north-1"].client._loader  # pylint: disable=protected-access
+    assert session_clients([], endpoint, params) == {}
+    unwrapped = session_clients(["us-west-2"], None, {"aws_access_key_id": UNIT_ACCESS_KEY, "aws_secret_access_key": UNIT_SECRET_KEY})["us-west-2"]
+    assert not isinstance(unwrapped, RetryingBotoClientWrapper)
+    assert unwrapped.meta.endpoint_url == "https://guardduty.us-west-2.amazonaws.com"
+
+
+class _Plugin:
+    """A module or lookup: client() is amazon.aws's, counted."""
+
+    def __init__(self):
+        self.asked = []
+
+    def client(self, service, retry_decorator=None, config=None, region=None):
+        self.asked.append(region)
+        return RetryingBotoClientWrapper(object(), retry_decorator)
+
+
+def test_amazon_aws_builds_the_first_regions_client_and_one_session_the_others(monkeypatch):
+    from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod  # pylint: disable=import-outside-toplevel
+
+    built = []
+
+    def fake_session_clients(regions, endpoint_url, params, config=None, retry=None):
+        built.append((list(regions), endpoint_url, params, config, retry))
+        return {region: object() for region in regions}
+
+    monkeypatch.setattr(client_mod, "session_clients", fake_session_clients)
+    plugin = _Plugin()
+    clients = client_mod.guardduty_clients(plugin, ["eu-west-1", "us-east-1", "eu-north-1"], lambda p: ("eu-west-1", "http://e", {"k": p is plugin}), 20)
+    assert list(clients) == ["eu-west-1", "us-east-1", "eu-north-1"]
+    assert plugin.asked == ["eu-west-1"]
+    assert built == [(["us-east-1", "eu-north-1"], "http://e", {"k": True}, {"max_pool_connections": 20}, clients["eu-west-1"].retry)]
+    assert client_mod.guardduty_clients(plugin, ["ca-central-1"], None, 20).keys() == {"ca-central-1"}  # one Region: amazon.aws alone
+
+
+def test_without_amazon_aws_user_agent_function_every_client_is_amazon_aws_own(monkeypatch):
+    from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(client_mod, "session_clients", lambda *args, **kwargs: None)
+    plugin = _Plugin()
+    clients = client_mod.guardduty_clients(plugin, ["eu-west-1", "us-east-1"], lambda p: (None, None, {}), 8)
+    assert list(clients) == ["eu-west-1", "us-east-1"]
+    assert plugin.asked == ["eu-west-1", "us-east-1"]

@@ -123,18 +123,20 @@ EU_DETECTOR = "3dc4e5f6a7b8c9d0e1f2a3b4c5d6e7f8"
 
 @pytest.fixture
 def regional_clients(monkeypatch):
-    """{region: Stubber} behind the client guardduty_client() builds for each Region; ``made`` lists the Regions asked."""
+    """{region: Stubber} behind the client guardduty_clients() builds for each Region; ``made`` lists the Regions asked."""
     from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
 
     stubs, clients, made = {}, {}, []
 
-    def fake_client(plugin, concurrency=8, region=None):
-        made.append(region)
-        if region not in clients:
-            clients[region], stubs[region] = stubbed_guardduty_client()
-        return clients[region]
+    def fake_clients(plugin, regions, connection_info, concurrency=8):
+        assert callable(connection_info)
+        for region in regions:
+            made.append(region)
+            if region not in clients:
+                clients[region], stubs[region] = stubbed_guardduty_client()
+        return {region: clients[region] for region in regions}
 
-    monkeypatch.setattr(read, "guardduty_client", fake_client)
+    monkeypatch.setattr(read, "guardduty_clients", fake_clients)
     stubs["made"] = made
     yield stubs
     for name, stub in stubs.items():
@@ -156,7 +158,7 @@ def test_regions_win_over_a_region_from_the_environment(run_module, regional_cli
 
     monkeypatch.setenv("AWS_REGION", "ap-northeast-1")
     # the Region's client is made on first use: make it now and queue eu-west-1's answers
-    read.guardduty_client(None, region="eu-west-1")
+    read.guardduty_clients(None, ["eu-west-1"], lambda plugin: None)
     regional_clients["made"].clear()
     regional_clients["eu-west-1"].add_response("list_detectors", {"DetectorIds": [EU_DETECTOR]}, {})
     regional_clients["eu-west-1"].add_response("get_investigation", {"Investigation": completed()}, {"DetectorId": EU_DETECTOR, "InvestigationId": INV})
@@ -189,7 +191,7 @@ def test_a_missing_id_over_regions_fails_with_every_regions_data(run_module, mon
         stub.add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
         stub.add_client_error("get_investigation", "ResourceNotFoundException", "nope", 404)
         stubs[region] = (client, stub)
-    monkeypatch.setattr(read, "guardduty_client", lambda plugin, concurrency=8, region=None: stubs[region][0])
+    monkeypatch.setattr(read, "guardduty_clients", lambda plugin, regions, connection_info, concurrency=8: {region: stubs[region][0] for region in regions})
     out = run_module(guardduty_investigation_info.main, {"regions": ["us-east-1", "eu-west-1"], "investigation_id": [INV], "region": OMIT})
     for _client, stub in stubs.values():
         stub.deactivate()

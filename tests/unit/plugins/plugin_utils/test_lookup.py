@@ -120,3 +120,26 @@ def test_at_most_a_few_clients_are_kept(clean):
     assert len(lookup._CLIENTS) == lookup._CLIENTS_MAX
     assert lookup.kept_client(FakePlugin(profile="p0"), 8) is not kept[0]  # the oldest went first
     assert lookup.kept_client(FakePlugin(profile=f"p{lookup._CLIENTS_MAX}"), 8) is kept[-1]
+
+
+def test_regions_keep_a_client_each_and_build_only_the_missing_ones(clean, monkeypatch):
+    asked = []
+
+    def fake_clients(plugin, regions, connection_info, concurrency=8):
+        asked.append((list(regions), connection_info, concurrency))
+        return {region: object() for region in regions}
+
+    monkeypatch.setattr(lookup, "guardduty_clients", fake_clients)
+    first = lookup.kept_clients(FakePlugin(), 8, ["us-east-1", "eu-west-1"])
+    again = lookup.kept_clients(FakePlugin(), 8, ["eu-west-1", "eu-north-1", "us-east-1"])
+    assert list(again) == ["eu-west-1", "eu-north-1", "us-east-1"]  # the order asked
+    assert again["eu-west-1"] is first["eu-west-1"] and again["us-east-1"] is first["us-east-1"]
+    assert [regions for regions, _info, _c in asked] == [["us-east-1", "eu-west-1"], ["eu-north-1"]]  # built once each
+    assert asked[0][1] is lookup.get_aws_connection_info  # amazon.aws's, for a plugin
+    assert lookup.kept_clients(FakePlugin(access_key="AKIAOTHER"), 8, ["us-east-1"])["us-east-1"] is not first["us-east-1"]
+
+
+def test_every_region_of_all_fits_in_the_kept_clients():
+    from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS  # pylint: disable=import-outside-toplevel
+
+    assert lookup._CLIENTS_MAX >= 2 * len(PREVIEW_REGIONS)
