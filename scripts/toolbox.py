@@ -86,6 +86,8 @@ MATRIX_TESTS = (
     "tests/integration/test_bad_input.py",
     "tests/integration/test_secrets.py::test_no_secret_in_any_output[environment]",
     "tests/integration/test_fault_matrix.py::test_info_module_survives_faults",
+    "tests/integration/test_regions.py::test_three_regions_merge_into_one_sorted_list",
+    "tests/integration/test_regions.py::test_lookup_pairs_keep_the_term_order",
     "tests/integration/test_eda_sources.py::test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing",
 )
 # the botocore-floor leg: all but the first two, and the start module under faults

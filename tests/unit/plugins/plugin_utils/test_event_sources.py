@@ -1114,9 +1114,15 @@ def test_run_source_with_regions_builds_a_client_per_region_and_queues_every_reg
 
     def source_client(opts):
         made.append(opts["region"])
-        return regional[opts["region"]][0], opts["region"]
+        return regional[opts["region"]][0], opts["region"], ("http://127.0.0.1:9", {"verify": False})
 
-    monkeypatch.setattr(events, "source_client", source_client)
+    def session_clients(regions, endpoint_url, params, config=None, retry=None):
+        assert (endpoint_url, params, retry) == ("http://127.0.0.1:9", {"verify": False}, regional[REGIONS[0]][0].retry)
+        made.extend(f"{region} (one session)" for region in regions)
+        return {region: regional[region][0] for region in regions}
+
+    monkeypatch.setattr(events, "_source_client", source_client)
+    monkeypatch.setattr(events, "session_clients", session_clients)
     monkeypatch.setenv("AWS_REGION", "us-east-1")  # the environment's Region does not conflict
     detectors(regional, REGIONS[:2])
     first, second = finding(1), finding(2, Region="eu-west-1")
@@ -1132,9 +1138,23 @@ def test_run_source_with_regions_builds_a_client_per_region_and_queues_every_reg
     with caplog.at_level(logging.INFO):
         asyncio.run(events.run_source(FINDINGS, queue, {"regions": REGIONS[:2], "interval": 5}, sleep=sleep, polls=1, clock=Clock()))
     found = [queue.get_nowait() for _index in range(queue.qsize())]
-    assert made == REGIONS[:2]
+    assert made == [REGIONS[0], f"{REGIONS[1]} (one session)"]
     assert where(found) == [("us-east-1", DETECTORS["us-east-1"], "finding", first["Id"]), ("eu-west-1", DETECTORS["eu-west-1"], "finding", second["Id"])]
     assert "secops.guardduty.findings: watching 2 Regions (us-east-1, eu-west-1) every 5.0 s" in caplog.text
+
+
+def test_regional_clients_fall_back_to_a_source_client_per_region(regional, monkeypatch):
+    made = []
+
+    def source_client(opts):
+        made.append(opts["region"])
+        return regional[opts["region"]][0], opts["region"], (None, {})
+
+    monkeypatch.setattr(events, "_source_client", source_client)
+    monkeypatch.setattr(events, "session_clients", lambda *args, **kwargs: None)  # an amazon.aws without its user agent function
+    clients = events.regional_clients({"interval": 5}, REGIONS[:3])
+    assert made == REGIONS[:3]
+    assert clients == {region: regional[region][0] for region in REGIONS[:3]}
 
 
 def test_run_source_refuses_a_region_beside_regions_and_warns_for_a_region_outside_the_preview(regional, monkeypatch, caplog):
