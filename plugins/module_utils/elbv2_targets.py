@@ -30,6 +30,7 @@ TARGET_GROUP_ARN = re.compile(r"arn:aws[a-z-]{0,12}:elasticloadbalancing:[a-z0-9
                               re.ASCII)
 INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 ZONE = re.compile(r"all|[a-z]{2}(?:-[a-z0-9]{1,16}){2,4}", re.ASCII)
+TARGET_GROUP_NAME = re.compile(r"[A-Za-z0-9-]{1,32}", re.ASCII)
 VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 TARGET_TYPES = ("instance", "ip")  # the types whose targets an instance can be (lambda and alb targets are not read)
 NOT_REGISTERED = ("draining",)  # leaving the group: not counted as registered
@@ -65,6 +66,24 @@ def target_kind(target_id):
         return "instance"
     if isinstance(target_id, str) and is_ip(target_id):
         return "ip"
+    return None
+
+
+def registration_problem(item):
+    """What is wrong with one registration (target_group_arn, id, port, availability_zone: as the module returns it,
+    or as a containment record holds it), or None: every value checked against its pattern, so that none read from
+    the API or a record given back is repeated or used unchecked."""
+    if not isinstance(item, dict):
+        return "it is not an object"
+    arn, port, zone = item.get("target_group_arn"), item.get("port"), item.get("availability_zone")
+    if not isinstance(arn, str) or not TARGET_GROUP_ARN.fullmatch(arn):
+        return "its target_group_arn is not a target group ARN"
+    if target_kind(item.get("id")) is None:
+        return "its id is not an instance id or an IP address"
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+        return "its port is not from 1 to 65535"
+    if zone is not None and not (isinstance(zone, str) and ZONE.fullmatch(zone)):
+        return "its availability_zone is not an Availability Zone name or all"
     return None
 
 
