@@ -15,7 +15,7 @@ description:
     target group of the Region whose targets are instances or IP addresses (only those in O(vpc_ids) when given).
   - The registrations before (RV(previous)) and after (RV(registrations)) are returned, so that a containment record
     can keep what to register again.
-  - A target that is draining (being deregistered) counts as not registered. The module does not wait:
+  - A target that is draining (being deregistered) counts as not registered. The module does not wait;
     DeregisterTargets returns at once, and the load balancer then stops sending the target new requests while the
     requests in flight finish, for the group's deregistration delay; a target registered again is health-checked
     before it receives traffic.
@@ -52,12 +52,12 @@ options:
         type: str
   target_ids:
     description:
-      - Only without O(state), instead of O(targets): the target ids to look for, on any port.
+      - Only without O(state), instead of O(targets), the target ids to look for, on any port.
     type: list
     elements: str
   vpc_ids:
     description:
-      - Only without O(state) and O(target_group_arn): read only the target groups of these VPCs.
+      - Only without O(state) and O(target_group_arn), read only the target groups of these VPCs.
     type: list
     elements: str
   state:
@@ -116,7 +116,7 @@ target_groups:
 previous:
   description:
     - The registrations of the targets before the task (C(target_group_arn), C(target_group_name), C(target_type),
-      C(id), C(port), C(availability_zone), C(state): the target's health state), draining ones left out.
+      C(id), C(port), C(availability_zone), and C(state), the target's health state), draining ones left out.
   returned: always
   type: list
   elements: dict

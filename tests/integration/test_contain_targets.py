@@ -21,7 +21,6 @@ from gdemu import scenarios as sc
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import PLAY
 from test_contain import changed_tasks
-from test_contain import statuses
 
 INV = sc.CONTAIN_MORE_INV_ID
 QUARANTINE = "secops-guardduty-quarantine"

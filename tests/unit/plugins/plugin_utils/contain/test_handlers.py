@@ -399,8 +399,8 @@ def test_rollback_registers_exactly_what_the_record_holds_again():
                                                 {"target_group_arn": TG_WEB, "targets": [{"id": s.INSTANCE, "port": 80}]}]
     assert f"register it again in the load balancer target groups api ({TG_API}) port 8080 as {ADDRESS}" in plan["reason"]
     # registered again already (a second rollback): nothing
-    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), target_state([WEB, SSH], [(TG_WEB, s.INSTANCE, 80, "initial"),
-                                                                                              (TG_API, ADDRESS, 8080, "healthy")])))
+    both = [(TG_WEB, s.INSTANCE, 80, "initial"), (TG_API, ADDRESS, 8080, "healthy")]
+    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), target_state([WEB, SSH], both)))
     assert plan["status"] == "unchanged", plan["reason"]
     # a target group gone since: said, the others registered
     state = target_state([QG], [], TAGS)
