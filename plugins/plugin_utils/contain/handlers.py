@@ -29,6 +29,8 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_policy_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import revoke_sessions_policy
+from ansible_collections.secops.guardduty.plugins.module_utils.elbv2_targets import TARGET_GROUP_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.elbv2_targets import registration_problem
 from ansible_collections.secops.guardduty.plugins.module_utils.security_group import protocol_of
 from ansible_collections.secops.guardduty.plugins.module_utils.security_group import rule_key
 from ansible_collections.secops.guardduty.plugins.module_utils.security_group import rule_text
@@ -111,6 +113,13 @@ class _Instance:
         evidence = context.state.by("evidence", "instance_id").get(instance.get("instance_id"))
         self.evidence = evidence.get("previous") if isinstance(evidence, dict) and isinstance(evidence.get("previous"), dict) else None
         self.asg = context.state.by("asg_instances", "instance_id").get(instance.get("instance_id"))
+        self.target_groups = {g.get("target_group_arn"): g for g in context.state.items("target_groups") if g.get("vpc_id") == self.vpc_id}
+        ids = {instance.get("instance_id")} | {cidr.split("/")[0] for cidrs in _addresses(instance).values() for cidr in cidrs}
+        # where the instance (by its id, or by an address in an ip target group) is registered, in its VPC's target groups
+        self.registrations = sorted(({key: r.get(key) for key in ("target_group_arn", "id", "port", "availability_zone")}
+                                     for r in context.state.items("target_registrations")
+                                     if r.get("id") in ids and r.get("target_group_arn") in self.target_groups
+                                     and r.get("state") != "draining" and registration_problem(r) is None), key=_registration_key)
 
 
 def untrack_group_name(settings):
@@ -212,6 +221,40 @@ def _standby(inst, settings):
     return None, f"a member of the Auto Scaling group {group} in lifecycle state {state}: not put into Standby (only InService members can be)"
 
 
+def _registration_key(item):
+    return item["target_group_arn"], item["id"], item["port"]
+
+
+def _registrations_text(items, groups):
+    """Target registrations in the plan's words: "<group name> (<arn>) port <n>[ as <address>]", comma-separated."""
+    words = []
+    for item in items:
+        name = (groups.get(item["target_group_arn"]) or {}).get("target_group_name")
+        name = name if isinstance(name, str) and TARGET_GROUP_NAME.fullmatch(name) else None
+        address = "" if item["id"].startswith("i-") else f" as {item['id']}"
+        words.append(f"{name or 'a target group'} ({item['target_group_arn']}) port {item['port']}{address}")
+    return ", ".join(words)
+
+
+def _by_target_group(items):
+    """Registrations grouped per target group, as the role's task passes them: [{target_group_arn, targets}]."""
+    grouped = {}
+    for item in items:
+        target = {"id": item["id"], "port": item["port"]}
+        if item.get("availability_zone"):
+            target["availability_zone"] = item["availability_zone"]
+        grouped.setdefault(item["target_group_arn"], []).append(target)
+    return [{"target_group_arn": arn, "targets": targets} for arn, targets in sorted(grouped.items())]
+
+
+def _deregister(inst):
+    """The target registrations to take the instance out of: none for an Auto Scaling member (Standby takes it out of
+    the group's load balancers, and returning from Standby puts it back)."""
+    if isinstance(inst.asg, dict) and inst.asg.get("auto_scaling_group_name"):
+        return []
+    return inst.registrations
+
+
 def _contain_instance(resource, context):
     skipped, inst = _instance(resource, context)
     if skipped:
@@ -241,10 +284,11 @@ def _contain_instance(resource, context):
         if refused:
             return entry(resource, "skipped", refused)
     standby, note = _standby(inst, settings)
+    deregister = _deregister(inst)
     notes = [note] if note else []
     if inst.evidence is None:
         notes.append("its termination protection, shutdown behaviour and volumes were not read: left as they are")
-    if not (move or purge or volumes or group is None or evidence or standby or acl_entries):
+    if not (move or purge or volumes or group is None or evidence or standby or acl_entries or deregister):
         snapshotted = " (and snapshotted)" if settings.get("snapshots") else ""
         return entry(resource, "unchanged", "; ".join([f"already only in the quarantine group {inst.group_id}{snapshotted}"] + notes))
     what = []
@@ -253,6 +297,10 @@ def _contain_instance(resource, context):
     if standby:
         what.append(f"put it into Standby in the Auto Scaling group {standby['group_name']} (out of its health checks and load balancers; "
                     + ("the group's desired capacity goes down by one)" if standby["decrement"] else "the group launches a replacement)"))
+    if deregister:
+        what.append("take it out of the load balancer target groups " + _registrations_text(deregister, inst.target_groups)
+                    + " (deregistered: new requests stop, those in flight drain for the group's deregistration delay; recorded, and "
+                    "registered again on rollback)")
     if volumes:
         what.append("snapshot " + ", ".join(volumes))
     if acl_entries:
@@ -268,7 +316,8 @@ def _contain_instance(resource, context):
                 else inst.evidence.get(key) for key, value in evidence.items()}
     return entry(resource, "planned", "; ".join(what + notes), vpc_id=inst.vpc_id, quarantine_group_id=inst.group_id, interfaces=move,
                  tags=set_tags, snapshot_volumes=volumes, evidence=evidence, evidence_previous=previous, standby=standby,
-                 network_acl_entries=acl_entries, network_acls=_by_acl(acl_entries))
+                 network_acl_entries=acl_entries, network_acls=_by_acl(acl_entries), target_registrations=deregister,
+                 target_groups=_by_target_group(deregister))
 
 
 def _acl_text(entries):
@@ -357,14 +406,16 @@ def _roll_back_instance(resource, context):
     contained = kept
     if not contained and owner is not None:
         untag.append(TAG_CONTAINED_BY)
-    evidence, exit_standby, acl_remove = {}, None, []
+    evidence, exit_standby, acl_remove, register = {}, None, [], []
     if contained:
-        if rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries"):
-            left.append("its evidence settings, Auto Scaling Standby and network ACL entries stay as containment set them, as its network does")
+        if rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries") or rec.get("target_registrations"):
+            left.append("its evidence settings, Auto Scaling Standby, network ACL entries and load balancer target groups stay as "
+                        "containment set them, as its network does")
     else:
         evidence = _evidence_to_restore(rec.get("evidence") or {}, inst, left)
         exit_standby = _standby_to_exit(rec.get("standby"), inst, left)
         acl_remove = _acl_entries_to_remove(rec.get("network_acl_entries") or [], context, left)
+        register = _registrations_to_restore(rec.get("target_registrations") or [], inst, left)
     what = [f"restore {item['eni_id']} to {' '.join(item['groups'])} (from the containment record)" for item in restore]
     if untag:
         what.append("remove the tags " + ", ".join(untag))
@@ -372,19 +423,36 @@ def _roll_back_instance(resource, context):
         what.append("remove its deny entries from the network ACL: " + _acl_text(acl_remove))
     if exit_standby:
         what.append(f"return it from Standby to service in the Auto Scaling group {exit_standby}")
+    if register:
+        what.append("register it again in the load balancer target groups " + _registrations_text(register, inst.target_groups)
+                    + " (from the containment record)")
     if evidence:
         what.append("restore " + ", ".join(f"{name}={_shown(value)}" for name, value in evidence.items()) + " (from the containment record)")
     if left:
         what.append("left alone: " + "; ".join(left))
     record_status = None if contained else "rolled_back"
-    if not (restore or untag or evidence or exit_standby or acl_remove):
+    if not (restore or untag or evidence or exit_standby or acl_remove or register):
         if not left:
             return entry(resource, "unchanged", "not contained: its network interfaces are in the groups the record holds",
                          record_status=record_status)
         return entry(resource, "skipped", "; ".join(what), record_status=record_status)
     return entry(resource, "planned", "; ".join(what), record_status=record_status, interfaces=restore,
                  remove_tags={key: tags[key] for key in untag}, evidence=evidence, standby_group=exit_standby,
-                 network_acls=_by_acl(acl_remove))
+                 network_acls=_by_acl(acl_remove), target_groups=_by_target_group(register))
+
+
+def _registrations_to_restore(recorded, inst, left):
+    """The target registrations the record holds that are not registered now (each exactly as recorded: never what a
+    tag or the API says); those whose target group is gone, or not in the instance's VPC, are left (and said)."""
+    now = {_registration_key(r) for r in inst.registrations}
+    register = []
+    for item in recorded:
+        if item["target_group_arn"] not in inst.target_groups:
+            left.append(f"the target group {item['target_group_arn']} is gone (or not in the instance's VPC): {item['id']} port "
+                        f"{item['port']} is not registered in it again")
+        elif _registration_key(item) not in now:
+            register.append(dict(item))
+    return register
 
 
 def _acl_entries_to_remove(recorded, context, left):

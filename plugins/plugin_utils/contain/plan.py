@@ -131,8 +131,9 @@ def _records(found, settings, entries, inv_id, base, identity=None):
     if settings["mode"] == "rollback":
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
         return base, (with_statuses(base, statuses, time, identity) if base is not None and statuses else base)
+    recorded = ("interfaces", "evidence", "standby", "network_acl_entries", "target_registrations")  # what an instance's record holds
     pending = [record_entry(e, "pending", time, identity) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
-               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in ("interfaces", "evidence", "standby", "network_acl_entries")))]
+               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in recorded))]
     if not pending:
         return base, base
     before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)

@@ -25,6 +25,8 @@ import os
 import re
 import tempfile
 
+from ansible_collections.secops.guardduty.plugins.module_utils.elbv2_targets import is_ip
+from ansible_collections.secops.guardduty.plugins.module_utils.elbv2_targets import registration_problem
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import ROLE_ARN
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import SESSION_NAME
@@ -60,6 +62,7 @@ _TYPES = ("ec2_instance", "iam_access_key", "iam_user", "iam_role", "s3_bucket",
 DB_SNAPSHOT_ID = re.compile(r"(?!.*--)[a-zA-Z](?:[a-zA-Z0-9-]{0,253}[a-zA-Z0-9])?", re.ASCII)
 MAX_CONCURRENCY = 1000000  # far above any account's Lambda concurrency quota
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")  # a security group's ingress rules from these are removed (and recorded)
+_REGISTRATION_KEYS = ("target_group_arn", "id", "port", "availability_zone")
 _RULE_KEYS = ("protocol", "from_port", "to_port", "cidr", "description_base64")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{2,344}={0,2}", re.ASCII)  # 255 description characters, padding checked when decoded
 _PROTOCOL = re.compile(r"-1|tcp|udp|icmp|icmpv6|\d{1,3}", re.ASCII)
@@ -143,6 +146,8 @@ def record_entry(plan_entry, status, time, identity=None):
             rec["standby"] = dict(changes["standby"])
         if changes.get("network_acl_entries"):
             rec["network_acl_entries"] = [dict(e) for e in changes["network_acl_entries"]]
+        if changes.get("target_registrations"):
+            rec["target_registrations"] = [_recorded_registration(r) for r in changes["target_registrations"]]
     elif rec["type"] == "iam_access_key":
         rec["user_name"] = changes["user_name"]
         rec["previous_status"] = "Active"
@@ -165,6 +170,12 @@ def record_entry(plan_entry, status, time, identity=None):
         previous = changes["previous"]
         rec["previous_public_access_block"] = dict(previous) if previous else None
     return rec
+
+
+def _recorded_registration(item):
+    """A load balancer target registration as the record holds it: what RegisterTargets takes back."""
+    return {"target_group_arn": item["target_group_arn"], "id": item["id"], "port": item["port"],
+            "availability_zone": item.get("availability_zone")}
 
 
 def _recorded_rule(rule):
@@ -226,6 +237,11 @@ def _merged_entry(old, new):
     acl = {(e["nacl_id"], e["egress"], e["rule_number"]): e for e in (old.get("network_acl_entries") or []) + (new.get("network_acl_entries") or [])}
     if acl:
         merged["network_acl_entries"] = [acl[key] for key in sorted(acl)]
+    # the registrations an earlier apply took out stay recorded (a second apply finds none left to take out)
+    targets = {(r["target_group_arn"], r["id"], r["port"]): r
+               for r in (old.get("target_registrations") or []) + (new.get("target_registrations") or [])}
+    if targets:
+        merged["target_registrations"] = [targets[key] for key in sorted(targets)]
     return merged
 
 
@@ -281,9 +297,11 @@ def _check_entry(index, rec, investigation_id):
     if kind == "ec2_instance":
         _need(isinstance(rec.get("vpc_id"), str) and _VPC.fullmatch(rec["vpc_id"]), f"{where} has no valid vpc_id")
         interfaces = rec.get("interfaces")
-        _need(isinstance(interfaces, list) and (interfaces or rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries")),
+        _need(isinstance(interfaces, list) and (interfaces or rec.get("evidence") or rec.get("standby") or rec.get("network_acl_entries")
+                                                or rec.get("target_registrations")),
               f"{where} records no network interface")
         _check_acl_entries(where, rec.get("network_acl_entries"))
+        _check_registrations(where, ident, rec.get("target_registrations"))
         _check_evidence(where, rec.get("evidence"))
         standby = rec.get("standby")
         _need(standby is None or (isinstance(standby, dict) and isinstance(standby.get("group_name"), str)
@@ -390,6 +408,19 @@ def _check_acl_entries(where, entries):
               and isinstance(item.get("rule_number"), int) and not isinstance(item.get("rule_number"), bool) and 1 <= item["rule_number"] <= 32766
               and isinstance(item.get("egress"), bool) and _is_address(item.get("cidr")),
               f"{where} has a network ACL entry that is not an acl- id, a rule number from 1 to 32766, a direction and one address")
+
+
+def _check_registrations(where, instance_id, registrations):
+    """The load balancer target registrations an instance's record holds: a target group ARN, the instance's id (or an
+    IP address, in an ip target group), a port, an Availability Zone or null; nothing else."""
+    if registrations is None:
+        return
+    _need(isinstance(registrations, list), f"{where} has target_registrations that are not a list")
+    for item in registrations:
+        problem = registration_problem(item) or (None if sorted(item) == sorted(_REGISTRATION_KEYS) else "it has other members than "
+                                                 + ", ".join(_REGISTRATION_KEYS))
+        _need(problem is None, f"{where} has a target registration that is not one this role records ({problem})")
+        _need(item["id"] == instance_id or is_ip(item["id"]), f"{where} has a target registration of another instance")
 
 
 def _is_address(cidr):

@@ -34,6 +34,8 @@ LISTS = {
     "volumes": "ec2_vol_info's volumes (those the investigation names)",
     "db_instances": "rds_instance_info's instances (those the investigation names)",
     "db_snapshots": "rds_snapshot_info's snapshots (of the DB instances the investigation names)",
+    "target_groups": "elbv2_target_registration's target_groups (those of the instances' VPCs)",
+    "target_registrations": "elbv2_target_registration's registrations (of the instances' ids and addresses)",
 }
 # member -> {principal name: its inline policy names (iam_policy_info's all_policy_names)}; a principal not in it
 # (or null) does not exist

@@ -588,7 +588,8 @@ CONTAIN_MORE_FINDING_ID = 'ad1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a'
 def contain_more(affected, inv_id=CONTAIN_MORE_INV_ID, account_id=ACCOUNT_ID, risk_level='High'):
     """A COMPLETED FINDING investigation (High risk) whose one countermeasure names ``affected`` (AffectedResource
     dicts: Identifier, Type, optionally Arn): the resource types the contain role acts on besides instances, keys,
-    principals and buckets (tests/integration/test_contain_more.py creates them in moto first)."""
+    principals and buckets (tests/integration/test_contain_more.py creates them in moto first), or one instance behind
+    a load balancer (tests/integration/test_contain_targets.py)."""
     actions = [{'Title': 'Contain what the attacker reached', 'Description': 'Close what is open to the internet.',
                 'Priority': 'IMMEDIATE', 'Disposition': 'Blocked', 'AffectedResources': list(affected)}]
     summary = {

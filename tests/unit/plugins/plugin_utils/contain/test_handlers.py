@@ -332,7 +332,98 @@ def test_an_instance_kept_contained_keeps_its_evidence_settings_and_standby():
     tags = dict(TAGS, **{"secops-guardduty:groups:" + ENI: "sg-0badbadbadbadbad0"})
     plan = one(containment_plan(found(EC2), s.rollback(REC_FULL), evidence_state([QG], KEPT, tags, asg_state="Standby")))
     assert plan["status"] == "skipped" and plan["changes"] == {}
-    assert "evidence settings, Auto Scaling Standby and network ACL entries stay as containment set them" in plan["reason"]
+    assert "evidence settings, Auto Scaling Standby, network ACL entries and load balancer target groups stay as containment set them" in plan["reason"]
+
+
+# ---------------------------------------------------------------- load balancer target groups (outside Auto Scaling groups)
+
+TG_WEB = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+TG_API = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/fedcba9876543210"
+TG_ELSEWHERE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/other-vpc/00000000000000aa"
+ADDRESS = "10.0.1.5"
+
+
+def target_state(groups, registered, tags=None, asg_state=None):
+    """The instance (with the address ADDRESS) and the target groups of its VPC and another, ``registered`` in them:
+    [(target group ARN, id, port, health state)]."""
+    state = evidence_state(groups, KEPT, tags, asg_state=asg_state)
+    state["instances"][0]["network_interfaces"][0].update(subnet_id="subnet-1", private_ip_addresses=[{"private_ip_address": ADDRESS}])
+    state["target_groups"] = [{"target_group_arn": TG_WEB, "target_group_name": "web", "target_type": "instance", "vpc_id": "vpc-1", "port": 80},
+                              {"target_group_arn": TG_API, "target_group_name": "api", "target_type": "ip", "vpc_id": "vpc-1", "port": 8080},
+                              {"target_group_arn": TG_ELSEWHERE, "target_group_name": "other-vpc", "target_type": "instance",
+                               "vpc_id": "vpc-2", "port": 80}]
+    state["target_registrations"] = [{"target_group_arn": arn, "id": target, "port": port, "availability_zone": None, "state": health,
+                                      "target_group_name": "{{ 7*7 }}"} for arn, target, port, health in registered]
+    return state
+
+
+WEB_80 = {"target_group_arn": TG_WEB, "id": s.INSTANCE, "port": 80, "availability_zone": None}
+API_8080 = {"target_group_arn": TG_API, "id": ADDRESS, "port": 8080, "availability_zone": None}
+
+
+def test_an_instance_leaves_its_target_groups_before_the_network_cut_and_the_record_holds_them():
+    registered = [(TG_WEB, s.INSTANCE, 80, "healthy"), (TG_API, ADDRESS, 8080, "unhealthy"),
+                  (TG_WEB, "i-0fedcba9876543210", 80, "healthy"),  # another instance: not touched
+                  (TG_ELSEWHERE, s.INSTANCE, 80, "healthy"),  # a target group of another VPC: not the instance's
+                  (TG_API, s.INSTANCE, 9090, "draining")]  # leaving already
+    result = containment_plan(found(EC2), dict(settings(), time=s.TIME, done=True), target_state([WEB], registered))
+    plan = one(result)
+    assert plan["changes"]["target_registrations"] == [API_8080, WEB_80]
+    assert plan["changes"]["target_groups"] == [{"target_group_arn": TG_API, "targets": [{"id": ADDRESS, "port": 8080}]},
+                                                {"target_group_arn": TG_WEB, "targets": [{"id": s.INSTANCE, "port": 80}]}]
+    reason = plan["reason"]
+    assert f"take it out of the load balancer target groups api ({TG_API}) port 8080 as {ADDRESS}, web ({TG_WEB}) port 80" in reason
+    assert reason.index("target groups") < reason.index("through the all-open group")
+    assert result["record_before"]["resources"][0]["target_registrations"] == [API_8080, WEB_80]
+    # contained already, and out of its target groups: unchanged (a second apply)
+    plan = one(containment_plan(found(EC2), settings(), target_state([QG], [(TG_API, s.INSTANCE, 9090, "draining")])))
+    assert plan["status"] == "unchanged", plan["reason"]
+    # registered again since: taken out again, nothing else
+    plan = one(containment_plan(found(EC2), settings(), target_state([QG], [(TG_WEB, s.INSTANCE, 80, "healthy")])))
+    assert plan["status"] == "planned" and plan["changes"]["interfaces"] == [] and plan["changes"]["target_registrations"] == [WEB_80]
+
+
+def test_an_auto_scaling_member_leaves_its_load_balancers_through_standby_only():
+    plan = one(containment_plan(found(EC2), settings(), target_state([WEB], [(TG_WEB, s.INSTANCE, 80, "healthy")], asg_state="InService")))
+    assert plan["changes"]["standby"] and plan["changes"]["target_registrations"] == [] and "target groups" not in plan["reason"]
+
+
+REC_TARGETS = dict(REC_EC2, vpc_id="vpc-0123456789abcdef0", target_registrations=[API_8080, WEB_80])
+
+
+def test_rollback_registers_exactly_what_the_record_holds_again():
+    # a registration the API shows now on another port is not what the record holds: the recorded one is registered
+    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), target_state([QG], [(TG_WEB, s.INSTANCE, 8081, "healthy")], TAGS)))
+    assert plan["status"] == "planned" and plan["record_status"] == "rolled_back"
+    assert plan["changes"]["target_groups"] == [{"target_group_arn": TG_API, "targets": [{"id": ADDRESS, "port": 8080}]},
+                                                {"target_group_arn": TG_WEB, "targets": [{"id": s.INSTANCE, "port": 80}]}]
+    assert f"register it again in the load balancer target groups api ({TG_API}) port 8080 as {ADDRESS}" in plan["reason"]
+    # registered again already (a second rollback): nothing
+    both = [(TG_WEB, s.INSTANCE, 80, "initial"), (TG_API, ADDRESS, 8080, "healthy")]
+    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), target_state([WEB, SSH], both)))
+    assert plan["status"] == "unchanged", plan["reason"]
+    # a target group gone since: said, the others registered
+    state = target_state([QG], [], TAGS)
+    state["target_groups"] = state["target_groups"][:1]
+    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), state))
+    assert plan["changes"]["target_groups"] == [{"target_group_arn": TG_WEB, "targets": [{"id": s.INSTANCE, "port": 80}]}]
+    assert f"the target group {TG_API} is gone (or not in the instance's VPC)" in plan["reason"]
+    # an instance left contained (a tag rewritten) stays out of its target groups too
+    tags = dict(TAGS, **{"secops-guardduty:groups:" + ENI: "sg-0badbadbadbadbad0"})
+    plan = one(containment_plan(found(EC2), s.rollback(REC_TARGETS), target_state([QG], [], tags)))
+    assert plan["status"] == "skipped" and plan["changes"] == {}
+
+
+@pytest.mark.parametrize("bad,message", [
+    (dict(WEB_80, id="i-0fedcba9876543210"), "a target registration of another instance"),
+    (dict(WEB_80, target_group_arn="arn:aws:iam::123456789012:role/{{ 7*7 }}"), "its target_group_arn is not a target group ARN"),
+    (dict(WEB_80, port=0), "its port is not from 1 to 65535"),
+    (dict(WEB_80, name="web"), "it has other members than"),
+])
+def test_a_record_with_a_foreign_registration_is_refused(bad, message):
+    with pytest.raises(Exception, match="not a containment record this role wrote") as e:
+        containment_plan(found(EC2), s.rollback(dict(REC_EC2, target_registrations=[bad])), target_state([QG], [], TAGS))
+    assert message in str(e.value)
 
 
 @pytest.mark.parametrize("bad", [{"disable_imds": "yes"}, {"asg_decrement": 1}])

@@ -250,6 +250,24 @@ def test_a_second_apply_keeps_the_evidence_settings_from_before_any_containment(
     assert plan["record"]["resources"][0]["evidence"] == first["evidence"]
 
 
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
+
+
+def test_a_second_apply_keeps_the_target_registrations_an_earlier_one_took_out():
+    web = {"target_group_arn": TG, "id": s.INSTANCE, "port": 80, "availability_zone": None}
+    first = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "applied", "time": s.TIME,
+             "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}], "target_registrations": [web]}
+    # registered again on another port since, and taken out again: both are recorded, the first one kept
+    again = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "pending", "time": LATER,
+             "interfaces": [], "target_registrations": [dict(web, port=8080)]}
+    merged = merge_records(merge_records(s.record(), [first], s.TIME), [again], LATER)["resources"][0]
+    assert merged["target_registrations"] == [web, dict(web, port=8080)] and merged["interfaces"] == first["interfaces"]
+    # an instance recorded only for its target registrations is a valid record
+    only = {k: v for k, v in dict(first, interfaces=[]).items() if k not in ("status", "time")}
+    plan = containment_plan(found(EC2), settings("rollback", record=s.record(only)))
+    assert plan["record"]["resources"][0]["target_registrations"] == [web]
+
+
 def test_the_record_file_is_written_0600_in_a_0700_directory_in_one_step(tmp_path):
     path = str(tmp_path / "records" / "nested" / f"{s.INV_ID}.json")
     rec = s.record({"type": "iam_user", "id": "alice", "policy_name": "secops-guardduty-contain-" + s.INV_ID})

@@ -48,6 +48,10 @@ CONCURRENCY = {"item": "payments", "changed": False, "function_name": "payments"
 VOLUME = {"id": "vol-0123456789abcdef0", "status": "available"}
 DB = {"db_instance_identifier": "orders-db", "publicly_accessible": True, "db_subnet_group": {"vpc_id": "vpc-1"}}
 DB_SNAPSHOT = {"db_snapshot_identifier": "orders-db-snap", "db_instance_identifier": "orders-db", "tags": {}}
+TARGET_GROUP = {"target_group_arn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef",
+                "target_group_name": "web", "target_type": "instance", "vpc_id": "vpc-1", "port": 80, "protocol": "HTTP"}
+REGISTRATION = {"target_group_arn": TARGET_GROUP["target_group_arn"], "target_group_name": "web", "target_type": "instance",
+                "id": s.INSTANCE, "port": 80, "availability_zone": None, "state": "healthy"}
 MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
 # what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
@@ -66,6 +70,7 @@ REGISTERED = {
     "contain_read_profile_instances": {"changed": False, "instances": [INSTANCE]},
     "contain_read_functions": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_nacls": {"changed": False, "nacls": [NACL]},
+    "contain_read_targets": {"changed": False, "target_groups": [TARGET_GROUP], "previous": [REGISTRATION], "registrations": [REGISTRATION]},
     "contain_read_snapshots": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_all_users": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
     "contain_read_owners": {"changed": False, "results": [{"item": "alice", "iam_users": [ALICE]}, {"item": "bob", "iam_users": [BOB]}]},
@@ -106,7 +111,7 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
         "evidence": [EVIDENCE], "asg_instances": [MEMBER],
         "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
         "named_groups": [NAMED], "function_concurrency": [CONCURRENCY], "volumes": [VOLUME],
-        "db_instances": [DB], "db_snapshots": [DB_SNAPSHOT],
+        "db_instances": [DB], "db_snapshots": [DB_SNAPSHOT], "target_groups": [TARGET_GROUP], "target_registrations": [REGISTRATION],
     }
     # and containment_plan reads it
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
@@ -116,6 +121,18 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
     changes = plan["resources"][0]["changes"]
     assert changes["evidence"] == {"termination_protection": True, "shutdown_behavior": "stop", "delete_on_termination": {"/dev/xvda": False}}
     assert changes["standby"] == {"group_name": "web", "decrement": False}
+    assert changes["target_registrations"] == []  # an Auto Scaling member leaves its load balancers through Standby
+
+
+def test_read_yml_looks_for_the_instances_by_id_and_address_in_their_vpcs():
+    task = _read_tasks()["Read the load balancer target groups of the instances' VPCs, and where the instances are registered in them"]
+    addressed = dict(INSTANCE, network_interfaces=[dict(INSTANCE["network_interfaces"][0], private_ip_addresses=[
+        {"private_ip_address": "10.0.1.5"}, {"private_ip_address": "10.0.1.6"}])])
+    gone = dict(INSTANCE, instance_id="i-0fedcba9876543210", vpc_id="vpc-2", state={"name": "terminated"})
+    variables = {"contain_found": {"region": "us-east-1"}, "contain_read_instances": {"instances": [addressed, gone]}}
+    variables.update(_template(task["vars"], variables))
+    args = _template(task["secops.guardduty.elbv2_target_registration"], variables)
+    assert args["target_ids"] == [s.INSTANCE, "10.0.1.5", "10.0.1.6"] and args["vpc_ids"] == ["vpc-1"]
 
 
 def test_missing_members_are_empty():
