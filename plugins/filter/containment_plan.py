@@ -15,6 +15,9 @@ description:
   - Resources in another account or Region, security groups, temporary (C(ASIA)) access keys and the user or role
     running the containment (C(caller_arn)) are V(skipped) with the reason; so is everything in C(apply) mode when
     the risk level is below Medium, unless C(force).
+  - C(auto) mode (graded autonomy) acts without approval, but only on what C(auto_apply) allows, and only when the
+    investigation's risk level and confidence reach its thresholds; every other resource is V(skipped) with the
+    reason "needs a person", and an instance (with its role) is never contained in this mode.
   - Each other resource is V(planned) (with the C(changes) the role carries out), V(unchanged) (already contained, or
     nothing of this investigation to roll back) or V(skipped) (not found, not owned, changed since containment).
   - What apply changes is kept, before the change, in the containment record (RV(_value.record_before),
@@ -31,7 +34,10 @@ options:
     required: true
   settings:
     description:
-      - C(mode) (V(plan), V(apply) or V(rollback)), C(approved), C(force), C(max_resources), C(caller_account) and
+      - C(mode) (V(plan), V(apply), V(rollback) or V(auto)), C(auto_apply) (required by V(auto) - C(actions), a list of
+        V(deactivate_access_key), V(revoke_role_sessions) and V(snapshot_volume); C(risk_level), the lowest risk level
+        acted on, V(Medium), V(High) (default) or V(Critical); C(confidence), the lowest confidence acted on, V(Low),
+        V(Medium) or V(High) (default)), C(approved), C(force), C(max_resources), C(caller_account) and
         C(caller_arn) (as M(amazon.aws.aws_caller_info) returns them), C(quarantine_group_name), C(snapshots) and
         C(done) (report V(planned) as V(done), because the role carries out the plan right after).
       - The containment record - C(record_dir) (absolute, or starting with C(~); default
@@ -75,12 +81,22 @@ _value:
     mode:
       description: The mode the plan is for.
       type: str
+    confidence:
+      description: The investigation's confidence.
+      type: str
+      version_added: 0.3.0
+    auto_apply:
+      description: In C(auto) mode, the policy acted on (C(actions), C(risk_level), C(confidence)); V(null) otherwise.
+      type: dict
+      version_added: 0.3.0
     blocked:
       description: What stops C(apply) or C(rollback) (approval missing, more resources than C(max_resources), a rollback without a containment record).
       type: list
       elements: str
     gate:
-      description: Why the risk level keeps C(apply) from containing anything (also in C(plan) mode); V(null) when it does not.
+      description:
+        - Why the risk level keeps C(apply) from containing anything (also in C(plan) mode), or in C(auto) mode why the
+          risk level or confidence keeps it from acting without a person; V(null) when it does not.
       type: str
     counts:
       description: How many resources are C(pending), C(planned), C(done), C(unchanged) and C(skipped).

@@ -76,6 +76,10 @@ _value:
     risk_level:
       description: The investigation's risk level.
       type: str
+    confidence:
+      description: The investigation's confidence (V(Unknown), V(Low), V(Medium) or V(High)).
+      type: str
+      version_added: 0.3.0
     resources:
       description:
         - One entry per resource (type, id, account and Region), the most urgent first (C(IMMEDIATE), C(SHORT_TERM),

@@ -34,9 +34,8 @@ def load_survey():
         return json.load(handle)
 
 
-def test_survey_spec_is_one_awx_accepts_and_covers_exactly_the_playbook_interface():
-    """The rules AWX's survey_spec endpoint applies (JobTemplateSurveySpec._validate_spec_data), checked on the shipped spec."""
-    survey = load_survey()
+def assert_awx_accepts(survey):
+    """The rules AWX's survey_spec endpoint applies (JobTemplateSurveySpec._validate_spec_data)."""
     assert isinstance(survey["name"], str) and isinstance(survey["description"], str) and survey["spec"]
     allowed = {"text": str, "textarea": str, "password": str, "integer": int, "float": (int, float), "multiplechoice": str, "multiselect": str}
     for item in survey["spec"]:
@@ -51,11 +50,33 @@ def test_survey_spec_is_one_awx_accepts_and_covers_exactly_the_playbook_interfac
             assert item["choices"], item
             if "default" in item:
                 assert item["default"] in item["choices"], item
+
+
+def test_survey_spec_is_one_awx_accepts_and_covers_exactly_the_playbook_interface():
+    """The rules AWX applies, checked on the shipped spec, and its variables are the playbook's extra vars."""
+    survey = load_survey()
+    assert_awx_accepts(survey)
     assert [item["variable"] for item in survey["spec"]] == SURVEY_VARIABLES
     with open(os.path.join(COLLECTION, "playbooks", "investigate.yml"), encoding="utf-8") as handle:
         playbook = handle.read()
     used = set(re.findall(r"\{\{ (\w+) \| default", playbook))
     assert used == set(SURVEY_VARIABLES), "the playbook's extra vars are the survey's variables"
+
+
+def test_containment_survey_is_one_awx_accepts_and_covers_exactly_the_contain_playbook_interface():
+    """docs/awx-contain-survey.json: every extra var of playbooks/contain.yml but the artifacts of earlier workflow
+    nodes, and mode offers every contain_mode the role takes."""
+    with open(os.path.join(COLLECTION, "docs", "awx-contain-survey.json"), encoding="utf-8") as handle:
+        survey = json.load(handle)
+    assert_awx_accepts(survey)
+    with open(os.path.join(COLLECTION, "playbooks", "contain.yml"), encoding="utf-8") as handle:
+        playbook = handle.read()
+    used = set(re.findall(r"\{\{ (\w+) \| default", playbook)) | set(re.findall(r"\| default\((\w+) \|", playbook))
+    artifacts = {"guardduty_investigation_id", "guardduty_contain_record"}
+    assert {item["variable"] for item in survey["spec"]} == used - artifacts
+    with open(os.path.join(COLLECTION, "roles", "contain", "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+        modes = yaml.safe_load(handle)["argument_specs"]["main"]["options"]["contain_mode"]["choices"]
+    assert [item for item in survey["spec"] if item["variable"] == "mode"][0]["choices"] == modes
 
 
 def survey_extra_vars(answers):

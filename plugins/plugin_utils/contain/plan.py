@@ -15,6 +15,7 @@ only carry out what the plan says, with amazon.aws modules, and never template o
 
 from __future__ import annotations
 
+import json
 import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
@@ -37,10 +38,21 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records i
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import caller_principal
 from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import State
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import RISK_LEVELS as RISK_NAMES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import risk_rank
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
-MODES = ("plan", "apply", "rollback")
+MODES = ("plan", "apply", "rollback", "auto")
+# contain_mode=auto (graded autonomy, contain_auto_apply): the actions it may carry out without a person, each a
+# low-blast-radius one that stops an attacker's use of a credential or keeps evidence, and is undone by rollback.
+AUTO_ACTIONS = {
+    "deactivate_access_key": "iam_access_key",  # the key goes inactive; its user and the user's other keys stay as they are
+    "revoke_role_sessions": "iam_role",  # sessions issued before containment are denied; new ones keep working
+    "snapshot_volume": "ebs_volume",  # a snapshot is taken; the volume stays attached and writable
+}
+AUTO_KEYS = ("actions", "risk_level", "confidence")
+AUTO_RISK_LEVELS = ("Medium", "High", "Critical")
+CONFIDENCE_LEVELS = ("Unknown", "Low", "Medium", "High")
 ROLE_ACTIONS = ("revoke_sessions", "deny_all")  # what containment does to a role the investigation names
 DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
 STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
@@ -96,10 +108,75 @@ def _settings(settings):
     for name in ("disable_imds", "asg_decrement", "network_acl"):
         if not isinstance(settings.get(name, False), bool):
             raise ContainError(f"contain_{name} must be true or false; got {settings.get(name)!r}")
+    settings["auto_apply"] = _auto_policy(settings.get("auto_apply"), mode)
     time = settings.get("time")
     if time is not None and not (isinstance(time, str) and TIME.fullmatch(time)):
         raise ContainError(f"The containment time must be a UTC ISO-8601 time (YYYY-MM-DDTHH:MM:SSZ); got {time!r}")
     return settings
+
+
+def _auto_policy(policy, mode):
+    """contain_auto_apply, checked: {actions, risk_level, confidence}, or None when it is empty. Required by
+    contain_mode=auto, and checked in every mode (a mistake in it is said at once, not at the next 3 a.m. verdict)."""
+    if isinstance(policy, str) and policy.strip():
+        try:
+            policy = json.loads(policy)
+        except ValueError as e:
+            raise ContainError(f"contain_auto_apply is not valid JSON ({e}): give a dict such as "
+                               '{"actions": ["deactivate_access_key"], "risk_level": "High", "confidence": "High"}') from None
+    if isinstance(policy, dict) and all(v in (None, "", []) for v in policy.values()):
+        policy = None
+    if policy in (None, "", {}) or (isinstance(policy, str) and not policy.strip()):
+        if mode == "auto":
+            raise ContainError("contain_mode=auto needs contain_auto_apply: the actions that may be applied without a person "
+                               f"(any of {', '.join(AUTO_ACTIONS)}) and the risk_level and confidence an investigation must "
+                               "reach, for example {actions: [deactivate_access_key], risk_level: High, confidence: High}")
+        return None
+    if not isinstance(policy, dict):
+        raise ContainError(f"contain_auto_apply must be a dict with actions, risk_level and confidence; got {type_name(policy)}")
+    unknown = sorted(str(k) for k in policy if k not in AUTO_KEYS)
+    if unknown:
+        raise ContainError(f"contain_auto_apply has unknown keys ({', '.join(unknown)}): it takes {', '.join(AUTO_KEYS)}")
+    actions = policy.get("actions")
+    if isinstance(actions, str):
+        actions = [actions]
+    if not isinstance(actions, list) or not actions or any(a not in AUTO_ACTIONS for a in actions):
+        raise ContainError(f"contain_auto_apply.actions must list one or more of {', '.join(AUTO_ACTIONS)} (every other action "
+                           f"stays plan + approval); got {actions!r}")
+    risk = policy.get("risk_level") or "High"
+    if not isinstance(risk, str) or risk.capitalize() not in AUTO_RISK_LEVELS:
+        raise ContainError(f"contain_auto_apply.risk_level must be one of {', '.join(AUTO_RISK_LEVELS)} (the lowest risk level "
+                           f"acted on without a person); got {risk!r}")
+    confidence = policy.get("confidence") or "High"
+    if not isinstance(confidence, str) or confidence.capitalize() not in CONFIDENCE_LEVELS[1:]:
+        raise ContainError(f"contain_auto_apply.confidence must be one of {', '.join(CONFIDENCE_LEVELS[1:])} (the lowest "
+                           f"confidence acted on without a person); got {confidence!r}")
+    return {"actions": list(dict.fromkeys(actions)), "risk_level": risk.capitalize(), "confidence": confidence.capitalize()}
+
+
+def _auto_gate(found, policy):
+    """Why the investigation's risk level or confidence keeps contain_mode=auto from acting, or None."""
+    level, confidence = found.get("risk_level"), found.get("confidence")
+    if level not in RISK_NAMES or risk_rank(level) < risk_rank(policy["risk_level"]):
+        return (f"the risk level is {level or 'not assessed'}, below contain_auto_apply.risk_level={policy['risk_level']}: "
+                "nothing is applied without a person; review the plan and apply it with approval")
+    if confidence not in CONFIDENCE_LEVELS or CONFIDENCE_LEVELS.index(confidence) < CONFIDENCE_LEVELS.index(policy["confidence"]):
+        return (f"the confidence is {confidence or 'not assessed'}, below contain_auto_apply.confidence={policy['confidence']}: "
+                "nothing is applied without a person; review the plan and apply it with approval")
+    return None
+
+
+def _not_automatic(resource, settings):
+    """Why contain_mode=auto leaves ``resource`` to a person (it is in the plan, with what apply would do), or None."""
+    policy = settings["auto_apply"]
+    allowed = {AUTO_ACTIONS[a] for a in policy["actions"]}
+    if resource["type"] not in allowed:
+        return (f"needs a person: contain_auto_apply allows only {', '.join(policy['actions'])}; "
+                "review the plan and apply it with approval")
+    if resource["type"] == "iam_role" and settings["role_action"] != "revoke_sessions":
+        return ("needs a person: contain_role_action=deny_all is never applied without a person "
+                "(contain_auto_apply revokes only a role's older sessions)")
+    return None
 
 
 def _no_record(inv_id, path):
@@ -173,8 +250,8 @@ def _derived_roles(found, settings, context, given_record, entries, gate):
                 derived[rec["id"]] = dict(base, id=rec["id"], priority=None,
                                           derived_from="the role of a contained instance, in the containment record")
         return list(derived.values())
-    if context is None or (gate and settings["mode"] == "apply"):
-        return []
+    if context is None or (gate and settings["mode"] in ("apply", "auto")) or settings["mode"] == "auto":
+        return []  # auto never contains an instance, so never its role either
     within = {e["id"] for e in entries if e["type"] == "ec2_instance" and e["status"] in ("planned", "unchanged")}
     for resource in found["resources"]:
         instance = context.state.by("instances", "instance_id").get(resource["id"]) if resource["id"] in within else None
@@ -233,14 +310,18 @@ def containment_plan(found, settings, state=None):
     identity = acted_as(settings.get("caller_arn"), assumed) if caller is not None else None
     given_record = _given_record(found, settings, inv_id) if mode != "plan" else None
     context = Context(State(state), settings, inv_id, found.get("region"), given_record) if state is not None else None
-    gate = _gate(found, settings)
+    gate = _auto_gate(found, settings["auto_apply"]) if mode == "auto" else _gate(found, settings)
     entries, within_reach = [], 0
     for resource in found["resources"]:
         reason = _out_of_reach(resource, found, settings)
+        person = _not_automatic(resource, settings) if mode == "auto" and not reason else None
         if reason:
             entries.append(entry(resource, "skipped", reason))
-        elif gate and mode == "apply":
+        elif gate and mode in ("apply", "auto"):
             entries.append(entry(resource, "skipped", gate))
+        elif person:
+            within_reach += 1
+            entries.append(entry(resource, "skipped", person))
         else:
             within_reach += 1
             entries.append(entry(resource, "pending", "within reach: the role reads its state next") if context is None
@@ -251,7 +332,7 @@ def containment_plan(found, settings, state=None):
                        else entry(resource, "pending", "within reach: the role reads its state next") if context is None
                        else HANDLERS["iam_role"].decide(resource, context))
     blocked = []
-    if mode != "plan" and not settings.get("approved"):
+    if mode in ("apply", "rollback") and not settings.get("approved"):
         blocked.append(f"contain_mode={mode} needs contain_approved=true (in AWX: the approval node)")
     if within_reach > settings["max_resources"]:
         blocked.append(f"{within_reach} resources are within reach, more than contain_max_resources={settings['max_resources']}: "
@@ -271,7 +352,9 @@ def containment_plan(found, settings, state=None):
         "account_id": found.get("account_id"),
         "region": found.get("region"),
         "risk_level": found.get("risk_level"),
+        "confidence": found.get("confidence"),
         "mode": mode,
+        "auto_apply": settings["auto_apply"] if mode == "auto" else None,
         "identity": identity,
         "blocked": blocked,
         "gate": gate,

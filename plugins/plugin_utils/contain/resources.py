@@ -296,6 +296,7 @@ def investigation_resources(value):
         "account_id": inv_account,
         "region": inv_region,
         "risk_level": inv.get("risk_level"),
+        "confidence": inv.get("confidence"),
         "resources": resources,
         "unrecognised": unique,
     }

@@ -585,11 +585,12 @@ CONTAIN_MORE_INV_ID = '8c9d0e1f-9012-4c34-b567-89abcdef0123'
 CONTAIN_MORE_FINDING_ID = 'ad1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a'
 
 
-def contain_more(affected, inv_id=CONTAIN_MORE_INV_ID, account_id=ACCOUNT_ID, risk_level='High'):
+def contain_more(affected, inv_id=CONTAIN_MORE_INV_ID, account_id=ACCOUNT_ID, risk_level='High', confidence='High'):
     """A COMPLETED FINDING investigation (High risk) whose one countermeasure names ``affected`` (AffectedResource
     dicts: Identifier, Type, optionally Arn): the resource types the contain role acts on besides instances, keys,
     principals and buckets (tests/integration/test_contain_more.py creates them in moto first), or one instance behind
-    a load balancer (tests/integration/test_contain_targets.py)."""
+    a load balancer (tests/integration/test_contain_targets.py), or what graded autonomy acts on
+    (tests/integration/test_contain_auto.py, with the ``risk_level`` and ``confidence`` it compares)."""
     actions = [{'Title': 'Contain what the attacker reached', 'Description': 'Close what is open to the internet.',
                 'Priority': 'IMMEDIATE', 'Disposition': 'Blocked', 'AffectedResources': list(affected)}]
     summary = {
@@ -599,7 +600,7 @@ def contain_more(affected, inv_id=CONTAIN_MORE_INV_ID, account_id=ACCOUNT_ID, ri
         'ThreatAssessment': {'AttackProgression': [], 'ThreatActorProfile': 'unknown'},
         'Countermeasures': [{'DefenseTactic': 'Isolate', 'Description': 'Contain what the attacker reached.', 'Actions': actions}],
     }
-    result = {'RiskLevel': risk_level, 'Confidence': 'High', 'Risk': 'Resources open to the internet were reached.',
+    result = {'RiskLevel': risk_level, 'Confidence': confidence, 'Risk': 'Resources open to the internet were reached.',
               'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_MORE_FINDING_ID}, 'SummaryData': summary}
     return _scenario([_entry(inv_id, f'Investigate finding {CONTAIN_MORE_FINDING_ID} in account {account_id}', result)])
 
