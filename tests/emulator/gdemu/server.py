@@ -53,6 +53,10 @@ def _authenticate(header):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's listen backlog is 5: a client opening dozens of connections at once (a task over ten Regions,
+    # eight at a time in each) had its other connection attempts dropped and retried by TCP a second later - a
+    # delay of the emulator, not of the client or of GuardDuty
+    request_queue_size = 256
 
     def __init__(self, address, emulator):
         self.emulator = emulator
