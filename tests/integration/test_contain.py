@@ -24,6 +24,7 @@ import zipfile
 import pytest
 
 from gdemu import scenarios as sc
+from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from rulebook_harness import RulebookProcess
 from rulebook_harness import check_toolchain
@@ -77,7 +78,7 @@ class World:
         subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
         self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
         self.ssh = self.ec2.create_security_group(GroupName="ssh", Description="ssh", VpcId=vpc)["GroupId"]
-        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        image = image_id(self.ec2)
         # Two network interfaces with groups of their own, given per interface: moto adds instance-level groups
         # (SecurityGroupIds) to every interface's groups, which AWS does not.
         self.iam = moto.client("iam")
