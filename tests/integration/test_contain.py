@@ -268,7 +268,8 @@ def planned(world):  # pylint: disable=redefined-outer-name
 
 
 # What happens before an apply and what apply, a second apply and rollback do are two tests, each on its own world
-# (neither needs the other's runs), so that pytest-xdist runs them side by side.
+# (neither needs the other's runs), so that pytest-xdist runs them side by side; they are not next to each other, since
+# xdist gives a worker its next test while it still runs the one before.
 def test_plan_and_what_is_refused_before_apply(world, contain):  # pylint: disable=redefined-outer-name
     before = world.snapshot()
 
@@ -308,6 +309,59 @@ def test_plan_and_what_is_refused_before_apply(world, contain):  # pylint: disab
     assert result.rc != 0 and outcome is None
     assert f"there is no containment record of investigation {sc.CONTAIN_INV_ID}" in result.stdout
     assert world.snapshot() == before
+
+
+WRAPPER = """\
+- name: Containment, as an AWX project runs it
+  ansible.builtin.import_playbook: secops.guardduty.contain
+"""
+
+
+def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+    """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
+    service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
+    env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
+    world.create_contain_groups()  # not what this test is about: the groups of an earlier containment
+    before = world.snapshot()
+
+    def run(**extra):
+        extra.setdefault("contain_record_dir", str(tmp_path / "records"))
+        result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
+        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
+        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
+
+    # credentials of another account than the investigation's: refused in every mode, nothing read or changed
+    elsewhere = sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low")
+    elsewhere["account_id"] = sc.OTHER_ACCOUNT_ID  # the investigation lives in (and names resources of) another account
+    guardduty_emulator.load(elsewhere)
+    result, outcome = run(mode="apply", approved="true", force="true")
+    assert result.rc != 0 and outcome is None
+    assert (f"The AWS credentials belong to account {sc.ACCOUNT_ID}, but investigation {sc.CONTAIN_INV_ID} is in account "
+            f"{sc.OTHER_ACCOUNT_ID}") in result.stdout
+    assert world.snapshot() == before
+    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
+
+    # Low risk: approved apply contains nothing, and says why
+    result, outcome = run(mode="apply", approved="true")
+    assert result.rc == 0, result
+    assert outcome["gate"].startswith("the risk level is Low, below Medium")
+    assert {r["status"] for r in outcome["resources"]} == {"skipped"}
+    assert changed_tasks(result) == []
+    assert world.snapshot() == before
+
+    # forced, but more resources within reach (7: the named security group and Lambda function count, though moto
+    # has neither) than allowed: refused before anything is read or changed
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources=6)
+    assert result.rc != 0 and outcome is None
+    assert "7 resources are within reach, more than contain_max_resources=6" in result.stdout  # the instance's role is not counted
+    assert world.snapshot() == before
+
+    # forced and within the limit: contained (the survey passes booleans as strings)
+    result, outcome = run(mode="apply", approved="true", force="true", max_resources="7")
+    assert result.rc == 0, result
+    assert outcome["counts"]["done"] == 6
+    assert world.key_status() == {world.key: "Inactive"}
+    assert not world.marker.exists()
 
 
 def test_apply_again_rollback(world, contain):  # pylint: disable=redefined-outer-name
@@ -414,56 +468,31 @@ def test_apply_again_rollback(world, contain):  # pylint: disable=redefined-oute
     assert not world.marker.exists()
 
 
-WRAPPER = """\
-- name: Containment, as an AWX project runs it
-  ansible.builtin.import_playbook: secops.guardduty.contain
-"""
-
-
-def test_playbook_gates_low_risk_and_too_many_resources(world, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
-    """The collection playbook, connected through the environment only (AWS_ENDPOINT_URL for moto, the
-    service-specific AWS_ENDPOINT_URL_GUARDDUTY for the emulator), as an AWX credential would set it up."""
-    env = {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}
-    world.create_contain_groups()  # not what this test is about: the groups of an earlier containment
+def test_contain_plan_rulebook_never_applies(world, moto_aws, guardduty_emulator, ansible_environment, tmp_path):  # pylint: disable=redefined-outer-name
+    """extensions/eda/rulebooks/contain_plan.yml in a real ansible-rulebook: the completed High investigation (caught up
+    with the lookback) gets a plan of the playbook secops.guardduty.contain, and nothing in moto changes."""
+    check_toolchain()
     before = world.snapshot()
-
-    def run(**extra):
-        extra.setdefault("contain_record_dir", str(tmp_path / "records"))
-        result = play(WRAPPER, extra_vars=dict({"investigation_id": sc.CONTAIN_INV_ID}, **extra), env=env)
-        facts = [t for t in result.tasks if t["task"].endswith("Keep the result") and t["status"] == "ok"]
-        return result, (facts[-1]["result"]["ansible_facts"]["contain_result"] if facts else None)
-
-    # credentials of another account than the investigation's: refused in every mode, nothing read or changed
-    elsewhere = sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low")
-    elsewhere["account_id"] = sc.OTHER_ACCOUNT_ID  # the investigation lives in (and names resources of) another account
-    guardduty_emulator.load(elsewhere)
-    result, outcome = run(mode="apply", approved="true", force="true")
-    assert result.rc != 0 and outcome is None
-    assert (f"The AWS credentials belong to account {sc.ACCOUNT_ID}, but investigation {sc.CONTAIN_INV_ID} is in account "
-            f"{sc.OTHER_ACCOUNT_ID}") in result.stdout
-    assert world.snapshot() == before
-    guardduty_emulator.load(sc.contain(world.instance, world.key, USER, ROLE, BUCKET, BYSTANDER, str(world.marker), risk_level="Low"))
-
-    # Low risk: approved apply contains nothing, and says why
-    result, outcome = run(mode="apply", approved="true")
-    assert result.rc == 0, result
-    assert outcome["gate"].startswith("the risk level is Low, below Medium")
-    assert {r["status"] for r in outcome["resources"]} == {"skipped"}
-    assert changed_tasks(result) == []
-    assert world.snapshot() == before
-
-    # forced, but more resources within reach (7: the named security group and Lambda function count, though moto
-    # has neither) than allowed: refused before anything is read or changed
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources=6)
-    assert result.rc != 0 and outcome is None
-    assert "7 resources are within reach, more than contain_max_resources=6" in result.stdout  # the instance's role is not counted
-    assert world.snapshot() == before
-
-    # forced and within the limit: contained (the survey passes booleans as strings)
-    result, outcome = run(mode="apply", approved="true", force="true", max_resources="7")
-    assert result.rc == 0, result
-    assert outcome["counts"]["done"] == 6
-    assert world.key_status() == {world.key: "Inactive"}
+    env = dict(ansible_environment)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
+        env.pop(name, None)
+    # as an EDA controller credential would set it up: amazon.aws's modules reach moto, GuardDuty the emulator
+    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url})
+    variables = {"guardduty_interval": 1, "guardduty_lookback": 86400}
+    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
+    rulebook.start()
+    try:
+        plan = f"plan for investigation {sc.CONTAIN_INV_ID}: "
+        wait_until(lambda: plan in rulebook.stdout(), 150, "the plan of the contain playbook", rulebook, guardduty_emulator)
+        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(plan, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
+    finally:
+        rulebook.stop()
+    output = rulebook.stdout()
+    assert "failed=0" in output.split(plan, 1)[1], rulebook.report()
+    assert f"planned | ec2_instance | {world.instance}" in output and f"planned | iam_access_key | {world.key}" in output, rulebook.report()
+    assert output.count(plan) == 1, "one plan for one completion"
+    assert world.snapshot() == before, "a plan changes nothing"
     assert not world.marker.exists()
 
 
@@ -508,32 +537,4 @@ def test_given_investigation_snapshots_and_group_name(world, play, moto_aws, gua
     assert len(group) == 1 and world.instance_groups() == {0: [group[0]["GroupId"]], 1: [group[0]["GroupId"]]}
     assert world.quarantine_groups() == []  # the default name was not used
     assert not any(t["task"].endswith("Publish the outcome for AWX workflows") and t["status"] == "ok" for t in result.tasks)
-    assert not world.marker.exists()
-
-
-def test_contain_plan_rulebook_never_applies(world, moto_aws, guardduty_emulator, ansible_environment, tmp_path):  # pylint: disable=redefined-outer-name
-    """extensions/eda/rulebooks/contain_plan.yml in a real ansible-rulebook: the completed High investigation (caught up
-    with the lookback) gets a plan of the playbook secops.guardduty.contain, and nothing in moto changes."""
-    check_toolchain()
-    before = world.snapshot()
-    env = dict(ansible_environment)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
-        env.pop(name, None)
-    # as an EDA controller credential would set it up: amazon.aws's modules reach moto, GuardDuty the emulator
-    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url})
-    variables = {"guardduty_interval": 1, "guardduty_lookback": 86400}
-    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
-    rulebook.start()
-    try:
-        plan = f"plan for investigation {sc.CONTAIN_INV_ID}: "
-        wait_until(lambda: plan in rulebook.stdout(), 150, "the plan of the contain playbook", rulebook, guardduty_emulator)
-        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(plan, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
-    finally:
-        rulebook.stop()
-    output = rulebook.stdout()
-    assert "failed=0" in output.split(plan, 1)[1], rulebook.report()
-    assert f"planned | ec2_instance | {world.instance}" in output and f"planned | iam_access_key | {world.key}" in output, rulebook.report()
-    assert output.count(plan) == 1, "one plan for one completion"
-    assert world.snapshot() == before, "a plan changes nothing"
     assert not world.marker.exists()
