@@ -974,9 +974,13 @@ def cmd_test(args):
         # the emulator's self-tests, then real ansible-playbook runs against it: 3 workers on 2 cores (a third of the time
         # a test waits for a poll, a retry's backoff or ansible-rulebook's start); the slowest tests are printed
         # (test_eda_sources.py shares the workers again: its tests failed there because their investigations completed
-        # before a cold source had started, which a lookback now covers; see LOOKBACK in that file)
-        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "3", "--durations=15",
-                               "tests/emulator/tests", "tests/integration"),
+        # before a cold source had started, which a lookback now covers; see LOOKBACK in that file). Tests go to the workers
+        # one at a time (--maxschedchunk 1): by default pytest-xdist hands a worker a run of up to a sixth of the tests
+        # still pending in collection order, and the containment end-to-end tests (test_contain*.py, test_demo_contain.py,
+        # each one to a few minutes) sit next to each other: a worker could get most of them in one run (xdist 3.8's scheduling,
+        # replayed with their durations, does) and the others run out of tests long before it ends
+        "integration": command(setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "3", "--maxschedchunk", "1",
+                               "--durations=15", "tests/emulator/tests", "tests/integration"),
         "build": ("ansible-galaxy collection build and install, then tests/build from the installed copy", build),
     }
     try:

@@ -21,6 +21,7 @@ import pytest
 from gdemu import scenarios as sc
 from moto_server import ACCESS_KEY as MOTO_ACCESS_KEY
 from moto_server import SECRET_KEY as MOTO_SECRET_KEY
+from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import HEADER
 from test_contain import WRAPPER
@@ -65,7 +66,7 @@ class Account:
         vpc = self.ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
         subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="10.30.1.0/24")["Subnet"]["SubnetId"]
         self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        image = image_id(self.ec2)
         self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", NetworkInterfaces=[
             {"DeviceIndex": 0, "SubnetId": subnet, "Groups": [self.web]}])["Instances"][0]["InstanceId"]
         self.iam.create_user(UserName=USER)

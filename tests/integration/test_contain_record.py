@@ -48,6 +48,7 @@ def stats_of(result, task):
 
 
 def test_record_before_change_attacker_tags_and_keys(world, contain, tmp_path):  # pylint: disable=redefined-outer-name
+    world.create_contain_groups()  # not what these tests are about: the groups of an earlier containment
     before = world.snapshot()
     records = tmp_path / "records"
     result, outcome = contain(mode="apply", approved=True)
@@ -129,6 +130,7 @@ def test_rollback_from_the_artifact_alone_and_refused_without_a_record(  # pylin
         world, contain, play, moto_aws, guardduty_emulator, tmp_path):
     """As in AWX: the apply job's artifact handed to the rollback job (the collection playbook, ``record`` as the
     survey's JSON text), where no record file exists."""
+    world.create_contain_groups()
     before = world.snapshot()
     result, _outcome = contain(mode="apply", approved=True, record_dir=str(tmp_path / "apply-job"))
     assert result.rc == 0, result
@@ -187,6 +189,7 @@ class CallbackModule(CallbackBase):
 
 
 def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, contain, play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+    world.create_contain_groups()
     before = world.snapshot()
     plugins = tmp_path / "killer"
     plugins.mkdir()
