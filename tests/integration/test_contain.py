@@ -53,13 +53,30 @@ PLAY = """\
   tasks:
 """
 
-HEADER = PLAY.format(name="Contain") + """\
+
+def role_play(name):
+    """A play named ``name`` that runs the contain role on the extra var ``investigation_id``."""
+    return PLAY.format(name=name) + """\
     - name: Run the contain role
       ansible.builtin.include_role:
         name: secops.guardduty.contain
       vars:
         contain_investigation_id: "{{ investigation_id }}"
 """
+
+
+HEADER = role_play("Contain")
+
+
+def rulebook_environment(ansible_environment, moto_aws, guardduty_emulator, **extra):  # pylint: disable=redefined-outer-name
+    """The environment of an ansible-rulebook run as an EDA controller credential would set it up: amazon.aws's modules
+    reach moto, GuardDuty the emulator, this Python's tools first on PATH; ``extra`` on top."""
+    env = dict(ansible_environment)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
+        env.pop(name, None)
+    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url}, **extra)
+    return env
 
 
 def _zipped(source):
@@ -473,12 +490,7 @@ def test_contain_plan_rulebook_never_applies(world, moto_aws, guardduty_emulator
     with the lookback) gets a plan of the playbook secops.guardduty.contain, and nothing in moto changes."""
     check_toolchain()
     before = world.snapshot()
-    env = dict(ansible_environment)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
-        env.pop(name, None)
-    # as an EDA controller credential would set it up: amazon.aws's modules reach moto, GuardDuty the emulator
-    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url})
+    env = rulebook_environment(ansible_environment, moto_aws, guardduty_emulator)
     variables = {"guardduty_interval": 1, "guardduty_lookback": 86400}
     rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
     rulebook.start()

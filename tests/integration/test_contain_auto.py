@@ -15,18 +15,18 @@ inactive). Below the policy's confidence nothing changes at all.
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pytest
 
 from gdemu import scenarios as sc
+from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from rulebook_harness import RulebookProcess
 from rulebook_harness import check_toolchain
 from rulebook_harness import wait_until
-from test_contain import PLAY
 from test_contain import changed_tasks
+from test_contain import role_play
+from test_contain import rulebook_environment
 
 INV = sc.CONTAIN_MORE_INV_ID
 USER, ROLE = "ci-deployer", "build-role"
@@ -34,13 +34,7 @@ REVOKE = "secops-guardduty-revoke-" + INV
 DENY = "secops-guardduty-contain-" + INV
 POLICY = {"actions": ["deactivate_access_key", "revoke_role_sessions"], "risk_level": "High", "confidence": "High"}
 
-HEADER = PLAY.format(name="Contain without a person what the policy allows") + """\
-    - name: Run the contain role
-      ansible.builtin.include_role:
-        name: secops.guardduty.contain
-      vars:
-        contain_investigation_id: "{{ investigation_id }}"
-"""
+HEADER = role_play("Contain without a person what the policy allows")
 
 
 class World:
@@ -52,7 +46,7 @@ class World:
         self.key = self.iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
         self.iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
-        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        image = image_id(self.ec2)
         self.instance = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro")["Instances"][0]["InstanceId"]
         self.affected = [
             {"Identifier": self.instance, "Type": "EC2_INSTANCE", "Arn": f"arn:aws:ec2:{sc.REGION}:{sc.ACCOUNT_ID}:instance/{self.instance}"},
@@ -145,12 +139,8 @@ def test_contain_plan_rulebook_auto_applies(world, moto_aws, guardduty_emulator,
     completed investigation's key is deactivated without a person; the instance and the user stay a plan."""
     check_toolchain()
     untouched = world.snapshot()
-    env = dict(ansible_environment)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
-        env.pop(name, None)
-    env.update({"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url,
-                "HOME": str(tmp_path / "home")})  # the record file goes under ~/.ansible: this test's own
+    # the record file goes under ~/.ansible: this test's own
+    env = rulebook_environment(ansible_environment, moto_aws, guardduty_emulator, HOME=str(tmp_path / "home"))
     variables = {"guardduty_interval": 1, "guardduty_lookback": 86400,
                  "guardduty_contain_auto_apply": {"actions": ["deactivate_access_key"]}}
     rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)

@@ -28,9 +28,9 @@ import pytest
 
 from gdemu import scenarios as sc
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
-from test_contain import PLAY
 from test_contain import changed_tasks
 from test_contain import outcome_lines
+from test_contain import role_play
 from test_contain import statuses
 
 INV = sc.CONTAIN_MORE_INV_ID
@@ -38,13 +38,7 @@ TAG = "secops-guardduty:contained-by"
 # a description is anyone's to write: it must come back literally, never templated
 HOSTILE = "ssh from anywhere {{ 7*7 }}"
 
-HEADER = PLAY.format(name="Contain more") + """\
-    - name: Run the contain role
-      ansible.builtin.include_role:
-        name: secops.guardduty.contain
-      vars:
-        contain_investigation_id: "{{ investigation_id }}"
-"""
+HEADER = role_play("Contain more")
 
 
 FUNCTIONS = ("payments", "reports")

@@ -18,9 +18,10 @@ import json
 import pytest
 
 from gdemu import scenarios as sc
+from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
-from test_contain import PLAY
 from test_contain import changed_tasks
+from test_contain import role_play
 
 INV = sc.CONTAIN_MORE_INV_ID
 QUARANTINE = "secops-guardduty-quarantine"
@@ -28,13 +29,7 @@ REGISTER = "secops.guardduty.contain : Register instances again in the load bala
 DEREGISTER = ("secops.guardduty.contain : Take instances outside Auto Scaling groups out of their load balancer target groups "
               "(exactly their registrations)")
 
-HEADER = PLAY.format(name="Contain an instance behind a load balancer") + """\
-    - name: Run the contain role
-      ansible.builtin.include_role:
-        name: secops.guardduty.contain
-      vars:
-        contain_investigation_id: "{{ investigation_id }}"
-"""
+HEADER = role_play("Contain an instance behind a load balancer")
 
 
 class World:
@@ -47,7 +42,7 @@ class World:
         self.vpc = self.ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
         subnet = self.ec2.create_subnet(VpcId=self.vpc, CidrBlock="10.40.1.0/24")["Subnet"]["SubnetId"]
         self.web = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=self.vpc)["GroupId"]
-        image = self.ec2.describe_images()["Images"][0]["ImageId"]
+        image = image_id(self.ec2)
         # the group given per interface: moto adds instance-level groups (SecurityGroupIds) to every interface's groups
         self.instance, self.bystander = (i["InstanceId"] for i in self.ec2.run_instances(
             ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro",
