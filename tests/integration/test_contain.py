@@ -68,6 +68,21 @@ def role_play(name):
 HEADER = role_play("Contain")
 
 
+def contain_plan_rulebook(tmp_path, variables, env, outcome, guardduty_emulator):  # pylint: disable=redefined-outer-name
+    """Run the contain_plan rulebook in a real ansible-rulebook until the contain playbook run whose outcome starts with
+    ``outcome`` has finished without a failure: (its whole output, the RulebookProcess)."""
+    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
+    rulebook.start()
+    try:
+        wait_until(lambda: outcome in rulebook.stdout(), 150, "the run of the contain playbook", rulebook, guardduty_emulator)
+        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(outcome, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
+    finally:
+        rulebook.stop()
+    output = rulebook.stdout()
+    assert "failed=0" in output.split(outcome, 1)[1], rulebook.report()
+    return output, rulebook
+
+
 def rulebook_environment(ansible_environment, moto_aws, guardduty_emulator, **extra):  # pylint: disable=redefined-outer-name
     """The environment of an ansible-rulebook run as an EDA controller credential would set it up: amazon.aws's modules
     reach moto, GuardDuty the emulator, this Python's tools first on PATH; ``extra`` on top."""
@@ -491,17 +506,8 @@ def test_contain_plan_rulebook_never_applies(world, moto_aws, guardduty_emulator
     check_toolchain()
     before = world.snapshot()
     env = rulebook_environment(ansible_environment, moto_aws, guardduty_emulator)
-    variables = {"guardduty_interval": 1, "guardduty_lookback": 86400}
-    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
-    rulebook.start()
-    try:
-        plan = f"plan for investigation {sc.CONTAIN_INV_ID}: "
-        wait_until(lambda: plan in rulebook.stdout(), 150, "the plan of the contain playbook", rulebook, guardduty_emulator)
-        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(plan, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
-    finally:
-        rulebook.stop()
-    output = rulebook.stdout()
-    assert "failed=0" in output.split(plan, 1)[1], rulebook.report()
+    plan = f"plan for investigation {sc.CONTAIN_INV_ID}: "
+    output, rulebook = contain_plan_rulebook(tmp_path, {"guardduty_interval": 1, "guardduty_lookback": 86400}, env, plan, guardduty_emulator)
     assert f"planned | ec2_instance | {world.instance}" in output and f"planned | iam_access_key | {world.key}" in output, rulebook.report()
     assert output.count(plan) == 1, "one plan for one completion"
     assert world.snapshot() == before, "a plan changes nothing"

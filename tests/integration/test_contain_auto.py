@@ -21,10 +21,9 @@ import pytest
 from gdemu import scenarios as sc
 from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
-from rulebook_harness import RulebookProcess
 from rulebook_harness import check_toolchain
-from rulebook_harness import wait_until
 from test_contain import changed_tasks
+from test_contain import contain_plan_rulebook
 from test_contain import role_play
 from test_contain import rulebook_environment
 
@@ -143,16 +142,7 @@ def test_contain_plan_rulebook_auto_applies(world, moto_aws, guardduty_emulator,
     env = rulebook_environment(ansible_environment, moto_aws, guardduty_emulator, HOME=str(tmp_path / "home"))
     variables = {"guardduty_interval": 1, "guardduty_lookback": 86400,
                  "guardduty_contain_auto_apply": {"actions": ["deactivate_access_key"]}}
-    rulebook = RulebookProcess(tmp_path / "rulebook", "secops.guardduty.contain_plan", variables, env)
-    rulebook.start()
-    try:
-        ran = f"auto for investigation {INV}: "
-        wait_until(lambda: ran in rulebook.stdout(), 150, "the auto run of the contain playbook", rulebook, guardduty_emulator)
-        wait_until(lambda: "PLAY RECAP" in rulebook.stdout().split(ran, 1)[1], 30, "the playbook to finish", rulebook, guardduty_emulator)
-    finally:
-        rulebook.stop()
-    output = rulebook.stdout()
-    assert "failed=0" in output.split(ran, 1)[1], rulebook.report()
+    output, rulebook = contain_plan_rulebook(tmp_path, variables, env, f"auto for investigation {INV}: ", guardduty_emulator)
     assert f"done | iam_access_key | {world.key}" in output, rulebook.report()
     assert f"skipped | iam_role | {ROLE} | needs a person" in output and f"skipped | ec2_instance | {world.instance} | needs a person" in output
     assert world.key_status() == "Inactive" and world.role_policies() == [] and world.snapshot() == untouched
