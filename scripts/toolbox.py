@@ -734,7 +734,7 @@ def demo_contain(args):
 # scripts/demo contain --serve: these ports, so that the README's export lines can be pasted as they are
 # the services the contain role calls besides GuardDuty, as botocore names their endpoint variables
 # (AWS_ENDPOINT_URL_<service id>): moto serves them all in the contain demo
-MOTO_SERVICE_IDS = ("EC2", "AUTO_SCALING", "IAM", "LAMBDA", "S3", "STS")
+MOTO_SERVICE_IDS = ("EC2", "AUTO_SCALING", "ELASTIC_LOAD_BALANCING_V2", "IAM", "LAMBDA", "RDS", "S3", "STS")
 DEMO_CONTAIN_PORTS = {"emulator": 18777, "moto": 18778}
 # What scripts/demo contain creates in moto; the investigation names all of it (and the ssh group, open to the world).
 DEMO_CONTAIN = {"user": "build-bot", "role": "web-app-instance-role", "bucket": "customer-exports-demo"}
@@ -795,7 +795,7 @@ def cmd_demo_contain_run(args):
     moto = emulator = None
     started = time.monotonic()
     try:
-        note("starting moto in server mode (EC2, IAM, S3, STS) on 127.0.0.1")
+        note("starting moto in server mode (EC2, Auto Scaling, Elastic Load Balancing v2, IAM, Lambda, RDS, S3, STS) on 127.0.0.1")
         busy = [f"{port} ({name})" for name, port in DEMO_CONTAIN_PORTS.items() if serve and not port_free(port)]
         if busy:
             note(f"--serve needs the ports {' and '.join(busy)} of 127.0.0.1, which are in use: stop what uses them")

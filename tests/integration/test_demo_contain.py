@@ -68,7 +68,7 @@ def test_demo_contain_plans_applies_and_rolls_back(tmp_path):
     assert f"investigation {sc.CONTAIN_DEMO_INV_ID} (COMPLETED, Critical) names them" in out
     moto_url = re.search(r"AWS_ENDPOINT_URL_EC2=(http://127\.0\.0\.1:\d+)", out).group(1)
     emulator_url = re.search(r"AWS_ENDPOINT_URL_GUARDDUTY=(http://127\.0\.0\.1:\d+)", out).group(1)
-    for service in ("AUTO_SCALING", "IAM", "LAMBDA", "S3", "STS"):
+    for service in ("AUTO_SCALING", "ELASTIC_LOAD_BALANCING_V2", "IAM", "LAMBDA", "RDS", "S3", "STS"):
         assert f"AWS_ENDPOINT_URL_{service}={moto_url}" in out
     assert moto_url != emulator_url
 
@@ -119,8 +119,9 @@ def test_readme_lines_match_what_serve_prints():
         "AWS_ACCESS_KEY_ID": toolbox.DEMO_ENV["AWS_ACCESS_KEY_ID"],
         "AWS_SECRET_ACCESS_KEY": toolbox.DEMO_ENV["AWS_SECRET_ACCESS_KEY"],
         "AWS_ENDPOINT_URL_GUARDDUTY": f"http://127.0.0.1:{toolbox.DEMO_CONTAIN_PORTS['emulator']}",
-        "AWS_ENDPOINT_URL_EC2": moto, "AWS_ENDPOINT_URL_AUTO_SCALING": moto, "AWS_ENDPOINT_URL_IAM": moto,
-        "AWS_ENDPOINT_URL_LAMBDA": moto, "AWS_ENDPOINT_URL_S3": moto, "AWS_ENDPOINT_URL_STS": moto,
+        "AWS_ENDPOINT_URL_EC2": moto, "AWS_ENDPOINT_URL_AUTO_SCALING": moto, "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2": moto,
+        "AWS_ENDPOINT_URL_IAM": moto, "AWS_ENDPOINT_URL_LAMBDA": moto, "AWS_ENDPOINT_URL_RDS": moto, "AWS_ENDPOINT_URL_S3": moto,
+        "AWS_ENDPOINT_URL_STS": moto,
     }
     assert {"AWS_URL", "AWS_ENDPOINT_URL", "AWS_PROFILE"} <= unset
     assert f"-e investigation_id={sc.CONTAIN_DEMO_INV_ID}" in shell and "ansible-playbook docs/demo/contain.yml" in shell
