@@ -99,7 +99,8 @@ def checked_params(params):
         raise TargetsError("give targets or target_ids, not both")
     if state is not None and params.get("target_ids") is not None:
         raise TargetsError(f"state={state} takes targets (each with its id and port), not target_ids")
-    given = params.get("targets") if params.get("targets") is not None else [{"id": i} for i in params.get("target_ids") or []]
+    # ids to read are a set (two interfaces can report one address): only targets to change must not repeat
+    given = params.get("targets") if params.get("targets") is not None else [{"id": i} for i in dict.fromkeys(params.get("target_ids") or [])]
     if not given:
         raise TargetsError("targets (or target_ids, to read) must name at least one target")
     targets, seen = [], set()

@@ -50,7 +50,9 @@ class PlayResult:
         return self.task(name)["result"]
 
     def __repr__(self):
-        return f"PlayResult(rc={self.rc})\nSTDOUT:\n{self.stdout}\nSTDERR:\n{self.stderr}"
+        # the failed tasks first: pytest shortens a long assertion message in the middle, where the failure usually is
+        failed = [f"{t['task']}: {t['result'].get('msg')}" for t in self.tasks if t.get("status") == "failed"]
+        return f"PlayResult(rc={self.rc}, failed tasks: {failed})\nSTDOUT:\n{self.stdout}\nSTDERR:\n{self.stderr}"
 
 
 def ansible_env(tmp_path, extra=None):

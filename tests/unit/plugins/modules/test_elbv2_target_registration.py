@@ -86,7 +86,8 @@ def test_reads_every_instance_and_ip_group_of_the_vpcs(run_module, elb):
                                                                  group(name="elsewhere", vpc="vpc-0fedcba9876543210")]}, {})
     health(elb, ARN, [(INSTANCE, 80, "healthy"), (OTHER, 80, "healthy")])
     health(elb, IP_ARN, [("10.0.1.5", 8080, "unhealthy"), ("10.0.1.6", 8080, "healthy")])
-    out = run_module(elbv2_target_registration.main, {"target_ids": [INSTANCE, "10.0.1.5"], "vpc_ids": [VPC]})
+    # an address two interfaces report is read once
+    out = run_module(elbv2_target_registration.main, {"target_ids": [INSTANCE, "10.0.1.5", "10.0.1.5"], "vpc_ids": [VPC]})
     assert not out.failed, out.result
     assert out.result["changed"] is False
     assert [g["target_group_name"] for g in out.result["target_groups"]] == ["web", "api"]
