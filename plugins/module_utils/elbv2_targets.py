@@ -159,10 +159,14 @@ def registrations(client, group):
         target, health = item.get("Target") or {}, item.get("TargetHealth") or {}
         if health.get("State") in NOT_REGISTERED or health.get("Reason") == "Target.NotRegistered" or not target.get("Id"):
             continue
-        found.append({"target_group_arn": group["target_group_arn"], "target_group_name": group["target_group_name"],
-                      "target_type": group["target_type"], "id": target["Id"], "port": target.get("Port"),
-                      "availability_zone": target.get("AvailabilityZone"), "state": health.get("State")})
+        found.append(_registration(group, target["Id"], target.get("Port"), target.get("AvailabilityZone"), health.get("State")))
     return found
+
+
+def _registration(group, target_id, port, zone, state):
+    """One registration as the module returns it."""
+    return {"target_group_arn": group["target_group_arn"], "target_group_name": group["target_group_name"],
+            "target_type": group["target_type"], "id": target_id, "port": port, "availability_zone": zone, "state": state}
 
 
 def matches(target, registration):
@@ -191,9 +195,7 @@ def plan(group, targets, current, present):
                 raise TargetsError(f"target group {group['target_group_name']} takes targets of type {group['target_type']}: "
                                    f"{target['id']} is not one (an instance id goes to an instance group, an IP address to an ip group)")
         todo = [t for t in wanted if not any(matches(t, r) for r in current)]
-        after = current + [{"target_group_arn": group["target_group_arn"], "target_group_name": group["target_group_name"],
-                            "target_type": group["target_type"], "id": t["id"], "port": t["port"],
-                            "availability_zone": t["availability_zone"], "state": "initial"} for t in todo]
+        after = current + [_registration(group, t["id"], t["port"], t["availability_zone"], "initial") for t in todo]
         return todo, after
     todo = [r for r in current if any(matches(t, r) for t in targets)]
     return [{"id": r["id"], "port": r["port"], "availability_zone": r["availability_zone"]} for r in todo], \
@@ -223,10 +225,8 @@ def run_target_registration_module(module):
         module.fail_json(msg=str(e), target_group_arn=arn)
     if todo and not module.check_mode:
         try:
-            if present:
-                client.register_targets(aws_retry=True, TargetGroupArn=arn, Targets=[_api_target(t) for t in todo])
-            else:
-                client.deregister_targets(aws_retry=True, TargetGroupArn=arn, Targets=[_api_target(t) for t in todo])
+            change = client.register_targets if present else client.deregister_targets
+            change(aws_retry=True, TargetGroupArn=arn, Targets=[_api_target(t) for t in todo])
         except (BotoCoreError, ClientError) as e:
             module.fail_json_aws(e, msg=f"Could not {'register' if present else 'deregister'} {', '.join(_shown(t) for t in todo)} "
                                         f"{'in' if present else 'from'} target group {arn}", target_group_arn=arn)
