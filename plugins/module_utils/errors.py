@@ -24,6 +24,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorH
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 DENIED_CODES = ("AccessDeniedException", "AccessDenied")
+CALL_DENIED_CODES = ("UnauthorizedOperation", "AccessDeniedException", "AccessDenied")  # EC2 says UnauthorizedOperation
 QUOTA_CODES = ("ServiceQuotaExceededException", "LimitExceededException", "QuotaExceededException")
 # Errors that no retry can fix (besides access denied and missing credentials): a source stops with one message.
 REJECTED_CODES = (
@@ -245,6 +246,72 @@ class GuardDutyErrorHandler(AWSErrorHandler):
             return handler
 
         return wrapper
+
+
+class AWSCallHandler(AWSErrorHandler):
+    """amazon.aws's error handler for every other AWS service the collection calls (EC2, IAM, S3, Lambda, Auto
+    Scaling, Elastic Load Balancing, RDS, STS, Security Hub, GuardDuty findings and filters): a failed call becomes
+    one GuardDutyError that says which call, on what, why, and what to do.
+
+    ``calling(action, what)``: ``action`` is the IAM action of the call (``ec2:ModifyInstanceAttribute``), named in
+    the message and, for an access denial, as what the caller needs; ``what`` says what the call was about, a format
+    string over the decorated function's arguments by name (``"instance {instance_id}"``). ``missing`` (optional)
+    lists error codes that mean the resource is not there: those raise a GuardDutyError with reason ``missing``,
+    which callers that read may turn into "not found". The retries sit inside, on the client.
+    """
+
+    _CUSTOM_EXCEPTION = GuardDutyError
+
+    @classmethod
+    def calling(cls, action, what="", missing=()):
+        def wrapper(func):
+            @functools.wraps(func)
+            def handler(*args, **kwargs):
+                try:
+                    return func(*args, **kwargs)
+                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                    raise call_error(e, action, _described(what, func, args, kwargs), missing) from e
+
+            return handler
+
+        return wrapper
+
+
+def _described(what, func, args, kwargs):
+    """``what`` with the call's arguments filled in (a missing name is left as it is)."""
+    if not what or "{" not in what:
+        return what
+    bound = _arguments(func, args, kwargs)
+    try:
+        return what.format_map(_Known(bound))
+    except (ValueError, IndexError):
+        return what
+
+
+class _Known(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def call_error(exc, action, what="", missing=()):
+    """One GuardDutyError for a failed call of IAM action ``action`` (``service:Operation``) on ``what``."""
+    on = f" on {what}" if what else ""
+    operation = action.split(":", 1)[-1]
+    code, message, _status = error_code(exc)
+    said = f" ({code}: {message})" if code else ""
+    if is_credentials_error(exc):
+        return GuardDutyError(credentials_message(exc, f"call {operation}{on}"), reason="credentials")
+    if code and code in missing:
+        return GuardDutyError(f"{operation}{on}: not found{said}", exception=exc, reason="missing")
+    reason = classify(exc)
+    if reason == "denied" or code in CALL_DENIED_CODES:
+        return GuardDutyError(f"Access denied calling {operation}{on}: the caller needs {action}{said}; the policies in "
+                              "docs/iam/ list every action each part of the collection calls", exception=exc, reason="denied")
+    if not isinstance(exc, botocore.exceptions.ClientError):
+        return GuardDutyError(f"Failed to call {operation}{on} (retries exhausted or the endpoint did not answer: {exc})",
+                              exception=exc, reason="rejected" if reason == "rejected" else "api")
+    return GuardDutyError(f"Failed to call {operation}{on}{said}", exception=exc,
+                          reason="quota" if reason == "quota" else "rejected" if reason == "rejected" else "api")
 
 
 def _arguments(func, args, kwargs):

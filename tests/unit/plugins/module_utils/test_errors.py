@@ -141,3 +141,44 @@ def test_the_handler_hands_a_call_with_its_own_diagnosis_its_arguments():
         create("the client", DETECTOR, "p")
     assert err.value.message == "diagnosed" and err.value.reason == "quota"
     assert seen["client"] == "the client" and seen["client_token"] == "t" and seen["detector_id"] == DETECTOR
+
+
+# ---------------------------------------------------------------- other services: AWSCallHandler
+
+
+def _client_error(code, message="it failed", status=400):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message},
+                                            "ResponseMetadata": {"HTTPStatusCode": status}}, "AnyOperation")
+
+
+@errors.AWSCallHandler.calling("ec2:ModifyInstanceAttribute", "instance {instance_id}", missing=("InvalidInstanceID.NotFound",))
+def _modify(instance_id, exc):
+    raise exc
+
+
+def test_a_failed_call_names_the_call_what_it_was_about_and_aws_reason():
+    with pytest.raises(errors.GuardDutyError) as e:
+        _modify("i-0123456789abcdef0", _client_error("InvalidParameterValue", "bad value"))
+    assert e.value.message == "Failed to call ModifyInstanceAttribute on instance i-0123456789abcdef0 (InvalidParameterValue: bad value)"
+    assert e.value.reason == "api"
+
+
+def test_a_denied_call_names_the_iam_action_the_caller_needs():
+    with pytest.raises(errors.GuardDutyError) as e:
+        _modify(instance_id="i-0123456789abcdef0", exc=_client_error("UnauthorizedOperation", "not allowed", 403))
+    assert e.value.message.startswith("Access denied calling ModifyInstanceAttribute on instance i-0123456789abcdef0: "
+                                      "the caller needs ec2:ModifyInstanceAttribute (UnauthorizedOperation: not allowed)")
+    assert e.value.reason == "denied"
+
+
+def test_missing_codes_and_credentials_and_transport_failures():
+    with pytest.raises(errors.GuardDutyError) as e:
+        _modify("i-0123456789abcdef0", _client_error("InvalidInstanceID.NotFound", "gone"))
+    assert e.value.reason == "missing" and "not found" in e.value.message
+    with pytest.raises(errors.GuardDutyError) as e:
+        _modify("i-0123456789abcdef0", botocore.exceptions.NoCredentialsError())
+    assert e.value.reason == "credentials" and e.value.message.startswith(
+        "No AWS credentials were found, so nothing was sent to call ModifyInstanceAttribute on instance i-0123456789abcdef0. ")
+    with pytest.raises(errors.GuardDutyError) as e:
+        _modify("i-0123456789abcdef0", botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
+    assert e.value.reason == "api" and "retries exhausted or the endpoint did not answer" in e.value.message
