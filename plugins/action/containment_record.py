@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import read_record_file
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import write_record_file
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import read_record_file
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import write_record_file
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import untrusted
 
 

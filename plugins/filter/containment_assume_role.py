@@ -64,7 +64,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import assume_role_request
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import assume_role_request
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 

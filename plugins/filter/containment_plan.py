@@ -138,7 +138,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 

@@ -125,7 +125,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 
 

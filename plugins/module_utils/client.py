@@ -95,12 +95,25 @@ def guardduty_clients(plugin, regions, connection_info, concurrency=DEFAULT_CONC
 
 
 def session_clients(regions, endpoint_url, params, config=None, retry=None):
-    """{region: GuardDuty client} for ``regions``, all from one boto3 session, built as amazon.aws builds a client
+    """{region: GuardDuty client} for ``regions``, all from one boto3 session (session_factory), wrapped in ``retry``
+    when given. amazon.aws builds a new session for every client, and each loads botocore's models again: about 0.1 s
+    of CPU per Region, most of a ten-Region task's own time, where a second client of one session costs a few
+    milliseconds. None when this amazon.aws has no user agent function to build them with."""
+    make = session_factory(endpoint_url, params, config)
+    if make is None:
+        return None
+    clients = {}
+    for region in regions:
+        client = make("guardduty", region)
+        clients[region] = client if retry is None else RetryingBotoClientWrapper(client, retry)
+    return clients
+
+
+def session_factory(endpoint_url, params, config=None):
+    """make(service, region) -> a boto3 client, every client on one boto3 session, built as amazon.aws builds a client
     (module_utils/botocore.py, _boto3_conn: its user agent, then ``config``, then the user's ``aws_config``, on a
-    session of ``profile_name``; ``endpoint_url`` and ``params`` as its get_aws_connection_info gives them), wrapped
-    in ``retry`` when given. amazon.aws builds a new session for every client, and each loads botocore's models
-    again: about 0.1 s of CPU per Region, most of a ten-Region task's own time, where a second client of one session
-    costs a few milliseconds. None when this amazon.aws has no user agent function to build them with."""
+    session of ``profile_name``; ``endpoint_url`` and ``params`` as its get_aws_connection_info gives them). None when
+    this amazon.aws has no user agent function to build them with (the caller then lets amazon.aws build each)."""
     try:
         from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string  # pylint: disable=import-outside-toplevel
     except ImportError:
@@ -115,11 +128,11 @@ def session_clients(regions, endpoint_url, params, config=None, retry=None):
         if extra:
             merged = merged.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
     session = boto3.session.Session(profile_name=profile)
-    clients = {}
-    for region in regions:
-        client = session.client("guardduty", config=merged, region_name=region, endpoint_url=endpoint_url, **params)
-        clients[region] = client if retry is None else RetryingBotoClientWrapper(client, retry)
-    return clients
+
+    def make(service, region):
+        return session.client(service, config=merged, region_name=region, endpoint_url=endpoint_url, **params)
+
+    return make
 
 
 def read_pages(client, operation, result_key, until=None, **params):

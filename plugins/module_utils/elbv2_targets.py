@@ -17,14 +17,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.secops.guardduty.plugins.module_utils.client import paginate
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = Exception
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 
 TARGET_GROUP_ARN = re.compile(r"arn:aws[a-z-]{0,12}:elasticloadbalancing:[a-z0-9-]{1,32}:\d{12}:targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}",
                               re.ASCII)
@@ -135,32 +130,36 @@ def read_groups(client, arn=None, vpc_ids=None):
     """The target groups (as the module returns them): the one of ``arn`` (None when there is no such group), or every
     group of the Region whose targets can be instances or IP addresses, in ``vpc_ids`` when given."""
     if arn is not None:
-        try:
-            raw = client.describe_target_groups(aws_retry=True, TargetGroupArns=[arn])["TargetGroups"]
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "TargetGroupNotFound":
-                return None
-            raise
-        return [_group(g) for g in raw[:1]] or None
-    groups = [_group(g) for g in paginate(client, "describe_target_groups", "TargetGroups")]
+        raw = AWSCallHandler.call(client.describe_target_groups, "elasticloadbalancing:DescribeTargetGroups", f"target group {arn}",
+                                  missing=("TargetGroupNotFound",), absent=None, TargetGroupArns=[arn])
+        return [_group(g) for g in (raw or {}).get("TargetGroups", [])[:1]] or None
+    groups = [_group(g) for g in AWSCallHandler.pages(client, "describe_target_groups", "TargetGroups",
+                                                      "elasticloadbalancing:DescribeTargetGroups", "the target groups")]
     return [g for g in groups if g["target_type"] in TARGET_TYPES and (vpc_ids is None or g["vpc_id"] in vpc_ids)]
 
 
 def registrations(client, group):
     """The targets registered in ``group`` (draining ones left out): [{target group, id, port, availability_zone, state}]."""
-    try:
-        described = client.describe_target_health(aws_retry=True, TargetGroupArn=group["target_group_arn"])["TargetHealthDescriptions"]
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") == "TargetGroupNotFound":
-            return []  # deleted between the two calls
-        raise
-    found = []
+    described = AWSCallHandler.call(client.describe_target_health, "elasticloadbalancing:DescribeTargetHealth",
+                                    f"the targets of target group {group['target_group_arn']}", missing=("TargetGroupNotFound",),
+                                    absent={}, TargetGroupArn=group["target_group_arn"]).get("TargetHealthDescriptions") or []
+    found = []  # a group deleted between the two calls has none
     for item in described:
         target, health = item.get("Target") or {}, item.get("TargetHealth") or {}
         if health.get("State") in NOT_REGISTERED or health.get("Reason") == "Target.NotRegistered" or not target.get("Id"):
             continue
         found.append(_registration(group, target["Id"], target.get("Port"), target.get("AvailabilityZone"), health.get("State")))
     return found
+
+
+def change_targets(client, arn, targets, present):
+    """Register (present) or deregister ``targets`` ([{id, port, availability_zone}]) in the target group ``arn``."""
+    if present:
+        AWSCallHandler.call(client.register_targets, "elasticloadbalancing:RegisterTargets", f"target group {arn}", TargetGroupArn=arn,
+                            Targets=[_api_target(t) for t in targets])
+    else:
+        AWSCallHandler.call(client.deregister_targets, "elasticloadbalancing:DeregisterTargets", f"target group {arn}", TargetGroupArn=arn,
+                            Targets=[_api_target(t) for t in targets])
 
 
 def _registration(group, target_id, port, zone, state):
@@ -214,8 +213,8 @@ def run_target_registration_module(module):
         if groups is None:
             module.fail_json(msg=f"There is no target group {arn} in Region {module.region} for these credentials: check the ARN and Region")
         current = [r for group in groups for r in registrations(client, group) if any(matches(t, r) for t in targets)]
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not read the targets of {where}")
+    except GuardDutyError as e:
+        module.fail_call(e, f"Could not read the targets of {where}")
     if state is None:
         module.exit_json(changed=False, target_groups=groups, previous=current, registrations=current)
     present = state == "present"
@@ -225,9 +224,8 @@ def run_target_registration_module(module):
         module.fail_json(msg=str(e), target_group_arn=arn)
     if todo and not module.check_mode:
         try:
-            change = client.register_targets if present else client.deregister_targets
-            change(aws_retry=True, TargetGroupArn=arn, Targets=[_api_target(t) for t in todo])
-        except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg=f"Could not {'register' if present else 'deregister'} {', '.join(_shown(t) for t in todo)} "
-                                        f"{'in' if present else 'from'} target group {arn}", target_group_arn=arn)
+            change_targets(client, arn, todo, present)
+        except GuardDutyError as e:
+            module.fail_call(e, f"Could not {'register' if present else 'deregister'} {', '.join(_shown(t) for t in todo)} "
+                                f"{'in' if present else 'from'} target group {arn}", target_group_arn=arn)
     module.exit_json(changed=bool(todo), target_group_arn=arn, target_groups=groups, previous=current, registrations=after)

@@ -23,6 +23,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
+from ansible_collections.secops.guardduty.plugins.module_utils.client import paginate
+
 DENIED_CODES = ("AccessDeniedException", "AccessDenied")
 CALL_DENIED_CODES = ("UnauthorizedOperation", "AccessDeniedException", "AccessDenied")  # EC2 says UnauthorizedOperation
 QUOTA_CODES = ("ServiceQuotaExceededException", "LimitExceededException", "QuotaExceededException")
@@ -248,6 +250,9 @@ class GuardDutyErrorHandler(AWSErrorHandler):
         return wrapper
 
 
+_RAISE = object()
+
+
 class AWSCallHandler(AWSErrorHandler):
     """amazon.aws's error handler for every other AWS service the collection calls (EC2, IAM, S3, Lambda, Auto
     Scaling, Elastic Load Balancing, RDS, STS, Security Hub, GuardDuty findings and filters): a failed call becomes
@@ -271,6 +276,57 @@ class AWSCallHandler(AWSErrorHandler):
                     return func(*args, **kwargs)
                 except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                     raise call_error(e, action, _described(what, func, args, kwargs), missing) from e
+
+            return handler
+
+        return wrapper
+
+
+    @classmethod
+    def call(cls, method, action, what="", missing=(), absent=_RAISE, **params):
+        """``method(aws_retry=True, **params)`` (a client method; its retries apply) through this handler: the
+        response, or ``absent`` when given and AWS answers with one of the ``missing`` codes (the resource is not
+        there); otherwise a failure raises the one GuardDutyError (call_error)."""
+        try:
+            return method(aws_retry=True, **params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            if absent is not _RAISE and missing and error_code(e)[0] in missing:
+                return absent
+            raise call_error(e, action, what, missing) from e
+
+    @classmethod
+    def wait(cls, client, waiter, action, what="", delay=15, attempts=240, **params):
+        """botocore's waiter ``waiter`` of ``client`` until it is satisfied (every ``delay`` seconds, at most
+        ``attempts`` times) through this handler: a timeout or a failure state is one GuardDutyError."""
+        try:
+            client.get_waiter(waiter).wait(WaiterConfig={"Delay": delay, "MaxAttempts": attempts}, **params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            raise call_error(e, action, what) from e
+
+    @classmethod
+    def pages(cls, client, operation, result_key, action, what="", missing=(), absent=_RAISE, **params):
+        """Every item of ``operation``'s pages (botocore's paginator, retried as a whole) through this handler;
+        ``missing`` and ``absent`` as in call()."""
+        try:
+            return paginate(client, operation, result_key, **params)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            if absent is not _RAISE and missing and error_code(e)[0] in missing:
+                return absent
+            raise call_error(e, action, what, missing) from e
+
+    @classmethod
+    def connecting(cls):
+        """The decorator of a function that builds a client: a profile that is not there, an invalid endpoint or
+        certificate bundle become one GuardDutyError (amazon.aws's "Couldn't connect to AWS", or the credentials
+        message), never a traceback."""
+        def wrapper(func):
+            @functools.wraps(func)
+            def handler(*args, **kwargs):
+                try:
+                    return func(*args, **kwargs)
+                except (botocore.exceptions.BotoCoreError, ValueError) as e:
+                    message, exception = connection_failure(f"Couldn't connect to AWS: {e}", e)
+                    raise GuardDutyError(message, exception=exception, reason="credentials" if exception is None else "invalid") from e
 
             return handler
 

@@ -19,12 +19,8 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = Exception
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 
 INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 DEVICE_NAME = re.compile(r"[\w/.:-]{1,64}", re.ASCII)
@@ -66,49 +62,47 @@ def wanted_settings(params):
     return instance_id, wanted
 
 
-class Instance:
-    """One instance's evidence settings through an EC2 client built with the collection's retries."""
+def describe_instance(client, instance_id):
+    """The instance (DescribeInstances), or None when there is no such instance."""
+    found = AWSCallHandler.call(client.describe_instances, "ec2:DescribeInstances", f"instance {instance_id}",
+                                missing=("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"), absent=None, InstanceIds=[instance_id])
+    instances = [i for r in (found or {}).get("Reservations", []) for i in r.get("Instances", [])]
+    return instances[0] if instances else None
 
-    def __init__(self, client, instance_id):
-        self.client = client
-        self.instance_id = instance_id
 
-    def describe(self):
-        """The instance (describe_instances), or None when there is no such instance."""
-        try:
-            reservations = self.client.describe_instances(aws_retry=True, InstanceIds=[self.instance_id])["Reservations"]
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") in ("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"):
-                return None
-            raise
-        instances = [i for r in reservations for i in r.get("Instances", [])]
-        return instances[0] if instances else None
+def _attribute(client, instance_id, name, key):
+    return AWSCallHandler.call(client.describe_instance_attribute, "ec2:DescribeInstanceAttribute", f"instance {instance_id}",
+                               InstanceId=instance_id, Attribute=name)[key]["Value"]
 
-    def attribute(self, name, key):
-        return self.client.describe_instance_attribute(aws_retry=True, InstanceId=self.instance_id, Attribute=name)[key]["Value"]
 
-    def read_settings(self, instance):
-        devices = {m["DeviceName"]: bool(m["Ebs"].get("DeleteOnTermination"))
-                   for m in instance.get("BlockDeviceMappings") or [] if isinstance(m.get("Ebs"), dict) and m.get("DeviceName")}
-        return {
-            "termination_protection": bool(self.attribute("disableApiTermination", "DisableApiTermination")),
-            "shutdown_behavior": self.attribute("instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior"),
-            "delete_on_termination": devices,
-            "metadata_endpoint": (instance.get("MetadataOptions") or {}).get("HttpEndpoint", "enabled"),
-        }
+def read_settings(client, instance):
+    """The evidence settings of ``instance`` (as DescribeInstances returns it): two attribute reads."""
+    instance_id = instance["InstanceId"]
+    devices = {m["DeviceName"]: bool(m["Ebs"].get("DeleteOnTermination"))
+               for m in instance.get("BlockDeviceMappings") or [] if isinstance(m.get("Ebs"), dict) and m.get("DeviceName")}
+    return {
+        "termination_protection": bool(_attribute(client, instance_id, "disableApiTermination", "DisableApiTermination")),
+        "shutdown_behavior": _attribute(client, instance_id, "instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior"),
+        "delete_on_termination": devices,
+        "metadata_endpoint": (instance.get("MetadataOptions") or {}).get("HttpEndpoint", "enabled"),
+    }
 
-    def change(self, name, value):
-        """Set one setting (delete_on_termination: {device: bool} of the devices to change)."""
-        call, args = self.client.modify_instance_attribute, {}
-        if name == "termination_protection":
-            args = {"DisableApiTermination": {"Value": value}}
-        elif name == "shutdown_behavior":
-            args = {"Attribute": "instanceInitiatedShutdownBehavior", "Value": value}
-        elif name == "delete_on_termination":
-            args = {"BlockDeviceMappings": [{"DeviceName": device, "Ebs": {"DeleteOnTermination": keep}} for device, keep in sorted(value.items())]}
-        else:
-            call, args = self.client.modify_instance_metadata_options, {"HttpEndpoint": value}
-        call(aws_retry=True, InstanceId=self.instance_id, **args)
+
+def change(client, instance_id, name, value):
+    """Set one setting of the instance (delete_on_termination: {device: bool} of the devices to change)."""
+    what = f"the {name} of instance {instance_id}"
+    if name == "termination_protection":
+        AWSCallHandler.call(client.modify_instance_attribute, "ec2:ModifyInstanceAttribute", what, InstanceId=instance_id,
+                            DisableApiTermination={"Value": value})
+    elif name == "shutdown_behavior":
+        AWSCallHandler.call(client.modify_instance_attribute, "ec2:ModifyInstanceAttribute", what, InstanceId=instance_id,
+                            Attribute="instanceInitiatedShutdownBehavior", Value=value)
+    elif name == "delete_on_termination":
+        AWSCallHandler.call(client.modify_instance_attribute, "ec2:ModifyInstanceAttribute", what, InstanceId=instance_id,
+                            BlockDeviceMappings=[{"DeviceName": device, "Ebs": {"DeleteOnTermination": keep}} for device, keep in sorted(value.items())])
+    else:
+        AWSCallHandler.call(client.modify_instance_metadata_options, "ec2:ModifyInstanceMetadataOptions", what, InstanceId=instance_id,
+                            HttpEndpoint=value)
 
 
 def plan_changes(before, wanted):
@@ -142,18 +136,18 @@ def run_evidence_module(module):
         instance_id, wanted = wanted_settings(module.params)
     except EvidenceError as e:
         module.fail_json(msg=str(e))
-    target = Instance(module.client("ec2", retry_decorator=retry_decorator()), instance_id)
+    client = module.client("ec2", retry_decorator=retry_decorator())
     try:
-        instance = target.describe()
+        instance = describe_instance(client, instance_id)
         if instance is None:
             module.fail_json(msg=f"There is no EC2 instance {instance_id} in Region {module.region} for these credentials: "
                                  "check the instance id, the Region and the account", instance_id=instance_id)
         state = (instance.get("State") or {}).get("Name")
         if state in GONE_STATES:
             module.fail_json(msg=f"The EC2 instance {instance_id} is {state}: its settings can no longer be changed", instance_id=instance_id)
-        before = target.read_settings(instance)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not read the settings of the EC2 instance {instance_id}")
+        before = read_settings(client, instance)
+    except GuardDutyError as e:
+        module.fail_call(e, f"Could not read the settings of the EC2 instance {instance_id}", instance_id=instance_id)
     changes, missing = plan_changes(before, wanted)
     for device in missing:
         module.warn(f"delete_on_termination: no EBS volume is attached to {instance_id} as {device}; nothing was set for it")
@@ -161,10 +155,10 @@ def run_evidence_module(module):
         done = []
         for name, value in changes.items():
             try:
-                target.change(name, value)
-            except (BotoCoreError, ClientError) as e:
-                module.fail_json_aws(e, msg=f"Could not set {name} of the EC2 instance {instance_id} (already set: "
-                                            f"{', '.join(done) or 'nothing'})", instance_id=instance_id, previous=before)
+                change(client, instance_id, name, value)
+            except GuardDutyError as e:
+                module.fail_call(e, f"Could not set {name} of the EC2 instance {instance_id} (already set: {', '.join(done) or 'nothing'})",
+                                 instance_id=instance_id, previous=before)
             done.append(name)
     after = after_changes(before, changes)
     result = dict(changed=bool(changes), instance_id=instance_id, previous=before, settings=after, missing_devices=missing)

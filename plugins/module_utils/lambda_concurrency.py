@@ -14,12 +14,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = Exception
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}", re.ASCII)
 
@@ -30,15 +26,21 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _current(client, name):
+def reserved_concurrency(client, name):
     """The function's reserved concurrency (None: no reservation); ``False`` when there is no such function."""
-    try:
-        response = client.get_function_concurrency(aws_retry=True, FunctionName=name)
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return False
-        raise
-    return response.get("ReservedConcurrentExecutions")
+    response = AWSCallHandler.call(client.get_function_concurrency, "lambda:GetFunctionConcurrency", f"Lambda function {name}",
+                                   missing=("ResourceNotFoundException",), absent=False, FunctionName=name)
+    return response if response is False else response.get("ReservedConcurrentExecutions")
+
+
+def set_reserved_concurrency(client, name, value):
+    """Set the function's reserved concurrency to ``value`` (None: remove the reservation)."""
+    if value is None:
+        AWSCallHandler.call(client.delete_function_concurrency, "lambda:DeleteFunctionConcurrency", f"Lambda function {name}",
+                            FunctionName=name)
+    else:
+        AWSCallHandler.call(client.put_function_concurrency, "lambda:PutFunctionConcurrency", f"Lambda function {name}",
+                            FunctionName=name, ReservedConcurrentExecutions=value)
 
 
 def run_lambda_concurrency_module(module):
@@ -53,9 +55,9 @@ def run_lambda_concurrency_module(module):
         module.fail_json(msg=f"reserved_concurrency must be 0 or more; got {wanted}")
     client = module.client("lambda", retry_decorator=retry_decorator())
     try:
-        previous = _current(client, name)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not read the reserved concurrency of Lambda function {name}")
+        previous = reserved_concurrency(client, name)
+    except GuardDutyError as e:
+        module.fail_call(e, f"Could not read the reserved concurrency of Lambda function {name}", function_name=name)
     if previous is False:
         if state is None:
             module.exit_json(changed=False, function_name=name, exists=False, previous=None, reserved_concurrency=None)
@@ -65,12 +67,8 @@ def run_lambda_concurrency_module(module):
     changed = after != previous
     if changed and not module.check_mode:
         try:
-            if after is None:
-                client.delete_function_concurrency(aws_retry=True, FunctionName=name)
-            else:
-                client.put_function_concurrency(aws_retry=True, FunctionName=name, ReservedConcurrentExecutions=after)
-        except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg=f"Could not set the reserved concurrency of Lambda function {name} to "
-                                        f"{'none' if after is None else after} (it is {'none' if previous is None else previous})",
-                                 function_name=name)
+            set_reserved_concurrency(client, name, after)
+        except GuardDutyError as e:
+            module.fail_call(e, f"Could not set the reserved concurrency of Lambda function {name} to {'none' if after is None else after} "
+                                f"(it is {'none' if previous is None else previous})", function_name=name)
     module.exit_json(changed=changed, function_name=name, exists=True, previous=previous, reserved_concurrency=after)

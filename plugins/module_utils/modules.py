@@ -104,6 +104,12 @@ class GuardDutyModule(AnsibleAWSModule):
             self.fail_json(msg=credentials_message(exception), **kwargs)
         super().fail_json_aws(exception, msg=msg, **kwargs)
 
+    def fail_call(self, error, doing, **kwargs):
+        """The failure of a call made while ``doing`` (a GuardDutyError of errors.AWSCallHandler): what the module was
+        doing, then the call's message; ``kwargs`` are returned with it."""
+        self.fail_json_aws_error(GuardDutyError(f"{doing}: {error.message}", exception=error.exception, reason=error.reason,
+                                                **dict(error.kwargs, **kwargs)))
+
     def fail_json_aws_error(self, exception):
         """amazon.aws's failure for an AnsibleAWSError (a GuardDutyError), with the result data the error carries."""
         if not exception.kwargs:

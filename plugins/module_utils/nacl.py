@@ -15,12 +15,8 @@ import ipaddress
 import re
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = Exception
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 
 NACL_ID = re.compile(r"acl-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 DEFAULT_RULE = 32767  # the ACL's own catch-all entry, never added or removed
@@ -66,21 +62,31 @@ def checked_entries(params):
 
 def current_entries(client, nacl_id):
     """{(egress, rule number): entry as the module returns it} of the ACL; None when there is no such ACL."""
-    try:
-        acls = client.describe_network_acls(aws_retry=True, NetworkAclIds=[nacl_id])["NetworkAcls"]
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") in ("InvalidNetworkAclID.NotFound", "InvalidNetworkAclId.NotFound"):
-            return None
-        raise
+    found = AWSCallHandler.call(client.describe_network_acls, "ec2:DescribeNetworkAcls", f"network ACL {nacl_id}",
+                                missing=("InvalidNetworkAclID.NotFound", "InvalidNetworkAclId.NotFound"), absent=None, NetworkAclIds=[nacl_id])
+    acls = (found or {}).get("NetworkAcls") or []
     if not acls:
         return None
-    found = {}
+    entries = {}
     for raw in acls[0].get("Entries") or []:
         cidr = raw.get("CidrBlock") or raw.get("Ipv6CidrBlock")
-        found[(bool(raw.get("Egress")), int(raw["RuleNumber"]))] = {
+        entries[(bool(raw.get("Egress")), int(raw["RuleNumber"]))] = {
             "rule_number": int(raw["RuleNumber"]), "egress": bool(raw.get("Egress")), "rule_action": raw.get("RuleAction"),
             "cidr": str(ipaddress.ip_network(cidr, strict=False)) if cidr else None, "protocol": str(raw.get("Protocol"))}
-    return found
+    return entries
+
+
+def add_entry(client, nacl_id, entry):
+    """Add one all-traffic entry (rule_number, egress, rule_action, cidr) to the ACL."""
+    cidr = {"Ipv6CidrBlock": entry["cidr"]} if ":" in entry["cidr"] else {"CidrBlock": entry["cidr"]}
+    AWSCallHandler.call(client.create_network_acl_entry, "ec2:CreateNetworkAclEntry", f"network ACL {nacl_id}", NetworkAclId=nacl_id,
+                        RuleNumber=entry["rule_number"], Egress=entry["egress"], Protocol="-1", RuleAction=entry["rule_action"], **cidr)
+
+
+def remove_entry(client, nacl_id, entry):
+    """Remove the ACL's entry of ``entry``'s rule number and direction."""
+    AWSCallHandler.call(client.delete_network_acl_entry, "ec2:DeleteNetworkAclEntry", f"network ACL {nacl_id}", NetworkAclId=nacl_id,
+                        RuleNumber=entry["rule_number"], Egress=entry["egress"])
 
 
 def same(entry, existing):
@@ -103,8 +109,8 @@ def run_nacl_entries_module(module):
     present = module.params["state"] == "present"
     try:
         found = current_entries(client, nacl_id)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not read the network ACL {nacl_id}")
+    except GuardDutyError as e:
+        module.fail_call(e, f"Could not read the network ACL {nacl_id}", nacl_id=nacl_id)
     if found is None:
         module.fail_json(msg=f"There is no network ACL {nacl_id} in Region {module.region} for these credentials: check the id and Region")
     todo, kept = [], []
@@ -127,16 +133,11 @@ def run_nacl_entries_module(module):
     if todo and not module.check_mode:
         done = []
         for entry in todo:
-            args = {"NetworkAclId": nacl_id, "RuleNumber": entry["rule_number"], "Egress": entry["egress"]}
             try:
-                if present:
-                    cidr = {"Ipv6CidrBlock": entry["cidr"]} if entry["ipv6"] else {"CidrBlock": entry["cidr"]}
-                    client.create_network_acl_entry(aws_retry=True, Protocol="-1", RuleAction=entry["rule_action"], **cidr, **args)
-                else:
-                    client.delete_network_acl_entry(aws_retry=True, **args)
-            except (BotoCoreError, ClientError) as e:
-                module.fail_json_aws(e, msg=f"Could not {'add' if present else 'remove'} {_shown(entry)} of network ACL {nacl_id} "
-                                            f"(done before it: {', '.join(done) or 'nothing'})", nacl_id=nacl_id)
+                (add_entry if present else remove_entry)(client, nacl_id, entry)
+            except GuardDutyError as e:
+                module.fail_call(e, f"Could not {'add' if present else 'remove'} {_shown(entry)} of network ACL {nacl_id} "
+                                    f"(done before it: {', '.join(done) or 'nothing'})", nacl_id=nacl_id)
             done.append(_shown(entry))
     strip = [{k: v for k, v in e.items() if k != "ipv6"} for e in todo]
     module.exit_json(changed=bool(todo), nacl_id=nacl_id, added=strip if present else [], removed=[] if present else strip,

@@ -16,12 +16,8 @@ import ipaddress
 import re
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
-
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    BotoCoreError = ClientError = Exception
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 
 GROUP_ID = re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 PROTOCOL = re.compile(r"-1|tcp|udp|icmp|icmpv6|\d{1,3}", re.ASCII)
@@ -102,16 +98,14 @@ def checked_rules(params):
 
 def current_rules(client, group_id):
     """[ingress rule as the module returns it, with its ``rule_id``] of the group; None when there is no such group."""
-    try:
-        client.describe_security_groups(aws_retry=True, GroupIds=[group_id])
-    except ClientError as e:
-        if e.response.get("Error", {}).get("Code") in ("InvalidGroup.NotFound", "InvalidGroupId.NotFound", "InvalidGroupId.Malformed"):
-            return None
-        raise
-    paginator = client.get_paginator("describe_security_group_rules")
+    where = f"security group {group_id}"
+    if AWSCallHandler.call(client.describe_security_groups, "ec2:DescribeSecurityGroups", where,
+                           missing=("InvalidGroup.NotFound", "InvalidGroupId.NotFound", "InvalidGroupId.Malformed"), absent=None,
+                           GroupIds=[group_id]) is None:
+        return None
     found = []
-    pages = retry_decorator()(lambda: paginator.paginate(Filters=[{"Name": "group-id", "Values": [group_id]}]).build_full_result())()
-    for raw in pages.get("SecurityGroupRules") or []:
+    for raw in AWSCallHandler.pages(client, "describe_security_group_rules", "SecurityGroupRules", "ec2:DescribeSecurityGroupRules", where,
+                                    Filters=[{"Name": "group-id", "Values": [group_id]}]):
         cidr = raw.get("CidrIpv4") or raw.get("CidrIpv6")
         if raw.get("IsEgress") or not cidr:
             continue  # egress rules, and rules naming another group or a prefix list, are not this module's
@@ -121,6 +115,26 @@ def current_rules(client, group_id):
                       "to_port": None if protocol == "-1" else raw.get("ToPort"),
                       "cidr": str(ipaddress.ip_network(cidr, strict=False)), "description": raw.get("Description") or None})
     return found
+
+
+def add_rules(client, group_id, rules):
+    """Authorize the ingress ``rules`` (as checked_rules gives them) in one call."""
+    AWSCallHandler.call(client.authorize_security_group_ingress, "ec2:AuthorizeSecurityGroupIngress", f"security group {group_id}",
+                        GroupId=group_id, IpPermissions=[_permission(r) for r in rules])
+
+
+def remove_rules(client, group_id, rules):
+    """Revoke the ingress ``rules`` (as current_rules gives them: by their rule ids) in one call."""
+    AWSCallHandler.call(client.revoke_security_group_ingress, "ec2:RevokeSecurityGroupIngress", f"security group {group_id}",
+                        GroupId=group_id, SecurityGroupRuleIds=[r["rule_id"] for r in rules])
+
+
+def plan_rules(found, rules, present):
+    """The rules to add (present) or the existing rules to remove (absent) so that ``rules`` are in, or out of, the group."""
+    existing = {rule_key(rule): rule for rule in found}
+    if present:
+        return [rule for rule in rules if rule_key(rule) not in existing]
+    return [existing[rule_key(rule)] for rule in rules if rule_key(rule) in existing]
 
 
 def _permission(rule):
@@ -149,25 +163,18 @@ def run_security_group_ingress_module(module):
     present = module.params["state"] == "present"
     try:
         found = current_rules(client, group_id)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg=f"Could not read the ingress rules of security group {group_id}")
+    except GuardDutyError as e:
+        module.fail_call(e, f"Could not read the ingress rules of security group {group_id}", group_id=group_id)
     if found is None:
         module.fail_json(msg=f"There is no security group {group_id} in Region {module.region} for these credentials: check the id and Region",
                          group_id=group_id)
-    existing = {rule_key(rule): rule for rule in found}
-    if present:
-        todo = [rule for rule in rules if rule_key(rule) not in existing]
-    else:
-        todo = [existing[rule_key(rule)] for rule in rules if rule_key(rule) in existing]
+    todo = plan_rules(found, rules, present)
     if todo and not module.check_mode:
         try:
-            if present:
-                client.authorize_security_group_ingress(aws_retry=True, GroupId=group_id, IpPermissions=[_permission(r) for r in todo])
-            else:
-                client.revoke_security_group_ingress(aws_retry=True, GroupId=group_id, SecurityGroupRuleIds=[r["rule_id"] for r in todo])
-        except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg=f"Could not {'add' if present else 'remove'} the ingress rules of security group {group_id} "
-                                        f"({'; '.join(rule_text(r) for r in todo)}); none of them was changed", group_id=group_id)
+            (add_rules if present else remove_rules)(client, group_id, todo)
+        except GuardDutyError as e:
+            module.fail_call(e, f"Could not {'add' if present else 'remove'} the ingress rules of security group {group_id} "
+                                f"({'; '.join(rule_text(r) for r in todo)}); none of them was changed", group_id=group_id)
     before = [_plain(r) for r in found]
     if present:
         after = before + [_plain(r) for r in todo]

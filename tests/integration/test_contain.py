@@ -280,6 +280,11 @@ def statuses(outcome):
     return {(r["type"], r["id"]): r["status"] for r in outcome["resources"]}
 
 
+def steps_of(outcome, ident):
+    """The steps the containment engine ran for the resource ``ident``, in the order they ended."""
+    return [step for step in outcome["steps"] if step["id"] == ident]
+
+
 def changed_tasks(result):
     return [t["task"] for t in result.tasks if t["result"].get("changed") and t["result"].get("ansible_facts") is None]
 
@@ -412,10 +417,11 @@ def test_apply_again_rollback(world, contain):  # pylint: disable=redefined-oute
     everywhere = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]
     for rules in (untrack["IpPermissions"], untrack["IpPermissionsEgress"]):
         assert [{k: r.get(k) for k in ("IpProtocol", "IpRanges", "Ipv6Ranges")} for r in rules] == everywhere
-    moves = [t for t in result.tasks if "Move each network interface" in t["task"]]
-    assert [t["task"].split(" : ")[1] for t in moves] == ["Move each network interface to the untrack group first (its open flows become untracked)",
-                                                          "Move each network interface to the quarantine group (untracked flows stop at once)"]
-    assert all(r["changed"] for t in moves for r in t["result"]["results"])
+    moves = [step for step in steps_of(outcome, world.instance) if step["name"].startswith("move its interfaces")]
+    assert [step["name"] for step in moves] == ["move its interfaces to the untrack group (open flows become untracked)",
+                                                "move its interfaces to the quarantine group (untracked flows stop at once)"]
+    assert all(step["status"] == "done" and step["changed"] for step in moves)
+    assert moves[0]["finished"] <= moves[1]["started"]
     # evidence first: kept before the network cut, out of the Auto Scaling group's health checks
     assert before["evidence"]["termination_protection"] is False and before["evidence"]["shutdown_behavior"] == "terminate"
     assert True in before["evidence"]["delete_on_termination"].values()
@@ -426,10 +432,10 @@ def test_apply_again_rollback(world, contain):  # pylint: disable=redefined-oute
     added = sorted(set(world.acl_entries()) - set(before["acl"]))
     assert sorted((egress, cidr) for egress, _n, _a, cidr in added) == sorted((egress, a) for egress in (False, True) for a in world.addresses())
     assert all(action == "deny" and number < 100 for _e, number, action, _c in added)
-    names = [t["task"].split(" : ")[1] for t in result.tasks if t["result"].get("changed")]
-    assert names.index("Keep each instance and its volumes as evidence (termination protection, shutdown stops, volumes kept)") \
-        < names.index("Put Auto Scaling members into Standby (out of the group's health checks and load balancers)") \
-        < names.index("Move each network interface to the untrack group first (its open flows become untracked)")
+    ordered = {step["name"]: step for step in steps_of(outcome, world.instance) if step["changed"]}
+    evidence, standby = ordered["keep the instance and its volumes as evidence"], ordered[f"put it into Standby in {ASG}"]
+    untrack = ordered["move its interfaces to the untrack group (open flows become untracked)"]
+    assert evidence["finished"] <= standby["started"] and standby["finished"] <= untrack["started"]
     recorded = json.loads((world.records / f"{sc.CONTAIN_INV_ID}.json").read_text())
     (rec,) = [r for r in recorded["resources"] if r["type"] == "ec2_instance"]
     assert rec["standby"] == {"group_name": ASG, "decrement": False}

@@ -11,7 +11,7 @@ import pytest
 from ansible.errors import AnsibleError
 from ansible.plugins.loader import filter_loader
 
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 NAME = "secops.guardduty.containment_assume_role"
 TEMPLATE = "arn:aws:iam::{account_id}:role/SecOpsContainment"

@@ -16,9 +16,9 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import filter_loader
 from ansible.template import Templar
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import MAX_TEXT
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import MAX_TEXT
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 try:
     from ansible.template import trust_as_template

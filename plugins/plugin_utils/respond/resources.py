@@ -24,55 +24,15 @@ from ansible_collections.secops.guardduty.plugins.module_utils.model import as_d
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
 
-# the service's resource type (InvestigationResourceType) -> the resource_type this collection returns
-RESOURCE_TYPE_OF = {
-    "EC2_INSTANCE": "ec2_instance",
-    "IAM_ACCESS_KEY": "iam_access_key",
-    "IAM_USER": "iam_user",
-    "IAM_ROLE": "iam_role",
-    "S3_BUCKET": "s3_bucket",
-    "EC2_SECURITY_GROUP": "ec2_security_group",
-    "LAMBDA_FUNCTION": "lambda_function",
-    "EBS_VOLUME": "ebs_volume",
-    "RDS_INSTANCE": "rds_instance",
-}
-RESOURCE_TYPES = tuple(RESOURCE_TYPE_OF.values())
-EC2_TYPES = ("ec2_instance", "ec2_security_group", "ebs_volume")
-_EC2_ARN_PREFIX = {"ec2_instance": "instance/", "ec2_security_group": "security-group/", "ebs_volume": "volume/"}
-REGIONAL_TYPES = EC2_TYPES + ("lambda_function", "rds_instance")  # the resource types that have a Region
-
-_A = re.ASCII
-ID_PATTERNS = {
-    "ec2_instance": re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
-    "ec2_security_group": re.compile(r"sg-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
-    # long-term (AKIA) and temporary (ASIA) access key ids: 20 upper-case letters and digits
-    "iam_access_key": re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}", _A),
-    "iam_user": re.compile(r"[\w+=,.@-]{1,64}", _A),
-    "iam_role": re.compile(r"[\w+=,.@-]{1,64}", _A),
-    "s3_bucket": re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _A),
-    "lambda_function": re.compile(r"[a-zA-Z0-9_-]{1,64}", _A),
-    "ebs_volume": re.compile(r"vol-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A),
-    # a DB instance identifier: 1 to 63 letters, digits and hyphens, a letter first, no hyphen last, no two in a row
-    "rds_instance": re.compile(r"(?!.*--)[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", _A),
-}
-ID_RULES = {
-    "ec2_instance": "i- and 8 or 17 lowercase hexadecimal digits",
-    "ec2_security_group": "sg- and 8 or 17 lowercase hexadecimal digits",
-    "iam_access_key": "AKIA or ASIA and 16 upper-case letters or digits",
-    "iam_user": "1 to 64 letters, digits and +=,.@_-",
-    "iam_role": "1 to 64 letters, digits and +=,.@_-",
-    "s3_bucket": "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
-    "lambda_function": "a function name: 1 to 64 letters, digits, - and _",
-    "ebs_volume": "vol- and 8 or 17 lowercase hexadecimal digits",
-    "rds_instance": "a DB instance identifier: 1 to 63 letters, digits and hyphens, starting with a letter, no hyphen at the end or two in a row",
-}
-ENI_ID = re.compile(r"eni-(?:[0-9a-f]{8}|[0-9a-f]{17})", _A)
-ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", _A)
-_IAM_PATH = re.compile(r"(?:/[\x21-\x7e]*)?/", _A)
+# the service's resource type (InvestigationResourceType) -> the resource_type this collection returns: one per action type
+RESOURCE_TYPE_OF = {t.service_type: name for name, t in TYPES.items()}
+RESOURCE_TYPES = tuple(TYPES)
+ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", re.ASCII)
 # An account id and a Region name, as the investigation, the containment record and contain_assume_role give them.
-ACCOUNT_ID = re.compile(r"\d{12}", _A)
-REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", _A)
+ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
+REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 
 PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
 MAX_TEXT = 512  # countermeasure text kept per resource (a reminder of why, not the whole AI narrative)
@@ -89,31 +49,11 @@ def _short(value):
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "\u2026"
 
 
-def bucket_name_problem(name):
-    """Why ``name`` is not a valid S3 bucket name (general purpose bucket rules), or None."""
-    if not ID_PATTERNS["s3_bucket"].fullmatch(name):
-        return ID_RULES["s3_bucket"]
-    if ".." in name or ".-" in name or "-." in name:
-        return "no two adjacent periods and no period next to a hyphen"
-    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", name):
-        return "not formatted as an IP address"
-    for prefix in ("xn--", "sthree-", "amzn-s3-demo-"):
-        if name.startswith(prefix):
-            return f"not starting with {prefix}"
-    for suffix in ("-s3alias", "--ol-s3", "--x-s3", "--table-s3"):
-        if name.endswith(suffix):
-            return f"not ending with {suffix}"
-    return None
-
-
 def id_problem(resource_type, value):
     """Why ``value`` is not an identifier of ``resource_type``, or None when it is one."""
     if not isinstance(value, str):
         return f"the identifier is a {type_name(value)}, not a string"
-    if resource_type == "s3_bucket":
-        problem = bucket_name_problem(value)
-    else:
-        problem = None if ID_PATTERNS[resource_type].fullmatch(value) else ID_RULES[resource_type]
+    problem = TYPES[resource_type].id_problem(value)
     return f"{value!r} is not a valid {resource_type} identifier (expected {problem})" if problem else None
 
 
@@ -123,46 +63,7 @@ def parse_arn(resource_type, arn):
     if not match:
         raise ValueError(f"{arn!r} is not an ARN (arn:partition:service:region:account:resource)")
     _partition, service, region, account, resource = match.groups()
-    owner = None
-    if resource_type in EC2_TYPES:
-        prefix = _EC2_ARN_PREFIX[resource_type]
-        if service != "ec2" or not resource.startswith(prefix) or not region or not account:
-            raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:ec2:<region>:<account>:{prefix}<id>)")
-        ident = resource[len(prefix):]
-    elif resource_type == "lambda_function":
-        # arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]; reserved concurrency is the function's
-        parts = resource.split(":")
-        if (service != "lambda" or not region or not account or parts[0] != "function" or len(parts) not in (2, 3)
-                or (len(parts) == 3 and not re.fullmatch(r"[a-zA-Z0-9$_-]{1,128}", parts[2], _A))):
-            raise ValueError(f"{arn!r} is not the ARN of a lambda_function (arn:aws:lambda:<region>:<account>:function:<name>)")
-        ident = parts[1]
-    elif resource_type == "rds_instance":
-        if service != "rds" or not region or not account or not resource.startswith("db:"):
-            raise ValueError(f"{arn!r} is not the ARN of an rds_instance (arn:aws:rds:<region>:<account>:db:<id>)")
-        ident = resource[len("db:"):]
-    elif resource_type in ("iam_user", "iam_role"):
-        prefix = "user" if resource_type == "iam_user" else "role"
-        path = resource[len(prefix):] if resource.startswith(prefix + "/") else None
-        if service != "iam" or region or not account or path is None:
-            raise ValueError(f"{arn!r} is not the ARN of an {resource_type} (arn:aws:iam::<account>:{prefix}/<path/><name>)")
-        slash = path.rfind("/")
-        if not _IAM_PATH.fullmatch(path[: slash + 1]):
-            raise ValueError(f"{arn!r} has an invalid IAM path")
-        ident = path[slash + 1:]
-        region = None
-    elif resource_type == "iam_access_key":
-        # an access key has no ARN of its own; the service gives the ARN of the user that owns it
-        if service != "iam" or region or not account or not resource.startswith("user/"):
-            raise ValueError(f"{arn!r} is not the ARN of the IAM user owning an access key (arn:aws:iam::<account>:user/<name>)")
-        owner = resource[resource.rfind("/") + 1:]
-        problem = id_problem("iam_user", owner)
-        if problem:
-            raise ValueError(f"the owner in {arn!r}: {problem}")
-        return None, account, None, owner
-    else:  # s3_bucket
-        if service != "s3" or region or account or "/" in resource:
-            raise ValueError(f"{arn!r} is not the ARN of an s3_bucket (arn:aws:s3:::<bucket>)")
-        ident, account, region = resource, None, None
+    ident, account, region, owner = TYPES[resource_type].arn(arn, service, region, account, resource)
     return ident, account or None, region or None, owner
 
 
@@ -211,7 +112,7 @@ def _named(inv, summary):
 
 def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     """The resource dict (without priority/countermeasure) or a reason string."""
-    account, region = inv_account, (inv_region if resource_type in REGIONAL_TYPES else None)
+    account, region = inv_account, (inv_region if TYPES[resource_type].regional else None)
     identifier_is_arn = isinstance(identifier, str) and identifier.startswith("arn:")
     parsed = []
     for candidate in (arn, identifier if identifier_is_arn else None):
@@ -232,7 +133,7 @@ def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     owner = None
     for _arn, _ident, arn_account, arn_region, arn_owner in parsed:
         account = arn_account or account
-        if resource_type in REGIONAL_TYPES:
+        if TYPES[resource_type].regional:
             region = arn_region
         owner = arn_owner or owner
     if ident in (None, ""):
@@ -240,8 +141,7 @@ def _resolve(resource_type, identifier, arn, inv_account, inv_region):
     problem = id_problem(resource_type, ident)
     if problem:
         return problem
-    if resource_type == "rds_instance":
-        ident = ident.lower()  # RDS keeps DB instance identifiers in lowercase and matches them ignoring case
+    ident = TYPES[resource_type].normal(ident)  # RDS keeps DB instance identifiers in lowercase and matches them ignoring case
     resource = {"type": resource_type, "id": ident, "account_id": account, "region": region}
     if resource_type == "iam_access_key":
         resource["user_name"] = owner

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
 
 ACCOUNT = "123456789012"
 OTHER = "999988887777"

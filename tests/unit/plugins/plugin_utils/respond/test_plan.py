@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import investigation_resources
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 found, settings, one = s.found, s.settings, s.one
 POLICY = "secops-guardduty-contain-" + s.INV_ID

@@ -18,44 +18,40 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import HANDLERS
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import Context
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import entry
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import instance_roles
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import user_tag_updates
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import acted_as
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import POLICY_NAME
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import deny_all_policy
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import merge_records
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import new_record
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import policy_name
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_entry
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_path
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import with_statuses
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import TIME
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import caller_principal
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.state import State
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import RISK_LEVELS as RISK_NAMES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import risk_rank
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import TIME
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import Context
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import entry
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import acted_as
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import load_record
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import merge_records
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import new_record
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import record_entry
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import record_path
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import with_statuses
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import caller_principal
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import State
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.ec2_instance import instance_roles
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.iam_access_key import user_tag_updates
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.iam_role import ROLE_ACTIONS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.iam_user import POLICY_NAME
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.iam_user import deny_all_policy
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.iam_user import policy_name
 
 MODES = ("plan", "apply", "rollback", "auto")
 # contain_mode=auto (graded autonomy, contain_auto_apply): the actions it may carry out without a person, each a
 # low-blast-radius one that stops an attacker's use of a credential or keeps evidence, and is undone by rollback.
-AUTO_ACTIONS = {
-    "deactivate_access_key": "iam_access_key",  # the key goes inactive; its user and the user's other keys stay as they are
-    "revoke_role_sessions": "iam_role",  # sessions issued before containment are denied; new ones keep working
-    "snapshot_volume": "ebs_volume",  # a snapshot is taken; the volume stays attached and writable
-}
+AUTO_ACTIONS = {action: name for name, t in TYPES.items() for action in t.auto}  # each type says which, and what it does
 AUTO_KEYS = ("actions", "risk_level", "confidence")
 AUTO_RISK_LEVELS = ("Medium", "High", "Critical")
 CONFIDENCE_LEVELS = ("Unknown", "Low", "Medium", "High")
-ROLE_ACTIONS = ("revoke_sessions", "deny_all")  # what containment does to a role the investigation names
 DEFAULT_RECORD_DIR = "~/.ansible/secops-guardduty/contain-records"  # the role passes it expanded
-STATUSES = ("pending", "planned", "done", "unchanged", "skipped")
+STATUSES = ("pending", "planned", "done", "unchanged", "skipped")  # the engine adds "failed" once it acted
 # What a person must do about the resource types the role does not act on (GuardDuty's InvestigationResourceType):
 # listed in the plan next to each such resource, in the collection's words (never the AI's).
 BY_HAND = {
@@ -208,9 +204,8 @@ def _records(found, settings, entries, inv_id, base, identity=None):
     if settings["mode"] == "rollback":
         statuses = {(e["type"], e["id"]): e["record_status"] for e in entries if e.get("record_status")}
         return base, (with_statuses(base, statuses, time, identity) if base is not None and statuses else base)
-    recorded = ("interfaces", "evidence", "standby", "network_acl_entries", "target_registrations")  # what an instance's record holds
-    pending = [record_entry(e, "pending", time, identity) for e in entries if e["status"] in ("planned", "done") and e["type"] in HANDLERS
-               and (e["type"] != "ec2_instance" or any(e["changes"].get(k) for k in recorded))]
+    pending = [record_entry(e, "pending", time, identity) for e in entries if e["status"] in ("planned", "done") and e["type"] in TYPES
+               and TYPES[e["type"]].recordable(e)]
     if not pending:
         return base, base
     before = merge_records(base or new_record(inv_id, found.get("account_id"), found.get("region"), time, COLLECTION_VERSION), pending, time)
@@ -221,7 +216,7 @@ def _records(found, settings, entries, inv_id, base, identity=None):
 def _out_of_reach(resource, found, settings):
     """Why ``resource`` is out of the role's reach, or None."""
     resource_type = resource["type"]
-    if resource_type not in HANDLERS:
+    if resource_type not in TYPES:
         return f"the contain role has no action for {resource_type}: review it by hand"
     if found.get("account_id") is None:
         return "the investigation names no account (cloud.account), so nothing can be matched to it"
@@ -273,7 +268,13 @@ def _gate(found, settings):
 
 
 def containment_plan(found, settings, state=None):
-    """What the contain role does about each resource ``found`` (``investigation_resources``) names.
+    """The plan alone (the containment_plan filter's result): see plan_with_context."""
+    return plan_with_context(found, settings, state)[0]
+
+
+def plan_with_context(found, settings, state=None):
+    """(the plan, the Context its decisions read: None without ``state``): what containment does about each resource
+    ``found`` (``investigation_resources``) names.
 
     Without ``state`` (the role's scope step, before it reads anything), resources within reach are ``pending``.
     With ``state`` (plain lists and dicts: see state.State), each resource is ``planned`` (with its ``changes``),
@@ -325,12 +326,12 @@ def containment_plan(found, settings, state=None):
         else:
             within_reach += 1
             entries.append(entry(resource, "pending", "within reach: the role reads its state next") if context is None
-                           else HANDLERS[resource["type"]].decide(resource, context))
+                           else TYPES[resource["type"]].decide(resource, context))
     for resource in _derived_roles(found, settings, context, given_record, entries, gate):
         reason = _out_of_reach(resource, found, settings)
         entries.append(entry(resource, "skipped", reason) if reason
                        else entry(resource, "pending", "within reach: the role reads its state next") if context is None
-                       else HANDLERS["iam_role"].decide(resource, context))
+                       else TYPES["iam_role"].decide(resource, context))
     blocked = []
     if mode in ("apply", "rollback") and not settings.get("approved"):
         blocked.append(f"contain_mode={mode} needs contain_approved=true (in AWX: the approval node)")
@@ -370,4 +371,4 @@ def containment_plan(found, settings, state=None):
             e["type"] == "ec2_instance" and e["status"] in ("planned", "done") for e in entries) else [],
         "deny_policy_name": policy_name(inv_id),
         "deny_policy": deny_all_policy(),
-    }
+    }, context

@@ -10,10 +10,10 @@ import base64
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.handlers import HANDLERS
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.resources import RESOURCE_TYPES
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES as HANDLERS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import RESOURCE_TYPES
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 found, settings, one = s.found, s.settings, s.one
 

@@ -12,16 +12,16 @@ import json
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import assume_role_request
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.identity import session_name
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain.test_records import ENI
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain.test_records import QG
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain.test_records import WEB
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain.test_records import state
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import assume_role_request
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import session_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import load_record
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond.test_records import ENI
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond.test_records import QG
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond.test_records import WEB
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond.test_records import state
 
 TEMPLATE = "arn:aws:iam::{account_id}:role/SecOpsContainment"
 ROLE = f"arn:aws:iam::{s.ACCOUNT}:role/SecOpsContainment"

@@ -13,15 +13,15 @@ import stat
 
 import pytest
 
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.plan import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import load_record
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import merge_records
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import read_record_file
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import record_text
-from ansible_collections.secops.guardduty.plugins.plugin_utils.contain.records import write_record_file
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import load_record
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import merge_records
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import read_record_file
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import record_text
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import write_record_file
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.contain import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 found, settings, one = s.found, s.settings, s.one
 QG = "sg-0000000000000000a"

@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the containment action does with its arguments: the connection (module_defaults of group/aws and
+group/secops.guardduty.guardduty, the task's environment), the engine's run, and the task's result.
+
+The task's own arguments already hold the defaults of group/secops.guardduty.guardduty and of the action itself
+(ansible-core applies them); group/aws is read as it would reach an amazon.aws module, and the investigation is read
+with the defaults that would reach guardduty_investigation_info (a play that points that module at another endpoint
+points this read there too).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
+
+from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import InvestigationDataError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import untrusted
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import aws
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
+
+# amazon.aws's connection options, without their environment fallbacks: the environment only counts where neither the
+# task nor module_defaults give a value (aws.connection_params applies it then, in the task's environment)
+CONNECTION = {name: {k: v for k, v in option.items() if k != "fallback"} for name, option in aws_argument_spec().items()}
+
+ARGUMENT_SPEC = dict(
+    CONNECTION,
+    investigation=dict(type="raw"),
+    investigation_id=dict(type="str"),
+    detector_id=dict(type="str"),
+    mode=dict(type="str", choices=["plan", "apply", "rollback", "auto"], default="plan"),
+    approved=dict(type="bool", default=False),
+    auto_apply=dict(type="raw"),
+    max_resources=dict(type="int", default=20),
+    force=dict(type="bool", default=False),
+    quarantine_group_name=dict(type="str", default="secops-guardduty-quarantine"),
+    snapshots=dict(type="bool", default=False),
+    role_action=dict(type="str", choices=["revoke_sessions", "deny_all"], default="revoke_sessions"),
+    network_acl=dict(type="bool", default=False),
+    disable_imds=dict(type="bool", default=False),
+    asg_decrement=dict(type="bool", default=False),
+    record_dir=dict(type="path", default="~/.ansible/secops-guardduty/contain-records"),
+    record=dict(type="raw"),
+    rollback_reactivate_keys=dict(type="bool", default=False),
+    assume_role=dict(type="str"),
+    external_id=dict(type="str"),
+)
+SETTINGS = ("mode", "approved", "force", "max_resources", "quarantine_group_name", "snapshots", "role_action", "network_acl",
+            "disable_imds", "asg_decrement", "record_dir", "auto_apply")
+
+
+def _given(value):
+    return value not in (None, "", {}, [])
+
+
+def task_environment(task, templar):
+    """The task's ``environment`` keyword, templated and merged as ansible-core does for a module."""
+    final = {}
+    environments = task.environment if isinstance(task.environment, list) else [task.environment]
+    for environment in environments:
+        if environment:
+            final.update(templar.template(environment))
+    return {str(k): v for k, v in final.items()}
+
+
+def _connection(values):
+    return {k: v for k, v in (values or {}).items() if k in aws.CONNECTION_KEYS}
+
+
+def request_of(args):
+    """What the engine runs, from the action's checked arguments: exactly one of investigation / investigation_id."""
+    inv, inv_id = args.get("investigation"), args.get("investigation_id")
+    if _given(inv) == _given(inv_id):
+        raise engine.Refused(
+            "Give exactly one of contain_investigation (an investigation as guardduty_investigation_info returns it) and "
+            f"contain_investigation_id (contain.yml: investigation_id); got {'both' if _given(inv) else 'neither'}.")
+    settings = {name: args[name] for name in SETTINGS}
+    settings["record"] = args.get("record") or {}
+    settings["reactivate_keys"] = args["rollback_reactivate_keys"]
+    settings["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"investigation": inv if _given(inv) else None, "investigation_id": inv_id, "detector_id": args.get("detector_id"),
+            "assume_role": args.get("assume_role") or None, "external_id": args.get("external_id") or None, "settings": settings}
+
+
+def contain(task, templar, args, warn, on_call=None):
+    """The action's result: ``contain_result`` (the plan, and what became of each step), ``changed``, ``failed`` with
+    one message when it was refused or an action failed; ``diff`` in diff mode."""
+    action = getattr(task, "resolved_action", None) or COLLECTION_NAME + ".containment"
+    try:
+        request = request_of(args)
+        request["check_mode"] = bool(task.check_mode)
+        with aws.environment(task_environment(task, templar)):
+            values = dict(_connection(aws.task_defaults(task, templar, aws.AWS_GROUP_MEMBER)),
+                          **{k: v for k, v in _connection(args).items() if v is not None})
+            guardduty = dict(values, **_connection(aws.task_defaults(task, templar, aws.GUARDDUTY_READER)))
+            clients = aws.Clients(aws.connection_params(values, f"{action} (module_defaults and the task)"), on_call=on_call)
+            readers = aws.Clients(aws.connection_params(guardduty, f"{action} (the investigation's read)"), on_call=on_call)
+            plan = engine.run(request, clients, readers, warn)
+    except engine.Refused as e:
+        return {"failed": True, "changed": False, "msg": str(e)}
+    except (GuardDutyError, InvestigationDataError) as e:
+        return {"failed": True, "changed": False, "msg": getattr(e, "message", None) or str(e)}
+    return result_of(plan, task.check_mode, getattr(task, "diff", False))
+
+
+def result_of(plan, check_mode, diff):
+    """The task's result for a run's plan."""
+    acted = [s for s in plan["steps"] if s["changed"]]
+    would = plan["counts"].get("planned", 0) > 0 and plan["mode"] != "plan"
+    result = {"changed": bool(acted) or (check_mode and would), "contain_result": untrusted(plan), "failures": plan["failures"]}
+    if plan["failures"]:
+        result.update(failed=True, msg=f"contain_mode={plan['mode']} for investigation {plan['investigation_id']}: "
+                                       f"{len(plan['failures'])} of the resources acted on failed, the others were carried out "
+                                       "(the containment record holds each one's steps): " + " | ".join(plan["failures"]))
+    if diff:
+        lines = [f"{'+' if e['status'] in ('planned', 'done') else ' '} {e['type']} {e['id']}: {e['status']}: {e['reason']}"
+                 for e in plan["resources"] if e["status"] in ("planned", "done", "failed")]
+        result["diff"] = [{"before_header": f"investigation {plan['investigation_id']}", "after_header": f"contain_mode={plan['mode']}",
+                           "prepared": untrusted("\n".join(lines) + "\n")}] if lines else []
+    return result
