@@ -433,7 +433,7 @@ def test_apply_again_rollback(world, contain):  # pylint: disable=redefined-oute
     assert sorted((egress, cidr) for egress, _n, _a, cidr in added) == sorted((egress, a) for egress in (False, True) for a in world.addresses())
     assert all(action == "deny" and number < 100 for _e, number, action, _c in added)
     ordered = {step["name"]: step for step in steps_of(outcome, world.instance) if step["changed"]}
-    evidence, standby = ordered["keep the instance and its volumes as evidence"], ordered[f"put it into Standby in {ASG}"]
+    evidence, standby = ordered["keep the instance and its volumes as evidence"], ordered["put it into Standby in its Auto Scaling group"]
     untrack = ordered["move its interfaces to the untrack group (open flows become untracked)"]
     assert evidence["finished"] <= standby["started"] and standby["finished"] <= untrack["started"]
     recorded = json.loads((world.records / f"{sc.CONTAIN_INV_ID}.json").read_text())

@@ -11,9 +11,19 @@ without a record is refused; a second rollback changes nothing.
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+from conftest import ansible_env
 
 from gdemu import scenarios as sc
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
@@ -58,12 +68,12 @@ def test_record_before_change_attacker_tags_and_keys(world, contain, tmp_path): 
     # the record is written, 0600 in a 0700 directory, before the first change, and published before it too
     path = records / NAME
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(records.stat().st_mode) == 0o700
-    order = [t["task"].split(" : ", 1)[-1] for t in result.tasks]
-    evidence = "Keep each instance and its volumes as evidence (termination protection, shutdown stops, volumes kept)"
-    assert order.index("Write the containment record (mode 0600)") < order.index(evidence)
-    assert order.index("Write the containment record (mode 0600)") < order.index("Deactivate the access keys")
-    (early,) = stats_of(result, "Publish the containment record before changing anything (an AWX job stopped on a failure still hands it on)")
-    assert {r["status"] for r in early["guardduty_contain_record"]["resources"]} == {"pending"}
+    by_name = {(step["id"], step["name"]): step for step in outcome["steps"]}
+    evidence = by_name[(world.instance, "keep the instance and its volumes as evidence")]
+    deactivate = by_name[(world.key, "deactivate the access key")]
+    assert outcome["record_before_written"] < min(step["started"] for step in outcome["steps"])
+    assert outcome["record_before_written"] < evidence["started"] and outcome["record_before_written"] < deactivate["started"]
+    assert {r["status"] for r in outcome["record_before"]["resources"]} == {"pending"}
     record = json.loads(path.read_text())
     assert (record["investigation_id"], record["account_id"], record["region"]) == (sc.CONTAIN_INV_ID, sc.ACCOUNT_ID, "us-east-1")
     assert record["created"].endswith("Z") and record["role_version"]
@@ -170,44 +180,83 @@ def test_rollback_from_the_artifact_alone_and_refused_without_a_record(  # pylin
     assert {r["type"]: r["status"] for r in marked["resources"]}["ec2_instance"] == "rolled_back"
 
 
-KILLER = '''\
-from ansible.plugins.callback import CallbackBase
-import os
-import signal
+class HangingS3:
+    """S3 in front of moto: every request passes through, but the PUT of a bucket's tags or public access block, which
+    hangs until the test ends. A containment run that reaches its bucket steps is caught there, between two changes:
+    what came before is done, the bucket is not."""
+
+    def __init__(self, target):
+        self.release = threading.Event()
+        self.held = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == "PUT" and ("tagging" in self.path or "publicAccessBlock" in self.path):
+                    outer.held.set()
+                    outer.release.wait(120)
+                    self.send_error(503)
+                    return
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                conn.request(self.command, self.path, body=body, headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                response = conn.getresponse()
+                data = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
+
+            def log_message(self, *args):  # pylint: disable=arguments-differ
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
 
 
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "kill_after"
-    CALLBACK_NEEDS_ENABLED = True
-
-    def v2_runner_on_ok(self, result):
-        if result._task.get_name().endswith(os.environ["GD_KILL_AFTER"]):
-            os.kill(os.getpid(), signal.SIGKILL)
-'''
-
-
-def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, contain, play, moto_aws, tmp_path):  # pylint: disable=redefined-outer-name
+def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, contain, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     world.create_contain_groups()
     before = world.snapshot()
-    plugins = tmp_path / "killer"
-    plugins.mkdir()
-    (plugins / "kill_after.py").write_text(KILLER)
-    here = os.path.dirname(os.path.abspath(__file__))
-    env = {"ANSIBLE_CALLBACK_PLUGINS": f"{here}/callback_plugins:{plugins}", "ANSIBLE_CALLBACKS_ENABLED": "record_results,kill_after",
-           "GD_KILL_AFTER": "Move each network interface to the quarantine group (untracked flows stop at once)"}
-    result = play(HEADER, extra_vars={"moto_endpoint": moto_aws.url, "investigation_id": sc.CONTAIN_INV_ID, "contain_mode": "apply",
-                                      "contain_approved": True, "contain_record_dir": str(tmp_path / "records")}, env=env)
-    assert result.rc != 0, result
-    # killed after the interfaces moved, before the key, the policies and the bucket
-    quarantine = world.quarantine_groups()[0]["GroupId"]
-    assert world.instance_groups() == {0: [quarantine], 1: [quarantine]}
-    assert world.key_status() == {world.key: "Active"} and world.user_policies(USER) == [] and world.public_access_block() is None
+    s3 = HangingS3(urllib.parse.urlsplit(moto_aws.url))
+    playbook = tmp_path / "contain.yml"
+    playbook.write_text(WRAPPER)
+    variables = {"investigation_id": sc.CONTAIN_INV_ID, "contain_mode": "apply", "contain_approved": True,
+                 "contain_record_dir": str(tmp_path / "records")}
+    env = ansible_env(tmp_path, {"AWS_ENDPOINT_URL": moto_aws.url, "AWS_ENDPOINT_URL_GUARDDUTY": guardduty_emulator.url,
+                                 "AWS_ENDPOINT_URL_S3": s3.url})
+    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook), "-e", json.dumps(variables)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        quarantine = world.quarantine_groups()[0]["GroupId"]
+        deadline = time.monotonic() + 120
+        # the credentials, the instance's cut and the policies done, the bucket's first change held: killed there
+        while not (s3.held.is_set() and world.key_status() == {world.key: "Inactive"} and world.user_policies(USER) == [POLICY]
+                   and world.instance_groups() == {0: [quarantine], 1: [quarantine]}):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.poll() is not None else "timed out"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        s3.close()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert world.public_access_block() is None and world.bucket_tags() == before["bucket_tags"]
     record = json.loads((tmp_path / "records" / NAME).read_text())
     assert {r["status"] for r in record["resources"]} == {"pending"} and len(record["resources"]) == 6
 
-    result, outcome = contain(mode="rollback", approved=True)
+    # every change made before the kill is undone from the record (the key too: it was deactivated first, and is asked back)
+    result, outcome = contain(mode="rollback", approved=True, rollback_reactivate_keys=True)
     assert result.rc == 0, result
     after = world.snapshot()
     assert after["groups"] == before["groups"] and after["instance_tags"] == before["instance_tags"]

@@ -126,7 +126,8 @@ def _outcome(plan, results, order, steps):
         if item["status"] != "done":
             continue
         item_steps = by_resource.get((item["type"], item["id"]), [])
-        item["steps"] = {s.name: results[s.key]["status"] for s in item_steps}
+        prefix = f"{item['type']}:{item['id']}:"
+        item["steps"] = {s.key[len(prefix):] if s.key.startswith(prefix) else s.key: results[s.key]["status"] for s in item_steps}
         bad = [s for s in item_steps if results[s.key]["status"] in ("failed", "skipped")]
         if bad:
             item["status"] = "failed"
@@ -150,8 +151,8 @@ def _final_record(plan, mode, time_, identity):
     if base is None:
         return plan["record"]
     ok = {(e["type"], e["id"]): e for e in plan["resources"] if e["status"] == "done"}
-    if mode == "rollback":
-        statuses = {key: e.get("record_status") for key, e in ok.items()}
+    if mode == "rollback":  # what was undone now, and what the plan found undone already (unchanged, with its record status)
+        statuses = {(e["type"], e["id"]): e["record_status"] for e in plan["resources"] if e.get("record_status") and e["status"] != "failed"}
     else:
         statuses = {(r["type"], r["id"]): "applied" for r in base["resources"] if (r["type"], r["id"]) in ok}
     record = with_statuses(base, statuses, time_, identity)
@@ -210,6 +211,7 @@ def run(request, clients, guardduty_clients, warn, clock=time.monotonic):
     if acts and plan["counts"]["done"] > 0:
         if plan["record_before"] is not None:
             write_record_file(plan["record_path"], plan["record_before"])
+            plan["record_before_written"] = iso(now())
         context.aws, context.entries, context.sleep = acting, plan["resources"], time.sleep
         todo = [e for e in plan["resources"] if e["status"] == "done"]
         steps = [step for e in todo for step in (TYPES[e["type"]].undo if mode == "rollback" else TYPES[e["type"]].apply)(e, context)]

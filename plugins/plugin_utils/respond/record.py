@@ -38,7 +38,7 @@ RECORD_STATUSES = ("pending", "applied", "rolled_back")  # about to change, chan
 STEP_STATUSES = ("done", "unchanged", "failed", "skipped")  # what became of each step of the last run (steps.execute)
 _VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}(?:[-+.][0-9A-Za-z.-]{1,32})?", re.ASCII)
 _CALLER_ARN = re.compile(r"arn:aws[a-z-]{0,12}:(?:iam|sts)::\d{12}:[\w+=,.@/-]{1,600}", re.ASCII)
-_STEP_NAME = re.compile(r"[\w .:/()'-]{1,200}", re.ASCII)
+_STEP = re.compile(r"[A-Za-z0-9_.:/-]{1,400}", re.ASCII)  # a step's key within its resource (evidence, nacl:acl-..., deregister:<ARN>)
 
 
 # ---------------------------------------------------------------- the containment record
@@ -115,9 +115,9 @@ def _check_entry(index, rec, investigation_id):
     _check_acted_as(where, rec.get("acted_as"))
     need(isinstance(rec.get("time"), str) and TIME.fullmatch(rec["time"]), f"{where} has no UTC time")
     steps = rec.get("steps")
-    need(steps is None or (isinstance(steps, dict) and all(isinstance(k, str) and _STEP_NAME.fullmatch(k) and v in STEP_STATUSES
+    need(steps is None or (isinstance(steps, dict) and all(isinstance(k, str) and _STEP.fullmatch(k) and v in STEP_STATUSES
                                                           for k, v in steps.items())),
-         f"{where} has steps that are not step names with their status ({', '.join(STEP_STATUSES)})")
+         f"{where} has steps that are not step keys with their status ({', '.join(STEP_STATUSES)})")
     TYPES[kind].check(where, rec, investigation_id)
 
 

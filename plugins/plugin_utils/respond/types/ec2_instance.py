@@ -584,7 +584,7 @@ def apply(planned, context):  # pylint: disable=too-many-locals
         evidence_done.append(step("evidence", "keep the instance and its volumes as evidence", EVIDENCE, keep))
     if changes.get("standby"):
         standby = changes["standby"]
-        evidence_done.append(step("standby", f"put it into Standby in {standby['group_name']}", EVIDENCE,
+        evidence_done.append(step("standby", "put it into Standby in its Auto Scaling group", EVIDENCE,
                                   lambda _o: _enter_standby(context.aws("autoscaling"), instance_id, standby["group_name"],
                                                             standby["decrement"], context.sleep) or True, after=list(evidence_done)))
     for group in changes.get("target_groups") or []:
@@ -663,7 +663,7 @@ def undo(planned, context):
         restored.append(step("nacl:" + acl["nacl_id"], f"remove its deny entries from the network ACL {acl['nacl_id']}", allow))
     back = list(restored)
     if changes.get("standby_group"):
-        back.append(step("standby", f"return it from Standby in {changes['standby_group']}", lambda _o: call(
+        back.append(step("standby", "return it from Standby to service in its Auto Scaling group", lambda _o: call(
             context.aws("autoscaling").exit_standby, "autoscaling:ExitStandby", f"instance {instance_id}", InstanceIds=[instance_id],
             AutoScalingGroupName=changes["standby_group"]) and True, after=restored))
     for group in changes.get("target_groups") or []:
