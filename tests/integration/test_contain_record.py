@@ -11,18 +11,15 @@ without a record is refused; a second rollback changes nothing.
 
 from __future__ import annotations
 
-import http.client
-import http.server
 import json
 import os
 import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
 
+from aws_proxy import AwsProxy
 from conftest import ansible_env
 
 from gdemu import scenarios as sc
@@ -180,55 +177,10 @@ def test_rollback_from_the_artifact_alone_and_refused_without_a_record(  # pylin
     assert {r["type"]: r["status"] for r in marked["resources"]}["ec2_instance"] == "rolled_back"
 
 
-class HangingS3:
-    """S3 in front of moto: every request passes through, but the PUT of a bucket's tags or public access block, which
-    hangs until the test ends. A containment run that reaches its bucket steps is caught there, between two changes:
-    what came before is done, the bucket is not."""
-
-    def __init__(self, target):
-        self.release = threading.Event()
-        self.held = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if self.command == "PUT" and ("tagging" in self.path or "publicAccessBlock" in self.path):
-                    outer.held.set()
-                    outer.release.wait(120)
-                    self.send_error(503)
-                    return
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-                conn.request(self.command, self.path, body=body, headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
-                response = conn.getresponse()
-                data = response.read()
-                self.send_response(response.status)
-                for key, value in response.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
-
-            def log_message(self, *args):  # pylint: disable=arguments-differ
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-
-
 def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, contain, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
     world.create_contain_groups()
     before = world.snapshot()
-    s3 = HangingS3(urllib.parse.urlsplit(moto_aws.url))
+    s3 = AwsProxy(moto_aws.url, lambda method, path: "hold" if method == "PUT" and ("tagging" in path or "publicAccessBlock" in path) else None)
     playbook = tmp_path / "contain.yml"
     playbook.write_text(WRAPPER)
     variables = {"investigation_id": sc.CONTAIN_INV_ID, "contain_mode": "apply", "contain_approved": True,

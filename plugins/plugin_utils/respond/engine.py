@@ -55,7 +55,7 @@ def now():
 
 
 def iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class ReadContext:
@@ -211,7 +211,7 @@ def run(request, clients, guardduty_clients, warn, clock=time.monotonic):
     if acts and plan["counts"]["done"] > 0:
         if plan["record_before"] is not None:
             write_record_file(plan["record_path"], plan["record_before"])
-            plan["record_before_written"] = iso(now())
+            plan["record_before_written"] = iso(started + datetime.timedelta(seconds=clock() - began))
         context.aws, context.entries, context.sleep = acting, plan["resources"], time.sleep
         todo = [e for e in plan["resources"] if e["status"] == "done"]
         steps = [step for e in todo for step in (TYPES[e["type"]].undo if mode == "rollback" else TYPES[e["type"]].apply)(e, context)]

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The least-privilege IAM policies of containment, made from what the engine and each action type declare:
+docs/iam/contain-plan.json, contain-apply.json and contain-rollback.json (``policies``). A unit test keeps the files
+equal to this; tests/utils/iam_docs.py writes them.
+
+plan is what every mode reads; apply and rollback are what they add to it. A statement of a regional service is
+limited to the Region the policy is for (``aws:RequestedRegion``, REGION in the file); ACCOUNT_ID and REGION are
+placeholders to replace.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import REGIONAL
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
+
+MODES = ("plan", "apply", "rollback")
+# what the engine itself calls, whatever the types: the investigation's read (as guardduty_investigation_info reads
+# it) and the identity the credentials belong to; sts:AssumeRole is the administrator's (contain-admin-assume.json)
+ENGINE = {
+    "plan": [("ReadTheInvestigation", ["guardduty:ListDetectors", "guardduty:GetInvestigation", "guardduty:ListInvestigationRecords"], "*", None),
+             ("CheckTheAccount", ["sts:GetCallerIdentity"], "*", None)],
+    "apply": [],
+    "rollback": [],
+}
+
+
+def statements(mode):
+    """[(statement id, actions, resource, condition)] of ``mode``: the engine's, then each type's in TYPES order; two
+    types asking for one statement id are one statement (their actions joined)."""
+    merged = {}
+    for sid, actions, resource, condition in ENGINE[mode] + [s for t in TYPES.values() for s in t.iam.get(mode, [])]:
+        if sid in merged:
+            merged[sid] = (sid, list(dict.fromkeys(merged[sid][1] + list(actions))), resource, condition)
+        else:
+            merged[sid] = (sid, list(actions), resource, condition)
+    return list(merged.values())
+
+
+def policy(mode):
+    """The IAM policy document of ``mode``."""
+    found = []
+    for sid, actions, resource, condition in statements(mode):
+        statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resource}
+        if condition == REGIONAL:
+            statement["Condition"] = {"StringEquals": {"aws:RequestedRegion": "REGION"}}
+        found.append(statement)
+    return {"Version": "2012-10-17", "Statement": found}
+
+
+def policy_text(mode):
+    """The file's text: indented JSON, a final newline."""
+    return json.dumps(policy(mode), indent=2) + "\n"
+
+
+def actions(mode):
+    """Every IAM action ``mode`` needs (apply and rollback: with what plan reads)."""
+    modes = ("plan",) if mode == "plan" else ("plan", mode)
+    return {action for m in modes for _sid, acts, _resource, _condition in statements(m) for action in acts}
