@@ -2,32 +2,26 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The plain state containment_plan reads, and how roles/contain/tasks/read.yml reduces what it registered to it."""
+"""The plain state containment_plan reads: what the action types declare, and how the instance type reads it."""
 
 from __future__ import annotations
 
-import os
-
+import boto3
 import pytest
-import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar
+from botocore.stub import Stubber
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import MEMBERS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import State
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
+from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
+from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
-
-try:
-    from ansible.template import trust_as_template
-except ImportError:
-
-    def trust_as_template(value):
-        return value
-
-
-READ_YML = os.path.join(os.path.dirname(__file__), *[os.pardir] * 5, "roles", "contain", "tasks", "read.yml")
 
 INSTANCE = {"instance_id": s.INSTANCE, "vpc_id": "vpc-1", "state": {"name": "running"}, "tags": {},
             "network_interfaces": [{"network_interface_id": "eni-0123456789abcdef0", "groups": [{"group_id": "sg-11111111111111111"}]}]}
@@ -54,68 +48,21 @@ REGISTRATION = {"target_group_arn": TARGET_GROUP["target_group_arn"], "target_gr
                 "id": s.INSTANCE, "port": 80, "availability_zone": None, "state": "healthy"}
 MEMBER = {"instance_id": s.INSTANCE, "auto_scaling_group_name": "web", "lifecycle_state": "InService"}
 
-# what the role registers, as ansible-core gives it: looped tasks hold "results"; a skipped task has no module keys
-REGISTERED = {
-    "contain_read_instances": {"changed": False, "instances": [INSTANCE]},
-    "contain_read_groups": {"changed": False, "security_groups": [GROUP]},
-    "contain_read_named_groups": {"changed": False, "security_groups": [NAMED]},
-    "contain_read_concurrency": {"changed": False, "results": [CONCURRENCY, {"item": "gone", "failed": True, "msg": "boom"}]},
-    "contain_read_volumes": {"changed": False, "volumes": [VOLUME]},
-    "contain_read_dbs": {"changed": False, "instances": [DB]},
-    "contain_read_db_snapshots": {"changed": False, "results": [{"item": "orders-db", "snapshots": [DB_SNAPSHOT]},
-                                                                {"item": "gone", "failed": True, "msg": "boom"}]},
-    "contain_read_evidence": {"changed": False, "results": [EVIDENCE]},
-    "contain_read_asg": {"changed": False, "auto_scaling_instances": [MEMBER]},
-    "contain_read_profiles": {"changed": False, "results": [{"item": "web-profile", "iam_instance_profiles": [PROFILE]}]},
-    "contain_read_profile_instances": {"changed": False, "instances": [INSTANCE]},
-    "contain_read_functions": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
-    "contain_read_nacls": {"changed": False, "nacls": [NACL]},
-    "contain_read_targets": {"changed": False, "target_groups": [TARGET_GROUP], "previous": [REGISTRATION], "registrations": [REGISTRATION]},
-    "contain_read_snapshots": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
-    "contain_read_all_users": {"changed": False, "skipped": True, "skip_reason": "Conditional result was False"},
-    "contain_read_owners": {"changed": False, "results": [{"item": "alice", "iam_users": [ALICE]}, {"item": "bob", "iam_users": [BOB]}]},
-    "contain_read_access_keys": {"changed": False, "results": [{"item": "alice", "access_keys": [KEY]}, {"item": "bob", "access_keys": []}]},
-    "contain_read_user_policies": {"changed": False, "results": [
-        {"item": "alice", "all_policy_names": ["other"], "policies": []},
-        {"item": "ghost", "msg": "The user with name ghost cannot be found."}]},
-    "contain_read_role_policies": {"changed": False, "skipped": True, "results": []},
-    "contain_read_buckets": {"changed": False, "results": [{"item": "customer-exports", "buckets": [BUCKET]}]},
+# the state the engine reads (each member as an action type declares it)
+STATE = {
+    "instances": [INSTANCE], "groups": [GROUP], "snapshots": [], "users": [ALICE, BOB], "access_keys": [KEY],
+    "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
+    "evidence": [EVIDENCE], "asg_instances": [MEMBER],
+    "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
+    "named_groups": [NAMED], "function_concurrency": [CONCURRENCY], "volumes": [VOLUME],
+    "db_instances": [DB], "db_snapshots": [DB_SNAPSHOT], "target_groups": [TARGET_GROUP], "target_registrations": [REGISTRATION],
 }
 
 
-def _read_tasks():
-    with open(READ_YML, encoding="utf-8") as f:
-        return {task["name"]: task for task in yaml.safe_load(f)}
-
-
-def _template(value, variables):
-    templar = Templar(loader=DataLoader(), variables=variables)
-    if isinstance(value, dict):
-        return {key: _template(item, variables) for key, item in value.items()}
-    return templar.template(trust_as_template(value))
-
-
-def test_read_yml_reduces_what_it_registered_to_the_plain_state():
-    tasks = _read_tasks()
-    variables = dict(REGISTERED)
-    variables.update(_template(tasks["Keep the users read"]["ansible.builtin.set_fact"], variables))
-    variables.update(_template(tasks["Name the instance profiles and their roles"]["ansible.builtin.set_fact"], variables))
-    assert variables["contain_read_profile_list"] == [PROFILE]
-    assert variables["contain_read_users"] == [ALICE, BOB]
-    keep = tasks["Keep what was read, as plain lists (what containment_plan reads)"]
-    variables.update(_template(keep.get("vars", {}), variables))
-    state = _template(keep["ansible.builtin.set_fact"], variables)["contain_state"]
-    assert state == {
-        "instances": [INSTANCE], "groups": [GROUP], "snapshots": [], "users": [ALICE, BOB], "access_keys": [KEY],
-        "user_policies": {"alice": ["other"]}, "role_policies": {}, "buckets": [BUCKET],
-        "evidence": [EVIDENCE], "asg_instances": [MEMBER],
-        "instance_profiles": [PROFILE], "profile_instances": [INSTANCE], "functions": [], "nacls": [NACL],
-        "named_groups": [NAMED], "function_concurrency": [CONCURRENCY], "volumes": [VOLUME],
-        "db_instances": [DB], "db_snapshots": [DB_SNAPSHOT], "target_groups": [TARGET_GROUP], "target_registrations": [REGISTRATION],
-    }
-    # and containment_plan reads it
+def test_the_state_holds_what_the_types_declare_and_containment_plan_reads_it():
+    assert sorted(STATE) == sorted(MEMBERS)
     plan = containment_plan(s.found(s.resource(s.INSTANCE, "EC2_INSTANCE"), s.resource(s.KEY, "IAM_ACCESS_KEY"),
-                                    s.resource("ghost", "IAM_USER"), s.resource("customer-exports", "S3_BUCKET")), s.settings(), state)
+                                    s.resource("ghost", "IAM_USER"), s.resource("customer-exports", "S3_BUCKET")), s.settings(), STATE)
     assert {r["type"]: r["status"] for r in plan["resources"]} == {
         "ec2_instance": "planned", "iam_access_key": "planned", "iam_user": "skipped", "s3_bucket": "planned"}
     changes = plan["resources"][0]["changes"]
@@ -124,15 +71,61 @@ def test_read_yml_reduces_what_it_registered_to_the_plain_state():
     assert changes["target_registrations"] == []  # an Auto Scaling member leaves its load balancers through Standby
 
 
-def test_read_yml_looks_for_the_instances_by_id_and_address_in_their_vpcs():
-    task = _read_tasks()["Read the load balancer target groups of the instances' VPCs, and where the instances are registered in them"]
-    addressed = dict(INSTANCE, network_interfaces=[dict(INSTANCE["network_interfaces"][0], private_ip_addresses=[
-        {"private_ip_address": "10.0.1.5"}, {"private_ip_address": "10.0.1.6"}])])
-    gone = dict(INSTANCE, instance_id="i-0fedcba9876543210", vpc_id="vpc-2", state={"name": "terminated"})
-    variables = {"contain_found": {"region": "us-east-1"}, "contain_read_instances": {"instances": [addressed, gone]}}
-    variables.update(_template(task["vars"], variables))
-    args = _template(task["secops.guardduty.elbv2_target_registration"], variables)
-    assert args["target_ids"] == [s.INSTANCE, "10.0.1.5", "10.0.1.6"] and args["vpc_ids"] == ["vpc-1"]
+def _stubbed(service):
+    client = boto3.client(service, region_name="us-east-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
+    stub = Stubber(client)
+    stub.activate()
+    return RetryingBotoClientWrapper(client, retry_decorator()), stub
+
+
+GROUP_ARN = TARGET_GROUP["target_group_arn"]
+OTHER_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/elsewhere/fedcba9876543210"
+
+
+def test_an_instance_read_looks_for_it_by_id_and_address_in_the_target_groups_of_its_vpc(monkeypatch):
+    """ec2_instance.read: the live instance's evidence, Auto Scaling membership, the target groups of its VPC only (not
+    those of the terminated instance's VPC), where its id and its addresses are registered, its VPC's quarantine groups."""
+    monkeypatch.setattr(engine, "READERS", 1)  # one read at a time: the stubs answer in order
+    clients = {name: _stubbed(name) for name in ("ec2", "autoscaling", "elbv2")}
+    ec2_stub, asg_stub, elbv2_stub = clients["ec2"][1], clients["autoscaling"][1], clients["elbv2"][1]
+    gone = "i-0fedcba9876543210"
+    eni = {"NetworkInterfaceId": "eni-0123456789abcdef0", "SubnetId": "subnet-1", "Groups": [{"GroupId": "sg-11111111111111111"}],
+           "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.5"}, {"PrivateIpAddress": "10.0.1.6"}]}
+    live = {"InstanceId": s.INSTANCE, "VpcId": "vpc-1", "State": {"Name": "running"}, "NetworkInterfaces": [eni],
+            "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeId": "vol-1", "DeleteOnTermination": True}}]}
+    ec2_stub.add_response("describe_instances", {"Reservations": [{"Instances": [live, {"InstanceId": gone, "VpcId": "vpc-2",
+                                                                                        "State": {"Name": "terminated"}}]}]},
+                          {"Filters": [{"Name": "instance-id", "Values": [s.INSTANCE, gone]}]})
+    ec2_stub.add_response("describe_instance_attribute", {"DisableApiTermination": {"Value": False}},
+                          {"InstanceId": s.INSTANCE, "Attribute": "disableApiTermination"})
+    ec2_stub.add_response("describe_instance_attribute", {"InstanceInitiatedShutdownBehavior": {"Value": "terminate"}},
+                          {"InstanceId": s.INSTANCE, "Attribute": "instanceInitiatedShutdownBehavior"})
+    asg_stub.add_response("describe_auto_scaling_instances", {"AutoScalingInstances": []}, {"InstanceIds": [s.INSTANCE, gone]})
+    elbv2_stub.add_response("describe_target_groups", {"TargetGroups": [
+        {"TargetGroupArn": GROUP_ARN, "TargetGroupName": "web", "TargetType": "ip", "VpcId": "vpc-1", "Port": 80},
+        {"TargetGroupArn": OTHER_ARN, "TargetGroupName": "elsewhere", "TargetType": "instance", "VpcId": "vpc-2", "Port": 80}]}, {})
+    elbv2_stub.add_response("describe_target_health", {"TargetHealthDescriptions": [
+        {"Target": {"Id": "10.0.1.6", "Port": 8080}, "TargetHealth": {"State": "healthy"}},
+        {"Target": {"Id": "10.0.9.9", "Port": 8080}, "TargetHealth": {"State": "healthy"}}]}, {"TargetGroupArn": GROUP_ARN})
+    ec2_stub.add_response("describe_security_groups", {"SecurityGroups": [{"GroupId": GROUP["group_id"], "GroupName": GROUP["group_name"],
+                                                                           "VpcId": "vpc-1", "IpPermissions": [], "Tags": []}]},
+                          {"Filters": [{"Name": "group-name", "Values": ["secops-guardduty-quarantine", "secops-guardduty-quarantine-untrack"]},
+                                       {"Name": "vpc-id", "Values": ["vpc-1", "vpc-2"]}]})
+    context = engine.ReadContext({"mode": "plan", "quarantine_group_name": "secops-guardduty-quarantine"}, s.INV_ID, s.REGION)
+    state = TYPES["ec2_instance"].read(lambda service: clients[service][0], [{"type": "ec2_instance", "id": s.INSTANCE},
+                                                                            {"type": "ec2_instance", "id": gone}], context)
+    for _client, stub in clients.values():
+        stub.assert_no_pending_responses()
+    assert [i["instance_id"] for i in state["instances"]] == [s.INSTANCE, gone]
+    assert state["evidence"] == [{"instance_id": s.INSTANCE, "previous": {
+        "termination_protection": False, "shutdown_behavior": "terminate", "delete_on_termination": {"/dev/xvda": True},
+        "metadata_endpoint": "enabled"}}]
+    assert [g["target_group_arn"] for g in state["target_groups"]] == [GROUP_ARN]
+    assert [(r["id"], r["port"]) for r in state["target_registrations"]] == [("10.0.1.6", 8080)]
+    assert state["groups"] == [{"group_id": GROUP["group_id"], "group_name": GROUP["group_name"], "vpc_id": "vpc-1", "ip_permissions": [],
+                                "tags": {}}]
+    assert state["nacls"] == [] and state["snapshots"] == [] and state["instance_profiles"] == []
+    assert State(state).by("instances", "instance_id")[s.INSTANCE]["network_interfaces"][0]["subnet_id"] == "subnet-1"
 
 
 def test_missing_members_are_empty():
