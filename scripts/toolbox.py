@@ -1081,6 +1081,9 @@ def cmd_benchmark(args):
     if args[:1] == ["--eda"]:
         say(f"running benchmarks/eda.py from {setup.collection_dir}")
         os.execv(setup.python, [setup.python, "benchmarks/eda.py", *args[1:]])
+    if args[:1] == ["--contain"]:
+        say(f"running benchmarks/contain.py from {setup.collection_dir}")
+        os.execv(setup.python, [setup.python, "benchmarks/contain.py", *args[1:]])
     version = os.environ.get("GD_AWSCLI_VERSION") or "1.46.3"
     venv = os.path.join(WORK, f"awscli-{version}")
     try:

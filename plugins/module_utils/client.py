@@ -109,11 +109,14 @@ def session_clients(regions, endpoint_url, params, config=None, retry=None):
     return clients
 
 
-def session_factory(endpoint_url, params, config=None):
+def session_factory(endpoint_url, params, config=None, sessions=None):
     """make(service, region) -> a boto3 client, every client on one boto3 session, built as amazon.aws builds a client
     (module_utils/botocore.py, _boto3_conn: its user agent, then ``config``, then the user's ``aws_config``, on a
     session of ``profile_name``; ``endpoint_url`` and ``params`` as its get_aws_connection_info gives them). None when
-    this amazon.aws has no user agent function to build them with (the caller then lets amazon.aws build each)."""
+    this amazon.aws has no user agent function to build them with (the caller then lets amazon.aws build each).
+    ``sessions`` ({profile: session}, the caller's) keeps the sessions for further factories: a second factory of the
+    same profile (other credentials, another Region) loads no model again; the caller serialises client creation
+    then (a session is not safe to share between threads while it builds clients)."""
     try:
         from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string  # pylint: disable=import-outside-toplevel
     except ImportError:
@@ -127,7 +130,11 @@ def session_factory(endpoint_url, params, config=None):
     for extra in (config, params.pop("config", None), params.pop("aws_config", None)):
         if extra:
             merged = merged.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
-    session = boto3.session.Session(profile_name=profile)
+    session = sessions.get(profile) if sessions is not None else None
+    if session is None:
+        session = boto3.session.Session(profile_name=profile)
+        if sessions is not None:
+            sessions[profile] = session
 
     def make(service, region):
         return session.client(service, config=merged, region_name=region, endpoint_url=endpoint_url, **params)

@@ -42,6 +42,10 @@ CONNECTION_KEYS = frozenset(CONNECTION_OPTIONS) | _ALIASES  # the options and th
 AWS_GROUP_MEMBER = "amazon.aws.aws_caller_info"
 GUARDDUTY_READER = COLLECTION_NAME + ".guardduty_investigation_info"
 POOL = 16  # connections per client: the engine reads and acts concurrently
+# one boto3 session per profile for every connection of the run (another Region, an assumed role's credentials): the
+# service models are loaded once; clients are built one at a time (a shared session is not safe to build in parallel)
+_SESSIONS = {}
+_BUILDING = threading.Lock()
 
 
 def task_defaults(task, templar, action):
@@ -102,7 +106,7 @@ class Clients:
             raise invalid(e.message) from None
         self.region = region or default_region
         self._on_call = on_call
-        self._make = session_factory(self.endpoint_url, self._kwargs, {"max_pool_connections": POOL})
+        self._make = session_factory(self.endpoint_url, self._kwargs, {"max_pool_connections": POOL}, sessions=_SESSIONS)
         self._clients = {}
         self._lock = threading.Lock()
 
@@ -110,8 +114,20 @@ class Clients:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                client = self._clients[service] = RetryingBotoClientWrapper(self._connect(service), retry_decorator())
+                with _BUILDING:
+                    client = self._clients[service] = RetryingBotoClientWrapper(self._connect(service), retry_decorator())
         return client
+
+    def warm(self, services):
+        """Build the clients of ``services`` in the background (while the run waits on the network elsewhere): loading a
+        service model takes up to 0.2 s of CPU. A failure is left for the call that needs the client to say."""
+        def build():
+            for service in services:
+                try:
+                    self(service)
+                except GuardDutyError:
+                    return
+        threading.Thread(target=build, daemon=True).start()
 
     @AWSCallHandler.connecting()
     def _connect(self, service):

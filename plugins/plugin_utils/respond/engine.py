@@ -85,6 +85,17 @@ class ReadContext:
             return {name: future.result() for name, future in futures.items()}
 
 
+SERVICE_OF = {"elasticloadbalancing": "elbv2"}  # the client of an IAM action's service prefix, where the names differ
+
+
+def services_of(types, mode):
+    """The clients the action types ``types`` use in ``mode`` (from the IAM actions they declare)."""
+    modes = ("plan",) if mode == "plan" else ("plan", "rollback" if mode == "rollback" else "apply")
+    prefixes = {action.split(":")[0] for name in types if name in TYPES for m in modes
+                for _sid, actions, _resource, _condition in TYPES[name].iam.get(m, []) for action in actions}
+    return sorted(SERVICE_OF.get(prefix, prefix) for prefix in prefixes)
+
+
 def read_investigation(clients, investigation_id, detector_id, warn):
     """The investigation ``investigation_id`` with its structured summary and records (read as the info module reads it)."""
     if not clients.region:
@@ -180,6 +191,7 @@ def run(request, clients, guardduty_clients, warn, clock=time.monotonic):
         raise Refused(f"Investigation {found['investigation_id']} names no account or Region (cloud.account / cloud.region): nothing can be "
                       "matched to it safely")
     caller_clients = clients.in_region(found["region"])
+    caller_clients.warm(["sts"] + services_of({r["type"] for r in found["resources"]}, request["settings"]["mode"]))
     acting, assumed = caller_clients, None
     if request.get("assume_role"):
         assumed = assume_role_request(found, request["assume_role"], request.get("external_id"))
