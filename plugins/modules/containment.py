@@ -54,7 +54,7 @@ options:
     default: plan
   approved:
     description:
-      - Must be V(true) for V(apply) and V(rollback): a person reviewed the plan.
+      - Must be V(true) for V(apply) and V(rollback), saying that a person reviewed the plan.
     type: bool
     default: false
   auto_apply:
