@@ -179,7 +179,7 @@ contain_result:
       C(record) (the containment record before and after), C(steps) (every step in the order it ended - C(key),
       C(type), C(id), C(name), C(status), C(changed), C(error), C(started), C(finished)), C(failures), C(timings)
       (seconds to prepare, read and act) and C(started).
-    - Untrusted data (countermeasure text the AI wrote): never templated.
+    - Untrusted data (it holds countermeasure text the AI wrote), never templated.
   returned: when the run was not refused
   type: dict
 failures:
