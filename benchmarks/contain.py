@@ -84,9 +84,8 @@ def world(moto):
     web = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
                                                                       "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com",
-                                                                                                             "lambda.amazonaws.com"]},
-                                                                 "Action": "sts:AssumeRole"}]})
+    principal = {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]}
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
     role = iam.create_role(RoleName="web-runtime-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     profile = iam.create_instance_profile(InstanceProfileName="web-profile")["InstanceProfile"]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="web-profile", RoleName="web-runtime-role")
@@ -107,9 +106,9 @@ def world(moto):
                            MasterUserPassword="benchmark-only-password-0001", AllocatedStorage=20, DBSubnetGroupName="orders",
                            VpcSecurityGroupIds=[web], PubliclyAccessible=True)
     moto.client("s3").create_bucket(Bucket="customer-exports-bench")
-    named = [(i, "EC2_INSTANCE") for i in instances] + [(key, "IAM_ACCESS_KEY"), ("build-bot", "IAM_USER"), ("web-runtime-role", "IAM_ROLE"),
-                                                          (web, "EC2_SECURITY_GROUP"), ("reports", "LAMBDA_FUNCTION"),
-                                                          ("orders-db", "RDS_INSTANCE"), ("customer-exports-bench", "S3_BUCKET")]
+    named = [(i, "EC2_INSTANCE") for i in instances] + [
+        (key, "IAM_ACCESS_KEY"), ("build-bot", "IAM_USER"), ("web-runtime-role", "IAM_ROLE"), (web, "EC2_SECURITY_GROUP"),
+        ("reports", "LAMBDA_FUNCTION"), ("orders-db", "RDS_INSTANCE"), ("customer-exports-bench", "S3_BUCKET")]
     return [{"Identifier": ident, "Type": kind} for ident, kind in named], instances, key
 
 

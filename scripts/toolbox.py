@@ -54,7 +54,8 @@ WORK = os.environ.get("SECOPS_GUARDDUTY_WORK") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "secops-guardduty")
 MATRIX = os.path.join(WORK, "matrix")
 REQUIREMENTS = os.path.join(REPO, "tests", "requirements-tools.txt")
-RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock")  # pinned as in REQUIREMENTS in every matrix leg too
+# pinned as in REQUIREMENTS in every matrix leg too; moto for the containment tests every leg runs (CONTAIN_TESTS)
+RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock", "moto[server]")
 
 # The amazon.aws collection versions we use, and the `ansible` wheel on PyPI that ships each
 # (ansible 14.5.0 is a py3.12+ wheel, but the amazon.aws 11.4.0 in it runs on 3.11).
@@ -89,6 +90,13 @@ MATRIX_TESTS = (
     "tests/integration/test_regions.py::test_three_regions_merge_into_one_sorted_list",
     "tests/integration/test_regions.py::test_lookup_pairs_keep_the_term_order",
     "tests/integration/test_eda_sources.py::test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing",
+)
+# the contain role on every ansible-core of the matrix (not on the botocore floor: it reads structured summaries, which
+# need botocore 1.44.2, and says so): every input form, group/aws alone, and apply, a second apply and rollback
+CONTAIN_TESTS = (
+    "tests/integration/test_contain_engine.py::test_every_input_form_gives_the_same_plan",
+    "tests/integration/test_contain_engine.py::test_group_aws_alone_reaches_every_call",
+    "tests/integration/test_contain.py::test_apply_again_rollback",
 )
 # the botocore-floor leg: all but the first two, and the start module under faults
 FLOOR_TESTS = (
@@ -1068,7 +1076,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
     steps.record(f"{leg} units", rc, start)
     start = time.monotonic()
     rc = steps.run([venv_python(venv), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
-                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS)],
+                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS + CONTAIN_TESTS)],
                    cwd=collection, env=dict(env, AWS_DATA_PATH=newest_model))
     steps.record(f"{leg} integration", rc, start)
 

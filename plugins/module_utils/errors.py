@@ -281,7 +281,6 @@ class AWSCallHandler(AWSErrorHandler):
 
         return wrapper
 
-
     @classmethod
     def call(cls, method, action, what="", missing=(), absent=_RAISE, **params):
         """``method(aws_retry=True, **params)`` (a client method; its retries apply) through this handler: the

@@ -72,7 +72,8 @@ class Calls:
         self.made.add(IRREGULAR.get(action, action))
 
 
-def test_every_call_of_plan_apply_and_rollback_is_in_its_iam_policy(moto_aws, guardduty_emulator, tmp_path, monkeypatch):  # pylint: disable=redefined-outer-name
+def test_every_call_of_plan_apply_and_rollback_is_in_its_iam_policy(  # pylint: disable=redefined-outer-name
+        moto_aws, guardduty_emulator, tmp_path, monkeypatch):
     moto_aws.reset()
     world = World(moto_aws)
     ec2 = world.ec2
@@ -94,8 +95,8 @@ def test_every_call_of_plan_apply_and_rollback_is_in_its_iam_policy(moto_aws, gu
     more = [{"Identifier": group, "Type": "EC2_SECURITY_GROUP"}, {"Identifier": "reports", "Type": "LAMBDA_FUNCTION"},
             {"Identifier": volume, "Type": "EBS_VOLUME"}, {"Identifier": "orders-db", "Type": "RDS_INSTANCE"}]
     scenario["investigations"][0]["investigation"]["SummaryData"]["Countermeasures"].append(
-        {"DefenseTactic": "Isolate", "Description": "More.", "Actions": [{"Title": "More", "Description": "More.", "Priority": "IMMEDIATE",
-                                                                           "Disposition": "Blocked", "AffectedResources": more}]})
+        {"DefenseTactic": "Isolate", "Description": "More.",
+         "Actions": [{"Title": "More", "Description": "More.", "Priority": "IMMEDIATE", "Disposition": "Blocked", "AffectedResources": more}]})
     guardduty_emulator.load(scenario)
     for name in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(name)

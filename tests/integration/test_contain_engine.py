@@ -72,7 +72,8 @@ class DefaultVpc:  # pylint: disable=too-few-public-methods
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_instances_behind_one_network_acl_get_rule_numbers_of_their_own(count, play, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+def test_instances_behind_one_network_acl_get_rule_numbers_of_their_own(  # pylint: disable=redefined-outer-name
+        count, play, moto_aws, guardduty_emulator, tmp_path):
     moto_aws.reset()
     vpc = DefaultVpc(moto_aws, count)
     assert len({vpc.acl()["NetworkAclId"]}) == 1 and vpc.deny_entries() == []
@@ -232,4 +233,3 @@ def test_a_failed_action_stops_only_what_depends_on_it(world, contain, moto_aws,
     after = world.snapshot()
     assert after["groups"] == before["groups"] and after["keys"] == before["keys"] and after["pab"] is None
     assert statuses(rolled)[("s3_bucket", BUCKET)] == "unchanged"
-

@@ -177,7 +177,8 @@ def test_rollback_from_the_artifact_alone_and_refused_without_a_record(  # pylin
     assert {r["type"]: r["status"] for r in marked["resources"]}["ec2_instance"] == "rolled_back"
 
 
-def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(world, contain, moto_aws, guardduty_emulator, tmp_path):  # pylint: disable=redefined-outer-name
+def test_an_apply_killed_between_two_changes_rolls_back_from_its_record(  # pylint: disable=redefined-outer-name
+        world, contain, moto_aws, guardduty_emulator, tmp_path):
     world.create_contain_groups()
     before = world.snapshot()
     s3 = AwsProxy(moto_aws.url, lambda method, path: "hold" if method == "PUT" and ("tagging" in path or "publicAccessBlock" in path) else None)

@@ -76,8 +76,6 @@ def connection_params(values, what):
     return params
 
 
-
-
 @contextlib.contextmanager
 def environment(variables):
     """The task's ``environment`` keyword applied to this process while the engine runs (an amazon.aws module gets

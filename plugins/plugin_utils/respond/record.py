@@ -116,7 +116,7 @@ def _check_entry(index, rec, investigation_id):
     need(isinstance(rec.get("time"), str) and TIME.fullmatch(rec["time"]), f"{where} has no UTC time")
     steps = rec.get("steps")
     need(steps is None or (isinstance(steps, dict) and all(isinstance(k, str) and _STEP.fullmatch(k) and v in STEP_STATUSES
-                                                          for k, v in steps.items())),
+                                                           for k, v in steps.items())),
          f"{where} has steps that are not step keys with their status ({', '.join(STEP_STATUSES)})")
     TYPES[kind].check(where, rec, investigation_id)
 
@@ -126,10 +126,10 @@ def _check_acted_as(where, identity):
     if identity is None:
         return
     need(isinstance(identity, dict) and set(identity) <= {"arn", "assumed_role", "session_name"}
-          and (identity.get("arn") is None or (isinstance(identity["arn"], str) and _CALLER_ARN.fullmatch(identity["arn"])))
-          and (identity.get("assumed_role") is None or (isinstance(identity["assumed_role"], str) and ROLE_ARN.fullmatch(identity["assumed_role"])))
-          and (identity.get("session_name") is None or (isinstance(identity["session_name"], str) and SESSION_NAME.fullmatch(identity["session_name"]))),
-          f"{where} has an acted_as that is not an ARN, a role ARN and a session name")
+         and (identity.get("arn") is None or (isinstance(identity["arn"], str) and _CALLER_ARN.fullmatch(identity["arn"])))
+         and (identity.get("assumed_role") is None or (isinstance(identity["assumed_role"], str) and ROLE_ARN.fullmatch(identity["assumed_role"])))
+         and (identity.get("session_name") is None or (isinstance(identity["session_name"], str) and SESSION_NAME.fullmatch(identity["session_name"]))),
+         f"{where} has an acted_as that is not an ARN, a role ARN and a session name")
 
 
 def _check_record(record, investigation_id, account_id, region):

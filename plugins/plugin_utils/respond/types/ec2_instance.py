@@ -652,9 +652,10 @@ def undo(planned, context):
             return True
         restored.append(step("restore", "give its interfaces back their recorded groups", restore))
     if changes.get("remove_tags"):
-        step("unmark", "remove the containment tags", lambda _o: call(ec2.delete_tags, "ec2:DeleteTags", f"instance {instance_id}",
-                                                                        Resources=[instance_id], Tags=api_tags(changes["remove_tags"])) and True,
-             after=restored)
+        def unmark(_outputs):
+            call(ec2.delete_tags, "ec2:DeleteTags", f"instance {instance_id}", Resources=[instance_id], Tags=api_tags(changes["remove_tags"]))
+            return True
+        step("unmark", "remove the containment tags", unmark, after=restored)
     for acl in changes.get("network_acls") or []:
         def allow(_outputs, acl=acl):
             for item in acl["entries"]:
@@ -791,8 +792,8 @@ def _check_registrations(where, instance_id, registrations):
         return
     need(isinstance(registrations, list), f"{where} has target_registrations that are not a list")
     for item in registrations:
-        problem = elbv2_targets.registration_problem(item) or (None if sorted(item) == sorted(_REGISTRATION_KEYS) else "it has other members than "
-                                                                + ", ".join(_REGISTRATION_KEYS))
+        problem = elbv2_targets.registration_problem(item) or (
+            None if sorted(item) == sorted(_REGISTRATION_KEYS) else "it has other members than " + ", ".join(_REGISTRATION_KEYS))
         need(problem is None, f"{where} has a target registration that is not one this role records ({problem})")
         need(item["id"] == instance_id or elbv2_targets.is_ip(item["id"]), f"{where} has a target registration of another instance")
 

@@ -179,7 +179,7 @@ def check(where, rec, _investigation_id):
 TYPE = ActionType(
     name="iam_access_key", service_type="IAM_ACCESS_KEY", id_problem=pattern_problem(ID, RULE), arn=arn, regional=False,
     read=read, reads={"users": "iam_user_info's iam_users (the owners of the access keys, with their tags)",
-           "access_keys": "iam_access_key_info's access_keys (of those users)"},
+                      "access_keys": "iam_access_key_info's access_keys (of those users)"},
     contain=contain, roll_back=roll_back, apply=apply, undo=undo, record=record, check=check,
     auto={"deactivate_access_key": "the key goes inactive; its user and the user's other keys stay as they are"},
     iam={

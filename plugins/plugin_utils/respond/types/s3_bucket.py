@@ -88,8 +88,7 @@ def public_access_block_of(value):
 def read(aws, resources, context):
     """buckets: the named buckets that are the caller's, with their location, public access block and tags."""
     s3 = aws("s3")
-    owned = context.once("buckets", lambda: {b.get("Name") for b in call(s3.list_buckets, "s3:ListAllMyBuckets", "the buckets")
-                                                                          .get("Buckets") or []})
+    owned = context.once("buckets", lambda: {b.get("Name") for b in call(s3.list_buckets, "s3:ListAllMyBuckets", "the buckets").get("Buckets") or []})
     buckets = []
     for resource in resources:
         name = resource["id"]
