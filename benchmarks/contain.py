@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import json
 import os
 import statistics
@@ -31,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -41,6 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 from gdemu.server import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 from moto_server import MotoServer  # noqa: E402  pylint: disable=wrong-import-position
+from moto_server import function_zip  # noqa: E402  pylint: disable=wrong-import-position
 from moto_server import image_id  # noqa: E402  pylint: disable=wrong-import-position
 
 CALLBACKS = os.path.join(ROOT, "tests", "integration", "callback_plugins")
@@ -68,13 +67,6 @@ PLAY = """\
 """
 
 
-def _zipped(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", source)
-    return buffer.getvalue()
-
-
 def world(moto):
     """The resources of the investigation, in moto: [AffectedResource] naming them."""
     ec2, iam, asg = moto.client("ec2"), moto.client("iam"), moto.client("autoscaling")
@@ -99,7 +91,7 @@ def world(moto):
     iam.create_user(UserName="build-bot")
     key = iam.create_access_key(UserName="build-bot")["AccessKey"]["AccessKeyId"]
     moto.client("lambda").create_function(FunctionName="reports", Runtime="python3.12", Role=role, Handler="index.handler",
-                                          Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
+                                          Code={"ZipFile": function_zip()})
     rds = moto.client("rds")
     rds.create_db_subnet_group(DBSubnetGroupName="orders", DBSubnetGroupDescription="orders", SubnetIds=[subnet, subnet2])
     rds.create_db_instance(DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="admin",

@@ -234,20 +234,43 @@ class GuardDutyErrorHandler(AWSErrorHandler):
 
     @classmethod
     def calling(cls, operation, on_error=None):
-        def wrapper(func):
-            @functools.wraps(func)
-            def handler(*args, **kwargs):
-                try:
-                    return func(*args, **kwargs)
-                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                    call = _arguments(func, args, kwargs)
-                    if on_error is not None:
-                        raise on_error(e, call) from e
-                    raise api_error(e, operation, call["detector_id"], call["investigation_id"], call["region"]) from e
+        def convert(e, func, args, kwargs):
+            call = _arguments(func, args, kwargs)
+            if on_error is not None:
+                return on_error(e, call)
+            return api_error(e, operation, call["detector_id"], call["investigation_id"], call["region"])
 
-            return handler
+        return _decorator(convert)
 
-        return wrapper
+
+def _botocore_errors():
+    return botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError
+
+
+def _connection_errors():
+    return botocore.exceptions.BotoCoreError, ValueError
+
+
+def _guarded(run, convert, kinds=_botocore_errors):
+    """``run()``, with a botocore failure (or one of the exceptions ``kinds()`` gives) raised as ``convert(exception)``:
+    the one place the collection catches what botocore raises (botocore is imported when a call is made: a module
+    reports a missing botocore itself)."""
+    try:
+        return run()
+    except kinds() as e:
+        raise convert(e) from e
+
+
+def _decorator(convert, kinds=_botocore_errors):
+    """A decorator running the function through _guarded, ``convert(exception, func, args, kwargs)`` making the error."""
+    def wrapper(func):
+        @functools.wraps(func)
+        def handler(*args, **kwargs):
+            return _guarded(lambda: func(*args, **kwargs), lambda e: convert(e, func, args, kwargs), kinds)
+
+        return handler
+
+    return wrapper
 
 
 _RAISE = object()
@@ -269,67 +292,54 @@ class AWSCallHandler(AWSErrorHandler):
 
     @classmethod
     def calling(cls, action, what="", missing=()):
-        def wrapper(func):
-            @functools.wraps(func)
-            def handler(*args, **kwargs):
-                try:
-                    return func(*args, **kwargs)
-                except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                    raise call_error(e, action, _described(what, func, args, kwargs), missing) from e
-
-            return handler
-
-        return wrapper
+        return _decorator(lambda e, func, args, kwargs: call_error(e, action, _described(what, func, args, kwargs), missing))
 
     @classmethod
     def call(cls, method, action, what="", missing=(), absent=_RAISE, **params):
         """``method(aws_retry=True, **params)`` (a client method; its retries apply) through this handler: the
         response, or ``absent`` when given and AWS answers with one of the ``missing`` codes (the resource is not
         there); otherwise a failure raises the one GuardDutyError (call_error)."""
-        try:
-            return method(aws_retry=True, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            if absent is not _RAISE and missing and error_code(e)[0] in missing:
-                return absent
-            raise call_error(e, action, what, missing) from e
+        return _absent_or(lambda: method(aws_retry=True, **params), action, what, missing, absent)
 
     @classmethod
     def wait(cls, client, waiter, action, what="", delay=15, attempts=240, **params):
         """botocore's waiter ``waiter`` of ``client`` until it is satisfied (every ``delay`` seconds, at most
         ``attempts`` times) through this handler: a timeout or a failure state is one GuardDutyError."""
-        try:
-            client.get_waiter(waiter).wait(WaiterConfig={"Delay": delay, "MaxAttempts": attempts}, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise call_error(e, action, what) from e
+        _guarded(lambda: client.get_waiter(waiter).wait(WaiterConfig={"Delay": delay, "MaxAttempts": attempts}, **params),
+                 lambda e: call_error(e, action, what))
 
     @classmethod
     def pages(cls, client, operation, result_key, action, what="", missing=(), absent=_RAISE, **params):
         """Every item of ``operation``'s pages (botocore's paginator, retried as a whole) through this handler;
         ``missing`` and ``absent`` as in call()."""
-        try:
-            return paginate(client, operation, result_key, **params)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            if absent is not _RAISE and missing and error_code(e)[0] in missing:
-                return absent
-            raise call_error(e, action, what, missing) from e
+        return _absent_or(lambda: paginate(client, operation, result_key, **params), action, what, missing, absent)
 
     @classmethod
     def connecting(cls):
         """The decorator of a function that builds a client: a profile that is not there, an invalid endpoint or
         certificate bundle become one GuardDutyError (amazon.aws's "Couldn't connect to AWS", or the credentials
         message), never a traceback."""
-        def wrapper(func):
-            @functools.wraps(func)
-            def handler(*args, **kwargs):
-                try:
-                    return func(*args, **kwargs)
-                except (botocore.exceptions.BotoCoreError, ValueError) as e:
-                    message, exception = connection_failure(f"Couldn't connect to AWS: {e}", e)
-                    raise GuardDutyError(message, exception=exception, reason="credentials" if exception is None else "invalid") from e
+        def convert(e, _func, _args, _kwargs):
+            message, exception = connection_failure(f"Couldn't connect to AWS: {e}", e)
+            return GuardDutyError(message, exception=exception, reason="credentials" if exception is None else "invalid")
 
-            return handler
+        return _decorator(convert, _connection_errors)
 
-        return wrapper
+
+class _Absent(Exception):
+    """A missing resource, when the caller gave what stands for it."""
+
+
+def _absent_or(run, action, what, missing, absent):
+    def convert(e):
+        if absent is not _RAISE and missing and error_code(e)[0] in missing:
+            return _Absent()
+        return call_error(e, action, what, missing)
+
+    try:
+        return _guarded(run, convert)
+    except _Absent:
+        return absent
 
 
 def _described(what, func, args, kwargs):

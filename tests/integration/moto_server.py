@@ -12,6 +12,7 @@ test that needs it and stopped after it. Never a hand-made mock.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 
 import boto3
 import pytest
@@ -90,6 +92,14 @@ class MotoServer:
 # The image a world's instances are launched from: the one moto lists first, found by its name, since describing all of
 # moto's 1300 images (describe_images without a filter) costs moto about 2 s each time.
 IMAGE_NAME = "Windows_Server-2016-English-Nano-Base-2017.10.13"
+
+
+def function_zip(source="def handler(event, context):\n    return 1\n"):
+    """A Lambda deployment package holding ``source`` as index.py, for the functions tests create in moto."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    return buffer.getvalue()
 
 
 def image_id(ec2):

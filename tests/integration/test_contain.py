@@ -15,15 +15,14 @@ command and the AI's CLI commands with shell metacharacters are never acted on.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 import pytest
 
 from gdemu import scenarios as sc
+from moto_server import function_zip
 from moto_server import image_id
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from rulebook_harness import RulebookProcess
@@ -94,13 +93,6 @@ def rulebook_environment(ansible_environment, moto_aws, guardduty_emulator, **ex
     return env
 
 
-def _zipped(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", source)
-    return buffer.getvalue()
-
-
 class World:
     """The AWS resources in moto, and how to read their state back."""
 
@@ -127,7 +119,7 @@ class World:
         self.sibling = self.ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet,
                                               IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"]
         moto.client("lambda").create_function(FunctionName="report-builder", Runtime="python3.12", Role=runtime, Handler="index.handler",
-                                              Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
+                                              Code={"ZipFile": function_zip()})
         self.vpc, self.subnet = vpc, subnet
         # launched to be terminated by a shutdown from inside (AWS's default is stop)
         self.ec2.modify_instance_attribute(InstanceId=self.instance, Attribute="instanceInitiatedShutdownBehavior", Value="terminate")

@@ -15,14 +15,13 @@ endpoint, snapshots).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
-import zipfile
 
 from gdemu import scenarios as sc
 from moto_server import ACCESS_KEY as MOTO_ACCESS_KEY
+from moto_server import function_zip
 from moto_server import SECRET_KEY as MOTO_SECRET_KEY
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import World
@@ -43,13 +42,6 @@ IRREGULAR = {
     "s3:ListBuckets": "s3:ListAllMyBuckets",
     "s3:DeleteBucketTagging": "s3:PutBucketTagging",
 }
-
-
-def _zipped(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", source)
-    return buffer.getvalue()
 
 
 def _allowed(mode):
@@ -83,7 +75,7 @@ def test_every_call_of_plan_apply_and_rollback_is_in_its_iam_policy(  # pylint: 
     volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)["VolumeId"]
     runtime = world.iam.get_role(RoleName="web-runtime-role")["Role"]["Arn"]
     moto_aws.client("lambda").create_function(FunctionName="reports", Runtime="python3.12", Role=runtime, Handler="index.handler",
-                                              Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
+                                              Code={"ZipFile": function_zip()})
     rds = moto_aws.client("rds")
     subnet2 = ec2.create_subnet(VpcId=world.vpc, CidrBlock="10.20.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
     rds.create_db_subnet_group(DBSubnetGroupName="orders", DBSubnetGroupDescription="orders", SubnetIds=[world.subnet, subnet2])

@@ -20,13 +20,12 @@ containment record, a second rollback changes nothing.
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
 
 import pytest
 
 from gdemu import scenarios as sc
+from moto_server import function_zip
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import changed_tasks
 from test_contain import outcome_lines
@@ -43,13 +42,6 @@ HEADER = role_play("Contain more")
 
 FUNCTIONS = ("payments", "reports")
 DB = "orders-db"
-
-
-def _zipped(source):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.py", source)
-    return buffer.getvalue()
 
 
 def canonical(value):
@@ -75,7 +67,7 @@ class World:
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
         for name in FUNCTIONS:
             self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
-                                     Code={"ZipFile": _zipped("def handler(event, context):\n    return 1\n")})
+                                     Code={"ZipFile": function_zip()})
         self.lam.put_function_concurrency(FunctionName="reports", ReservedConcurrentExecutions=5)
         # made from a snapshot: moto leaves SnapshotId out of a volume made without one (AWS returns ""), and
         # amazon.aws.ec2_vol_info (11.4.0) then fails with KeyError 'snapshot_id'
