@@ -83,7 +83,7 @@ def world(moto):
     iam.add_role_to_instance_profile(InstanceProfileName="web-profile", RoleName="web-runtime-role")
     image = image_id(ec2)
     instances = [ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", SubnetId=subnet, SecurityGroupIds=[web],
-                                   IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"] for _ in range(2)]
+                                   IamInstanceProfile={"Arn": profile})["Instances"][0]["InstanceId"] for _n in range(2)]
     asg.create_launch_configuration(LaunchConfigurationName="web-lc", ImageId=image, InstanceType="t3.micro")
     asg.create_auto_scaling_group(AutoScalingGroupName="web-asg", LaunchConfigurationName="web-lc", MinSize=0, MaxSize=3, DesiredCapacity=0,
                                   VPCZoneIdentifier=subnet)

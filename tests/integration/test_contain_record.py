@@ -25,7 +25,6 @@ from conftest import ansible_env
 from gdemu import scenarios as sc
 from moto_server import moto_aws  # noqa: F401  pylint: disable=unused-import
 from test_contain import BUCKET
-from test_contain import HEADER
 from test_contain import POLICY
 from test_contain import REVOKE
 from test_contain import ROLE

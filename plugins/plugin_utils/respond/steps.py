@@ -76,7 +76,7 @@ def execute(steps, workers=WORKERS, clock=time.monotonic):
                         order.append(step.key)
                     waiting = []
                 continue
-            finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            finished = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED).done
             for future in finished:
                 step = running.pop(future)
                 results[step.key] = future.result()
