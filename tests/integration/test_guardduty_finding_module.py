@@ -95,8 +95,8 @@ def test_a_malformed_id_is_refused_before_any_call(play, guardduty_emulator):
     guardduty_emulator.reset_log()
     result = play(playbook(task("bad", MODULE, {"finding_ids": [IDS[0], "1ab2c3d4; rm -rf /"], "archived": True}, ignore_errors=True)))
     bad = result.result("bad")
-    assert result.task("bad")["status"] == "failed" and bad["msg"] == ("Invalid finding_ids: '1ab2c3d4; rm -rf /'; a GuardDuty finding id is 32 hexadecimal characters "
-                                            "(nothing was called)")
+    assert result.task("bad")["status"] == "failed"
+    assert bad["msg"] == "Invalid finding_ids: '1ab2c3d4; rm -rf /'; a GuardDuty finding id is 32 hexadecimal characters (nothing was called)"
     assert guardduty_emulator.count() == 0
 
 
@@ -104,5 +104,6 @@ def test_a_member_account_cannot_archive_and_is_told_so(play, guardduty_emulator
     load(guardduty_emulator, role="member")
     result = play(playbook(task("archive", MODULE, {"finding_ids": [IDS[0]], "archived": True}, ignore_errors=True)))
     failed = result.result("archive")
-    assert result.task("archive")["status"] == "failed" and failed["msg"].startswith(f"Failed to call ArchiveFindings for findings on detector {sc.DETECTOR_ID} in us-east-1")
+    assert result.task("archive")["status"] == "failed"
+    assert failed["msg"].startswith(f"Failed to call ArchiveFindings for findings on detector {sc.DETECTOR_ID} in us-east-1")
     assert "only the administrator account can archive" in failed["msg"] and "Traceback" not in result.stdout

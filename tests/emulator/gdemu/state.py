@@ -45,8 +45,6 @@ DETECTOR_FEATURES = ('CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS', 'S3_DATA_EVENTS', '
                      'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS')
 
 
-
-
 @dataclass
 class CallContext:
     region: str

@@ -109,7 +109,8 @@ def test_scenario_filters_load_and_are_checked(client, guardduty_emulator):
     assert client.get_filter(DetectorId=DET, FilterName='loaded')['Rank'] == 1
     assert client.get_findings(DetectorId=DET, FindingIds=['d' * 32])['Findings'][0]['Service']['Archived'] is True
     assert guardduty_emulator.filters()['loaded']['Action'] == 'ARCHIVE'
-    for bad, message in (({'Name': 'x y', 'FindingCriteria': CRITERIA}, 'may only hold'), ({'Name': 'n1', 'FindingCriteria': CRITERIA, 'Colour': 1}, 'unknown filters key'),
+    for bad, message in (({'Name': 'x y', 'FindingCriteria': CRITERIA}, 'may only hold'),
+                         ({'Name': 'n1', 'FindingCriteria': CRITERIA, 'Colour': 1}, 'unknown filters key'),
                          ({'Name': 'n1', 'FindingCriteria': CRITERIA, 'Action': 'DROP'}, 'does not fit the model'),
                          ({'Name': 'n1', 'FindingCriteria': CRITERIA, 'detector_id': 'f' * 32}, 'unknown detector_id')):
         with pytest.raises(ValueError, match=message):

@@ -52,5 +52,5 @@ def test_apply_calls_each_operation_in_batches_and_says_what_it_did(stubbed):
     stub.add_response("update_findings_feedback", {}, {"DetectorId": DETECTOR, "FindingIds": ids[50:], "Feedback": "NOT_USEFUL", "Comments": "c"})
     stub.add_response("archive_findings", {}, {"DetectorId": DETECTOR, "FindingIds": [A]})
     done = apply_finding_changes(client, DETECTOR, {"archive": [A], "unarchive": [], "feedback": ids, "feedback_value": "not_useful"}, comment="c")
-    assert [(item["operation"], len(item["finding_ids"])) for item in done] == [("UpdateFindingsFeedback", 50), ("UpdateFindingsFeedback", 10),
-                                                                               ("ArchiveFindings", 1)]
+    calls = [(item["operation"], len(item["finding_ids"])) for item in done]
+    assert calls == [("UpdateFindingsFeedback", 50), ("UpdateFindingsFeedback", 10), ("ArchiveFindings", 1)]

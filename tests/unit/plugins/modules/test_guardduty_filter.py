@@ -155,4 +155,5 @@ def test_a_denied_create_names_the_action(run_module, gd):
     absent(gd)
     gd.add_client_error("create_filter", "AccessDeniedException", "not authorized", 403)
     out = run(run_module, **ARGS)
-    assert out.failed and out.result["msg"].startswith(f"Access denied calling CreateFilter on filter {NAME} of detector {DETECTOR}: the caller needs guardduty:CreateFilter")
+    assert out.failed
+    assert out.result["msg"].startswith(f"Access denied calling CreateFilter on filter {NAME} of detector {DETECTOR}: the caller needs guardduty:CreateFilter")

@@ -118,7 +118,7 @@ def test_a_member_accounts_finding_seen_by_the_administrator_is_archived(run_mod
 
 @pytest.mark.parametrize("args,message", [
     ({"finding_ids": ["not-a-finding", "ABCDEF0123456789ABCDEF0123456789", "x" * 40]},
-     "Invalid finding_ids: 'not-a-finding', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; a GuardDuty finding id is 32 hexadecimal characters (nothing was called)"),
+     "Invalid finding_ids: 'not-a-finding', '" + "x" * 40 + "'; a GuardDuty finding id is 32 hexadecimal characters (nothing was called)"),
     ({"finding_ids": []}, "No finding id was given"),
     ({"finding_ids": [IDS[0]], "feedback_comment": "why"}, "feedback_comment is sent with feedback"),
     ({"finding_ids": [IDS[0]], "feedback": "maybe"}, "value of feedback must be one of: useful, not_useful"),

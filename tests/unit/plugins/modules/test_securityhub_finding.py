@@ -28,8 +28,9 @@ def gd_finding(finding_id, account=ACCOUNT, detector=DETECTOR):
 
 
 def hub_finding(finding_arn, account=ACCOUNT, status="NEW", verification=None, note=None, fields=None):
-    item = {"SchemaVersion": "2018-10-08", "Id": finding_arn, "ProductArn": PRODUCT, "GeneratorId": f"arn:aws:guardduty:us-east-1:{account}:detector/{DETECTOR}",
-            "AwsAccountId": account, "CreatedAt": "2026-12-01T09:57:01.123Z", "UpdatedAt": "2026-12-01T09:57:01.123Z", "Title": "t",
+    item = {"SchemaVersion": "2018-10-08", "Id": finding_arn, "ProductArn": PRODUCT,
+            "GeneratorId": f"arn:aws:guardduty:us-east-1:{account}:detector/{DETECTOR}", "AwsAccountId": account,
+            "CreatedAt": "2026-12-01T09:57:01.123Z", "UpdatedAt": "2026-12-01T09:57:01.123Z", "Title": "t",
             "Description": "d", "Resources": [{"Type": "Other", "Id": f"AWS::::Account:{account}"}], "Workflow": {"Status": status},
             "RecordState": "ACTIVE"}
     if verification:
@@ -63,9 +64,8 @@ def test_sets_what_differs_on_guardduty_findings_by_their_arn(run_module, client
     gd.add_response("get_findings", {"Findings": [gd_finding(IDS[0]), gd_finding(IDS[1], MEMBER, "f" * 32)]},
                     {"DetectorId": DETECTOR, "FindingIds": IDS[:2]})
     member_arn = arn(IDS[1], MEMBER, "f" * 32)
-    hub.add_response("get_findings", {"Findings": [hub_finding(arn(IDS[0])), hub_finding(member_arn, MEMBER, "SUPPRESSED", "BENIGN_POSITIVE",
-                                                                                           ("benign", "secops.guardduty"), {"ticket": "SEC-1"})]},
-                     id_filter(arn(IDS[0]), member_arn))
+    settled = hub_finding(member_arn, MEMBER, "SUPPRESSED", "BENIGN_POSITIVE", ("benign", "secops.guardduty"), {"ticket": "SEC-1"})
+    hub.add_response("get_findings", {"Findings": [hub_finding(arn(IDS[0])), settled]}, id_filter(arn(IDS[0]), member_arn))
     hub.add_response("batch_update_findings", {"ProcessedFindings": [ident(arn(IDS[0]))], "UnprocessedFindings": []},
                      {"FindingIdentifiers": [ident(arn(IDS[0]))], "Workflow": {"Status": "SUPPRESSED"}, "VerificationState": "BENIGN_POSITIVE",
                       "Note": {"Text": "benign", "UpdatedBy": "secops.guardduty"}, "UserDefinedFields": {"ticket": "SEC-1"}})
@@ -75,11 +75,10 @@ def test_sets_what_differs_on_guardduty_findings_by_their_arn(run_module, client
     assert out.result["changed"] is True and out.result["not_found"] == [] and out.result["note_truncated"] is False
     first = out.result["findings"][0]
     assert (first["id"], first["product_arn"], first["guardduty_finding_id"], first["account_id"]) == (arn(IDS[0]), PRODUCT, IDS[0], ACCOUNT)
-    assert out.result["before"][arn(IDS[0])] == {"workflow_status": "NEW", "verification_state": None, "note": None, "user_defined_fields": {},
-                                                  "record_state": "ACTIVE"}
-    assert out.result["after"][arn(IDS[0])] == {"workflow_status": "SUPPRESSED", "verification_state": "BENIGN_POSITIVE",
-                                                 "note": {"text": "benign", "updated_by": "secops.guardduty", "updated_at": None},
-                                                 "user_defined_fields": {"ticket": "SEC-1"}, "record_state": "ACTIVE"}
+    before = {"workflow_status": "NEW", "verification_state": None, "note": None, "user_defined_fields": {}, "record_state": "ACTIVE"}
+    after = {"workflow_status": "SUPPRESSED", "verification_state": "BENIGN_POSITIVE", "record_state": "ACTIVE",
+             "note": {"text": "benign", "updated_by": "secops.guardduty", "updated_at": None}, "user_defined_fields": {"ticket": "SEC-1"}}
+    assert out.result["before"][arn(IDS[0])] == before and out.result["after"][arn(IDS[0])] == after
     assert out.result["after"][member_arn] == out.result["before"][member_arn]
     assert out.result["diff"] == {"before": out.result["before"], "after": out.result["after"]}
 
@@ -96,8 +95,8 @@ def test_user_defined_fields_are_merged_and_sent_whole(run_module, clients):
 
 def test_nothing_differs_nothing_is_called(run_module, clients):
     _gd, hub = clients
-    hub.add_response("get_findings", {"Findings": [hub_finding(arn(IDS[0]), status="NOTIFIED", verification="TRUE_POSITIVE", note=("tp", "me"), fields={"a": "1"})]},
-                     id_filter(arn(IDS[0])))
+    settled = hub_finding(arn(IDS[0]), status="NOTIFIED", verification="TRUE_POSITIVE", note=("tp", "me"), fields={"a": "1"})
+    hub.add_response("get_findings", {"Findings": [settled]}, id_filter(arn(IDS[0])))
     out = run(run_module, finding_identifiers=[{"id": arn(IDS[0]), "product_arn": PRODUCT}], workflow_status="NOTIFIED",
               verification_state="TRUE_POSITIVE", note={"text": "tp", "updated_by": "me"}, user_defined_fields={"a": "1"})
     assert out.result["changed"] is False and out.result["before"] == out.result["after"]
