@@ -14,4 +14,7 @@ options:
         with none or several the task fails and lists what it found.
       - A GuardDuty administrator's detector holds its member accounts' findings too.
     type: str
+notes:
+  - Connection options can be set for this collection's and amazon.aws's modules at once with C(module_defaults) and
+    the group C(group/secops.guardduty.guardduty).
 """

@@ -79,8 +79,6 @@ notes:
     C(guardduty:UpdateFilter) and C(guardduty:DeleteFilter); C(guardduty:ListDetectors) when O(detector_id) is
     omitted. See the collection's C(docs/iam.md).
   - An account can have at most 100 filters per Region.
-  - Connection options can be set for this collection's and amazon.aws's modules at once with C(module_defaults) and
-    the group C(group/secops.guardduty.guardduty).
 """
 
 EXAMPLES = r"""

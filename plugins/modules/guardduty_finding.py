@@ -63,8 +63,6 @@ notes:
   - Required IAM actions are C(guardduty:GetFindings) and, to change findings, C(guardduty:ArchiveFindings),
     C(guardduty:UnarchiveFindings) and C(guardduty:UpdateFindingsFeedback); C(guardduty:ListDetectors) when
     O(detector_id) is omitted. See the collection's C(docs/iam.md).
-  - Connection options can be set for this collection's and amazon.aws's modules at once with C(module_defaults) and
-    the group C(group/secops.guardduty.guardduty).
 """
 
 EXAMPLES = r"""

@@ -95,9 +95,7 @@ notes:
     with O(guardduty_finding_ids) also C(guardduty:GetFindings), and C(guardduty:ListDetectors) when O(detector_id)
     is omitted. See the collection's C(docs/iam.md).
   - Security Hub may take several minutes to show an update in other views; GetFindings shows it at once.
-  - Connection options (also O(endpoint_url), which both services are called through) can be set for this
-    collection's and amazon.aws's modules at once with C(module_defaults) and the group
-    C(group/secops.guardduty.guardduty).
+  - GuardDuty and Security Hub are called with the same connection options (O(endpoint_url) too).
 """
 
 EXAMPLES = r"""

@@ -82,6 +82,21 @@ def operation_names():
     return {logged_name(service, name) for service in SERVICES for name in service_model(service).operation_names}
 
 
+def values_at(data, path):
+    """Every value at a member path (names of botocore members) through dicts and lists, lists flattened."""
+    values = [data]
+    for name in path:
+        nxt = []
+        for value in values:
+            value = value.get(name) if isinstance(value, dict) else None
+            if isinstance(value, list):
+                nxt.extend(value)
+            elif value is not None:
+                nxt.append(value)
+        values = nxt
+    return values
+
+
 def wire_name(member_name, member_shape):
     return member_shape.serialization.get('name', member_name)
 

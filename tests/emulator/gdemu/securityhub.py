@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 
 from .errors import ApiError
-from .model import SECURITYHUB, iso_ms, named_shape, validate
+from .model import SECURITYHUB, iso_ms, named_shape, validate, values_at
 
 PRODUCT = 'product/aws/guardduty'
 SCHEMA_VERSION = '2018-10-08'
@@ -113,20 +113,6 @@ def asff(finding, detector_id):
     return out
 
 
-def _values(finding, path):
-    values = [finding]
-    for name in path:
-        nxt = []
-        for value in values:
-            value = value.get(name) if isinstance(value, dict) else None
-            if isinstance(value, list):
-                nxt.extend(value)
-            elif value is not None:
-                nxt.append(value)
-        values = nxt
-    return [value for value in values if isinstance(value, str)]
-
-
 class SecurityHub:
     """One account's Security Hub in one Region, over the GuardDuty findings of ``state`` (whose lock it runs under)."""
 
@@ -204,7 +190,7 @@ class SecurityHub:
 
     @staticmethod
     def _matches(finding, path, conditions):
-        values = _values(finding, path)
+        values = [value for value in values_at(finding, path) if isinstance(value, str)]
         positive = [item for item in conditions if item['Comparison'] in POSITIVE]
         negative = [item for item in conditions if item['Comparison'] in NEGATIVE]
         if positive and not any(POSITIVE[item['Comparison']](value, item['Value']) for item in positive for value in values):

@@ -22,7 +22,7 @@ from . import scenarios
 from .errors import ApiError, bad_request
 from .filters import Filters, load_filters
 from .finding_updates import FindingUpdates
-from .model import SERVICE_NAME, enum_values, iso_ms, named_shape, operation_names, to_epoch, to_wire_text, validate
+from .model import SERVICE_NAME, enum_values, iso_ms, named_shape, operation_names, to_epoch, to_wire_text, validate, values_at
 from .securityhub import SecurityHub
 
 DETECTOR_NOT_OWNED = 'The request is rejected because the input detectorId is not owned by the current account.'
@@ -655,20 +655,6 @@ def _finding_path(attribute):
     return path
 
 
-def _finding_values(finding, path):
-    values = [finding]
-    for name in path:
-        nxt = []
-        for value in values:
-            value = value.get(name) if isinstance(value, dict) else None
-            if isinstance(value, list):
-                nxt.extend(value)
-            elif value is not None:
-                nxt.append(value)
-        values = nxt
-    return values
-
-
 def _as_number(value, timestamp):
     if timestamp:
         return epoch_ms(value)
@@ -690,7 +676,7 @@ def _as_text(value):
 
 def _finding_matches(finding, path, attribute, condition):
     timestamp = path[-1] in FINDING_TIME_MEMBERS
-    values = _finding_values(finding, path)
+    values = values_at(finding, path)
     for name, wanted in condition.items():
         if wanted is None:
             continue
@@ -717,13 +703,13 @@ def _sort_findings(findings, attribute, order):
     timestamp = path[-1] in FINDING_TIME_MEMBERS
 
     def key(item):
-        values = _finding_values(item, path)
+        values = values_at(item, path)
         value = values[0] if values else None
         if value is None:
             return (1, 0, '', item['Id'])
         number = _as_number(value, timestamp)
         return (0, number if number is not None else 0, '' if number is not None else _as_text(value), item['Id'])
 
-    present = [item for item in findings if _finding_values(item, path)]
-    missing = [item for item in findings if not _finding_values(item, path)]
+    present = [item for item in findings if values_at(item, path)]
+    missing = [item for item in findings if not values_at(item, path)]
     return sorted(present, key=key, reverse=order == 'DESC') + missing
