@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The containment_record action: the contain role's record file, read or written on the controller (docs: the
-module of the same name). The logic lives in plugin_utils/contain/records.py."""
+module of the same name). The logic lives in plugin_utils/respond/record.py."""
 
 from __future__ import annotations
 

@@ -52,7 +52,12 @@ IAM_ACTIONS = {
     "CreateInvestigation": "guardduty:CreateInvestigation",
     "ListFindings": "guardduty:ListFindings",
     "GetFindings": "guardduty:GetFindings",
+    "ArchiveFindings": "guardduty:ArchiveFindings",
+    "UnarchiveFindings": "guardduty:UnarchiveFindings",
+    "UpdateFindingsFeedback": "guardduty:UpdateFindingsFeedback",
 }
+# The operations on findings (not investigations): what api_error says a failed call was about.
+FINDING_OPERATIONS = ("ListFindings", "GetFindings", "ArchiveFindings", "UnarchiveFindings", "UpdateFindingsFeedback")
 
 # How to give credentials, for the one message every face shows when botocore finds none (or only half).
 CREDENTIALS_HELP = (
@@ -168,7 +173,7 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
     what = f"investigation {investigation_id}" if investigation_id else "investigations"
     if operation in ("ListDetectors", "GetDetector"):
         what = "detectors"
-    if operation in ("ListFindings", "GetFindings"):
+    if operation in FINDING_OPERATIONS:
         what = "findings"
     where = f"detector {detector_id}" if detector_id else "this account"
     if region:
@@ -284,8 +289,10 @@ class AWSCallHandler(AWSErrorHandler):
     ``calling(action, what)``: ``action`` is the IAM action of the call (``ec2:ModifyInstanceAttribute``), named in
     the message and, for an access denial, as what the caller needs; ``what`` says what the call was about, a format
     string over the decorated function's arguments by name (``"instance {instance_id}"``). ``missing`` (optional)
-    lists error codes that mean the resource is not there: those raise a GuardDutyError with reason ``missing``,
-    which callers that read may turn into "not found". The retries sit inside, on the client.
+    lists error codes that mean the resource is not there, or (code, text) pairs for a code that means it only when
+    its message holds the text (GuardDuty answers a missing filter with a BadRequestException "... no such resource
+    found."): those raise a GuardDutyError with reason ``missing``, which callers that read may turn into "not
+    found". The retries sit inside, on the client.
     """
 
     _CUSTOM_EXCEPTION = GuardDutyError
@@ -330,9 +337,16 @@ class _Absent(Exception):
     """A missing resource, when the caller gave what stands for it."""
 
 
+def _is_missing(exc, missing):
+    """Whether ``exc`` says the resource is not there: its code in ``missing``, or a (code, text) pair of it whose
+    text its message holds."""
+    code, message, _status = error_code(exc)
+    return bool(code) and any(item == code or (isinstance(item, tuple) and item[0] == code and item[1] in message) for item in missing)
+
+
 def _absent_or(run, action, what, missing, absent):
     def convert(e):
-        if absent is not _RAISE and missing and error_code(e)[0] in missing:
+        if absent is not _RAISE and _is_missing(e, missing):
             return _Absent()
         return call_error(e, action, what, missing)
 
@@ -366,7 +380,7 @@ def call_error(exc, action, what="", missing=()):
     said = f" ({code}: {message})" if code else ""
     if is_credentials_error(exc):
         return GuardDutyError(credentials_message(exc, f"call {operation}{on}"), reason="credentials")
-    if code and code in missing:
+    if _is_missing(exc, missing):
         return GuardDutyError(f"{operation}{on}: not found{said}", exception=exc, reason="missing")
     reason = classify(exc)
     if reason == "denied" or code in CALL_DENIED_CODES:

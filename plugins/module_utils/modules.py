@@ -61,9 +61,11 @@ def region_missing(name):
 
 class GuardDutyModule(AnsibleAWSModule):
     """AnsibleAWSModule that names this collection in the user agent. ``service`` is the AWS service the module
-    calls: the preview Region warning is GuardDuty's (a containment module calling EC2 works in every Region)."""
+    calls: the preview Region warning is GuardDuty's (a containment module calling EC2 works in every Region), and
+    only for the investigation API: ``preview=False`` for a module that calls GuardDuty's findings or filters, which
+    every Region has."""
 
-    def __init__(self, service="guardduty", **kwargs):
+    def __init__(self, service="guardduty", preview=True, **kwargs):
         set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
         super().__init__(**kwargs)
         if self.params.get("endpoint_url") == "":
@@ -78,7 +80,7 @@ class GuardDutyModule(AnsibleAWSModule):
             return
         if not self.region:
             self.fail_json(msg=region_missing(self._name))
-        warning = region_warning(self.region) if service == "guardduty" else None
+        warning = region_warning(self.region) if service == "guardduty" and preview else None
         if warning:
             self.warn(warning)
 

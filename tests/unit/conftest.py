@@ -148,23 +148,26 @@ def stub_aws_client(monkeypatch):
 
     The client is a real boto3 client (requests checked against the service model) wrapped with the collection's
     retries, as a module gets it. ``stub.asked`` lists the services the module asked for; at the end of the test
-    every queued response must have been used.
+    every queued response must have been used. Stub several services (a module that calls GuardDuty and Security
+    Hub) by calling it once per service: each ``client(service)`` then gets its own; with one, every client is it.
     """
     from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
     stubs = []
+    clients = {}
+    collection_retries = retry_decorator()
+
+    def fake_client(self, asked_for, retry_decorator=None, **kwargs):
+        client, stub = clients[asked_for] if len(clients) > 1 else next(iter(clients.values()))
+        stub.asked.append(asked_for)
+        return RetryingBotoClientWrapper(client, retry_decorator or collection_retries)
 
     def patch(service, region="us-east-1"):
         client = boto3.client(service, region_name=region, aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
         stub = Stubber(client)
         stub.activate()
         stub.asked = []
-        collection_retries = retry_decorator()
-
-        def fake_client(self, asked_for, retry_decorator=None, **kwargs):
-            stub.asked.append(asked_for)
-            return RetryingBotoClientWrapper(client, retry_decorator or collection_retries)
-
+        clients[service] = (client, stub)
         monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
         stubs.append(stub)
         return stub

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from .model import service_model
+from .model import operation_names
 
 FAULT_KEYS = ('latency_ms', 'throttle_every', 'fail_first', 'drop_first', 'drop_every', 'slow_first')
 
@@ -24,7 +24,7 @@ class Decision:
 def _check_operations(mapping, key, allowed_extra=()):
     if not isinstance(mapping, dict):
         raise ValueError(f'{key} must be a mapping of operation name to count')
-    names = set(service_model().operation_names)
+    names = operation_names()
     for name, value in mapping.items():
         if name in allowed_extra:
             continue

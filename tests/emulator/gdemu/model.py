@@ -1,7 +1,8 @@
-"""Generic rest-json wire handling derived from botocore's GuardDuty service model.
+"""Generic rest-json wire handling derived from botocore's service models (GuardDuty, and Security Hub beside it).
 
-Nothing in here knows a GuardDuty wire name: routing comes from ``http.requestUri``,
-member wire names from ``serialization['name']`` and constraints from shape metadata.
+Nothing in here knows a wire name: routing comes from ``http.requestUri``, member wire names from
+``serialization['name']`` and constraints from shape metadata. Every function takes the service (its SigV4 signing
+name) and defaults to GuardDuty's.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import base64
 import datetime
 import functools
 import json
+import math
 import re
 import sys
 from urllib.parse import unquote
@@ -20,6 +22,9 @@ from botocore.utils import parse_timestamp
 from botocore.validate import ParamValidator
 
 SERVICE_NAME = 'guardduty'
+SECURITYHUB = 'securityhub'
+# The services the emulator answers, told apart by the service of a request's SigV4 credential scope.
+SERVICES = (SERVICE_NAME, SECURITYHUB)
 
 # The emulator serves today's investigation API: ListInvestigationRecords, Investigation.SummaryData and .Scope came
 # with botocore 1.44.2 (create/get/list with 1.43.35). An older client can still talk to it; the emulator needs the model.
@@ -32,10 +37,10 @@ class ModelTooOld(RuntimeError):
     """botocore's GuardDuty service model lacks the investigation API the emulator serves."""
 
 
-@functools.lru_cache(maxsize=1)
-def service_model():
-    """The botocore service model of GuardDuty (loaded once)."""
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+@functools.lru_cache(maxsize=None)
+def service_model(service=SERVICE_NAME):
+    """The botocore service model of ``service`` (GuardDuty by default; loaded once)."""
+    return botocore.session.get_session().get_service_model(service)
 
 
 def check_model():
@@ -54,9 +59,42 @@ def check_model():
 
 
 @functools.lru_cache(maxsize=None)
-def named_shape(name):
-    """A named shape of the model, cached so botocore's per-shape member caches are reused."""
-    return service_model().shape_for(name)
+def named_shape(name, service=SERVICE_NAME):
+    """A named shape of the service's model, cached so botocore's per-shape member caches are reused."""
+    return service_model(service).shape_for(name)
+
+
+def documented_list(documentation):
+    """The items of the first bulleted list of a model documentation string (``<li><p>item</p>...</li>``), in order:
+    e.g. the finding criterion fields GuardDuty documents for CreateFilter's FindingCriteria."""
+    items = re.findall(r'<li>\s*<p>([^<]+)</p>', documentation or '')
+    return [item.strip() for item in items]
+
+
+def logged_name(service, operation):
+    """How the call log, faults and denied operations name an operation: GuardDuty's by its name (as they always
+    have), another service's by its IAM action form, ``securityhub:GetFindings`` (Security Hub has a GetFindings too)."""
+    return operation if service == SERVICE_NAME else f'{service}:{operation}'
+
+
+def operation_names():
+    """Every operation name the call log, faults and denied operations accept (see logged_name)."""
+    return {logged_name(service, name) for service in SERVICES for name in service_model(service).operation_names}
+
+
+def values_at(data, path):
+    """Every value at a member path (names of botocore members) through dicts and lists, lists flattened."""
+    values = [data]
+    for name in path:
+        nxt = []
+        for value in values:
+            value = value.get(name) if isinstance(value, dict) else None
+            if isinstance(value, list):
+                nxt.extend(value)
+            elif value is not None:
+                nxt.append(value)
+        values = nxt
+    return values
 
 
 def wire_name(member_name, member_shape):
@@ -256,6 +294,12 @@ def to_epoch(value):
     return round(parse_timestamp(value).timestamp(), 3)
 
 
+def iso_ms(epoch):
+    """GuardDuty's (and Security Hub's) time format: ISO-8601 UTC with milliseconds (``2026-12-01T09:57:01.123Z``)."""
+    stamp = datetime.datetime.fromtimestamp(math.floor(epoch * 1000) / 1000, datetime.timezone.utc)
+    return stamp.strftime('%Y-%m-%dT%H:%M:%S.') + f'{stamp.microsecond // 1000:03d}Z'
+
+
 def serialize(value, shape):
     """Python (member names) -> JSON-able wire value for one shape."""
     kind = shape.type_name
@@ -295,26 +339,26 @@ def to_wire_text(value, shape_name):
 
 # ---------------------------------------------------------------- errors
 
-def _error_template_shape(code):
+def _error_template_shape(code, service=SERVICE_NAME):
     try:
-        if named_shape(code).metadata.get('exception'):
-            return named_shape(code), True
+        if named_shape(code, service).metadata.get('exception'):
+            return named_shape(code, service), True
     except NoShapeFoundError:
         pass
-    return next(item for item in service_model().error_shapes if 'Message' in item.members), False
+    return next(item for item in service_model(service).error_shapes if 'Message' in item.members), False
 
 
-def error_status(code, default=400):
-    template, modeled = _error_template_shape(code)
+def error_status(code, default=400, service=SERVICE_NAME):
+    template, modeled = _error_template_shape(code, service)
     if modeled:
         return template.metadata.get('error', {}).get('httpStatusCode', default)
     return default
 
 
-def error_body(code, message):
-    """Error body with the member wire names of the (or a) modeled error shape, plus ``__type``."""
-    template, _modeled = _error_template_shape(code)
-    data = {name: value for name, value in (('Message', message), ('Type', code)) if name in template.members}
+def error_body(code, message, service=SERVICE_NAME):
+    """Error body with the member wire names of the (or a) modeled error shape of ``service``, plus ``__type``."""
+    template, _modeled = _error_template_shape(code, service)
+    data = {name: value for name, value in (('Message', message), ('Type', code), ('Code', code)) if name in template.members}
     body = serialize(data, template)
     body['__type'] = code
     return json.dumps(body, ensure_ascii=False).encode('utf-8')

@@ -14,7 +14,7 @@ import re
 import threading
 
 from . import scenarios
-from .state import SCENARIO_KEYS, ApiError, State
+from .state import SCENARIO_KEYS, ApiError, State, denied
 
 DEFAULT_REGION = scenarios.REGION
 REGION_RE = re.compile(r'[a-z]{2}(-[a-z]+)+-\d+')
@@ -177,10 +177,8 @@ class World:
         failure = self.failure(ctx.region)
         state = self.state(ctx.region)
         if failure == ACCESS_DENIED:
-            resource = f'arn:aws:guardduty:{ctx.region}:{state.account_id}:detector/{params.get("DetectorId", "*")}'
-            raise ApiError('AccessDeniedException', f'User: arn:aws:iam::{state.account_id}:user/gdemu is not authorized to perform: '
-                                                    f'guardduty:{operation} on resource: {resource} with an explicit deny in a '
-                                                    'service control policy')
+            error = denied(ctx, state.account_id, operation, params)
+            raise ApiError(error.code, f'{error.message} with an explicit deny in a service control policy', service=error.service)
         if failure == AI_ANALYSIS_NOT_ENABLED:
             ctx.ai_analysis = False
         return state.handle(operation, params, ctx)

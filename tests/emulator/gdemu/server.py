@@ -14,10 +14,13 @@ from urllib.parse import parse_qs, urlsplit
 from . import faults as faults_mod
 from . import regions as regions_mod
 from . import scenarios
-from .model import Router, check_model, error_body, parse_request, serialize_output, validate
+from .model import SERVICE_NAME, SERVICES, Router, check_model, error_body, logged_name, parse_request, serialize_output, service_model, validate
 from .state import ApiError, CallContext, CallLog
 
 CONTROL_PREFIX = '/_emulator/'
+# The error each service answers for a request that does not fit its model.
+INVALID_REQUEST = {SERVICE_NAME: 'BadRequestException', 'securityhub': 'InvalidInputException'}
+SERVER_ERROR = {SERVICE_NAME: 'InternalServerErrorException', 'securityhub': 'InternalException'}
 AUTH_RE = re.compile(r'AWS4-HMAC-SHA256 Credential=(?P<akid>[^/\s]+)/(?P<date>\d{8})/(?P<region>[^/\s]+)/(?P<service>[^/\s]+)/aws4_request,'
                      r'\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})')
 
@@ -29,24 +32,32 @@ class _Response:
         self.headers = dict(headers or {})
 
 
-def _error_response(code, message, status):
-    return _Response(status, error_body(code, message), {'x-amzn-ErrorType': code})
+def _error_response(code, message, status, service=SERVICE_NAME):
+    return _Response(status, error_body(code, message, service), {'x-amzn-ErrorType': code})
 
 
 def _json_response(status, data):
     return _Response(status, json.dumps(data, default=str).encode('utf-8'))
 
 
+def _service_of(header):
+    """The service of a SigV4 Authorization header's credential scope when it is one the emulator answers, else None."""
+    match = AUTH_RE.match(header or '')
+    return match['service'] if match and match['service'] in SERVICES else None
+
+
 def _authenticate(header):
-    """(access key id, region) from a SigV4 Authorization header; ApiError 403 otherwise. Never keeps the signature."""
+    """(access key id, region) from a SigV4 Authorization header for one of SERVICES; ApiError 403 otherwise. Never keeps
+    the signature."""
     if not header:
         raise ApiError('UnrecognizedClientException', 'Missing Authentication Token: the request must be signed with AWS Signature '
                                                       'Version 4 (Authorization: AWS4-HMAC-SHA256 Credential=...).', 403)
     match = AUTH_RE.match(header)
     if not match:
         raise ApiError('UnrecognizedClientException', 'The Authorization header is not a valid AWS4-HMAC-SHA256 signature.', 403)
-    if match['service'] != 'guardduty':
-        raise ApiError('UnrecognizedClientException', f"Credential should be scoped to correct service: 'guardduty', not {match['service']!r}.", 403)
+    if match['service'] not in SERVICES:
+        raise ApiError('UnrecognizedClientException', f"Credential should be scoped to correct service: one of {', '.join(SERVICES)}, "
+                                                      f"not {match['service']!r}.", 403)
     return match['akid'], match['region']
 
 
@@ -139,7 +150,7 @@ class Emulator:
         check_model()  # one clear line instead of a NoShapeFoundError when botocore is too old
         self.host = host
         self.port = port
-        self.router = Router()
+        self.routers = {service: Router(service_model(service)) for service in SERVICES}
         self.world = regions_mod.World()
         self.log = CallLog()
         self.faults = faults_mod.Faults()
@@ -271,13 +282,49 @@ class Emulator:
         with self._errors_lock:
             return list(self._errors)
 
-    def client(self, region_name='us-east-1', **config):
-        """A botocore GuardDuty client for this endpoint (test credentials; ``config`` -> botocore Config)."""
+    def client(self, region_name='us-east-1', service=SERVICE_NAME, **config):
+        """A botocore client of ``service`` (guardduty, or securityhub) for this endpoint (test credentials; ``config`` ->
+        botocore Config)."""
         import botocore.config  # pylint: disable=import-outside-toplevel
         import botocore.session  # pylint: disable=import-outside-toplevel
         return botocore.session.get_session().create_client(
-            'guardduty', endpoint_url=self.url, region_name=region_name, aws_access_key_id='AKIDEMULATORTESTKEY00000000000001',
+            service, endpoint_url=self.url, region_name=region_name, aws_access_key_id='AKIDEMULATORTESTKEY00000000000001',
             aws_secret_access_key='emulator-test-secret-key-that-cannot-occur-in-data-0001', config=botocore.config.Config(**config))
+
+    # ------------------------------------------------------------ finding updates, filters, Security Hub
+
+    def _region_state(self, region):
+        return self.world.state(region or self.world.home_region)
+
+    def finding(self, finding_id, region=None):
+        """GuardDuty's finding ``finding_id`` as GetFindings returns it (a copy), or None."""
+        with self._region_state(region)._lock:  # pylint: disable=protected-access
+            item = self._region_state(region)._findings.get(finding_id)  # pylint: disable=protected-access
+            return None if item is None else json.loads(json.dumps(item['finding']))
+
+    def feedback(self, finding_id, region=None):
+        """The last UpdateFindingsFeedback of a finding: {"Feedback", "Comments"} (Comments are not part of a Finding), or None."""
+        return self._region_state(region).feedback.get(finding_id)
+
+    def filters(self, detector_id=None, region=None):
+        """{name: filter (GetFilter's members)} of a detector (default: the Region's first)."""
+        state = self._region_state(region)
+        with state._lock:  # pylint: disable=protected-access
+            detector_id = detector_id or next(iter(state._detectors), None)  # pylint: disable=protected-access
+            return json.loads(json.dumps(state._filters.get(detector_id, {}), default=str))  # pylint: disable=protected-access
+
+    def set_securityhub(self, enabled=None, not_imported=None, region=None):
+        """Switch the Region's Security Hub on or off (off: every call answers 401 InvalidAccessException, as in an account
+        that has not enabled it), or name the GuardDuty findings it has not received yet (None: unchanged)."""
+        state = self._region_state(region)
+        with state._lock:  # pylint: disable=protected-access
+            state.securityhub.configure(enabled, not_imported)
+
+    def securityhub_finding(self, finding_id, region=None):
+        """The Security Hub finding of a GuardDuty finding (id or ARN) as GetFindings returns it, or None."""
+        state = self._region_state(region)
+        with state._lock:  # pylint: disable=protected-access
+            return state.securityhub.finding(finding_id)
 
     def _record_error(self, operation, message):
         with self._errors_lock:
@@ -287,7 +334,7 @@ class Emulator:
 
     def data_plane(self, method, url, headers, body):
         """One API request -> _Response, or None to drop the connection."""
-        entry = {'operation': None, 'detector_id': None, 'investigation_id': None, 'status': None, 'time': time.time(),
+        entry = {'operation': None, 'service': None, 'detector_id': None, 'investigation_id': None, 'status': None, 'time': time.time(),
                  'access_key_id': None, 'region': None, 'error': None, 'created': False}
         response = self._answer(method, url, headers, body, entry)
         entry['status'] = response.status if response is not None else 0
@@ -297,44 +344,51 @@ class Emulator:
         return response
 
     def _answer(self, method, url, headers, body, entry):
-        operation, labels = self.router.resolve(method, url.path)
+        service = _service_of(headers.get('Authorization')) or SERVICE_NAME
+        entry['service'] = service
+        operation, labels = self.routers[service].resolve(method, url.path)
+        name = logged_name(service, operation.name) if operation is not None else None
         try:
             params, errors = {}, []
             if operation is not None:
-                entry['operation'] = operation.name
+                entry['operation'] = name
                 params, errors = parse_request(operation, labels, parse_qs(url.query, keep_blank_values=True), headers, body)
                 entry['detector_id'] = params.get('DetectorId')
                 entry['investigation_id'] = params.get('InvestigationId')
             entry['access_key_id'], entry['region'] = _authenticate(headers.get('Authorization'))
             if operation is None:
-                raise ApiError('UnknownOperationException', f'No GuardDuty operation matches {method} {url.path}', 404)
+                label = 'GuardDuty' if service == SERVICE_NAME else service
+                raise ApiError('UnknownOperationException', f'No {label} operation matches {method} {url.path}', 404, service=service)
             if self.world.failure(entry['region']) == regions_mod.UNREACHABLE:
                 return None
-            decision = self.faults_for(entry['region']).decide(operation.name)
+            decision = self.faults_for(entry['region']).decide(name)
             if decision.delay:
                 time.sleep(decision.delay)
             if decision.action == faults_mod.DROP:
                 return None
             if decision.action == faults_mod.THROTTLE:
-                raise ApiError('ThrottlingException', 'Rate exceeded', 429)
+                # Security Hub throttles with LimitExceededException (429), which botocore retries as throttling
+                raise ApiError('ThrottlingException' if service == SERVICE_NAME else 'LimitExceededException', 'Rate exceeded', 429,
+                               service=service)
             if decision.action == faults_mod.FAIL:
-                raise ApiError('InternalServerErrorException', 'Internal server error (injected fault).', 500)
+                raise ApiError(SERVER_ERROR[service], 'Internal server error (injected fault).', 500, service=service)
             errors += validate(params, operation.input_shape)
             if errors:
-                raise ApiError('BadRequestException', '; '.join(errors))
-            ctx = CallContext(region=entry['region'], access_key_id=entry['access_key_id'], now=time.time())
+                raise ApiError(INVALID_REQUEST[service], '; '.join(errors), service=service)
+            ctx = CallContext(region=entry['region'], access_key_id=entry['access_key_id'], now=time.time(), service=service)
             output, entry['investigation_id'], entry['created'] = self.world.handle(operation.name, params, ctx)
             problems = validate(output, operation.output_shape, 'output')
             if problems:
-                self._record_error(operation.name, '; '.join(problems))
-                raise ApiError('InternalServerErrorException', 'gdemu produced a response that does not fit the model: ' + '; '.join(problems[:3]))
+                self._record_error(name, '; '.join(problems))
+                raise ApiError(SERVER_ERROR[service], 'gdemu produced a response that does not fit the model: ' + '; '.join(problems[:3]),
+                               500, service=service)
             extra_headers, payload = serialize_output(output, operation.output_shape)
             return _Response(operation.http.get('responseCode', 200), payload, extra_headers)
         except ApiError as exc:
-            return _error_response(exc.code, exc.message, exc.status)
+            return _error_response(exc.code, exc.message, exc.status, exc.service)
         except Exception:  # pylint: disable=broad-exception-caught
-            self._record_error(operation.name if operation else None, traceback.format_exc())
-            return _error_response('InternalServerErrorException', 'gdemu internal error (see emulator_errors).', 500)
+            self._record_error(name, traceback.format_exc())
+            return _error_response(SERVER_ERROR[service], 'gdemu internal error (see emulator_errors).', 500, service)
 
     # ------------------------------------------------------------ control plane
 
@@ -364,6 +418,12 @@ class Emulator:
             if method == 'POST' and action == 'region-errors':
                 self.set_region_errors(data)
                 return _json_response(200, {'ok': True, 'region_errors': self.region_errors})
+            if method == 'POST' and action == 'securityhub':
+                unknown = sorted(set(data) - {'enabled', 'not_imported'})
+                if unknown:
+                    raise ValueError(f'unknown securityhub key(s): {", ".join(unknown)}; valid: enabled, not_imported')
+                self.set_securityhub(data.get('enabled'), data.get('not_imported'), region)
+                return _json_response(200, {'ok': True, 'securityhub': self._region_state(region).securityhub.summary()})
             if method == 'POST' and action == 'findings':
                 if not isinstance(data, dict) or not isinstance(data.get('findings'), list):
                     raise ValueError('body must be {"findings": [<Finding>, ...]}')
@@ -379,4 +439,4 @@ class Emulator:
             return _json_response(400, {'error': str(exc)})
         return _json_response(404, {'error': f'unknown control endpoint {method} {CONTROL_PREFIX}{action}',
                                     'endpoints': ['GET health', 'GET log', 'POST reset-log', 'POST faults', 'POST region-errors',
-                                                  'POST scenario', 'POST findings']})
+                                                  'POST scenario', 'POST findings', 'POST securityhub']})

@@ -19,7 +19,11 @@ import uuid
 from dataclasses import dataclass
 
 from . import scenarios
-from .model import enum_values, error_status, named_shape, service_model, to_epoch, to_wire_text, validate
+from .errors import ApiError, bad_request
+from .filters import Filters, load_filters
+from .finding_updates import FindingUpdates
+from .model import SERVICE_NAME, enum_values, iso_ms, named_shape, operation_names, to_epoch, to_wire_text, validate, values_at
+from .securityhub import SecurityHub
 
 DETECTOR_NOT_OWNED = 'The request is rejected because the input detectorId is not owned by the current account.'
 RESULT_MEMBERS = ('Summary', 'SummaryData', 'Scope', 'RiskLevel', 'Risk', 'Confidence', 'EndTime', 'Error')
@@ -28,8 +32,8 @@ FILTER_MEMBERS = {'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': '
 SORT_MEMBERS = {'START_TIME': 'StartTime', 'END_TIME': 'EndTime', 'STATUS': 'Status', 'RISK_LEVEL': 'RiskLevel', 'CONFIDENCE': 'Confidence'}
 ROLES = ('standalone', 'administrator', 'member')
 # regions and region_errors are the Regions' business (regions.World); a State is the account in one Region.
-SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'findings', 'denied_operations', 'quota', 'create',
-                 'regions', 'region_errors'}
+SCENARIO_KEYS = {'name', 'account_id', 'region', 'detectors', 'investigations', 'findings', 'filters', 'securityhub', 'denied_operations',
+                 'quota', 'create', 'regions', 'region_errors'}
 INVESTIGATION_OPERATIONS = ('CreateInvestigation', 'GetInvestigation', 'ListInvestigations', 'ListInvestigationRecords')
 DETECTOR_KEYS = {'detector_id', 'ai_analyst', 'role', 'status', 'tags', 'created_at'}
 ENTRY_KEYS = {'detector_id', 'running_for', 'start_offset', 'duration', 'denied', 'investigation', 'records'}
@@ -41,26 +45,13 @@ DETECTOR_FEATURES = ('CLOUD_TRAIL', 'DNS_LOGS', 'FLOW_LOGS', 'S3_DATA_EVENTS', '
                      'RDS_LOGIN_EVENTS', 'LAMBDA_NETWORK_LOGS')
 
 
-class ApiError(Exception):
-    """A modeled (or throttling/auth) error answer."""
-
-    def __init__(self, code, message, status=None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status or error_status(code)
-
-
-def bad_request(message):
-    return ApiError('BadRequestException', message)
-
-
 @dataclass
 class CallContext:
     region: str
     access_key_id: str
     now: float
     ai_analysis: bool = True  # False: the Region fails with AI analysis not enabled (regions.AI_ANALYSIS_NOT_ENABLED)
+    service: str = SERVICE_NAME  # the service of the request's credential scope: guardduty or securityhub
 
 
 def ai_analyst_disabled(detector_id):
@@ -78,12 +69,6 @@ def _check_keys(mapping, allowed, what):
 
 def _iso(epoch):
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000Z')
-
-
-def iso_ms(epoch):
-    """GuardDuty's finding time format: ISO-8601 UTC with milliseconds (``2026-12-01T09:57:01.123Z``)."""
-    stamp = datetime.datetime.fromtimestamp(math.floor(epoch * 1000) / 1000, datetime.timezone.utc)
-    return stamp.strftime('%Y-%m-%dT%H:%M:%S.') + f'{stamp.microsecond // 1000:03d}Z'
 
 
 def epoch_ms(value):
@@ -278,6 +263,32 @@ def _finding(entry, detectors, default_detector, now, existing=None, account=sce
     return {'detector_id': detector_id, 'finding': data}
 
 
+def denied(ctx, account_id, operation, params):
+    """The AccessDeniedException of an IAM policy that does not allow the operation (``denied_operations``)."""
+    if ctx.service == SERVICE_NAME:
+        resource = f'arn:aws:guardduty:{ctx.region}:{account_id}:detector/{params.get("DetectorId", "*")}'
+    else:
+        resource = f'arn:aws:{ctx.service}:{ctx.region}:{account_id}:hub/default'
+    return ApiError('AccessDeniedException', f'User: arn:aws:iam::{account_id}:user/gdemu is not authorized to perform: '
+                                             f'{ctx.service}:{operation} on resource: {resource}', service=ctx.service)
+
+
+def _suppress(item, filters):
+    """Archive a new finding that an ARCHIVE filter (suppression rule) of its detector matches, as GuardDuty does; such a
+    finding is not sent to Security Hub (``suppressed``)."""
+    for rule in sorted((filters.get(item['detector_id']) or {}).values(), key=lambda rule: rule['Rank']):
+        if rule['Action'] != 'ARCHIVE':
+            continue
+        try:
+            criteria = [(_finding_path(key), key, condition) for key, condition in rule['FindingCriteria']['Criterion'].items()]
+        except ApiError:  # a documented criterion field the Finding shape does not have: it matches nothing here
+            continue
+        if all(_finding_matches(item['finding'], path, key, condition) for path, key, condition in criteria):
+            item['finding']['Service']['Archived'] = True
+            item['suppressed'] = True
+            return
+
+
 class CallLog:
     """Thread-safe log of data-plane calls (each with the Region of its credential scope) and of created investigations."""
 
@@ -323,12 +334,16 @@ class CallLog:
         return {'calls': calls, 'counts': counts, 'counts_by_id': by_id, 'counts_by_region': by_region, 'created': self.created(region)}
 
 
-class State:
-    """The emulated account: detectors, investigations, idempotency tokens, quota."""
+class State(FindingUpdates, Filters):
+    """The emulated account in one Region: detectors, investigations, findings, filters, idempotency tokens, quota, and
+    the Security Hub beside GuardDuty (``securityhub``)."""
 
     HANDLERS = {'ListDetectors': '_list_detectors', 'GetDetector': '_get_detector', 'GetInvestigation': '_get_investigation',
                 'ListInvestigations': '_list_investigations', 'ListInvestigationRecords': '_list_records',
-                'CreateInvestigation': '_create_investigation', 'ListFindings': '_list_findings', 'GetFindings': '_get_findings'}
+                'CreateInvestigation': '_create_investigation', 'ListFindings': '_list_findings', 'GetFindings': '_get_findings',
+                'ArchiveFindings': '_archive_findings', 'UnarchiveFindings': '_unarchive_findings',
+                'UpdateFindingsFeedback': '_update_findings_feedback', 'CreateFilter': '_create_filter', 'GetFilter': '_get_filter',
+                'UpdateFilter': '_update_filter', 'DeleteFilter': '_delete_filter', 'ListFilters': '_list_filters'}
 
     def __init__(self, scenario=None):
         self._lock = threading.RLock()
@@ -350,8 +365,9 @@ class State:
                 raise ValueError(f'detector needs a detector_id and a role in {ROLES}: {item!r}')
             detectors[det['detector_id']] = det
         denied = set(scenario.get('denied_operations', []))
-        if denied - set(service_model().operation_names):
-            raise ValueError(f'denied_operations: unknown operation(s) {sorted(denied - set(service_model().operation_names))}')
+        if denied - operation_names():
+            raise ValueError(f'denied_operations: unknown operation(s) {sorted(denied - operation_names())} (Security Hub\'s as '
+                             'securityhub:<Operation>)')
         quota = dict(DEFAULT_QUOTA, **scenario.get('quota', {}))
         create = dict(DEFAULT_CREATE, **scenario.get('create', {}))
         _check_keys(quota, set(DEFAULT_QUOTA), 'quota')
@@ -365,23 +381,28 @@ class State:
                 raise ValueError(f'duplicate InvestigationId {inv.investigation_id}')
             investigations[inv.investigation_id] = inv
         first_detector = next(iter(detectors), None)
+        filters = load_filters(scenario.get('filters'), detectors, now)
         findings = {}
         for entry in scenario.get('findings', []):
             item = _finding(entry, detectors, first_detector, now, account=account, region=region)
             if item['finding']['Id'] in findings:
                 raise ValueError(f'duplicate finding Id {item["finding"]["Id"]}')
+            _suppress(item, filters)
             findings[item['finding']['Id']] = item
+        securityhub = SecurityHub(self, scenario.get('securityhub'))
         with self._lock:
             self._generation += 1
             self.account_id, self.region = account, region
             self._detectors, self._investigations, self._findings = detectors, investigations, findings
+            self._filters, self._filter_tokens, self.feedback, self.securityhub = filters, {}, {}, securityhub
             self._denied, self._quota, self._create = denied, quota, create
             self._tokens, self._created = {}, []
 
     def summary(self):
         with self._lock:
             return {'account_id': self.account_id, 'detectors': list(self._detectors), 'investigations': len(self._investigations),
-                    'findings': len(self._findings), 'created': len(self._created)}
+                    'findings': len(self._findings), 'created': len(self._created),
+                    'filters': sum(len(items) for items in self._filters.values()), 'securityhub': self.securityhub.summary()}
 
     def put_findings(self, findings, now=None):
         """Add or update findings (upsert by Id, see _finding); all or nothing. Returns their ids."""
@@ -394,19 +415,26 @@ class State:
             for entry in findings:
                 existing = staged.get(entry.get('Id')) if isinstance(entry, dict) else None
                 item = _finding(entry, self._detectors, first_detector, now, existing, self.account_id, self.region)
+                if existing is None:
+                    _suppress(item, self._filters)
+                else:
+                    item['suppressed'] = existing.get('suppressed', False)
                 staged[item['finding']['Id']] = item
             self._findings = staged
             return [entry['Id'] for entry in findings]
 
     def handle(self, operation, params, ctx):
-        """Run one operation -> (output, investigation_id or None, created?); raises ApiError."""
+        """Run one operation of ``ctx.service`` -> (output, investigation_id or None, created?); raises ApiError."""
+        if ctx.service != SERVICE_NAME:
+            with self._lock:
+                if f'{ctx.service}:{operation}' in self._denied:
+                    raise denied(ctx, self.account_id, operation, params)
+                return self.securityhub.handle(operation, params, ctx)
         if operation not in self.HANDLERS:
             raise ApiError('NotImplementedException', f'{operation} is not emulated by gdemu (emulated: {", ".join(self.HANDLERS)}).', 501)
         with self._lock:
             if operation in self._denied:
-                resource = f'arn:aws:guardduty:{ctx.region}:{self.account_id}:detector/{params.get("DetectorId", "*")}'
-                raise ApiError('AccessDeniedException', f'User: arn:aws:iam::{self.account_id}:user/gdemu is not authorized to perform: '
-                                                        f'guardduty:{operation} on resource: {resource}')
+                raise denied(ctx, self.account_id, operation, params)
             if not ctx.ai_analysis and operation in INVESTIGATION_OPERATIONS:
                 raise ai_analyst_disabled(self._detector(params)['detector_id'])
             return getattr(self, self.HANDLERS[operation])(params, ctx)
@@ -427,7 +455,7 @@ class State:
             raise ApiError('AccessDeniedException', f'You do not have access to the investigation {inv.investigation_id}.')
         return inv
 
-    def _page(self, items, params, default_size, query):
+    def _page(self, items, params, default_size, query, invalid=bad_request):
         digest = hashlib.sha256(json.dumps([self._generation, query], sort_keys=True, default=str).encode()).hexdigest()[:16]
         offset = 0
         if params.get('NextToken'):
@@ -438,7 +466,7 @@ class State:
             except (ValueError, TypeError, KeyError, binascii.Error):
                 valid = False
             if not valid:
-                raise bad_request('The NextToken is not valid for this request (it belongs to a different query, or has expired).')
+                raise invalid('The NextToken is not valid for this request (it belongs to a different query, or has expired).')
         size = params.get('MaxResults', default_size)
         token = None
         if offset + size < len(items):
@@ -627,20 +655,6 @@ def _finding_path(attribute):
     return path
 
 
-def _finding_values(finding, path):
-    values = [finding]
-    for name in path:
-        nxt = []
-        for value in values:
-            value = value.get(name) if isinstance(value, dict) else None
-            if isinstance(value, list):
-                nxt.extend(value)
-            elif value is not None:
-                nxt.append(value)
-        values = nxt
-    return values
-
-
 def _as_number(value, timestamp):
     if timestamp:
         return epoch_ms(value)
@@ -662,7 +676,7 @@ def _as_text(value):
 
 def _finding_matches(finding, path, attribute, condition):
     timestamp = path[-1] in FINDING_TIME_MEMBERS
-    values = _finding_values(finding, path)
+    values = values_at(finding, path)
     for name, wanted in condition.items():
         if wanted is None:
             continue
@@ -689,13 +703,13 @@ def _sort_findings(findings, attribute, order):
     timestamp = path[-1] in FINDING_TIME_MEMBERS
 
     def key(item):
-        values = _finding_values(item, path)
+        values = values_at(item, path)
         value = values[0] if values else None
         if value is None:
             return (1, 0, '', item['Id'])
         number = _as_number(value, timestamp)
         return (0, number if number is not None else 0, '' if number is not None else _as_text(value), item['Id'])
 
-    present = [item for item in findings if _finding_values(item, path)]
-    missing = [item for item in findings if not _finding_values(item, path)]
+    present = [item for item in findings if values_at(item, path)]
+    missing = [item for item in findings if not values_at(item, path)]
     return sorted(present, key=key, reverse=order == 'DESC') + missing

@@ -58,7 +58,7 @@ def test_unknown_path_and_not_emulated(client, raw_request):
     status, headers, _body = raw_request('GET', '/no/such/path')
     assert status == 404 and headers['x-amzn-ErrorType'] == 'UnknownOperationException'
     with pytest.raises(client.exceptions.ClientError) as exc:
-        client.list_filters(DetectorId=DET)
+        client.list_ip_sets(DetectorId=DET)
     assert exc.value.response['ResponseMetadata']['HTTPStatusCode'] == 501
     assert 'not emulated' in exc.value.response['Error']['Message']
 

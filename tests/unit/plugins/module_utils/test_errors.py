@@ -182,3 +182,25 @@ def test_missing_codes_and_credentials_and_transport_failures():
     with pytest.raises(errors.GuardDutyError) as e:
         _modify("i-0123456789abcdef0", botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
     assert e.value.reason == "api" and "retries exhausted or the endpoint did not answer" in e.value.message
+
+
+@errors.AWSCallHandler.calling("guardduty:GetFilter", "filter {name}", missing=(("BadRequestException", "no such resource"),))
+def _get_filter(name, exc):
+    raise exc
+
+
+def test_a_code_means_missing_only_with_its_text_when_a_pair_says_so():
+    with pytest.raises(errors.GuardDutyError) as e:
+        _get_filter("rule", _client_error("BadRequestException", "The request is rejected since no such resource found."))
+    assert e.value.reason == "missing" and e.value.message.startswith("GetFilter on filter rule: not found")
+    with pytest.raises(errors.GuardDutyError) as e:
+        _get_filter("rule", _client_error("BadRequestException", "The request is rejected because the input detectorId is not owned"))
+    assert e.value.reason != "missing" and e.value.message.startswith("Failed to call GetFilter on filter rule (BadRequestException: ")
+
+
+def test_the_finding_operations_are_about_findings():
+    for operation in ("ArchiveFindings", "UnarchiveFindings", "UpdateFindingsFeedback"):
+        error = api_error(_client_error("AccessDeniedException", "no", 403), operation, DETECTOR, region="us-east-1")
+        assert error.message.startswith(f"Access denied calling {operation} for findings on detector {DETECTOR} in us-east-1: "
+                                        f"the caller needs guardduty:{operation}")
+        assert "investigation belongs to another account" not in error.message
