@@ -337,7 +337,7 @@ class _Absent(Exception):
     """A missing resource, when the caller gave what stands for it."""
 
 
-def _is_missing(exc, missing):
+def _says_missing(exc, missing):
     """Whether ``exc`` says the resource is not there: its code in ``missing``, or a (code, text) pair of it whose
     text its message holds."""
     code, message, _status = error_code(exc)
@@ -346,7 +346,7 @@ def _is_missing(exc, missing):
 
 def _absent_or(run, action, what, missing, absent):
     def convert(e):
-        if absent is not _RAISE and _is_missing(e, missing):
+        if absent is not _RAISE and _says_missing(e, missing):
             return _Absent()
         return call_error(e, action, what, missing)
 
@@ -380,7 +380,7 @@ def call_error(exc, action, what="", missing=()):
     said = f" ({code}: {message})" if code else ""
     if is_credentials_error(exc):
         return GuardDutyError(credentials_message(exc, f"call {operation}{on}"), reason="credentials")
-    if _is_missing(exc, missing):
+    if _says_missing(exc, missing):
         return GuardDutyError(f"{operation}{on}: not found{said}", exception=exc, reason="missing")
     reason = classify(exc)
     if reason == "denied" or code in CALL_DENIED_CODES:
