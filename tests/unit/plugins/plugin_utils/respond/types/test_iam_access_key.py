@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the secops.guardduty collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""IAM access keys: deactivated, the deactivation marked on the user; reactivated on rollback only when asked.
+
+The action type's plan, rollback and record check (containment_plan with a plain state), and the steps of its apply
+and rollback run against real boto3 clients with botocore's Stubber (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+
+found, settings, one = s.found, s.settings, s.one
+
+
+KEY = s.resource(s.KEY, "IAM_ACCESS_KEY")
+
+
+def key_state(status, user_tags=None):
+    return {"access_keys": [{"access_key_id": s.KEY, "user_name": "alice", "status": status}],
+            "users": [{"user_name": "alice", "tags": user_tags or {"team": "dev"}}]}
+
+
+REC_KEY = {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"}
+KEY_TAG = "secops-guardduty:deactivated-key:" + s.KEY
+
+
+def test_access_keys_deactivate_once_and_stay_inactive_on_rollback():
+    plan = one(containment_plan(found(KEY), settings(), key_state("Active")))
+    assert plan["status"] == "planned" and plan["user_name"] == "alice"
+    assert plan["changes"] == {"user_name": "alice", "tags": {KEY_TAG: s.INV_ID}}
+    assert one(containment_plan(found(KEY), settings(), key_state("Inactive")))["status"] == "unchanged"
+    tagged = {"team": "dev", KEY_TAG: s.INV_ID}
+    # rollback leaves it inactive and says why; nothing changes, the marker stays
+    result = containment_plan(found(KEY), s.rollback(REC_KEY), key_state("Inactive", tagged))
+    assert one(result)["status"] == "unchanged" and one(result)["changes"] == {} and result["user_tag_updates"] == []
+    assert "left inactive: AWS advises never to reactivate" in one(result)["reason"]
+    assert "contain_rollback_reactivate_keys=true" in one(result)["reason"]
+    # reactivated only when asked, and the marker removed
+    result = containment_plan(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive", tagged))
+    assert one(result)["changes"] == {"activate": True, "user_name": "alice"} and one(result)["record_status"] == "rolled_back"
+    assert result["user_tag_updates"] == [{"user_name": "alice", "tags": {"team": "dev"}}]
+    # a record but no marker (removed or rewritten on the user): left inactive
+    result = containment_plan(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive"))
+    assert one(result)["status"] == "skipped" and "disagrees with the containment record" in one(result)["reason"]
+    # deactivated by someone else (nothing recorded): left inactive
+    result = containment_plan(found(KEY), s.rollback(reactivate_keys=True), key_state("Inactive"))
+    assert one(result)["status"] == "unchanged" and result["user_tag_updates"] == []
+    # a marker without a record entry: left inactive
+    result = containment_plan(found(KEY), s.rollback(reactivate_keys=True), key_state("Inactive", tagged))
+    assert one(result)["status"] == "skipped" and "holds nothing for it" in one(result)["reason"]
+    assert one(containment_plan(found(KEY), settings(), {}))["status"] == "skipped"
+
+
+def test_a_key_recorded_for_another_user_is_left_alone():
+    result = containment_plan(found(KEY), s.rollback(dict(REC_KEY, user_name="mallory"), reactivate_keys=True),
+                              key_state("Inactive", {KEY_TAG: s.INV_ID}))
+    assert one(result)["status"] == "skipped" and "names the user mallory" in one(result)["reason"]
+
+
+def written(rec):
+    """The iam_access_key entry of s.every_type_record()."""
+    return s.entry_of(rec, "iam_access_key")
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda r: written(r).update(previous_status="Inactive"), "previous_status Active"),
+])
+def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
+    s.assert_refused_whole(change, message)
