@@ -13,10 +13,9 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
-
-
 KEY = s.resource(s.KEY, "IAM_ACCESS_KEY")
 
 
@@ -72,3 +71,50 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+MARK, DEACTIVATE = f"iam_access_key:{s.KEY}:mark", f"iam_access_key:{s.KEY}:deactivate"
+ACTIVATE, UNMARK = f"iam_access_key:{s.KEY}:activate", f"iam_access_key:{s.KEY}:unmark"
+
+
+def test_apply_marks_the_user_then_deactivates_the_key():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(KEY), settings(), key_state("Active"), aws)
+    assert aws_.dependencies(steps) == {MARK: [], DEACTIVATE: [MARK]}
+    aws.expect("iam", "tag_user", {"UserName": "alice", "Tags": [{"Key": KEY_TAG, "Value": s.INV_ID}]})
+    aws.expect("iam", "update_access_key", {"UserName": "alice", "AccessKeyId": s.KEY, "Status": "Inactive"})
+    assert aws_.run(steps, aws)[0] == [(MARK, "done"), (DEACTIVATE, "done")]
+
+
+def test_a_mark_refused_leaves_the_key_as_it_is_and_says_why():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(KEY), settings(), key_state("Active"), aws)
+    aws.refuse("iam", "tag_user", {"UserName": "alice", "Tags": [{"Key": KEY_TAG, "Value": s.INV_ID}]})
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(MARK, "failed"), (DEACTIVATE, "skipped")]
+    assert "TagUser" in results[MARK]["error"] and "AccessDenied" in results[MARK]["error"]
+    assert results[DEACTIVATE]["error"] == f"not run: {MARK} did not succeed"
+
+
+def test_rollback_reactivates_the_key_when_asked_then_removes_the_mark():
+    aws = aws_.StubbedAWS()
+    tagged = {"team": "dev", KEY_TAG: s.INV_ID}
+    _plan, steps = aws_.steps_of(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive", tagged), aws)
+    assert aws_.dependencies(steps) == {ACTIVATE: [], UNMARK: [ACTIVATE]}
+    aws.expect("iam", "update_access_key", {"UserName": "alice", "AccessKeyId": s.KEY, "Status": "Active"})
+    aws.expect("iam", "untag_user", {"UserName": "alice", "TagKeys": [KEY_TAG]})
+    assert aws_.run(steps, aws)[0] == [(ACTIVATE, "done"), (UNMARK, "done")]
+
+
+def test_rollback_of_a_key_active_again_only_removes_the_mark_and_a_key_left_inactive_has_no_step():
+    aws = aws_.StubbedAWS()
+    tagged = {"team": "dev", KEY_TAG: s.INV_ID}
+    _plan, steps = aws_.steps_of(found(KEY), s.rollback(REC_KEY), key_state("Active", tagged), aws)
+    assert aws_.dependencies(steps) == {UNMARK: []}
+    aws.expect("iam", "untag_user", {"UserName": "alice", "TagKeys": [KEY_TAG]})
+    assert aws_.run(steps, aws)[0] == [(UNMARK, "done")]
+    # inactive, contain_rollback_reactivate_keys not set: left inactive, nothing called
+    plan, steps = aws_.steps_of(found(KEY), s.rollback(REC_KEY), key_state("Inactive", tagged), aws_.StubbedAWS())
+    assert one(plan)["status"] == "unchanged" and steps == []

@@ -9,10 +9,13 @@ and rollback run against real boto3 clients with botocore's Stubber (no AWS)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
 WEB, EC2, ec2_state = s.WEB, s.EC2, s.ec2_state
@@ -98,3 +101,43 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+ROLE = s.resource("web-role", "IAM_ROLE")
+STEP = "iam_role:web-role:policy"
+
+
+def test_apply_puts_the_revocation_with_the_containment_time():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(ROLE), settings(time=s.TIME), {"role_policies": {"web-role": ["other"]}}, aws)
+    assert aws_.dependencies(steps) == {STEP: []} and steps[0].name == "revoke its sessions issued before containment"
+    revoke = {"Version": "2012-10-17", "Statement": [{"Sid": "GuardDutyRevokeOlderSessions", "Effect": "Deny", "Action": "*", "Resource": "*",
+                                                      "Condition": {"DateLessThan": {"aws:TokenIssueTime": s.TIME}}}]}
+    aws.expect("iam", "put_role_policy", {"RoleName": "web-role", "PolicyName": REVOKE, "PolicyDocument": json.dumps(revoke)})
+    assert aws_.run(steps, aws)[0] == [(STEP, "done")]
+
+
+def test_apply_with_deny_all_puts_the_deny_all_policy_and_a_refusal_fails_the_step():
+    deny_all = {"Version": "2012-10-17", "Statement": [{"Sid": "GuardDutyContainment", "Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    params = {"RoleName": "web-role", "PolicyName": s.POLICY, "PolicyDocument": json.dumps(deny_all)}
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(ROLE), settings(time=s.TIME, role_action="deny_all"), {"role_policies": {"web-role": []}}, aws)
+    assert steps[0].name == "attach the deny-all inline policy"
+    aws.expect("iam", "put_role_policy", params)
+    assert aws_.run(steps, aws)[0] == [(STEP, "done")]
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(ROLE), settings(time=s.TIME, role_action="deny_all"), {"role_policies": {"web-role": []}}, aws)
+    aws.refuse("iam", "put_role_policy", params)
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(STEP, "failed")] and "PutRolePolicy" in results[STEP]["error"] and "IAM role web-role" in results[STEP]["error"]
+
+
+def test_rollback_deletes_the_recorded_revocation():
+    aws = aws_.StubbedAWS()
+    rec = {"type": "iam_role", "id": "web-role", "policy_name": REVOKE, "revoked_before": s.TIME}
+    _plan, steps = aws_.steps_of(found(ROLE), s.rollback(rec), {"role_policies": {"web-role": [REVOKE, "other"]}}, aws)
+    assert aws_.dependencies(steps) == {STEP: []}
+    aws.expect("iam", "delete_role_policy", {"RoleName": "web-role", "PolicyName": REVOKE})
+    assert aws_.run(steps, aws)[0] == [(STEP, "done")]
