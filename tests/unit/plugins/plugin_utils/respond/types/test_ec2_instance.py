@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import merge_records
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
 QG, WEB, SSH, ENI, EC2, ATTACKER, LATER, ec2_state = s.QG, s.WEB, s.SSH, s.ENI, s.EC2, s.ATTACKER, s.LATER, s.ec2_state

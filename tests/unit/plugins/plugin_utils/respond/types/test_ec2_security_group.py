@@ -15,13 +15,10 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
 WEB = s.WEB
-
-
-# ---------------------------------------------------------------- security groups: ingress rules open to the internet
-
 SG = "sg-0123456789abcdef0"
 SG_RESOURCE = s.resource(SG, "EC2_SECURITY_GROUP")
 OWNED = {"secops-guardduty:contained-by": s.INV_ID}

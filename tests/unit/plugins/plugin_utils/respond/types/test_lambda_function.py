@@ -13,12 +13,9 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
-
-
-# ---------------------------------------------------------------- Lambda functions: reserved concurrency 0
-
 FUNCTION = s.resource("payments", "LAMBDA_FUNCTION")
 
 
@@ -73,3 +70,36 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+STEP = "lambda_function:payments:concurrency"
+
+
+def test_apply_sets_the_reserved_concurrency_to_zero_and_a_function_gone_since_fails_the_step():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(FUNCTION), settings(), fn_state(25), aws)
+    assert aws_.dependencies(steps) == {STEP: []}
+    aws.expect("lambda", "put_function_concurrency", {"FunctionName": "payments", "ReservedConcurrentExecutions": 0},
+               {"ReservedConcurrentExecutions": 0})
+    assert aws_.run(steps, aws)[0] == [(STEP, "done")]
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(FUNCTION), settings(), fn_state(None), aws)
+    aws.refuse("lambda", "put_function_concurrency", {"FunctionName": "payments", "ReservedConcurrentExecutions": 0},
+               code="ResourceNotFoundException", message="Function not found", status=404)
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(STEP, "failed")] and "PutFunctionConcurrency" in results[STEP]["error"] and "payments" in results[STEP]["error"]
+
+
+@pytest.mark.parametrize("previous", [None, 25])
+def test_rollback_gives_back_the_recorded_setting(previous):
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(FUNCTION), s.rollback(rec_function(previous)), fn_state(0), aws)
+    assert aws_.dependencies(steps) == {STEP: []}
+    if previous is None:  # no reservation before: the account's unreserved pool again
+        aws.expect("lambda", "delete_function_concurrency", {"FunctionName": "payments"})
+    else:
+        aws.expect("lambda", "put_function_concurrency", {"FunctionName": "payments", "ReservedConcurrentExecutions": previous},
+                   {"ReservedConcurrentExecutions": previous})
+    assert aws_.run(steps, aws)[0] == [(STEP, "done")]

@@ -13,13 +13,10 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
 QG, WEB, SSH, ATTACKER = s.QG, s.WEB, s.SSH, s.ATTACKER
-
-
-# ---------------------------------------------------------------- RDS DB instances: a snapshot, not public, the quarantine group
-
 DB = s.resource("orders-db", "RDS_INSTANCE")
 DB_SNAPSHOT = "secops-guardduty-orders-db-" + s.INV_ID
 DB_VPC = "vpc-0123456789abcdef0"

@@ -13,10 +13,9 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import stubbed_aws as aws_
 
 found, settings, one = s.found, s.settings, s.one
-
-
 BUCKET = s.resource("customer-exports", "S3_BUCKET")
 
 
@@ -88,3 +87,57 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+MARK, BLOCK = "s3_bucket:customer-exports:mark", "s3_bucket:customer-exports:block"
+RESTORE, UNMARK = "s3_bucket:customer-exports:restore", "s3_bucket:customer-exports:unmark"
+CONTAINED = {"owner": "data", "secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": PAB_RECORD}
+
+
+def tag_set(tags):
+    return {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+
+
+def test_apply_marks_the_bucket_keeping_its_tags_then_blocks_all_public_access():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(BUCKET), settings(), bucket_state(SOME, {"owner": "data"}), aws)
+    assert aws_.dependencies(steps) == {MARK: [], BLOCK: [MARK]}
+    aws.expect("s3", "put_bucket_tagging", {"Bucket": "customer-exports", "Tagging": tag_set(CONTAINED)})
+    aws.expect("s3", "put_public_access_block", {"Bucket": "customer-exports", "PublicAccessBlockConfiguration": ALL})
+    assert aws_.run(steps, aws)[0] == [(MARK, "done"), (BLOCK, "done")]
+
+
+def test_a_refused_mark_leaves_the_bucket_as_it_is():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(BUCKET), settings(), bucket_state(SOME, {"owner": "data"}), aws)
+    aws.refuse("s3", "put_bucket_tagging", {"Bucket": "customer-exports", "Tagging": tag_set(CONTAINED)})
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(MARK, "failed"), (BLOCK, "skipped")] and "PutBucketTagging" in results[MARK]["error"]
+
+
+def test_rollback_gives_back_the_recorded_block_then_the_tags_it_had():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(BUCKET), s.rollback(rec_bucket(PREVIOUS)), bucket_state(ALL, CONTAINED), aws)
+    assert aws_.dependencies(steps) == {RESTORE: [], UNMARK: [RESTORE]}
+    aws.expect("s3", "put_public_access_block", {"Bucket": "customer-exports", "PublicAccessBlockConfiguration": SOME})
+    aws.expect("s3", "put_bucket_tagging", {"Bucket": "customer-exports", "Tagging": tag_set({"owner": "data"})})
+    assert aws_.run(steps, aws)[0] == [(RESTORE, "done"), (UNMARK, "done")]
+
+
+def test_rollback_of_a_bucket_that_had_no_block_and_no_tags_deletes_both():
+    aws = aws_.StubbedAWS()
+    tags = {"secops-guardduty:contained-by": s.INV_ID, "secops-guardduty:public-access-block": "none"}
+    _plan, steps = aws_.steps_of(found(BUCKET), s.rollback(rec_bucket(None)), bucket_state(ALL, tags), aws)
+    aws.expect("s3", "delete_public_access_block", {"Bucket": "customer-exports"})
+    aws.expect("s3", "delete_bucket_tagging", {"Bucket": "customer-exports"})
+    assert aws_.run(steps, aws)[0] == [(RESTORE, "done"), (UNMARK, "done")]
+
+
+def test_a_failed_restore_keeps_the_tags_that_say_the_bucket_is_contained():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(BUCKET), s.rollback(rec_bucket(PREVIOUS)), bucket_state(ALL, CONTAINED), aws)
+    aws.refuse("s3", "put_public_access_block", {"Bucket": "customer-exports", "PublicAccessBlockConfiguration": SOME})
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(RESTORE, "failed"), (UNMARK, "skipped")] and results[UNMARK]["error"] == f"not run: {RESTORE} did not succeed"
