@@ -136,3 +136,72 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+MARK, REVOKE = f"ec2_security_group:{SG}:mark", f"ec2_security_group:{SG}:revoke"
+AUTHORIZE, UNMARK = f"ec2_security_group:{SG}:authorize", f"ec2_security_group:{SG}:unmark"
+TAG = [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID}]
+# the group's rules as DescribeSecurityGroupRules returns them: open SSH, all traffic from ::/0, an inside rule, the
+# egress rule, a rule naming another group
+SSH_RULE = {"SecurityGroupRuleId": "sgr-00000000000000001", "GroupId": SG, "IsEgress": False, "IpProtocol": "tcp", "FromPort": 22,
+            "ToPort": 22, "CidrIpv4": "0.0.0.0/0", "Description": "ssh from anywhere"}
+V6_RULE = {"SecurityGroupRuleId": "sgr-00000000000000002", "GroupId": SG, "IsEgress": False, "IpProtocol": "-1", "FromPort": -1,
+           "ToPort": -1, "CidrIpv6": "::/0"}
+OTHERS = [{"SecurityGroupRuleId": "sgr-00000000000000003", "GroupId": SG, "IsEgress": False, "IpProtocol": "tcp", "FromPort": 22,
+           "ToPort": 22, "CidrIpv4": "10.0.0.0/8"},
+          {"SecurityGroupRuleId": "sgr-00000000000000004", "GroupId": SG, "IsEgress": True, "IpProtocol": "-1", "FromPort": -1,
+           "ToPort": -1, "CidrIpv4": "0.0.0.0/0"},
+          {"SecurityGroupRuleId": "sgr-00000000000000005", "GroupId": SG, "IsEgress": False, "IpProtocol": "tcp", "FromPort": 443,
+           "ToPort": 443, "ReferencedGroupInfo": {"GroupId": WEB}}]
+
+
+def expect_rules(aws, rules):
+    """The group read again by the step (it exists), and its rules."""
+    aws.expect("ec2", "describe_security_groups", {"GroupIds": [SG]}, {"SecurityGroups": [{"GroupId": SG, "GroupName": "web"}]})
+    aws.expect("ec2", "describe_security_group_rules", {"Filters": [{"Name": "group-id", "Values": [SG]}]}, {"SecurityGroupRules": rules})
+
+
+def test_apply_marks_the_group_then_revokes_exactly_the_open_rules_by_their_ids():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), settings(), sg_state([SSH_ANY, ALL_V6]), aws)
+    assert aws_.dependencies(steps) == {MARK: [], REVOKE: [MARK]}
+    aws.expect("ec2", "create_tags", {"Resources": [SG], "Tags": TAG})
+    expect_rules(aws, [SSH_RULE, V6_RULE] + OTHERS)
+    aws.expect("ec2", "revoke_security_group_ingress", {"GroupId": SG, "SecurityGroupRuleIds": ["sgr-00000000000000001", "sgr-00000000000000002"]},
+               {"Return": True})
+    assert aws_.run(steps, aws)[0] == [(MARK, "done"), (REVOKE, "done")]
+
+
+def test_rules_removed_between_the_plan_and_the_step_are_not_revoked_again():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), settings(), sg_state([SSH_ANY, ALL_V6]), aws)
+    aws.expect("ec2", "create_tags", {"Resources": [SG], "Tags": TAG})
+    expect_rules(aws, OTHERS)
+    assert aws_.run(steps, aws)[0] == [(MARK, "done"), (REVOKE, "unchanged")]
+
+
+def test_rollback_adds_back_the_missing_recorded_rule_with_its_description_then_removes_the_tag():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), s.rollback(rec_group(SSH_ANY, ALL_V6)), sg_state([ALL_V6], OWNED), aws)
+    assert aws_.dependencies(steps) == {AUTHORIZE: [], UNMARK: [AUTHORIZE]}
+    expect_rules(aws, [V6_RULE] + OTHERS)
+    aws.expect("ec2", "authorize_security_group_ingress", {"GroupId": SG, "IpPermissions": [
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"Description": "ssh from anywhere", "CidrIp": "0.0.0.0/0"}]}]},
+        {"Return": True})
+    aws.expect("ec2", "delete_tags", {"Resources": [SG], "Tags": TAG})
+    assert aws_.run(steps, aws)[0] == [(AUTHORIZE, "done"), (UNMARK, "done")]
+
+
+def test_a_refused_rule_keeps_the_tag_that_says_the_group_is_contained():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), s.rollback(rec_group(ALL_V6)), sg_state([], OWNED), aws)
+    expect_rules(aws, OTHERS)
+    aws.refuse("ec2", "authorize_security_group_ingress", {"GroupId": SG, "IpPermissions": [
+        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}, code="RulesPerSecurityGroupLimitExceeded", message="limit", status=400)
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(AUTHORIZE, "failed"), (UNMARK, "skipped")] and "RulesPerSecurityGroupLimitExceeded" in results[AUTHORIZE]["error"]
+    # only the tag left to remove (the rules are back): one step
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), s.rollback(rec_group(ALL_V6)), sg_state([ALL_V6], OWNED), aws_.StubbedAWS())
+    assert aws_.dependencies(steps) == {UNMARK: []}

@@ -127,3 +127,94 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+ARN = "arn:aws:rds:us-east-1:123456789012:db:orders-db"
+KEY = "rds_instance:orders-db"
+GROUP = f"vpc:{DB_VPC}:quarantine-group"
+SNAPSHOT, MARK, CLOSE, RESTORE, UNMARK = (f"{KEY}:{step}" for step in ("snapshot", "mark", "close", "restore", "unmark"))
+NEW_GROUP = "sg-0000000000000000c"
+DEFAULT_EGRESS = {"SecurityGroupRuleId": "sgr-0000000000000000e", "GroupId": NEW_GROUP, "IsEgress": True, "IpProtocol": "-1",
+                  "FromPort": -1, "ToPort": -1, "CidrIpv4": "0.0.0.0/0"}
+
+
+def with_arn(state):
+    """``state`` with the DB instance's ARN (rds_instance_info's db_instance_arn: the steps tag it)."""
+    state["db_instances"][0]["db_instance_arn"] = ARN
+    return state
+
+
+def expect_snapshot(aws):
+    aws.expect("rds", "create_db_snapshot", {"DBInstanceIdentifier": "orders-db", "DBSnapshotIdentifier": DB_SNAPSHOT, "Tags": [
+        {"Key": "secops-guardduty:investigation", "Value": s.INV_ID}, {"Key": "secops-guardduty:db-instance", "Value": "orders-db"}]},
+        {"DBSnapshot": {"DBSnapshotIdentifier": DB_SNAPSHOT, "Status": "creating"}})
+    # waited for until available (botocore's db_snapshot_available waiter)
+    aws.expect("rds", "describe_db_snapshots", {"DBSnapshotIdentifier": DB_SNAPSHOT},
+               {"DBSnapshots": [{"DBSnapshotIdentifier": DB_SNAPSHOT, "Status": "available"}]})
+
+
+def test_apply_snapshots_marks_then_closes_the_db_into_its_vpcs_quarantine_group():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(DB), settings(), with_arn(db_state([WEB, SSH], True)), aws)
+    assert aws_.dependencies(steps) == {GROUP: [], SNAPSHOT: [], MARK: [SNAPSHOT], CLOSE: [SNAPSHOT, MARK, GROUP]}
+    # the group exists and has no rule: nothing to change in it
+    aws.expect("ec2", "describe_security_group_rules", {"Filters": [{"Name": "group-id", "Values": [QG]}]}, {"SecurityGroupRules": []})
+    expect_snapshot(aws)
+    aws.expect("rds", "add_tags_to_resource", {"ResourceName": ARN, "Tags": [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID}]})
+    aws.expect("rds", "modify_db_instance", {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": False, "VpcSecurityGroupIds": [QG],
+                                             "ApplyImmediately": True}, {"DBInstance": {"DBInstanceIdentifier": "orders-db"}})
+    assert aws_.run(steps, aws)[0] == [(GROUP, "unchanged"), (SNAPSHOT, "done"), (MARK, "done"), (CLOSE, "done")]
+    assert aws.slept == []
+
+
+def test_a_quarantine_group_created_by_the_run_is_emptied_and_the_db_moved_into_it():
+    aws = aws_.StubbedAWS()
+    # snapshotted already: no snapshot step
+    state = with_arn(db_state([WEB], True, snapshots=[(DB_SNAPSHOT, s.INV_ID)], quarantine=False))
+    _plan, steps = aws_.steps_of(found(DB), settings(), state, aws)
+    assert aws_.dependencies(steps) == {GROUP: [], MARK: [], CLOSE: [MARK, GROUP]}
+    aws.expect("ec2", "create_security_group", {
+        "GroupName": "secops-guardduty-quarantine", "Description": "Quarantine of secops.guardduty.contain - no inbound and no outbound traffic",
+        "VpcId": DB_VPC, "TagSpecifications": [{"ResourceType": "security-group", "Tags": [{"Key": "secops-guardduty:quarantine", "Value": "true"}]}]},
+        {"GroupId": NEW_GROUP})
+    aws.expect("ec2", "describe_security_group_rules", {"Filters": [{"Name": "group-id", "Values": [NEW_GROUP]}]},
+               {"SecurityGroupRules": [DEFAULT_EGRESS]})  # the egress rule AWS gives every new group
+    aws.expect("ec2", "revoke_security_group_egress", {"GroupId": NEW_GROUP, "SecurityGroupRuleIds": ["sgr-0000000000000000e"]}, {"Return": True})
+    aws.expect("rds", "add_tags_to_resource", {"ResourceName": ARN, "Tags": [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID}]})
+    aws.expect("rds", "modify_db_instance", {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": False,
+                                             "VpcSecurityGroupIds": [NEW_GROUP], "ApplyImmediately": True})
+    assert aws_.run(steps, aws)[0] == [(GROUP, "done"), (MARK, "done"), (CLOSE, "done")]
+
+
+def test_a_snapshot_refused_keeps_the_db_as_it_is_and_the_group_is_still_made():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(DB), settings(), with_arn(db_state([WEB, SSH], True)), aws)
+    aws.expect("ec2", "describe_security_group_rules", {"Filters": [{"Name": "group-id", "Values": [QG]}]}, {"SecurityGroupRules": []})
+    aws.refuse("rds", "create_db_snapshot", {"DBInstanceIdentifier": "orders-db", "DBSnapshotIdentifier": DB_SNAPSHOT, "Tags": [
+        {"Key": "secops-guardduty:investigation", "Value": s.INV_ID}, {"Key": "secops-guardduty:db-instance", "Value": "orders-db"}]},
+        code="SnapshotQuotaExceeded", message="quota", status=400)
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(GROUP, "unchanged"), (SNAPSHOT, "failed"), (MARK, "skipped"), (CLOSE, "skipped")]
+    assert "CreateDBSnapshot" in results[SNAPSHOT]["error"] and results[CLOSE]["error"] == f"not run: {MARK}, {SNAPSHOT} did not succeed"
+
+
+def contained():
+    return with_arn(db_state([QG], False, dict(CONTAINED_DB, team="orders"), [(DB_SNAPSHOT, s.INV_ID)]))
+
+
+def test_rollback_gives_back_public_access_and_groups_then_removes_only_the_containment_tag():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(DB), s.rollback(rec_db()), contained(), aws)
+    assert aws_.dependencies(steps) == {RESTORE: [], UNMARK: [RESTORE]}
+    aws.expect("rds", "modify_db_instance", {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": True, "VpcSecurityGroupIds": [WEB, SSH],
+                                             "ApplyImmediately": True})
+    aws.expect("rds", "remove_tags_from_resource", {"ResourceName": ARN, "TagKeys": ["secops-guardduty:contained-by"]})
+    assert aws_.run(steps, aws)[0] == [(RESTORE, "done"), (UNMARK, "done")]
+    # the restore refused: the tag that says the DB is contained stays
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(DB), s.rollback(rec_db()), contained(), aws)
+    aws.refuse("rds", "modify_db_instance", {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": True, "VpcSecurityGroupIds": [WEB, SSH],
+                                             "ApplyImmediately": True}, code="InvalidDBInstanceState", message="not available", status=400)
+    assert aws_.run(steps, aws)[0] == [(RESTORE, "failed"), (UNMARK, "skipped")]
