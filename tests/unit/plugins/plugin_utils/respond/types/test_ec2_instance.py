@@ -383,3 +383,192 @@ def written(rec):
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message)
+
+
+# ---------------------------------------------------------------- the steps of apply and rollback
+
+UNTRACK = "sg-0000000000000000b"
+K = f"ec2_instance:{s.INSTANCE}"
+KEEP, STANDBY, DEREGISTER, SNAPSHOT, NACL = f"{K}:evidence", f"{K}:standby", f"{K}:deregister:{TG_WEB}", f"{K}:snapshot:vol-1", f"{K}:nacl:{ACL}"
+MARK, THROUGH, CUT = f"{K}:mark", f"{K}:untrack", f"{K}:quarantine"
+RESTORE, UNMARK, REGISTER = f"{K}:restore", f"{K}:unmark", f"{K}:register:{TG_WEB}"
+Q_GROUP, U_GROUP = "vpc:vpc-1:quarantine-group", "vpc:vpc-1:untrack-group"
+GROUPS_TAG = "secops-guardduty:groups:" + ENI
+
+
+def everything_state(quarantine=True):
+    """An instance with every change of apply ahead: its evidence settings as found, registered in a target group of its
+    VPC, behind a network ACL with an IPv4 and an IPv6 address, a volume to snapshot, in its own group; its VPC's
+    quarantine group (without rules), or none, and no untrack group."""
+    state = target_state([WEB], [(TG_WEB, s.INSTANCE, 80, "healthy")])
+    state["evidence"][0]["previous"] = AS_FOUND
+    state["instances"][0]["network_interfaces"][0]["ipv6_addresses"] = [{"ipv6_address": "2001:db8::5"}]
+    state["nacls"] = acl_state([WEB])["nacls"]
+    if not quarantine:
+        state["groups"] = []
+    return state
+
+
+def expect_evidence(aws, termination_protection=True, shutdown_behavior="stop", keep_volume=True):
+    aws.expect("ec2", "modify_instance_attribute", {"InstanceId": s.INSTANCE, "DisableApiTermination": {"Value": termination_protection}})
+    aws.expect("ec2", "modify_instance_attribute", {"InstanceId": s.INSTANCE, "Attribute": "instanceInitiatedShutdownBehavior",
+                                                    "Value": shutdown_behavior})
+    aws.expect("ec2", "modify_instance_attribute", {"InstanceId": s.INSTANCE, "BlockDeviceMappings": [
+        {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": not keep_volume}}]})
+
+
+def expect_group_rules(aws, group_id, rules=()):
+    aws.expect("ec2", "describe_security_group_rules", {"Filters": [{"Name": "group-id", "Values": [group_id]}]},
+               {"SecurityGroupRules": list(rules)})
+
+
+def untrack_group_call():
+    return {"GroupName": "secops-guardduty-quarantine-untrack",
+            "Description": "Untrack step of secops.guardduty.contain - all traffic, so that open flows become untracked", "VpcId": "vpc-1",
+            "TagSpecifications": [{"ResourceType": "security-group", "Tags": [{"Key": "secops-guardduty:untrack", "Value": "true"}]}]}
+
+
+def expect_untrack_group(aws):
+    """The untrack group created, keeping the egress rule AWS gives it, opened to all traffic in and out, IPv4 and IPv6."""
+    aws.expect("ec2", "create_security_group", untrack_group_call(), {"GroupId": UNTRACK})
+    expect_group_rules(aws, UNTRACK, [{"SecurityGroupRuleId": "sgr-0000000000000000e", "GroupId": UNTRACK, "IsEgress": True,
+                                       "IpProtocol": "-1", "FromPort": -1, "ToPort": -1, "CidrIpv4": "0.0.0.0/0"}])
+    aws.expect("ec2", "authorize_security_group_ingress", {"GroupId": UNTRACK, "IpPermissions": [
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}, {"Return": True})
+    aws.expect("ec2", "authorize_security_group_egress", {"GroupId": UNTRACK, "IpPermissions": [
+        {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}, {"Return": True})
+
+
+def expect_cut(aws, groups_tag=WEB):
+    """The marker tags, then the interface through the untrack group into the quarantine group."""
+    aws.expect("ec2", "create_tags", {"Resources": [s.INSTANCE], "Tags": [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID},
+                                                                          {"Key": GROUPS_TAG, "Value": groups_tag}]})
+    aws.expect("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [UNTRACK]})
+    aws.expect("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [QG]})
+
+
+def test_apply_keeps_the_evidence_and_leaves_the_target_group_before_the_network_cut():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), settings(network_acl=True, snapshots=True), everything_state(), aws)
+    assert aws_.dependencies(steps) == {
+        KEEP: [], DEREGISTER: [KEEP], SNAPSHOT: [], NACL: [KEEP, DEREGISTER], Q_GROUP: [], U_GROUP: [], MARK: [KEEP, DEREGISTER],
+        THROUGH: [KEEP, DEREGISTER, MARK, U_GROUP, Q_GROUP], CUT: [THROUGH, Q_GROUP]}
+    expect_evidence(aws)
+    aws.expect("elbv2", "deregister_targets", {"TargetGroupArn": TG_WEB, "Targets": [{"Id": s.INSTANCE, "Port": 80}]})
+    for number, egress, cidr in ((1, False, "10.0.1.5/32"), (2, False, "2001:db8::5/128"), (1, True, "10.0.1.5/32"), (2, True, "2001:db8::5/128")):
+        aws.expect("ec2", "create_network_acl_entry", dict({"NetworkAclId": ACL, "RuleNumber": number, "Egress": egress, "Protocol": "-1",
+                                                            "RuleAction": "deny"}, **{"Ipv6CidrBlock" if ":" in cidr else "CidrBlock": cidr}))
+    expect_group_rules(aws, QG)  # the quarantine group has no rule: left as it is
+    expect_untrack_group(aws)
+    expect_cut(aws)
+    aws.expect("ec2", "create_snapshot", {"VolumeId": "vol-1", "Description": f"Forensic snapshot of {s.INSTANCE} for GuardDuty investigation {s.INV_ID}",
+                                          "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [
+                                              {"Key": "secops-guardduty:investigation", "Value": s.INV_ID},
+                                              {"Key": "secops-guardduty:instance", "Value": s.INSTANCE}]}]},
+               {"SnapshotId": "snap-0123456789abcdef0", "VolumeId": "vol-1", "State": "pending"})
+    ran, _results = aws_.run(steps, aws)
+    assert ran == [(KEEP, "done"), (DEREGISTER, "done"), (NACL, "done"), (Q_GROUP, "unchanged"), (U_GROUP, "done"), (MARK, "done"),
+                   (THROUGH, "done"), (CUT, "done"), (SNAPSHOT, "done")]
+
+
+def test_evidence_refused_stops_the_cut_of_that_instance_only():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), settings(network_acl=True, snapshots=True), everything_state(), aws)
+    aws.refuse("ec2", "modify_instance_attribute", {"InstanceId": s.INSTANCE, "DisableApiTermination": {"Value": True}},
+               code="UnauthorizedOperation", message="You are not authorized to perform this operation.")
+    expect_group_rules(aws, QG)
+    expect_untrack_group(aws)
+    aws.expect("ec2", "create_snapshot", {"VolumeId": "vol-1", "Description": f"Forensic snapshot of {s.INSTANCE} for GuardDuty investigation {s.INV_ID}",
+                                          "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [
+                                              {"Key": "secops-guardduty:investigation", "Value": s.INV_ID},
+                                              {"Key": "secops-guardduty:instance", "Value": s.INSTANCE}]}]},
+               {"SnapshotId": "snap-0123456789abcdef0"})
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(KEEP, "failed"), (DEREGISTER, "skipped"), (NACL, "skipped"), (MARK, "skipped"), (THROUGH, "skipped"), (CUT, "skipped"),
+                   (Q_GROUP, "unchanged"), (U_GROUP, "done"), (SNAPSHOT, "done")]
+    assert "ModifyInstanceAttribute" in results[KEEP]["error"] and "UnauthorizedOperation" in results[KEEP]["error"]
+    assert results[CUT]["error"] == f"not run: {THROUGH} did not succeed"
+
+
+def test_an_interface_never_enters_the_all_open_untrack_group_without_a_quarantine_group_to_go_on_to():
+    aws = aws_.StubbedAWS()
+    state = evidence_state([WEB], KEPT)  # only the cut is ahead, and neither group is there yet
+    state["groups"] = []
+    _plan, steps = aws_.steps_of(found(EC2), settings(), state, aws)
+    assert aws_.dependencies(steps) == {Q_GROUP: [], U_GROUP: [], MARK: [], THROUGH: [MARK, U_GROUP, Q_GROUP], CUT: [THROUGH, Q_GROUP]}
+    aws.refuse("ec2", "create_security_group", {
+        "GroupName": "secops-guardduty-quarantine", "Description": "Quarantine of secops.guardduty.contain - no inbound and no outbound traffic",
+        "VpcId": "vpc-1", "TagSpecifications": [{"ResourceType": "security-group", "Tags": [{"Key": "secops-guardduty:quarantine", "Value": "true"}]}]},
+        code="SecurityGroupLimitExceeded", message="limit", status=400)
+    aws.expect("ec2", "create_security_group", untrack_group_call(), {"GroupId": UNTRACK})
+    expect_group_rules(aws, UNTRACK)
+    aws.expect("ec2", "authorize_security_group_ingress", {"GroupId": UNTRACK, "IpPermissions": [
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}, {"Return": True})
+    aws.expect("ec2", "authorize_security_group_egress", {"GroupId": UNTRACK, "IpPermissions": [
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}]}, {"Return": True})
+    aws.expect("ec2", "create_tags", {"Resources": [s.INSTANCE], "Tags": [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID},
+                                                                          {"Key": GROUPS_TAG, "Value": WEB}]})
+    ran, results = aws_.run(steps, aws)
+    assert ran == [(Q_GROUP, "failed"), (THROUGH, "skipped"), (CUT, "skipped"), (U_GROUP, "done"), (MARK, "done")]
+    assert "SecurityGroupLimitExceeded" in results[Q_GROUP]["error"]
+
+
+def test_an_auto_scaling_member_is_in_standby_before_its_cut():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), settings(), evidence_state([WEB], KEPT, asg_state="InService"), aws)
+    assert aws_.dependencies(steps) == {STANDBY: [], Q_GROUP: [], U_GROUP: [], MARK: [STANDBY], THROUGH: [STANDBY, MARK, U_GROUP, Q_GROUP],
+                                        CUT: [THROUGH, Q_GROUP]}
+    aws.expect("autoscaling", "enter_standby", {"InstanceIds": [s.INSTANCE], "AutoScalingGroupName": "web-asg",
+                                                "ShouldDecrementDesiredCapacity": False}, {"Activities": []})
+    for state in ("EnteringStandby", "Standby"):  # waited for: out of the group's health checks before the cut
+        aws.expect("autoscaling", "describe_auto_scaling_instances", {"InstanceIds": [s.INSTANCE]}, {"AutoScalingInstances": [
+            {"InstanceId": s.INSTANCE, "AutoScalingGroupName": "web-asg", "AvailabilityZone": "us-east-1a", "LifecycleState": state,
+             "HealthStatus": "HEALTHY", "ProtectedFromScaleIn": False}]})
+    expect_group_rules(aws, QG)
+    expect_untrack_group(aws)
+    expect_cut(aws)
+    ran, _results = aws_.run(steps, aws)
+    assert ran == [(STANDBY, "done"), (Q_GROUP, "unchanged"), (U_GROUP, "done"), (MARK, "done"), (THROUGH, "done"), (CUT, "done")]
+    assert aws.slept == [2]
+
+
+REC_EVERYTHING = dict(REC_FULL, target_registrations=[WEB_80], network_acl_entries=[
+    {"nacl_id": ACL, "rule_number": 1, "egress": False, "cidr": "10.0.1.5/32"}, {"nacl_id": ACL, "rule_number": 1, "egress": True, "cidr": "10.0.1.5/32"}])
+
+
+def contained_state():
+    """The instance as apply left it: in the quarantine group with the tags, its evidence kept, in Standby, out of its
+    target group, denied in its network ACL."""
+    state = target_state([QG], [], TAGS, asg_state="Standby")
+    deny = [[1, "all", "deny", "10.0.1.5/32", None, None, None, None], [100, "all", "allow", "0.0.0.0/0", None, None, None, None]]
+    state["nacls"] = acl_state([QG], ingress=deny, egress=deny)["nacls"]
+    return state
+
+
+def test_rollback_gives_the_network_back_first_then_standby_and_targets_then_the_evidence_settings():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), s.rollback(REC_EVERYTHING), contained_state(), aws)
+    assert aws_.dependencies(steps) == {RESTORE: [], UNMARK: [RESTORE], NACL: [], STANDBY: [RESTORE, NACL], REGISTER: [RESTORE, NACL],
+                                        KEEP: [RESTORE, NACL, STANDBY, REGISTER]}
+    aws.expect("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [WEB, SSH]})
+    aws.expect("ec2", "delete_tags", {"Resources": [s.INSTANCE], "Tags": [{"Key": GROUPS_TAG, "Value": f"{WEB} {SSH}"},
+                                                                          {"Key": "secops-guardduty:contained-by", "Value": s.INV_ID}]})
+    for egress in (False, True):
+        aws.expect("ec2", "delete_network_acl_entry", {"NetworkAclId": ACL, "RuleNumber": 1, "Egress": egress})
+    aws.expect("autoscaling", "exit_standby", {"InstanceIds": [s.INSTANCE], "AutoScalingGroupName": "web-asg"}, {"Activities": []})
+    aws.expect("elbv2", "register_targets", {"TargetGroupArn": TG_WEB, "Targets": [{"Id": s.INSTANCE, "Port": 80}]})
+    expect_evidence(aws, termination_protection=False, shutdown_behavior="terminate", keep_volume=False)
+    ran, _results = aws_.run(steps, aws)
+    assert ran == [(RESTORE, "done"), (UNMARK, "done"), (NACL, "done"), (STANDBY, "done"), (REGISTER, "done"), (KEEP, "done")]
+
+
+def test_rollback_with_the_interfaces_refused_keeps_the_marks_standby_targets_and_evidence():
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), s.rollback(REC_EVERYTHING), contained_state(), aws)
+    aws.refuse("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [WEB, SSH]}, code="UnauthorizedOperation")
+    for egress in (False, True):
+        aws.expect("ec2", "delete_network_acl_entry", {"NetworkAclId": ACL, "RuleNumber": 1, "Egress": egress})
+    ran, results = aws_.run(steps, aws)
+    # what depends on the interfaces is skipped at once; the network ACL entries go all the same
+    assert ran == [(RESTORE, "failed"), (UNMARK, "skipped"), (STANDBY, "skipped"), (REGISTER, "skipped"), (KEEP, "skipped"), (NACL, "done")]
+    assert results[KEEP]["error"] == f"not run: {REGISTER}, {RESTORE}, {STANDBY} did not succeed"
