@@ -158,11 +158,12 @@ def entry_of(rec, kind):
     return next(r for r in rec["resources"] if r["type"] == kind)
 
 
-def assert_refused_whole(change, message):
-    """every_type_record() is accepted as written; once ``change``d, rollback refuses it whole, saying ``message``."""
+def assert_refused_whole(change, message, kind=None):
+    """every_type_record() is accepted as written; once ``change``d (the record, or its entry of type ``kind``), rollback
+    refuses it whole, saying ``message``."""
     rec = every_type_record()
     containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
-    change(rec)
+    change(entry_of(rec, kind) if kind else rec)
     with pytest.raises(ContainError, match=message) as error:
         containment_plan(found(EC2), settings("rollback", record=rec))
     assert "contain_record is not a containment record this role wrote" in str(error.value)

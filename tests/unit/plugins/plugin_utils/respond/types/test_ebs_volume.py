@@ -41,17 +41,12 @@ def test_a_volume_is_snapshotted_once_and_its_snapshot_kept_on_rollback():
     assert "no such EBS volume" in one(containment_plan(found(VOLUME), settings(), vol_state(exists=False)))["reason"]
 
 
-def written(rec):
-    """The ebs_volume entry of s.every_type_record()."""
-    return s.entry_of(rec, "ebs_volume")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r).update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
-    (lambda r: written(r).update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
+    (lambda e: e.update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
+    (lambda e: e.update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "ebs_volume")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback

@@ -361,28 +361,23 @@ def test_a_second_apply_keeps_the_target_registrations_an_earlier_one_took_out()
     assert plan["record"]["resources"][0]["target_registrations"] == [web]
 
 
-def written(rec):
-    """The ec2_instance entry of s.every_type_record()."""
-    return s.entry_of(rec, "ec2_instance")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r)["interfaces"][0].update(previous_groups=[ATTACKER]), "are not security group ids"),
-    (lambda r: written(r)["interfaces"][0].update(previous_groups=[]), "are not security group ids"),
-    (lambda r: written(r)["interfaces"][0].update(eni_id="eni-x"), "not an eni- id"),
-    (lambda r: written(r).update(evidence={"termination_protection": "no"}), "evidence termination_protection is not true or false"),
-    (lambda r: written(r).update(evidence={"shutdown_behavior": "hibernate"}), "evidence shutdown_behavior is not stop or terminate"),
-    (lambda r: written(r).update(evidence={"delete_on_termination": {"/dev/x; id": True}}), "not device names"),
-    (lambda r: written(r).update(evidence={"user_data": "#!/bin/sh"}), "an evidence setting this role does not record"),
-    (lambda r: written(r).update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
-    (lambda r: written(r).update(interfaces=[]), "records no network interface"),
-    (lambda r: written(r).update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 1, "egress": False,
+    (lambda e: e["interfaces"][0].update(previous_groups=[ATTACKER]), "are not security group ids"),
+    (lambda e: e["interfaces"][0].update(previous_groups=[]), "are not security group ids"),
+    (lambda e: e["interfaces"][0].update(eni_id="eni-x"), "not an eni- id"),
+    (lambda e: e.update(evidence={"termination_protection": "no"}), "evidence termination_protection is not true or false"),
+    (lambda e: e.update(evidence={"shutdown_behavior": "hibernate"}), "evidence shutdown_behavior is not stop or terminate"),
+    (lambda e: e.update(evidence={"delete_on_termination": {"/dev/x; id": True}}), "not device names"),
+    (lambda e: e.update(evidence={"user_data": "#!/bin/sh"}), "an evidence setting this role does not record"),
+    (lambda e: e.update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
+    (lambda e: e.update(interfaces=[]), "records no network interface"),
+    (lambda e: e.update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 1, "egress": False,
                                                               "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
-    (lambda r: written(r).update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
+    (lambda e: e.update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
                                                               "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "ec2_instance")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback

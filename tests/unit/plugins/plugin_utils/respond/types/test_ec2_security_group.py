@@ -115,27 +115,22 @@ def test_rollback_takes_nothing_from_tags_and_leaves_a_disagreeing_group_as_it_i
     assert plan["status"] == "skipped" and "holds nothing for it" in plan["reason"]
 
 
-def written(rec):
-    """The ec2_security_group entry of s.every_type_record()."""
-    return s.entry_of(rec, "ec2_security_group")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r).update(id="sg-x; id"), r"\(ec2_security_group\) has no valid id"),
-    (lambda r: written(r).update(removed_rules=[]), "records no removed_rules"),
-    (lambda r: written(r)["removed_rules"][0].update(cidr="203.0.113.0/24"), "from another CIDR than 0.0.0.0/0 or ::/0"),
-    (lambda r: written(r)["removed_rules"][0].update(protocol="tcp; id"), "without a valid protocol"),
-    (lambda r: written(r)["removed_rules"][0].update(from_port=70000), "whose ports are not from -1 to 65535"),
-    (lambda r: written(r)["removed_rules"][0].update(from_port=None), "whose ports are not from -1 to 65535"),
-    (lambda r: written(r)["removed_rules"][1].update(from_port=22), "whose ports are not from -1 to 65535"),
-    (lambda r: written(r)["removed_rules"][0].update(description_base64="YQpi"),  # "a\nb"
+    (lambda e: e.update(id="sg-x; id"), r"\(ec2_security_group\) has no valid id"),
+    (lambda e: e.update(removed_rules=[]), "records no removed_rules"),
+    (lambda e: e["removed_rules"][0].update(cidr="203.0.113.0/24"), "from another CIDR than 0.0.0.0/0 or ::/0"),
+    (lambda e: e["removed_rules"][0].update(protocol="tcp; id"), "without a valid protocol"),
+    (lambda e: e["removed_rules"][0].update(from_port=70000), "whose ports are not from -1 to 65535"),
+    (lambda e: e["removed_rules"][0].update(from_port=None), "whose ports are not from -1 to 65535"),
+    (lambda e: e["removed_rules"][1].update(from_port=22), "whose ports are not from -1 to 65535"),
+    (lambda e: e["removed_rules"][0].update(description_base64="YQpi"),  # "a\nb"
      r"description_base64 is not null or a description \(not up to 255 printable"),
-    (lambda r: written(r)["removed_rules"][0].update(description_base64="{{ 7*7 }}"), r"description_base64 is not null or a description \(not base64\)"),
-    (lambda r: written(r)["removed_rules"][0].update(description_base64="//4="), r"\(not base64 of UTF-8 text\)"),
-    (lambda r: written(r)["removed_rules"][0].update(description="ssh"), "is not protocol, from_port, to_port, cidr and description_base64"),
+    (lambda e: e["removed_rules"][0].update(description_base64="{{ 7*7 }}"), r"description_base64 is not null or a description \(not base64\)"),
+    (lambda e: e["removed_rules"][0].update(description_base64="//4="), r"\(not base64 of UTF-8 text\)"),
+    (lambda e: e["removed_rules"][0].update(description="ssh"), "is not protocol, from_port, to_port, cidr and description_base64"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "ec2_security_group")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback

@@ -57,19 +57,14 @@ def test_a_second_apply_keeps_the_setting_from_before_any_containment():
     assert [r["previous_reserved_concurrency"] for r in plan["record"]["resources"]] == [25]
 
 
-def written(rec):
-    """The lambda_function entry of s.every_type_record()."""
-    return s.entry_of(rec, "lambda_function")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r).update(previous_reserved_concurrency=0), "has no previous_reserved_concurrency"),
-    (lambda r: written(r).update(previous_reserved_concurrency="10"), "has no previous_reserved_concurrency"),
-    (lambda r: written(r).pop("previous_reserved_concurrency"), "has no previous_reserved_concurrency"),
-    (lambda r: written(r).update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
+    (lambda e: e.update(previous_reserved_concurrency=0), "has no previous_reserved_concurrency"),
+    (lambda e: e.update(previous_reserved_concurrency="10"), "has no previous_reserved_concurrency"),
+    (lambda e: e.pop("previous_reserved_concurrency"), "has no previous_reserved_concurrency"),
+    (lambda e: e.update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "lambda_function")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback

@@ -110,23 +110,18 @@ def test_a_db_tagged_by_another_investigation_is_taken_over_and_the_plan_says_so
     assert plan["changes"]["tags"] == CONTAINED_DB
 
 
-def written(rec):
-    """The rds_instance entry of s.every_type_record()."""
-    return s.entry_of(rec, "rds_instance")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r).update(id="orders--db"), r"\(rds_instance\) has no valid id"),
-    (lambda r: written(r).update(vpc_id="vpc-x"), "has no valid vpc_id"),
-    (lambda r: written(r).update(previous_publicly_accessible="yes"), "has no previous_publicly_accessible"),
-    (lambda r: written(r).pop("previous_publicly_accessible"), "has no previous_publicly_accessible"),
-    (lambda r: written(r).update(previous_vpc_security_groups=[ATTACKER]), "previous_vpc_security_groups are not security group ids"),
-    (lambda r: written(r).update(previous_vpc_security_groups=[]), "previous_vpc_security_groups are not security group ids"),
-    (lambda r: written(r).update(snapshot="snap; id"), "has no snapshot"),
-    (lambda r: written(r).pop("snapshot"), "has no snapshot"),
+    (lambda e: e.update(id="orders--db"), r"\(rds_instance\) has no valid id"),
+    (lambda e: e.update(vpc_id="vpc-x"), "has no valid vpc_id"),
+    (lambda e: e.update(previous_publicly_accessible="yes"), "has no previous_publicly_accessible"),
+    (lambda e: e.pop("previous_publicly_accessible"), "has no previous_publicly_accessible"),
+    (lambda e: e.update(previous_vpc_security_groups=[ATTACKER]), "previous_vpc_security_groups are not security group ids"),
+    (lambda e: e.update(previous_vpc_security_groups=[]), "previous_vpc_security_groups are not security group ids"),
+    (lambda e: e.update(snapshot="snap; id"), "has no snapshot"),
+    (lambda e: e.pop("snapshot"), "has no snapshot"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "rds_instance")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback

@@ -77,16 +77,11 @@ def test_buckets_not_owned_or_in_another_region_are_skipped():
     assert "in Region eu-west-1" in one(containment_plan(found(BUCKET), settings(), bucket_state(location="EU")))["reason"]
 
 
-def written(rec):
-    """The s3_bucket entry of s.every_type_record()."""
-    return s.entry_of(rec, "s3_bucket")
-
-
 @pytest.mark.parametrize("change,message", [
-    (lambda r: written(r).update(previous_public_access_block={"block_public_acls": "no"}), "previous_public_access_block"),
+    (lambda e: e.update(previous_public_access_block={"block_public_acls": "no"}), "previous_public_access_block"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    s.assert_refused_whole(change, message)
+    s.assert_refused_whole(change, message, "s3_bucket")
 
 
 # ---------------------------------------------------------------- the steps of apply and rollback
