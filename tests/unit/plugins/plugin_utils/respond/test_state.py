@@ -100,7 +100,7 @@ def test_an_instance_read_looks_for_it_by_id_and_address_in_the_target_groups_of
                                        {"Name": "vpc-id", "Values": ["vpc-1", "vpc-2"]}]})
     context = engine.ReadContext({"mode": "plan", "quarantine_group_name": "secops-guardduty-quarantine"}, s.INV_ID, s.REGION)
     state = TYPES["ec2_instance"].read(lambda service: clients[service][0], [{"type": "ec2_instance", "id": s.INSTANCE},
-                                                                            {"type": "ec2_instance", "id": gone}], context)
+                                                                             {"type": "ec2_instance", "id": gone}], context)
     for _client, stub in clients.values():
         stub.assert_no_pending_responses()
     assert [i["instance_id"] for i in state["instances"]] == [s.INSTANCE, gone]

@@ -372,9 +372,9 @@ def test_a_second_apply_keeps_the_target_registrations_an_earlier_one_took_out()
     (lambda e: e.update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
     (lambda e: e.update(interfaces=[]), "records no network interface"),
     (lambda e: e.update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 1, "egress": False,
-                                                              "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
+                                             "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
     (lambda e: e.update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
-                                                              "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
+                                             "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
 ])
 def test_a_record_entry_that_is_not_what_apply_wrote_is_refused_whole(change, message):
     s.assert_refused_whole(change, message, "ec2_instance")
