@@ -619,7 +619,7 @@ def apply(planned, context):  # pylint: disable=too-many-locals
                      f"network interface {item['eni_id']} of instance {instance_id}", NetworkInterfaceId=item["eni_id"], Groups=[outputs[to]])
             return True
         through = step("untrack", "move its interfaces to the untrack group (open flows become untracked)", NETWORK,
-                       lambda o: move(o, untrack), after=evidence_done + [marked, untrack])
+                       lambda o: move(o, untrack), after=evidence_done + [marked, untrack, quarantine])
         step("quarantine", "move its interfaces to the quarantine group (untracked flows stop at once)", NETWORK,
              lambda o: move(o, quarantine), after=[through, quarantine])
     return steps

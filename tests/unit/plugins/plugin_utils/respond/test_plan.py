@@ -10,12 +10,13 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import RESOURCE_TYPES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 found, settings, one = s.found, s.settings, s.one
-POLICY = "secops-guardduty-contain-" + s.INV_ID
-EC2 = s.resource(s.INSTANCE, "EC2_INSTANCE")
+POLICY, EC2 = s.POLICY, s.EC2
 
 
 def test_scope_pass_marks_what_to_read_and_skips_what_is_out_of_reach():
@@ -103,3 +104,12 @@ def test_resource_types_without_an_action_say_what_a_person_must_do():
     assert "stop them or scale their service" in by_type["ECS_CLUSTER"]["by_hand"]
     assert "by_hand" not in by_type["SOMETHING_NEW"]  # not a type GuardDuty names: only the reason
     assert "touch" not in str([item.get("by_hand") for item in plan["unrecognised"]])  # the collection's words, never the AI's
+
+
+def test_every_resource_type_has_an_action_type():
+    assert sorted(TYPES) == sorted(RESOURCE_TYPES)
+
+
+def test_done_after_acting():
+    plan = containment_plan(found(EC2), dict(settings(), done=True), s.ec2_state([s.WEB]))
+    assert one(plan)["status"] == "done" and plan["counts"]["done"] == 1

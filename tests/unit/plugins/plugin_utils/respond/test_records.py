@@ -24,11 +24,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import COL
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
 
 found, settings, one = s.found, s.settings, s.one
-QG = "sg-0000000000000000a"
-WEB, SSH = "sg-11111111111111111", "sg-22222222222222222"
-ENI, ENI2 = "eni-0123456789abcdef0", "eni-0123456789abcdef1"
-LATER = "2025-06-02T08:30:00Z"
-EC2 = s.resource(s.INSTANCE, "EC2_INSTANCE")
+QG, WEB, SSH, ENI, EC2, LATER = s.QG, s.WEB, s.SSH, s.ENI, s.EC2, s.LATER
+ENI2 = "eni-0123456789abcdef1"
 KEY = s.resource(s.KEY, "IAM_ACCESS_KEY")
 USER = s.resource("alice", "IAM_USER")
 BUCKET = s.resource("customer-exports", "S3_BUCKET")
@@ -128,9 +125,6 @@ def test_merge_replaces_a_rolled_back_instance():
     assert merge_records(old, [new], LATER)["resources"] == [new]
 
 
-ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
-
-
 @pytest.mark.parametrize("change,message", [
     (lambda r: r.update(record_format=2), "no record_format 1"),
     (lambda r: r.update(investigation_id="0a1b2c3d-1234-4abc-8def-0123456789ab"), "it is the record of investigation 0a1b2c3d-1234"),
@@ -139,71 +133,13 @@ ATTACKER = "sg-0badbadbadbadbad0;{{ lookup('pipe', 'id') }}"
     (lambda r: r.update(region="eu-west-1"), "of Region eu-west-1"),
     (lambda r: r.update(updated="yesterday"), "updated is not a UTC ISO-8601 time"),
     (lambda r: r.update(resources={}), "no list of resources"),
-    (lambda r: r["resources"][0]["interfaces"][0].update(previous_groups=[ATTACKER]), "are not security group ids"),
-    (lambda r: r["resources"][0]["interfaces"][0].update(previous_groups=[]), "are not security group ids"),
-    (lambda r: r["resources"][0]["interfaces"][0].update(eni_id="eni-x"), "not an eni- id"),
     (lambda r: r["resources"][0].update(status="done"), "has no status"),
     (lambda r: r["resources"][0].update(type="eks_cluster"), "no resource type this role records"),
-    (lambda r: r["resources"][1].update(policy_name="AdministratorAccess"), "names another policy"),
-    (lambda r: r["resources"][2].update(previous_public_access_block={"block_public_acls": "no"}), "previous_public_access_block"),
-    (lambda r: r["resources"][3].update(previous_status="Inactive"), "previous_status Active"),
     (lambda r: r["resources"].append(dict(r["resources"][1])), "recorded twice"),
-    (lambda r: r["resources"][0].update(evidence={"termination_protection": "no"}), "evidence termination_protection is not true or false"),
-    (lambda r: r["resources"][0].update(evidence={"shutdown_behavior": "hibernate"}), "evidence shutdown_behavior is not stop or terminate"),
-    (lambda r: r["resources"][0].update(evidence={"delete_on_termination": {"/dev/x; id": True}}), "not device names"),
-    (lambda r: r["resources"][0].update(evidence={"user_data": "#!/bin/sh"}), "an evidence setting this role does not record"),
-    (lambda r: r["resources"][0].update(standby={"group_name": "web:{{ x }}", "decrement": False}), "not an Auto Scaling group name"),
-    (lambda r: r["resources"][0].update(interfaces=[]), "records no network interface"),
-    (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 1, "egress": False,
-                                                              "cidr": "0.0.0.0/0"}]), "a network ACL entry that is not"),
-    (lambda r: r["resources"][0].update(network_acl_entries=[{"nacl_id": "acl-0123456789abcdef0", "rule_number": 32767, "egress": False,
-                                                              "cidr": "10.0.1.5/32"}]), "a network ACL entry that is not"),
-    (lambda r: r["resources"][4].update(id="sg-x; id"), r"\(ec2_security_group\) has no valid id"),
-    (lambda r: r["resources"][4].update(removed_rules=[]), "records no removed_rules"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(cidr="203.0.113.0/24"), "from another CIDR than 0.0.0.0/0 or ::/0"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(protocol="tcp; id"), "without a valid protocol"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=70000), "whose ports are not from -1 to 65535"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(from_port=None), "whose ports are not from -1 to 65535"),
-    (lambda r: r["resources"][4]["removed_rules"][1].update(from_port=22), "whose ports are not from -1 to 65535"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="YQpi"),  # "a\nb"
-     r"description_base64 is not null or a description \(not up to 255 printable"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="{{ 7*7 }}"), r"description_base64 is not null or a description \(not base64\)"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(description_base64="//4="), r"\(not base64 of UTF-8 text\)"),
-    (lambda r: r["resources"][4]["removed_rules"][0].update(description="ssh"), "is not protocol, from_port, to_port, cidr and description_base64"),
-    (lambda r: r["resources"][5].update(previous_reserved_concurrency=0), "has no previous_reserved_concurrency"),
-    (lambda r: r["resources"][5].update(previous_reserved_concurrency="10"), "has no previous_reserved_concurrency"),
-    (lambda r: r["resources"][5].pop("previous_reserved_concurrency"), "has no previous_reserved_concurrency"),
-    (lambda r: r["resources"][5].update(id="arn:aws:lambda:us-east-1:123456789012:function:payments"), r"\(lambda_function\) has no valid id"),
-    (lambda r: r["resources"][6].update(forensic_snapshot="snap-0123456789abcdef0"), "has no forensic_snapshot true"),
-    (lambda r: r["resources"][6].update(id="vol-x; id"), r"\(ebs_volume\) has no valid id"),
-    (lambda r: r["resources"][7].update(id="orders--db"), r"\(rds_instance\) has no valid id"),
-    (lambda r: r["resources"][7].update(vpc_id="vpc-x"), "has no valid vpc_id"),
-    (lambda r: r["resources"][7].update(previous_publicly_accessible="yes"), "has no previous_publicly_accessible"),
-    (lambda r: r["resources"][7].pop("previous_publicly_accessible"), "has no previous_publicly_accessible"),
-    (lambda r: r["resources"][7].update(previous_vpc_security_groups=[ATTACKER]), "previous_vpc_security_groups are not security group ids"),
-    (lambda r: r["resources"][7].update(previous_vpc_security_groups=[]), "previous_vpc_security_groups are not security group ids"),
-    (lambda r: r["resources"][7].update(snapshot="snap; id"), "has no snapshot"),
-    (lambda r: r["resources"][7].pop("snapshot"), "has no snapshot"),
 ])
 def test_a_record_that_is_not_what_apply_wrote_is_refused_whole(change, message):
-    rec = s.record({"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0",
-                    "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}]},
-                   {"type": "iam_role", "id": "web", "policy_name": "secops-guardduty-contain-" + s.INV_ID},
-                   {"type": "s3_bucket", "id": "customer-exports", "previous_public_access_block": None},
-                   {"type": "iam_access_key", "id": s.KEY, "user_name": "alice", "previous_status": "Active"},
-                   {"type": "ec2_security_group", "id": "sg-0123456789abcdef0", "removed_rules": [
-                       {"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0", "description_base64": "c3No"},
-                       {"protocol": "-1", "from_port": None, "to_port": None, "cidr": "::/0", "description_base64": None}]},
-                   {"type": "lambda_function", "id": "payments", "previous_reserved_concurrency": None},
-                   {"type": "ebs_volume", "id": "vol-0123456789abcdef0", "forensic_snapshot": True},
-                   {"type": "rds_instance", "id": "orders-db", "vpc_id": "vpc-0123456789abcdef0", "previous_publicly_accessible": True,
-                    "previous_vpc_security_groups": [WEB], "snapshot": "secops-guardduty-orders-db-" + s.INV_ID})
-    containment_plan(found(EC2), settings("rollback", record=json.loads(json.dumps(rec))))  # as written, it is accepted
-    change(rec)
-    with pytest.raises(ContainError, match=message) as error:
-        containment_plan(found(EC2), settings("rollback", record=rec))
-    assert "contain_record is not a containment record this role wrote" in str(error.value)
-    assert "nothing was changed" in str(error.value) and "lookup" not in str(error.value)
+    """What every record is checked for; each action type's tests check its own entries (types/test_<type>.py)."""
+    s.assert_refused_whole(change, message)
 
 
 @pytest.mark.parametrize("text,message", [
@@ -230,42 +166,6 @@ def test_a_second_rollback_writes_nothing():
     rec = s.record({"type": "iam_user", "id": "alice", "policy_name": "secops-guardduty-contain-" + s.INV_ID, "status": "rolled_back"})
     plan = containment_plan(found(USER), settings("rollback", time=LATER, record=rec, record_file=None, done=True), state({ENI: [WEB]}))
     assert one(plan)["status"] == "unchanged" and plan["record"] == plan["record_before"] == rec
-
-
-def test_a_second_apply_keeps_the_evidence_settings_from_before_any_containment():
-    first = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "applied", "time": s.TIME,
-             "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}],
-             "evidence": {"termination_protection": False, "delete_on_termination": {"/dev/xvda": True}},
-             "standby": {"group_name": "web-asg", "decrement": False}}
-    # someone turned termination protection off and set DeleteOnTermination of another volume after containment
-    again = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "pending", "time": LATER,
-             "interfaces": [], "evidence": {"termination_protection": False, "delete_on_termination": {"/dev/sdf": True}}}
-    merged = merge_records(s.record(), [first], s.TIME)
-    merged = merge_records(merged, [again], LATER)["resources"][0]
-    assert merged["evidence"] == {"termination_protection": False, "delete_on_termination": {"/dev/sdf": True, "/dev/xvda": True}}
-    assert merged["standby"] == first["standby"] and merged["interfaces"] == first["interfaces"]
-    # an instance recorded only for its evidence settings (its interfaces were already in the quarantine group) is a valid record
-    only = dict(first, interfaces=[])
-    plan = containment_plan(found(EC2), settings("rollback", record=s.record({k: v for k, v in only.items() if k not in ("status", "time")})))
-    assert plan["record"]["resources"][0]["evidence"] == first["evidence"]
-
-
-TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123456789abcdef"
-
-
-def test_a_second_apply_keeps_the_target_registrations_an_earlier_one_took_out():
-    web = {"target_group_arn": TG, "id": s.INSTANCE, "port": 80, "availability_zone": None}
-    first = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "applied", "time": s.TIME,
-             "interfaces": [{"eni_id": ENI, "previous_groups": [WEB]}], "target_registrations": [web]}
-    # registered again on another port since, and taken out again: both are recorded, the first one kept
-    again = {"type": "ec2_instance", "id": s.INSTANCE, "vpc_id": "vpc-0123456789abcdef0", "status": "pending", "time": LATER,
-             "interfaces": [], "target_registrations": [dict(web, port=8080)]}
-    merged = merge_records(merge_records(s.record(), [first], s.TIME), [again], LATER)["resources"][0]
-    assert merged["target_registrations"] == [web, dict(web, port=8080)] and merged["interfaces"] == first["interfaces"]
-    # an instance recorded only for its target registrations is a valid record
-    only = {k: v for k, v in dict(first, interfaces=[]).items() if k not in ("status", "time")}
-    plan = containment_plan(found(EC2), settings("rollback", record=s.record(only)))
-    assert plan["record"]["resources"][0]["target_registrations"] == [web]
 
 
 def test_the_record_file_is_written_0600_in_a_0700_directory_in_one_step(tmp_path):

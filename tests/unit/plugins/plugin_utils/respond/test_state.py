@@ -6,22 +6,16 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
-from botocore.stub import Stubber
-
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import MEMBERS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import State
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_ACCESS_KEY
-from ansible_collections.secops.guardduty.tests.unit.conftest import UNIT_SECRET_KEY
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond import contain_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.respond.stubbed_aws import stubbed
 
 INSTANCE = {"instance_id": s.INSTANCE, "vpc_id": "vpc-1", "state": {"name": "running"}, "tags": {},
             "network_interfaces": [{"network_interface_id": "eni-0123456789abcdef0", "groups": [{"group_id": "sg-11111111111111111"}]}]}
@@ -71,13 +65,6 @@ def test_the_state_holds_what_the_types_declare_and_containment_plan_reads_it():
     assert changes["target_registrations"] == []  # an Auto Scaling member leaves its load balancers through Standby
 
 
-def _stubbed(service):
-    client = boto3.client(service, region_name="us-east-1", aws_access_key_id=UNIT_ACCESS_KEY, aws_secret_access_key=UNIT_SECRET_KEY)
-    stub = Stubber(client)
-    stub.activate()
-    return RetryingBotoClientWrapper(client, retry_decorator()), stub
-
-
 GROUP_ARN = TARGET_GROUP["target_group_arn"]
 OTHER_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/elsewhere/fedcba9876543210"
 
@@ -86,7 +73,7 @@ def test_an_instance_read_looks_for_it_by_id_and_address_in_the_target_groups_of
     """ec2_instance.read: the live instance's evidence, Auto Scaling membership, the target groups of its VPC only (not
     those of the terminated instance's VPC), where its id and its addresses are registered, its VPC's quarantine groups."""
     monkeypatch.setattr(engine, "READERS", 1)  # one read at a time: the stubs answer in order
-    clients = {name: _stubbed(name) for name in ("ec2", "autoscaling", "elbv2")}
+    clients = {name: stubbed(name) for name in ("ec2", "autoscaling", "elbv2")}
     ec2_stub, asg_stub, elbv2_stub = clients["ec2"][1], clients["autoscaling"][1], clients["elbv2"][1]
     gone = "i-0fedcba9876543210"
     eni = {"NetworkInterfaceId": "eni-0123456789abcdef0", "SubnetId": "subnet-1", "Groups": [{"GroupId": "sg-11111111111111111"}],
