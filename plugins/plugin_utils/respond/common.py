@@ -38,7 +38,8 @@ DISAGREE = "disagrees with the containment record (changed after containment, pe
 
 
 class ActionType:  # pylint: disable=too-many-instance-attributes,too-few-public-methods
-    """One resource type the engine acts on, in one place (see docs/architecture.md, "Adding an action type").
+    """One resource type the engine acts on, in one place (docs/architecture.md, "The response engine: adding an
+    action type").
 
     name             the resource_type the collection returns (``lambda_function``)
     service_type     GuardDuty's InvestigationResourceType (``LAMBDA_FUNCTION``)

@@ -6,7 +6,9 @@
 independent ones side by side (a bounded thread pool), a failed step stopping only what depends on it.
 
 A ``Step`` is one change to one resource (or to a shared one: the quarantine group of a VPC), with its urgency
-(common.CREDENTIALS, EVIDENCE, NETWORK, REST) and the keys of the steps it must come after. ``execute`` returns what
+(common.CREDENTIALS, EVIDENCE, NETWORK, REST), the keys of the steps it must come after (``after``: skipped when one
+of them did not succeed) and of those it only waits for (``waits``: a marker tag is written before the change it
+marks, but a refused tag never holds back a containment). ``execute`` returns what
 became of each step: done (it changed something), unchanged (nothing was left to change), failed (with the error),
 skipped (a step it depends on failed).
 """
@@ -25,13 +27,14 @@ class Step:  # pylint: disable=too-few-public-methods
     """One change: ``run(outputs)`` makes it and returns whether something changed; what it gives to the steps after it
     (the id of a group it created) it puts in ``outputs`` under its ``key``."""
 
-    def __init__(self, key, resource, name, urgency, run, after=()):
+    def __init__(self, key, resource, name, urgency, run, after=(), waits=()):  # pylint: disable=too-many-arguments
         self.key = key
         self.resource = resource  # (type, id), or None for a shared step
         self.name = name
         self.urgency = urgency
         self.run = run
-        self.after = tuple(after)
+        self.after = tuple(after) + tuple(k for k in waits if k not in after)  # every step it comes after, in order
+        self.waits = frozenset(waits)  # of those, the ones it runs after whatever became of them (a marker before its change)
 
 
 def execute(steps, workers=WORKERS, clock=time.monotonic):
@@ -59,7 +62,8 @@ def execute(steps, workers=WORKERS, clock=time.monotonic):
         while waiting or running:
             for step in list(waiting):
                 deps = [results.get(key) for key in step.after if key in keys]
-                failed = [key for key, dep in zip([k for k in step.after if k in keys], deps) if dep and dep["status"] in ("failed", "skipped")]
+                failed = [key for key in step.after if key in keys and key not in step.waits
+                          and (results.get(key) or {}).get("status") in ("failed", "skipped")]
                 if failed:
                     waiting.remove(step)
                     results[step.key] = {"status": "skipped", "changed": False, "started": None, "finished": None,

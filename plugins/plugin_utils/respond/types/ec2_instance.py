@@ -26,6 +26,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils import elbv2_targ
 from ansible_collections.secops.guardduty.plugins.module_utils import evidence as evidence_settings
 from ansible_collections.secops.guardduty.plugins.module_utils import nacl
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import DISAGREE
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import EVIDENCE
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import NETWORK
@@ -572,8 +573,8 @@ def apply(planned, context):  # pylint: disable=too-many-locals
     key = f"ec2_instance:{instance_id}"
     steps, evidence_done = [], []
 
-    def step(name, what, urgency, run, after=()):
-        steps.append(Step(f"{key}:{name}", ("ec2_instance", instance_id), what, urgency, run, after))
+    def step(name, what, urgency, run, after=(), waits=()):  # pylint: disable=too-many-arguments
+        steps.append(Step(f"{key}:{name}", ("ec2_instance", instance_id), what, urgency, run, after, waits))
         return f"{key}:{name}"
 
     if changes.get("evidence"):
@@ -613,15 +614,30 @@ def apply(planned, context):  # pylint: disable=too-many-locals
             ec2.create_tags, "ec2:CreateTags", f"instance {instance_id}", Resources=[instance_id], Tags=api_tags(changes["tags"])) and True,
             after=evidence_done)
 
-        def move(outputs, to):
+        def move(item, groups):
+            call(ec2.modify_network_interface_attribute, "ec2:ModifyNetworkInterfaceAttribute",
+                 f"network interface {item['eni_id']} of instance {instance_id}", NetworkInterfaceId=item["eni_id"], Groups=groups)
+
+        def into_untrack(outputs):
             for item in moves:
-                call(ec2.modify_network_interface_attribute, "ec2:ModifyNetworkInterfaceAttribute",
-                     f"network interface {item['eni_id']} of instance {instance_id}", NetworkInterfaceId=item["eni_id"], Groups=[outputs[to]])
+                move(item, [outputs[untrack]])
             return True
-        through = step("untrack", "move its interfaces to the untrack group (open flows become untracked)", NETWORK,
-                       lambda o: move(o, untrack), after=evidence_done + [marked, untrack, quarantine])
-        step("quarantine", "move its interfaces to the quarantine group (untracked flows stop at once)", NETWORK,
-             lambda o: move(o, quarantine), after=[through, quarantine])
+
+        def into_quarantine(outputs):
+            for item in moves:
+                try:
+                    move(item, [outputs[quarantine]])
+                except GuardDutyError as e:  # never left in the all-open group: back to where it was, then said
+                    for other in moves:
+                        move(other, list(other["previous_groups"]))
+                    raise GuardDutyError(f"{e.message}; its interfaces were moved back from the all-open untrack group to their previous "
+                                         "groups", exception=e.exception, reason=e.reason) from e
+            return True
+
+        through = step("untrack", "move its interfaces to the untrack group (open flows become untracked)", NETWORK, into_untrack,
+                       after=evidence_done + [marked, untrack, quarantine], waits=[marked])
+        step("quarantine", "move its interfaces to the quarantine group (untracked flows stop at once)", NETWORK, into_quarantine,
+             after=[through, quarantine])
     return steps
 
 

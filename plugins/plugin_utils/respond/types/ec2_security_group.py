@@ -152,7 +152,7 @@ def apply(planned, context):
 
     return [Step(key + ":mark", ("ec2_security_group", group_id), "mark the group with the investigation", NETWORK, mark),
             Step(key + ":revoke", ("ec2_security_group", group_id), "remove its ingress rules open to the internet", NETWORK, revoke,
-                 after=[key + ":mark"])]
+                 waits=[key + ":mark"])]
 
 
 def undo(planned, context):

@@ -144,7 +144,7 @@ def apply(planned, context):
         return True
 
     return [Step(base + ":mark", ("iam_access_key", key), "mark the deactivation on its user", CREDENTIALS, tag),
-            Step(base + ":deactivate", ("iam_access_key", key), "deactivate the access key", CREDENTIALS, deactivate, after=[base + ":mark"])]
+            Step(base + ":deactivate", ("iam_access_key", key), "deactivate the access key", CREDENTIALS, deactivate, waits=[base + ":mark"])]
 
 
 def undo(planned, context):

@@ -202,7 +202,7 @@ def apply(planned, context):
 
     steps.append(Step(key + ":mark", ("rds_instance", db_id), "mark the DB instance with the investigation", REST, mark, after=before_change))
     steps.append(Step(key + ":close", ("rds_instance", db_id), "make it not publicly accessible, alone in the quarantine group", REST, close,
-                      after=before_change + [key + ":mark", quarantine]))
+                      after=before_change + [key + ":mark", quarantine], waits=[key + ":mark"]))
     return steps
 
 

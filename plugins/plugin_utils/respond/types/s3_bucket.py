@@ -176,7 +176,7 @@ def apply(planned, context):
         return True
 
     return [Step(key + ":mark", ("s3_bucket", name), "mark the bucket with its previous public access block", REST, mark),
-            Step(key + ":block", ("s3_bucket", name), "block all public access", REST, block, after=[key + ":mark"])]
+            Step(key + ":block", ("s3_bucket", name), "block all public access", REST, block, waits=[key + ":mark"])]
 
 
 def undo(planned, context):

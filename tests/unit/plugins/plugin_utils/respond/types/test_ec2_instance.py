@@ -567,3 +567,22 @@ def test_rollback_with_the_interfaces_refused_keeps_the_marks_standby_targets_an
     # what depends on the interfaces is skipped at once; the network ACL entries go all the same
     assert ran == [(RESTORE, "failed"), (UNMARK, "skipped"), (STANDBY, "skipped"), (REGISTER, "skipped"), (KEEP, "skipped"), (NACL, "done")]
     assert results[KEEP]["error"] == f"not run: {REGISTER}, {RESTORE}, {STANDBY} did not succeed"
+
+
+def test_an_interface_refused_the_quarantine_group_is_moved_back_out_of_the_all_open_group():
+    """The second move failed (say, the quarantine group went away): the interfaces never stay in the untrack group,
+    which lets all traffic in and out; they go back to their recorded groups, and the step says so."""
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(EC2), settings(), evidence_state([WEB], KEPT), aws)
+    expect_group_rules(aws, QG)
+    expect_untrack_group(aws)
+    aws.expect("ec2", "create_tags", {"Resources": [s.INSTANCE], "Tags": [{"Key": "secops-guardduty:contained-by", "Value": s.INV_ID},
+                                                                          {"Key": GROUPS_TAG, "Value": WEB}]})
+    aws.expect("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [UNTRACK]})
+    aws.refuse("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [QG]},
+               code="InvalidGroup.NotFound", message="gone", status=400)
+    aws.expect("ec2", "modify_network_interface_attribute", {"NetworkInterfaceId": ENI, "Groups": [WEB]})
+    ran, results = aws_.run(steps, aws)
+    assert ran[-2:] == [(THROUGH, "done"), (CUT, "failed")]
+    assert "ModifyNetworkInterfaceAttribute" in results[CUT]["error"]
+    assert results[CUT]["error"].endswith("its interfaces were moved back from the all-open untrack group to their previous groups")

@@ -104,12 +104,13 @@ def test_apply_marks_the_bucket_keeping_its_tags_then_blocks_all_public_access()
     assert aws_.run(steps, aws)[0] == [(MARK, "done"), (BLOCK, "done")]
 
 
-def test_a_refused_mark_leaves_the_bucket_as_it_is():
+def test_a_refused_mark_never_holds_back_the_block():
     aws = aws_.StubbedAWS()
     _plan, steps = aws_.steps_of(found(BUCKET), settings(), bucket_state(SOME, {"owner": "data"}), aws)
     aws.refuse("s3", "put_bucket_tagging", {"Bucket": "customer-exports", "Tagging": tag_set(CONTAINED)})
+    aws.expect("s3", "put_public_access_block", {"Bucket": "customer-exports", "PublicAccessBlockConfiguration": ALL})
     ran, results = aws_.run(steps, aws)
-    assert ran == [(MARK, "failed"), (BLOCK, "skipped")] and "PutBucketTagging" in results[MARK]["error"]
+    assert ran == [(MARK, "failed"), (BLOCK, "done")] and "PutBucketTagging" in results[MARK]["error"]
 
 
 def test_rollback_gives_back_the_recorded_block_then_the_tags_it_had():
