@@ -35,6 +35,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import aw
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import assume_role_request
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import plan_with_context
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import CONTAINMENT
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import read_record_file
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import with_statuses
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import write_record_file
@@ -215,18 +216,30 @@ def run(request, clients, guardduty_clients, warn, clock=time.monotonic):
     timings["prepare"] = clock() - began
     state = read_state(acting, found, scope, settings)
     timings["read"] = clock() - began - timings["prepare"]
+    timings = {k: round(v, 3) for k, v in timings.items()}
     acts = mode != "plan" and not check_mode
     settings["done"] = acts
     plan, context = plan_with_context(found, settings, state)
+    plan = act(plan, context, acting, mode, TYPES, CONTAINMENT, settings["time"], plan["identity"] if assumed else None, (began, started, clock))
+    plan["timings"] = dict(timings, **plan["timings"])
+    return plan
+
+
+def act(plan, context, acting, mode, types, kind, time_, identity, moment):
+    """The plan carried out (its ``done`` entries): the record written first, then the steps of each resource's action
+    type (``types``), then the record marked (``kind``: the containment or the disposition record). ``moment``: (the
+    run's monotonic start, its UTC start, the clock) for the steps' times. The plan gains steps, failures, timings."""
+    began, started, clock = moment
     plan["steps"], plan["failures"] = [], []
     plan["counts"]["failed"] = 0
-    if acts and plan["counts"]["done"] > 0:
+    plan["timings"] = {}
+    if mode != "plan" and plan["counts"].get("done", 0) > 0 and context is not None:
         if plan["record_before"] is not None:
-            write_record_file(plan["record_path"], plan["record_before"])
+            write_record_file(plan["record_path"], plan["record_before"], kind=kind)
             plan["record_before_written"] = iso(started + datetime.timedelta(seconds=clock() - began))
         context.aws, context.entries, context.sleep = acting, plan["resources"], time.sleep
         todo = [e for e in plan["resources"] if e["status"] == "done"]
-        steps = [step for e in todo for step in (TYPES[e["type"]].undo if mode == "rollback" else TYPES[e["type"]].apply)(e, context)]
+        steps = [step for e in todo for step in (types[e["type"]].undo if mode == "rollback" else types[e["type"]].apply)(e, context)]
         act_start = clock()
         results, order = execute(steps)
         for result in results.values():
@@ -234,12 +247,11 @@ def run(request, clients, guardduty_clients, warn, clock=time.monotonic):
                 if result[key] is not None:
                     result[key] = iso(started + datetime.timedelta(seconds=act_start - began + result[key]))
         plan = _outcome(plan, results, order, steps)
-        timings["act"] = clock() - act_start
-        identity = plan["identity"] if assumed else None
-        plan["record"] = _final_record(plan, mode, settings["time"], identity)
+        plan["timings"]["act"] = round(clock() - act_start, 3)
+        plan["record"] = _final_record(plan, mode, time_, identity)
         if plan["record"] is not None and plan["record"] != plan["record_before"]:
-            write_record_file(plan["record_path"], plan["record"])
-    plan["timings"] = {k: round(v, 3) for k, v in timings.items()}
+            write_record_file(plan["record_path"], plan["record"], kind=kind)
+    plan["timings"] = {k: round(v, 3) for k, v in plan["timings"].items()}
     plan["started"] = iso(started)
     return plan
 

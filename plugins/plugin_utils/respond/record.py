@@ -41,6 +41,20 @@ _CALLER_ARN = re.compile(r"arn:aws[a-z-]{0,12}:(?:iam|sts)::\d{12}:[\w+=,.@/-]{1
 _STEP = re.compile(r"[A-Za-z0-9_.:/-]{1,400}", re.ASCII)  # a step's key within its resource (evidence, nacl:acl-..., deregister:<ARN>)
 
 
+class Kind:  # pylint: disable=too-few-public-methods
+    """What a record is of: the action types its entries are of, what it is called, the role's variables and artifact
+    that carry it. The containment record and the disposition record share everything else."""
+
+    def __init__(self, types, noun, artifact, directory_variable):
+        self.types = types
+        self.noun = noun
+        self.artifact = artifact
+        self.directory_variable = directory_variable
+
+
+CONTAINMENT = Kind(TYPES, "containment record", "guardduty_contain_record", "contain_record_dir")
+
+
 # ---------------------------------------------------------------- the containment record
 
 
@@ -63,30 +77,30 @@ def new_record(investigation_id, account_id, region, time, version):
     }
 
 
-def record_entry(plan_entry, status, time, identity=None):
+def record_entry(plan_entry, status, time, identity=None, kind=CONTAINMENT):
     """The record of one resource apply is about to change: the state rollback restores, from the plan entry's changes
     (what its action type records); ``identity`` (an assumed role's, identity.acted_as()) says who changed it."""
     rec = {"type": plan_entry["type"], "id": plan_entry["id"], "status": status, "time": time}
     if identity:
         rec["acted_as"] = dict(identity)
-    rec.update(TYPES[plan_entry["type"]].record(plan_entry))
+    rec.update(kind.types[plan_entry["type"]].record(plan_entry))
     return rec
 
 
-def _merged_entry(old, new):
+def _merged_entry(old, new, kind):
     """``new`` over ``old`` for one resource: what its action type keeps of an earlier apply (the state from before any
     containment is the one to give back), unless ``old`` was rolled back."""
     if old is None or old["status"] == "rolled_back":
         return new
-    return TYPES[new["type"]].merge(old, new)
+    return kind.types[new["type"]].merge(old, new)
 
 
-def merge_records(base, entries, time):
+def merge_records(base, entries, time, kind=CONTAINMENT):
     """``base`` (a checked record) with ``entries`` (record entries) merged in, per resource, updated at ``time``."""
     merged = {(r["type"], r["id"]): r for r in base["resources"]}
     for new in entries:
         key = (new["type"], new["id"])
-        merged[key] = _merged_entry(merged.get(key), new)
+        merged[key] = _merged_entry(merged.get(key), new, kind)
     return dict(base, updated=time, resources=list(merged.values()))
 
 
@@ -104,11 +118,12 @@ def with_statuses(record, statuses, time, identity=None):
     return dict(record, updated=time, resources=resources)
 
 
-def _check_entry(index, rec, investigation_id):
+def _check_entry(index, rec, investigation_id, record_kind):
     need(isinstance(rec, dict), f"resources[{index}] is not an object")
     kind, ident = rec.get("type"), rec.get("id")
-    need(kind in TYPES, f"resources[{index}] has no resource type this role records")
-    need(isinstance(ident, str) and TYPES[kind].id_problem(ident) is None, f"resources[{index}] ({kind}) has no valid "
+    types = record_kind.types
+    need(kind in types, f"resources[{index}] has no resource type this role records")
+    need(isinstance(ident, str) and types[kind].id_problem(ident) is None, f"resources[{index}] ({kind}) has no valid "
          + ("bucket name" if kind == "s3_bucket" else "id"))
     where = f"resources[{index}] ({kind} {ident})"
     need(rec.get("status") in RECORD_STATUSES, f"{where} has no status ({', '.join(RECORD_STATUSES)})")
@@ -118,7 +133,7 @@ def _check_entry(index, rec, investigation_id):
     need(steps is None or (isinstance(steps, dict) and all(isinstance(k, str) and _STEP.fullmatch(k) and v in STEP_STATUSES
                                                            for k, v in steps.items())),
          f"{where} has steps that are not step keys with their status ({', '.join(STEP_STATUSES)})")
-    TYPES[kind].check(where, rec, investigation_id)
+    types[kind].check(where, rec, investigation_id)
 
 
 def _check_acted_as(where, identity):
@@ -132,7 +147,7 @@ def _check_acted_as(where, identity):
          f"{where} has an acted_as that is not an ARN, a role ARN and a session name")
 
 
-def _check_record(record, investigation_id, account_id, region):
+def _check_record(record, investigation_id, account_id, region, kind):
     need(isinstance(record, dict), "it is not a JSON object")
     need(record.get("record_format") == RECORD_FORMAT, f"it has no record_format {RECORD_FORMAT} (not a record this role wrote)")
     other = record.get("investigation_id")
@@ -150,12 +165,12 @@ def _check_record(record, investigation_id, account_id, region):
     need(isinstance(resources, list), "it has no list of resources")
     seen = set()
     for index, rec in enumerate(resources):
-        _check_entry(index, rec, investigation_id)
+        _check_entry(index, rec, investigation_id, kind)
         need((rec["type"], rec["id"]) not in seen, f"resources[{index}] ({rec['type']} {rec['id']}) is recorded twice")
         seen.add((rec["type"], rec["id"]))
 
 
-def load_record(value, source, investigation_id, account_id, region):
+def load_record(value, source, investigation_id, account_id, region, kind=CONTAINMENT):
     """The record ``value`` (a dict, or its JSON text) from ``source`` (said in messages), checked; None when empty.
 
     ContainError when it is not a record this role wrote for this investigation, its account and Region: nothing of
@@ -167,11 +182,11 @@ def load_record(value, source, investigation_id, account_id, region):
         record = json.loads(value) if isinstance(value, str) else value
     except ValueError as e:
         raise ContainError(f"{source} is not JSON ({e.msg} at line {e.lineno}, column {e.colno}): give the record apply wrote "
-                           "(the file, or the guardduty_contain_record artifact); nothing was changed") from None
+                           f"(the file, or the {kind.artifact} artifact); nothing was changed") from None
     try:
-        _check_record(record, investigation_id, account_id, region)
+        _check_record(record, investigation_id, account_id, region, kind)
     except Problem as e:
-        raise ContainError(f"{source} is not a containment record this role wrote for investigation {investigation_id}: {e}; "
+        raise ContainError(f"{source} is not a {kind.noun} this role wrote for investigation {investigation_id}: {e}; "
                            "nothing was changed") from None
     return dict({key: record[key] for key in new_record("", "", "", "", "")}, resources=[dict(r) for r in record["resources"]])
 
@@ -179,7 +194,7 @@ def load_record(value, source, investigation_id, account_id, region):
 # ---------------------------------------------------------------- the record's file on the controller
 
 
-def read_record_file(path):
+def read_record_file(path, kind=CONTAINMENT):
     """(exists, text) of the record file at ``path`` on the controller; ContainError when it cannot be read."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -187,7 +202,7 @@ def read_record_file(path):
     except (FileNotFoundError, NotADirectoryError):
         return False, None
     except (OSError, UnicodeDecodeError) as e:
-        raise ContainError(f"The containment record file {path} cannot be read ({e.__class__.__name__}: {e}); "
+        raise ContainError(f"The {kind.noun} file {path} cannot be read ({e.__class__.__name__}: {e}); "
                            "check its owner and mode (0600, for the user running Ansible)") from None
 
 
@@ -196,12 +211,12 @@ def record_text(record):
     return json.dumps(record, indent=4, sort_keys=True) + "\n"
 
 
-def write_record_file(path, record, check_mode=False):
+def write_record_file(path, record, check_mode=False, kind=CONTAINMENT):
     """Write ``record`` to ``path`` on the controller: the directory created 0700 when missing (an existing one keeps
     its mode), the file written 0600 in one step (a temporary file renamed into place), so that a run stopped at any
     point leaves the previous or the new record. Returns whether the file changed."""
     text = record_text(record)
-    exists, current = read_record_file(path)
+    exists, current = read_record_file(path, kind)
     if exists and current == text:
         return False
     if check_mode:
@@ -222,6 +237,6 @@ def write_record_file(path, record, check_mode=False):
                 os.unlink(temporary)
             raise
     except OSError as e:
-        raise ContainError(f"The containment record could not be written to {path} ({e.__class__.__name__}: {e}): nothing was "
-                           "changed in AWS after it; choose a writable contain_record_dir on the controller") from None
+        raise ContainError(f"The {kind.noun} could not be written to {path} ({e.__class__.__name__}: {e}): nothing was "
+                           f"changed in AWS after it; choose a writable {kind.directory_variable} on the controller") from None
     return True
