@@ -135,10 +135,13 @@ def _check_string(client, shape_name, value, label):
     return value
 
 
+NO_IDS = "No investigation id was given: give at least one (investigation_ids, or the lookup's terms)"
+
+
 def validate_investigation_ids(client, ids):
     """Validate ids against the model's InvestigationId shape; drop duplicates, keep order."""
     if not ids:
-        raise invalid("No investigation id was given: give at least one (investigation_ids, or the lookup's terms)")
+        raise invalid(NO_IDS)
     result = []
     for value in ids:
         _check_string(client, "InvestigationId", value, "investigation id")

@@ -63,7 +63,6 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import bu
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
-from ansible_collections.secops.guardduty.plugins.module_utils.regions import detector_of
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import map_regions
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_error
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
@@ -623,14 +622,14 @@ def _covered(finding, investigations):
 def build_poller(source, opts, client, region, clock=None, logger=None, regional=False, lookback=None):
     """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure.
 
-    ``regional``: a Region of ``regions`` (its only detector, with the failure reasons of regions.detector_of);
+    ``regional``: a Region of ``regions`` (its only detector, with the Region's failure reasons: resolve_detector);
     ``lookback`` replaces the option's (a Region whose poller is made after the source's start)."""
     reader = InvestigationReader(client, region=region)
     clock = clock or time.time
     lookback = opts["lookback"] if lookback is None else lookback
     if source == INVESTIGATIONS:
         criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
-    detector_id = detector_of(reader) if regional else reader.resolve_detector(opts.get("detector_id"))
+    detector_id = reader.resolve_detector(opts.get("detector_id"), regional=regional)
     if source == INVESTIGATIONS:
         return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, lookback, clock=clock, logger=logger)
     return FindingPoller(

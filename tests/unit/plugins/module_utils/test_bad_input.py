@@ -105,7 +105,7 @@ def test_read_options_fail_with_their_message_before_any_call(stubbed, opts, mes
         # an older botocore cannot filter at all: its version check comes first (tests/integration/test_compat.py)
         message = "Failed to import the required Python library (botocore>=1.44.2)"
     with pytest.raises(GuardDutyError) as err:
-        gather(InvestigationReader(client, region="us-east-1"), dict(opts), warn=pytest.fail)
+        gather({"us-east-1": InvestigationReader(client, region="us-east-1")}, dict(opts), warn=pytest.fail)
     assert err.value.message.startswith(message) if "botocore>=" in message else err.value.message == message
     assert err.value.reason == ("sdk" if "botocore>=" in message else "invalid")
     stubber.assert_no_pending_responses()  # nothing was queued, and nothing was asked for

@@ -960,6 +960,8 @@ def test_regions_option_all_a_list_or_a_string_with_commas():
         ({"regions": "all", "aws_region": "us-east-1"}, "regions and region are mutually exclusive: region 'us-east-1' was given in the source's"),
         ({"regions": ["us-east-1"], "detector_id": DETECTOR}, "detector_id names one Region's detector and cannot be combined with regions (us-east-1)"),
         ({"regions": ["us-east-1", "mars-1"]}, "Invalid Region 'mars-1' in regions"),
+        ({"regions": ["us-east-1", "eu-wset-1"]}, "Invalid Region 'eu-wset-1' in regions: no AWS partition has a Region of that name"),
+        ({"regions": ["eu-wset-1"]}, "did you mean eu-west-1?"),
         ({"regions": []}, "regions is empty"),
     ],
 )
