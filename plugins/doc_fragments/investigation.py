@@ -111,8 +111,8 @@ options:
         reported in C(region_errors) (module) with its C(region), C(reason) and a C(message) saying what to do.
       - V(warn) gives one warning per failed Region. V(fail) fails the task, naming every failed Region (the other
         Regions' investigations and C(region_errors) are still in the module's result).
-      - When no Region could be read at all, the task fails with each Region's reason whatever this option says: an
-        empty result would let a runbook carry on with nothing.
+      - When no Region could be read at all, the task fails with each Region's reason whatever this option says (an
+        empty result would let a runbook carry on with nothing).
       - Only with O(regions).
     type: str
     choices: [warn, fail]

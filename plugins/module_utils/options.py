@@ -117,6 +117,13 @@ def length_limits(client, shape_name):
     return meta.get("min", 0), meta.get("max")
 
 
+# What a valid value looks like, for the message that refuses one (each matches its shape in the service model).
+EXAMPLES = {
+    "InvestigationId": "a valid id looks like a1b2c3d4-5678-90ab-cdef-ef1234567890 (the investigation_id that "
+    "guardduty_investigation, guardduty_investigation_info or the lookup return)",
+}
+
+
 def _check_string(client, shape_name, value, label):
     """Check ``value`` against a string shape's length and pattern in botocore's service model."""
     meta = _shape(client, shape_name).metadata
@@ -131,7 +138,8 @@ def _check_string(client, shape_name, value, label):
         problems.append(f"matching {meta['pattern']}")
     if problems:
         shown = value if len(value) <= 80 else value[:77] + "..."
-        raise invalid(f"Invalid {label} {shown!r}: it must be {' and '.join(problems)}")
+        example = f"; {EXAMPLES[shape_name]}" if shape_name in EXAMPLES else ""
+        raise invalid(f"Invalid {label} {shown!r}: it must be {' and '.join(problems)}{example}")
     return value
 
 

@@ -53,6 +53,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import ses
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import profile_message
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize
@@ -237,7 +238,7 @@ def _source_client(opts):
     except botocore.exceptions.NoRegionError:
         raise invalid("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile") from None
     except botocore.exceptions.ProfileNotFound as e:
-        raise invalid(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config") from None
+        raise invalid(profile_message(e)) from None
     except (ValueError, botocore.exceptions.BotoCoreError) as e:
         raise invalid(f"Could not create a GuardDuty client: {e}") from None
     return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name, (endpoint_url, params)

@@ -135,6 +135,17 @@ def test_a_profile_beside_keys_from_the_environment_names_the_variables(no_aws_c
     )
 
 
+def test_a_missing_profile_says_where_profiles_are_read_from(no_aws_credentials, tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.write_text("[profile prod]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, region="us-east-1", profile="prd", endpoint_url=UNREACHABLE)
+    message = str(error.value)
+    assert message.startswith(f"The config profile (prd) could not be found. AWS profiles are read from {config} ([profile NAME] sections)")
+    assert "Profiles found there: prod. `aws configure list-profiles` lists them" in message and "Couldn't connect" not in message
+
+
 def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_credentials, monkeypatch):
     stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
     keys = {name: value for name, value in CONN.items() if name != "region"}

@@ -48,9 +48,11 @@ def test_partial_credentials_say_what_is_missing():
     assert error.reason == "credentials"
 
 
-def test_connection_failure_keeps_amazon_aws_message_unless_credentials_are_missing():
-    other = botocore.exceptions.ProfileNotFound(profile="nope")
+def test_connection_failure_keeps_amazon_aws_message_unless_credentials_are_missing_or_the_profile_does_not_exist():
+    other = botocore.exceptions.UnknownServiceError(service_name="nope", known_service_names="guardduty")
     assert errors.connection_failure("Couldn't connect to AWS", other) == ("Couldn't connect to AWS", other)
+    message, exception = errors.connection_failure("Couldn't connect to AWS", botocore.exceptions.ProfileNotFound(profile="nope"))
+    assert exception is None and message.startswith("The config profile (nope) could not be found. AWS profiles are read from ")
     assert errors.connection_failure("Couldn't connect to AWS") == ("Couldn't connect to AWS", None)
     partial = botocore.exceptions.PartialCredentialsError(provider="explicit", cred_var="aws_secret_access_key")
     message, exception = errors.connection_failure("Couldn't connect to AWS", partial)
@@ -182,3 +184,14 @@ def test_missing_codes_and_credentials_and_transport_failures():
     with pytest.raises(errors.GuardDutyError) as e:
         _modify("i-0123456789abcdef0", botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9"))
     assert e.value.reason == "api" and "retries exhausted or the endpoint did not answer" in e.value.message
+
+
+def test_a_denied_list_detectors_says_what_that_call_needs_and_leaves_no_placeholder():
+    exc = botocore.exceptions.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "ListDetectors")
+    error = api_error(exc, "ListDetectors", None, region="eu-west-1")
+    assert error.reason == "denied"
+    assert error.message == (
+        "Access denied calling ListDetectors in eu-west-1: finding the Region's detector needs guardduty:ListDetectors, which "
+        'IAM grants only on Resource "*" (docs/iam.md). Allow it, or give detector_id (in one Region) so that no detector is looked up'
+    )
+    assert "<" not in error.message and "investigation belongs to another account" not in error.message

@@ -848,9 +848,9 @@ def test_run_source_stops_with_one_message_on_access_denied(source):
     with pytest.raises(GuardDutyError) as exc:
         source(INVESTIGATIONS, {}, polls=3)
     assert exc.value.message == (
-        "secops.guardduty.investigations stopped: Access denied calling ListDetectors for detectors on this account in us-east-1: "
-        "the caller needs guardduty:ListDetectors (on arn:aws:guardduty:<region>:<account>:detector/<id> and .../*), "
-        "or the investigation belongs to another account (members only see their own) (AccessDeniedException: User is not authorized)"
+        "secops.guardduty.investigations stopped: Access denied calling ListDetectors in us-east-1: finding the Region's detector "
+        'needs guardduty:ListDetectors, which IAM grants only on Resource "*" (docs/iam.md). Allow it, or give detector_id (in one '
+        "Region) so that no detector is looked up (AccessDeniedException: User is not authorized)"
     )
 
 
@@ -897,6 +897,8 @@ def test_run_source_stops_when_the_profile_does_not_exist(monkeypatch, tmp_path)
     with pytest.raises(GuardDutyError) as exc:
         asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"profile": "no-such-profile", "region": "us-east-1"}, polls=1))
     assert exc.value.message.startswith("secops.guardduty.investigations stopped: The config profile (no-such-profile) could not be found")
+    assert f"AWS profiles are read from {tmp_path / 'config'} ([profile NAME] sections) and {tmp_path / 'credentials'}" in exc.value.message
+    assert "No profile was found there. `aws configure list-profiles` lists them" in exc.value.message
 
 
 # ---------------------------------------------------------------- many Regions (regions, issue 17)
