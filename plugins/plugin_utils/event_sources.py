@@ -69,11 +69,11 @@ from ansible_collections.secops.guardduty.plugins.module_utils.regions import re
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
 from ansible_collections.secops.guardduty.plugins.module_utils.start import ACCOUNT_PROMPT
-from ansible_collections.secops.guardduty.plugins.module_utils.start import BUDGET_PERIOD
 from ansible_collections.secops.guardduty.plugins.module_utils.start import FINDING_PROMPT
 from ansible_collections.secops.guardduty.plugins.module_utils.start import Question
-from ansible_collections.secops.guardduty.plugins.module_utils.start import recent_investigations
-from ansible_collections.secops.guardduty.plugins.module_utils.start import started_within
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import BUDGET_PERIOD
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import recent_investigations
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import started_within
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import RUNNING
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import settle_step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import CONNECTION_OPTIONS

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The start module's batch mode (start.triage): the decision engine on a stubbed client."""
+"""The start module's batch mode (triage.py): the decision engine on a stubbed client."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocor
 from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.start import BatchFinding
-from ansible_collections.secops.guardduty.plugins.module_utils.start import batch_findings
 from ansible_collections.secops.guardduty.plugins.module_utils.start import derive_client_token
-from ansible_collections.secops.guardduty.plugins.module_utils.start import plan_units
 from ansible_collections.secops.guardduty.plugins.module_utils.start import start
-from ansible_collections.secops.guardduty.plugins.module_utils.start import started_within
-from ansible_collections.secops.guardduty.plugins.module_utils.start import triage
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import BatchFinding
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import batch_findings
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import plan_units
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import started_within
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import triage
 
 from .conftest import DETECTOR
 
