@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
@@ -433,7 +433,7 @@ def test_untrusted_listing_items_are_ignored(stubbed):
 def test_throttling_and_server_errors_of_a_start_are_still_retried(stubbed, monkeypatch):
     client, stub = stubbed
     sleeps = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)  # amazon.aws's backoff, without waiting
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(sleeps.append))  # the retries' backoff, without waiting
     expect_listing(stub)
     prompt = f"Investigate finding {fid(1)}"
     token = derive_client_token(DETECTOR, prompt, DAY, NOW)

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events
@@ -88,9 +88,9 @@ class Clock:
 
 @pytest.fixture
 def no_backoff(monkeypatch):
-    """AWSRetry's backoff sleeps are recorded instead of slept."""
+    """The retries' backoff waits (client.RetryBackoff.sleep) are recorded instead of slept."""
     slept = []
-    monkeypatch.setattr(cloud.time, "sleep", slept.append)
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(slept.append))
     return slept
 
 
