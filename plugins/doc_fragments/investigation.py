@@ -118,3 +118,20 @@ options:
     choices: [warn, fail]
     default: warn
 """
+
+    # The input of the filters that take an investigation (investigation_markdown, investigation_html,
+    # investigation_report_data, investigation_resources): secops.guardduty.investigation.filter_input
+    FILTER_INPUT = r"""
+options:
+  _input:
+    description:
+      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info) (C(investigation) or an
+        element of C(investigations)), M(secops.guardduty.guardduty_investigation) (C(investigation)) or the
+        P(secops.guardduty.guardduty_investigation#lookup) lookup.
+      - A registered result of one of those modules that holds exactly one investigation is accepted too.
+      - Fetched with O(secops.guardduty.guardduty_investigation_info#module:summary_format=structured) and
+        O(secops.guardduty.guardduty_investigation_info#module:include_records=true) it gives the most (the structured
+        summary and the reasoning records); text summaries holding JSON work alike.
+    type: dict
+    required: true
+"""

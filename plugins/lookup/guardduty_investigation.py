@@ -48,10 +48,10 @@ options:
     choices: [error, warn, skip]
     default: error
 extends_documentation_fragment:
-  - secops.guardduty.investigation
-  - secops.guardduty.investigation.regions
   - amazon.aws.common.plugins
   - amazon.aws.region.plugins
+  - secops.guardduty.investigation
+  - secops.guardduty.investigation.regions
   - secops.guardduty.requirements
 """
 

@@ -90,3 +90,15 @@ def as_filter(render, error_class):
 
     face.__name__ = render.__name__
     return face
+
+
+def filter_module(name, render):
+    """The FilterModule class of a filter plugin file: the filter ``name`` is ``render`` as a face (as_filter), bad
+    input failing as AnsibleFilterError. A filter file is its documentation and ``FilterModule = filter_module(...)``."""
+    from ansible.errors import AnsibleFilterError  # pylint: disable=import-outside-toplevel
+
+    class FilterModule:  # pylint: disable=too-few-public-methods
+        def filters(self):
+            return {name: as_filter(render, AnsibleFilterError)}
+
+    return FilterModule
