@@ -781,3 +781,40 @@ async def run_source(source, queue, args, sleep=asyncio.sleep, polls=None, logge
         done += 1
         if polls is None or done < polls:
             await sleep(max(0.0, interval - (time.monotonic() - began)))
+
+
+async def investigations_main(queue, args):
+    """main(queue, args) of the secops.guardduty.investigations source (extensions/eda/plugins/event_source): one
+    event per investigation state change on ``queue`` until cancelled."""
+    await run_source(INVESTIGATIONS, queue, args)
+
+
+async def findings_main(queue, args):
+    """main(queue, args) of the secops.guardduty.findings source: one event per new or updated finding on ``queue``
+    until cancelled."""
+    await run_source(FINDINGS, queue, args)
+
+
+def source_documentation(documentation):
+    """An event source's DOCUMENTATION (YAML text) as one dict, the doc fragments it extends merged in as ansible-doc
+    merges them: their options added (an option both define is an error), their notes and requirements appended. The
+    sources share their connection, Region and polling options through secops.guardduty.event_source; the reference
+    pages (docs/eda-source-<name>.md) and the tests read a source's documentation through this."""
+    import importlib  # pylint: disable=import-outside-toplevel
+
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    doc = yaml.safe_load(documentation)
+    for name in doc.pop("extends_documentation_fragment", None) or []:
+        namespace, collection, fragment = name.split(".")[:3]
+        variable = name.split(".")[3].upper() if name.count(".") > 2 else "DOCUMENTATION"
+        module = importlib.import_module(f"ansible_collections.{namespace}.{collection}.plugins.doc_fragments.{fragment}")
+        extra = yaml.safe_load(getattr(module.ModuleDocFragment, variable))
+        both = sorted(set(doc.get("options") or {}) & set(extra.get("options") or {}))
+        if both:
+            raise ValueError(f"option(s) {', '.join(both)} documented both in the source and in the fragment {name}")
+        doc.setdefault("options", {}).update(extra.get("options") or {})
+        for key in ("notes", "requirements"):
+            if extra.get(key):
+                doc[key] = list(doc.get(key) or []) + list(extra[key])
+    return doc
