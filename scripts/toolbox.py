@@ -678,7 +678,8 @@ def demo_eda(args):
         if shutil.which("ansible-rulebook") else None
     if version is None or version.returncode or not re.search(r"Java version = [0-9]", version.stdout + version.stderr):
         print("[demo eda] ansible-rulebook cannot run: it needs ansible-rulebook (scripts/bootstrap installs it) and a "
-              "Java 17\n[demo eda] runtime (Debian: apt-get install openjdk-17-jre-headless, or set JAVA_HOME). It said:\n"
+              "Java 17\n[demo eda] runtime (Debian: apt-get install openjdk-17-jre-headless, or scripts/demo eda --install-java, or "
+              "set JAVA_HOME). It said:\n"
               + (version.stdout + version.stderr if version else "ansible-rulebook: command not found"), file=sys.stderr)
         return 1
     timeout_s, interval, finding_id = int(os.environ.get("GD_DEMO_EDA_TIMEOUT") or 150), 2, "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
