@@ -75,6 +75,7 @@ def needs(steps):
     """What ``steps`` need outside the project's environment, in order, once each."""
     return list(dict.fromkeys(need for step in steps for need in STEP_NEEDS.get(step, ())))
 
+
 # The compatibility matrix (README, "Compatibility matrix"): leg -> Python, ansible-core, boto3/botocore, amazon.aws
 # (10.1.2: a 10.x, near the galaxy.yml floor >=10.0.0). CI runs every leg but core2.19, scripts/test's own toolchain.
 LEGS = {
@@ -607,7 +608,8 @@ def cmd_env(args):
     core, botocore = toolchain_versions(setup.venv)
     print(f'case ":$PATH:" in *:{bin_dir}:*) ;; *) export PATH={bin_dir}:"$PATH" ;; esac')
     print(f"export ANSIBLE_COLLECTIONS_PATH={shlex.quote(setup.collections)}")
-    print(f"export PYTHONWARNINGS={shlex.quote(quiet_warnings(os.environ.get('PYTHONWARNINGS')))}   # one warning of ansible-core's own imports, not yours (QUIET_WARNINGS in scripts/toolbox.py)")
+    warnings = shlex.quote(quiet_warnings(os.environ.get("PYTHONWARNINGS")))
+    print(f"export PYTHONWARNINGS={warnings}   # one warning of ansible-core's own imports, not yours (QUIET_WARNINGS, scripts/toolbox.py)")
     print(f"export GD_REPO={shlex.quote(REPO)} GD_VENV={shlex.quote(setup.venv)} "
           f"GD_COLLECTION_DIR={shlex.quote(setup.collection_dir)}")
     print(f'echo "secops.guardduty environment: ansible-core {core}, botocore {botocore}, '

@@ -63,12 +63,11 @@ class RetryBackoff:
         self.delay, self.backoff, self.max_delay = delay, backoff, max_delay
 
     def __iter__(self):
-        delays = iter(BackoffIterator(delay=self.delay, backoff=self.backoff, max_delay=self.max_delay, jitter=True))
-        delay = None
-        while True:
-            if delay is not None:
-                RetryBackoff.sleep(delay)
-            delay = next(delays)
+        previous = None
+        for delay in BackoffIterator(delay=self.delay, backoff=self.backoff, max_delay=self.max_delay, jitter=True):  # endless
+            if previous is not None:
+                RetryBackoff.sleep(previous)
+            previous = delay
             yield 0
 
 

@@ -188,7 +188,7 @@ def test_the_readme_install_without_galaxy_works_where_amazon_aws_is_already_the
     assert doc.returncode == 0 and str(home) in doc.stdout, doc.stdout + doc.stderr
     with Emulator(scenarios.demo()) as emulator:
         env.update(AWS_ACCESS_KEY_ID="AKIABUILDTESTKEY000000000000002", AWS_SECRET_ACCESS_KEY="build-test-secret-key-never-in-data-000000002",
-                                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable)
         args = f"investigation_id={scenarios.ACCOUNT_INV_ID} region=us-east-1 endpoint_url={emulator.url}"
         played = run("ansible", "localhost", "-m", "secops.guardduty.guardduty_investigation_info", "-a", args)
     assert played.returncode == 0 and '"status": "COMPLETED"' in played.stdout, played.stdout + played.stderr

@@ -192,7 +192,8 @@ def test_run_py_takes_a_scenarios_arguments(tmp_path):
                 'guardduty', endpoint_url=url, region_name='eu-north-1', aws_access_key_id='AKIDEMULATORTESTKEY00000000000001',
                 aws_secret_access_key='emulator-test-secret-key-that-cannot-occur-in-data-0001')
             detector = client.list_detectors()['DetectorIds'][0]
-            statuses = [i['Status'] for i in client.list_investigations(DetectorId=detector, SortCriteria={'AttributeName': 'START_TIME', 'OrderBy': 'DESC'})['Investigations']]
+            listed = client.list_investigations(DetectorId=detector, SortCriteria={'AttributeName': 'START_TIME', 'OrderBy': 'DESC'})
+            statuses = [i['Status'] for i in listed['Investigations']]
             assert sorted(statuses) == ['COMPLETED', 'RUNNING', 'RUNNING']  # running=2 of 3
         finally:
             process.send_signal(signal.SIGTERM)

@@ -187,7 +187,8 @@ def test_missing_codes_and_credentials_and_transport_failures():
 
 
 def test_a_denied_list_detectors_says_what_that_call_needs_and_leaves_no_placeholder():
-    exc = botocore.exceptions.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "ListDetectors")
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+    exc = botocore.exceptions.ClientError(response, "ListDetectors")
     error = api_error(exc, "ListDetectors", None, region="eu-west-1")
     assert error.reason == "denied"
     assert error.message == (

@@ -246,8 +246,18 @@ def test_detector_discovery_needs_exactly_one(stubbed, detectors, message):
 @pytest.mark.parametrize(
     "detectors, reason, message",
     [
-        ([], "no_detector", "No GuardDuty detector was found in eu-west-1: GuardDuty is not enabled there. Enable GuardDuty in eu-west-1, or leave eu-west-1 out of regions"),
-        (["d1", "d2"], "several_detectors", "Found 2 GuardDuty detectors in eu-west-1 (d1, d2), where one is expected: read eu-west-1 on its own with region and detector_id, or leave it out of regions"),
+        (
+            [],
+            "no_detector",
+            "No GuardDuty detector was found in eu-west-1: GuardDuty is not enabled there. Enable GuardDuty in eu-west-1, or leave eu-west-1 "
+            "out of regions",
+        ),
+        (
+            ["d1", "d2"],
+            "several_detectors",
+            "Found 2 GuardDuty detectors in eu-west-1 (d1, d2), where one is expected: read eu-west-1 on its own with region and "
+            "detector_id, or leave it out of regions",
+        ),
     ],
 )
 def test_detector_discovery_in_a_region_of_regions_is_that_regions_failure(stubbed, detectors, reason, message):

@@ -283,7 +283,8 @@ def test_in_its_one_region_a_failure_is_the_tasks_error_not_a_region_error(stubb
 def test_in_its_one_region_the_result_keeps_its_shape(stubbed):
     client, stubber = stubbed
     stubber.add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
-    stubber.add_response("list_investigations", {"Investigations": [{"InvestigationId": A, "Status": "RUNNING", "TriggerPrompt": "p"}]}, {"DetectorId": DETECTOR})
+    listed = {"Investigations": [{"InvestigationId": A, "Status": "RUNNING", "TriggerPrompt": "p"}]}
+    stubber.add_response("list_investigations", listed, {"DetectorId": DETECTOR})
     result = gather({"us-east-1": InvestigationReader(client, region="us-east-1")}, {}, pytest.fail)
     # no region, account_id, regions, detector_ids or region_errors: those belong to a task over regions
     assert result == {"detector_id": DETECTOR, "investigations": [{"investigation_id": A, "status": "RUNNING", "trigger_prompt": "p"}]}
