@@ -26,8 +26,13 @@ ${XDG_CACHE_HOME:-$HOME/.cache}/secops-guardduty):
     matrix/                    the compatibility matrix: a virtualenv and a collections root per leg
     awscli-<version>           the AWS CLI for the benchmark (it brings its own botocore)
 
-Environment: GD_PYTHON (python3.11), GD_AMAZON_AWS_VERSION (11.4.0), GD_SKIP_CHROMIUM=1, GD_CHROMIUM=<path>,
-GD_SKIP_JAVA=1, GD_AWSCLI_VERSION (1.46.3), GD_DEMO_EDA_TIMEOUT (150).
+Nothing is installed outside that folder unless asked: only the integration step (the HTML report test renders in
+Chromium; the rulebook tests run ansible-rulebook, which needs Java 17) and `demo eda` (Java) may install a Debian
+package system-wide, and only with GD_INSTALL_CHROMIUM=1 / GD_INSTALL_JAVA=1 (or `test --install-chromium
+--install-java`, `demo eda --install-java`); otherwise they say what is missing and how to get it.
+
+Environment: GD_PYTHON (python3.11), GD_AMAZON_AWS_VERSION (11.4.0), GD_CHROMIUM=<path>, GD_INSTALL_CHROMIUM=1,
+GD_INSTALL_JAVA=1, GD_AWSCLI_VERSION (1.46.3), GD_DEMO_EDA_TIMEOUT (150).
 """
 
 from __future__ import annotations
@@ -62,6 +67,15 @@ RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock", "moto[server]")
 AMAZON_AWS_WHEEL = {"10.1.2": "12.3.0", "11.4.0": "14.5.0"}
 
 STEPS = ("sanity", "units", "lint", "docs", "changelog", "integration", "build")
+# What a step needs outside the project's own environment (installed system-wide only when asked): the integration
+# step renders the HTML report in Chromium and runs ansible-rulebook (Java 17). Every other step: nothing.
+STEP_NEEDS = {"integration": ("chromium", "java")}
+
+
+def needs(steps):
+    """What ``steps`` need outside the project's environment, in order, once each."""
+    return list(dict.fromkeys(need for step in steps for need in STEP_NEEDS.get(step, ())))
+
 
 # The compatibility matrix (README, "Compatibility matrix"): leg -> Python, ansible-core, boto3/botocore, amazon.aws
 # (10.1.2: a 10.x, near the galaxy.yml floor >=10.0.0). CI runs every leg but core2.19, scripts/test's own toolchain.
@@ -318,9 +332,10 @@ def test_home(venv):
     return home
 
 
-def apt_install(package, purpose, why, avoid):
+def apt_install(package, purpose):
     """Install a Debian package system-wide with apt-get (as root, or with sudo that asks no password), saying first
-    what, why and how to avoid it; never waits for input. Where that is not possible it says why and returns False."""
+    what and why; never waits for input. Only called when asked (GD_INSTALL_CHROMIUM / GD_INSTALL_JAVA, or the
+    commands' --install-... flags). Where that is not possible it says why and returns False."""
     if not shutil.which("apt-get"):
         say(f"apt-get is not available, so {package} ({purpose}) is not installed")
         return False
@@ -331,9 +346,7 @@ def apt_install(package, purpose, why, avoid):
             return False
         sudo = ["sudo", "-n"]  # never waits for a password: CI has no terminal
     shown = f"{'sudo ' if sudo else ''}apt-get install {package}"
-    say(why)
-    say(f"Installing Debian's {package} package SYSTEM-WIDE now, for {purpose}: {shown}")
-    say(f"To avoid this: {avoid}.")
+    say(f"Installing Debian's {package} package SYSTEM-WIDE now, as asked, for {purpose}: {shown}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (sudo + ["apt-get", "update", "-qq"], sudo + ["apt-get", "install", "-y", "-qq", package]):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL, capture_output=True, check=False).returncode:
@@ -342,21 +355,39 @@ def apt_install(package, purpose, why, avoid):
     return True
 
 
-def prepare_chromium():
-    """The HTML report test renders in headless Chromium: any Chromium or Chrome on PATH (or GD_CHROMIUM) does, else
-    Debian's chromium package is installed. Where that is not possible it says so and goes on; the test then fails
-    saying what to install. GD_SKIP_CHROMIUM=1 skips this step."""
-    if os.environ.get("GD_SKIP_CHROMIUM", "0") == "1":
-        return
-    if any(shutil.which(name) for name in os.environ.get("GD_CHROMIUM", "").split() + list(BROWSERS)):
-        return
-    if not apt_install("chromium", "the HTML report test",
-                       "The HTML report test (tests/integration/test_report_html_chromium.py) renders the report in a "
-                       f"headless Chromium or Chrome, and none is on PATH ({', '.join(BROWSERS)}) or named by GD_CHROMIUM.",
-                       "set GD_CHROMIUM=<path of a Chromium or Chrome you have>, or GD_SKIP_CHROMIUM=1 (that test then "
-                       "fails)"):
-        say("the HTML report test (tests/integration/test_report_html_chromium.py) will fail until Chromium or Chrome "
-            "is installed (on PATH, or GD_CHROMIUM=<path>)")
+def asked(variable, flag, args):
+    """True when the user asked for a system-wide install: ``variable``=1 in the environment, or ``flag`` among
+    ``args`` (the flag is then taken out of ``args``)."""
+    if flag in args:
+        args.remove(flag)
+        return True
+    return os.environ.get(variable, "0") == "1"
+
+
+def find_chromium():
+    """The Chromium or Chrome the HTML report test renders with: GD_CHROMIUM, or one on PATH; None without one."""
+    return next((path for path in map(shutil.which, os.environ.get("GD_CHROMIUM", "").split() + list(BROWSERS)) if path), None)
+
+
+CHROMIUM_HOW = ("sudo apt-get install chromium (Debian/Ubuntu; or dnf install chromium, brew install --cask chromium), "
+                "or let `scripts/test integration` do it with GD_INSTALL_CHROMIUM=1 (or --install-chromium), or set "
+                "GD_CHROMIUM=<path of a Chromium or Chrome>")
+
+
+def prepare_chromium(install):
+    """The HTML report test (the integration step) renders in headless Chromium: any Chromium or Chrome on PATH (or
+    GD_CHROMIUM) does. Without one, Debian's chromium is installed only when ``install`` (asked for); otherwise this
+    says what is missing and how to get it, installs nothing, and that one test fails saying the same."""
+    if find_chromium():
+        return True
+    say("The HTML report test (tests/integration/test_report_html_chromium.py) renders the report in a headless "
+        f"Chromium or Chrome, and none is on PATH ({', '.join(BROWSERS)}) or named by GD_CHROMIUM.")
+    if install and apt_install("chromium", "the HTML report test") and find_chromium():
+        return True
+    if not install:
+        say(f"Nothing was installed. To get one: {CHROMIUM_HOW}.")
+    say("Until then that test fails, saying what to install; the other tests run.")
+    return False
 
 
 def java_major(java):
@@ -366,13 +397,15 @@ def java_major(java):
     return int(found.group(1)) if found else None
 
 
+JVM_GLOB = "/usr/lib/jvm/java-17-openjdk-*/bin/java"
+
+
 def find_java():
     """A Java 17+ runtime for ansible-rulebook: JAVA_HOME, `java` on PATH, or Debian's openjdk 17. ansible-rulebook
     finds `java` on PATH by itself; for one elsewhere this exports JAVA_HOME."""
     on_path = shutil.which("java") or ""
     home = os.environ.get("JAVA_HOME")
-    candidates = ([os.path.join(home, "bin", "java")] if home else []) + [on_path] + \
-        sorted(glob.glob("/usr/lib/jvm/java-17-openjdk-*/bin/java"))
+    candidates = ([os.path.join(home, "bin", "java")] if home else []) + [on_path] + sorted(glob.glob(JVM_GLOB))
     for candidate in candidates:
         if not candidate or not os.access(candidate, os.X_OK):
             continue
@@ -386,45 +419,58 @@ def find_java():
     return False
 
 
-def prepare_java():
-    """ansible-rulebook (the EDA rulebook tests, `scripts/demo eda`) needs a Java 17+ runtime; Debian's
-    openjdk-17-jre-headless is installed when there is none. GD_SKIP_JAVA=1 skips this."""
-    if os.environ.get("GD_SKIP_JAVA", "0") == "1" or find_java():
-        return
-    if apt_install("openjdk-17-jre-headless", "ansible-rulebook (the EDA rulebook tests, scripts/demo eda)",
-                   "ansible-rulebook (the EDA rulebook tests, scripts/demo eda) needs a Java 17+ runtime, and there is "
-                   "none (JAVA_HOME, java on PATH, /usr/lib/jvm/java-17-openjdk-*).",
-                   "set JAVA_HOME=<a Java 17+ runtime you have>, or GD_SKIP_JAVA=1 (the rulebook tests then fail)") \
-            and find_java():
-        return
-    say("no Java 17+ runtime: install one (or set JAVA_HOME to it); ansible-rulebook (the EDA rulebook tests,")
-    say("scripts/demo eda) cannot run without one")
+def prepare_java(install, purpose, command):
+    """ansible-rulebook (``purpose``: the EDA rulebook tests, `scripts/demo eda`) needs a Java 17+ runtime. Without
+    one, Debian's openjdk-17-jre-headless is installed only when ``install`` (asked for); otherwise this says what is
+    missing and how to get it (``command``: the command that installs it when asked) and installs nothing."""
+    if find_java():
+        return True
+    say(f"ansible-rulebook ({purpose}) needs a Java 17+ runtime, and there is none (JAVA_HOME, java on PATH, "
+        f"{os.path.dirname(os.path.dirname(JVM_GLOB))}).")
+    if install and apt_install("openjdk-17-jre-headless", f"ansible-rulebook ({purpose})") and find_java():
+        return True
+    if not install:
+        say("Nothing was installed. To get one: sudo apt-get install openjdk-17-jre-headless (Debian/Ubuntu; or any "
+            f"Java 17+, with JAVA_HOME pointing at it), or let `{command}` do it with GD_INSTALL_JAVA=1 (or --install-java).")
+    return False
+
+
+# A warning every ansible command of this toolchain would print, about ansible-core's own import (its ssh-agent client
+# imports DSA from cryptography 46+, which deprecates it), not about anything the user wrote: silenced for that one
+# message and category only (CryptographyDeprecationWarning is a UserWarning), wherever the toolbox runs Python.
+QUIET_WARNINGS = "ignore:DSA is deprecated:UserWarning"
+
+
+def quiet_warnings(value):
+    """PYTHONWARNINGS with QUIET_WARNINGS added (what the user set is kept, and wins: it comes last)."""
+    present = [item for item in (value or "").split(",") if item]
+    return ",".join([QUIET_WARNINGS] + [item for item in present if item != QUIET_WARNINGS])
 
 
 class Setup:  # pylint: disable=too-few-public-methods
     """What bootstrap prepared; its variables are exported to every command run afterwards."""
 
-    def __init__(self, browser=True):
+    def __init__(self):
         self.venv = main_venv()
         self.amazon_aws = amazon_aws(self.venv, os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0")
         self.collections = os.path.join(WORK, f"collections-{key_of(REPO)}")
         self.collection_dir = collections_root(self.collections, self.amazon_aws)
         self.test_home = test_home(self.venv)
-        if browser:
-            prepare_chromium()
-        prepare_java()
         self.python = venv_python(self.venv)
         os.environ.update({
             "GD_REPO": REPO, "GD_WORK": WORK, "GD_VENV": self.venv, "GD_COLLECTIONS": self.collections,
             "GD_COLLECTION_DIR": self.collection_dir, "GD_TEST_HOME": self.test_home,
             "ANSIBLE_COLLECTIONS_PATH": self.collections,
             "PATH": os.path.join(self.venv, "bin") + os.pathsep + os.environ.get("PATH", ""),
+            "PYTHONWARNINGS": quiet_warnings(os.environ.get("PYTHONWARNINGS")),
         })
 
 
-def bootstrap(browser=True):
+def bootstrap():
+    """The project's own environment (a virtualenv, amazon.aws, the collection copy, ansible-test's HOME), nothing
+    system-wide; exits with the reason when it cannot be made."""
     try:
-        return Setup(browser)
+        return Setup()
     except (Failed, OSError, subprocess.CalledProcessError) as exc:
         if str(exc):
             say(str(exc))
@@ -540,9 +586,19 @@ class Steps:
 
 
 def cmd_bootstrap(args):
-    del args
-    setup = bootstrap(browser=True)
+    """Everything the commands need; Chromium and Java (integration step, `demo eda`) are only checked and said, and
+    installed system-wide only when asked."""
+    args = list(args)
+    install_chromium = asked("GD_INSTALL_CHROMIUM", "--install-chromium", args)
+    install_java = asked("GD_INSTALL_JAVA", "--install-java", args)
+    if args:
+        print(f"scripts/bootstrap takes no arguments but --install-chromium and --install-java (got: {' '.join(args)})", file=sys.stderr)
+        return 2
+    setup = bootstrap()
+    prepare_chromium(install_chromium)
+    prepare_java(install_java, "the EDA rulebook tests, scripts/demo eda", "scripts/bootstrap")
     say(f"ready: ANSIBLE_COLLECTIONS_PATH={setup.collections}")
+    return 0
 
 
 def cmd_env(args):
@@ -551,7 +607,7 @@ def cmd_env(args):
     stdout = os.dup(1)
     os.dup2(2, 1)  # progress, ours and that of what bootstrap runs, goes to stderr; only the commands to stdout
     try:
-        setup = bootstrap(browser=False)  # playbooks need no browser (only the HTML report test does)
+        setup = bootstrap()  # nothing system-wide: playbooks need no browser and no Java
     finally:
         sys.stdout.flush()
         os.dup2(stdout, 1)
@@ -560,6 +616,8 @@ def cmd_env(args):
     core, botocore = toolchain_versions(setup.venv)
     print(f'case ":$PATH:" in *:{bin_dir}:*) ;; *) export PATH={bin_dir}:"$PATH" ;; esac')
     print(f"export ANSIBLE_COLLECTIONS_PATH={shlex.quote(setup.collections)}")
+    warnings = shlex.quote(quiet_warnings(os.environ.get("PYTHONWARNINGS")))
+    print(f"export PYTHONWARNINGS={warnings}   # one warning of ansible-core's own imports, not yours (QUIET_WARNINGS, scripts/toolbox.py)")
     print(f"export GD_REPO={shlex.quote(REPO)} GD_VENV={shlex.quote(setup.venv)} "
           f"GD_COLLECTION_DIR={shlex.quote(setup.collection_dir)}")
     print(f'echo "secops.guardduty environment: ansible-core {core}, botocore {botocore}, '
@@ -582,7 +640,7 @@ def cmd_demo(args):
         return demo_eda(args[1:])
     if args[:1] == ["contain"]:
         return demo_contain(args[1:])
-    setup = bootstrap(browser=False)  # the demo needs no browser
+    setup = bootstrap()
     print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
     emulator = start_emulator(setup.python, setup.collection_dir, "demo", "demo")
     if not emulator:
@@ -613,10 +671,15 @@ def demo_eda(args):
     investigation); the investigation completes with a High verdict; the investigations source emits it and the
     rulebook writes the reports and prints the verdict. Stops once the verdict is printed (or after
     GD_DEMO_EDA_TIMEOUT seconds, default 150), or on Ctrl-C. The reports stay in <work dir>/demo-eda-reports."""
+    args = list(args)
+    install_java = asked("GD_INSTALL_JAVA", "--install-java", args)
     if args:
-        print(f"scripts/demo eda takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        print(f"scripts/demo eda takes no arguments but --install-java (got: {' '.join(args)})", file=sys.stderr)
         return 2
-    setup = bootstrap(browser=False)
+    setup = bootstrap()
+    if not prepare_java(install_java, "scripts/demo eda", "scripts/demo eda"):
+        print("[demo eda] stopped before starting anything: ansible-rulebook needs a Java 17+ runtime (see above)", file=sys.stderr)
+        return 1
 
     def note(message):
         print(f"\n[demo eda] {message}", flush=True)
@@ -625,7 +688,8 @@ def demo_eda(args):
         if shutil.which("ansible-rulebook") else None
     if version is None or version.returncode or not re.search(r"Java version = [0-9]", version.stdout + version.stderr):
         print("[demo eda] ansible-rulebook cannot run: it needs ansible-rulebook (scripts/bootstrap installs it) and a "
-              "Java 17\n[demo eda] runtime (Debian: apt-get install openjdk-17-jre-headless, or set JAVA_HOME). It said:\n"
+              "Java 17\n[demo eda] runtime (Debian: apt-get install openjdk-17-jre-headless, or scripts/demo eda --install-java, or "
+              "set JAVA_HOME). It said:\n"
               + (version.stdout + version.stderr if version else "ansible-rulebook: command not found"), file=sys.stderr)
         return 1
     timeout_s, interval, finding_id = int(os.environ.get("GD_DEMO_EDA_TIMEOUT") or 150), 2, "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
@@ -726,20 +790,50 @@ def demo_eda(args):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def demo_contain_options(args):
+    """(serve, {"emulator": port, "moto": port}) of `scripts/demo contain [--serve [--emulator-port N] [--moto-port N]]`;
+    ValueError with what is wrong."""
+    args, ports, serve = list(args), dict(DEMO_CONTAIN_PORTS), False
+    while args:
+        word = args.pop(0)
+        if word == "--serve":
+            serve = True
+        elif word in ("--emulator-port", "--moto-port") and args and args[0].isdigit() and 0 < int(args[0]) < 65536:
+            ports[word[2:-5]] = int(args.pop(0))
+        elif word in ("--emulator-port", "--moto-port"):
+            raise ValueError(f"{word} takes a port number from 1 to 65535")
+        else:
+            raise ValueError(f"scripts/demo contain takes --serve [--emulator-port N] [--moto-port N] (got: {word})")
+    if not serve and ports != DEMO_CONTAIN_PORTS:
+        raise ValueError("--emulator-port and --moto-port go with --serve (without it, free ports are picked)")
+    if ports["emulator"] == ports["moto"]:
+        raise ValueError(f"--emulator-port and --moto-port are both {ports['moto']}: give two ports")
+    return serve, ports
+
+
 def demo_contain(args):
-    """`scripts/demo contain [--serve]`: bootstrap, then the demo itself (cmd_demo_contain_run) in the virtualenv's
+    """`scripts/demo contain [--serve [--emulator-port N] [--moto-port N]]`: the ports are checked first (nothing is
+    started when one is in use), then bootstrap, then the demo itself (cmd_demo_contain_run) in the virtualenv's
     Python, which has boto3, moto and the emulator's scenario builders."""
-    if args not in ([], ["--serve"]):
-        print(f"scripts/demo contain takes no arguments but --serve (got: {' '.join(args)})", file=sys.stderr)
+    try:
+        serve, ports = demo_contain_options(args)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
         return 2
-    setup = bootstrap(browser=False)
+    busy = [f"{port} ({name}, --{name}-port)" for name, port in ports.items() if serve and not port_free(port)]
+    if busy:
+        print(f"[demo contain] --serve needs the ports {' and '.join(busy)} of 127.0.0.1, which are in use; nothing was "
+              "started. Stop what uses them, or choose others with --emulator-port N and --moto-port N", file=sys.stderr)
+        return 1
+    setup = bootstrap()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(setup.python, [setup.python, TOOL, "_demo-contain", setup.collection_dir, *args])
+    served = ["--serve", str(ports["emulator"]), str(ports["moto"])] if serve else []
+    os.execv(setup.python, [setup.python, TOOL, "_demo-contain", setup.collection_dir, *served])
     return 1
 
 
-# scripts/demo contain --serve: these ports, so that the README's export lines can be pasted as they are
+# scripts/demo contain --serve: these ports by default, so that the README's export lines can be pasted as they are
 # the services the contain role calls besides GuardDuty, as botocore names their endpoint variables
 # (AWS_ENDPOINT_URL_<service id>): moto serves them all in the contain demo
 MOTO_SERVICE_IDS = ("EC2", "AUTO_SCALING", "ELASTIC_LOAD_BALANCING_V2", "IAM", "LAMBDA", "RDS", "S3", "STS")
@@ -784,7 +878,8 @@ def cmd_demo_contain_run(args):
     GuardDuty calls go to the emulator and EC2, IAM, S3 and STS calls to moto, through botocore's per-service endpoint
     variables only. Both servers stop on exit, Ctrl-C too. --serve: on fixed ports, printing the shell lines that point
     a shell at them, until Ctrl-C, instead of running the playbook."""
-    collection_dir, serve = args[0], args[1:] == ["--serve"]
+    collection_dir, serve = args[0], args[1:2] == ["--serve"]
+    ports = {"emulator": int(args[2]), "moto": int(args[3])} if serve else {}
     sys.path[:0] = [os.path.join(collection_dir, "tests", "integration"), os.path.join(collection_dir, "tests", "emulator")]
     # pylint: disable=import-outside-toplevel,import-error
     from gdemu import scenarios
@@ -804,12 +899,8 @@ def cmd_demo_contain_run(args):
     started = time.monotonic()
     try:
         note("starting moto in server mode (EC2, Auto Scaling, Elastic Load Balancing v2, IAM, Lambda, RDS, S3, STS) on 127.0.0.1")
-        busy = [f"{port} ({name})" for name, port in DEMO_CONTAIN_PORTS.items() if serve and not port_free(port)]
-        if busy:
-            note(f"--serve needs the ports {' and '.join(busy)} of 127.0.0.1, which are in use: stop what uses them")
-            return 1
         try:
-            moto = MotoServer(os.path.join(workdir, "moto.log"), port=DEMO_CONTAIN_PORTS["moto"] if serve else None)
+            moto = MotoServer(os.path.join(workdir, "moto.log"), port=ports.get("moto"))
         except RuntimeError as exc:
             note(f"moto did not start: {exc}")
             return 1
@@ -827,7 +918,7 @@ def cmd_demo_contain_run(args):
         inv_id = scenarios.CONTAIN_DEMO_INV_ID
         note(f"starting the GuardDuty emulator: investigation {inv_id} (COMPLETED, Critical) names them")
         emulator = start_emulator(sys.executable, collection_dir, "demo contain", scenario,
-                                  *(["--port", str(DEMO_CONTAIN_PORTS["emulator"])] if serve else []))
+                                  *(["--port", str(ports["emulator"])] if serve else []))
         if not emulator:
             return 1
         note(f"emulator listening at {emulator.url}")
@@ -934,8 +1025,23 @@ def cmd_emulator_data(args):
 
 
 def cmd_test(args):
-    """The whole test suite (or some steps), each step saying what it runs, then a summary."""
-    setup = bootstrap(browser=True)
+    """The whole test suite (or some steps), each step saying what it runs, then a summary. Only the integration step
+    needs anything outside the project's environment (Chromium for the HTML report test, Java for ansible-rulebook):
+    it is checked first and installed only when asked (--install-chromium / --install-java, or GD_INSTALL_CHROMIUM=1 /
+    GD_INSTALL_JAVA=1); otherwise what is missing is said, and the tests that need it fail saying so."""
+    args = list(args)
+    install_chromium = asked("GD_INSTALL_CHROMIUM", "--install-chromium", args)
+    install_java = asked("GD_INSTALL_JAVA", "--install-java", args)
+    unknown = [name for name in args if name not in STEPS]
+    if unknown:
+        print(f"unknown step: {' '.join(unknown)} (steps: {' '.join(STEPS)}; scripts/test --help)", file=sys.stderr)
+        return 2
+    setup = bootstrap()
+    for need in needs(args or STEPS):
+        if need == "chromium":
+            prepare_chromium(install_chromium)
+        elif need == "java":
+            prepare_java(install_java, "the EDA rulebook tests of the integration step", "scripts/test integration")
     pyver = output([setup.python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
     steps = Steps(12)
     cwd = setup.collection_dir
@@ -993,11 +1099,7 @@ def cmd_test(args):
     }
     try:
         for name in args or STEPS:
-            if name in actions:
-                steps.step(name, *actions[name])
-            else:
-                print(f"unknown step: {name} (steps: {' '.join(STEPS)})")
-                steps.failed += 1
+            steps.step(name, *actions[name])
         steps.summary("summary", "steps")
         # the closing line counts every pytest test of every step (unit, emulator, integration, build); a failed step
         # without a failed test (sanity, lint, docs...) counts as one failure
@@ -1020,7 +1122,7 @@ def cmd_test_matrix(args):
     if unknown:
         print(f"unknown leg: {unknown[0]} (legs: {' '.join(LEGS)}; scripts/test-matrix --list)", file=sys.stderr)
         return 2
-    setup = bootstrap(browser=True)
+    setup = bootstrap()
     os.makedirs(MATRIX, exist_ok=True)
     # The newest GuardDuty model, for the emulator only (a data path holding just guardduty).
     newest_model = os.path.join(MATRIX, "model-newest")
@@ -1084,7 +1186,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
 def cmd_benchmark(args):
     """The performance benchmark (benchmarks/run.py, with the AWS CLI in a virtualenv of its own: the CLI brings its
     own botocore, which must not mix with ours), or with --eda the event sources' (benchmarks/eda.py)."""
-    setup = bootstrap(browser=True)
+    setup = bootstrap()
     os.chdir(setup.collection_dir)
     if args[:1] == ["--eda"]:
         say(f"running benchmarks/eda.py from {setup.collection_dir}")
@@ -1141,12 +1243,96 @@ COMMANDS = {
 }
 
 
+# What `scripts/<command> --help` prints (and nothing else is done). The emulator's adds its scenarios, read from
+# tests/emulator/README.md (their one description).
+USAGE = {
+    "bootstrap": """usage: scripts/bootstrap [--install-chromium] [--install-java]
+
+Prepare everything the other commands need, in the project's own environment under $SECOPS_GUARDDUTY_WORK (default
+~/.cache/secops-guardduty): the pinned virtualenv, amazon.aws, a copy of the checkout as a collection, ansible-test's
+HOME. Then say whether Chromium (the HTML report test) and Java 17 (ansible-rulebook) are there; they are installed
+system-wide with apt-get only when asked:
+  --install-chromium   (or GD_INSTALL_CHROMIUM=1) install Debian's chromium when no Chromium or Chrome is found
+  --install-java       (or GD_INSTALL_JAVA=1) install Debian's openjdk-17-jre-headless when no Java 17+ is found""",
+    "env": """usage: eval "$(scripts/env)"
+
+Print the shell lines that put a shell into the environment scripts/demo and scripts/test use: PATH (the pinned
+virtualenv), ANSIBLE_COLLECTIONS_PATH (the collection copy of this checkout, synced now), PYTHONWARNINGS, GD_REPO,
+GD_VENV, GD_COLLECTION_DIR. Run it again after editing the checkout. Installs nothing outside the project's environment.""",
+    "demo": """usage: scripts/demo
+       scripts/demo eda [--install-java]
+       scripts/demo contain [--serve [--emulator-port N] [--moto-port N]]
+
+scripts/demo           the main job on the bundled GuardDuty emulator: wait for a running investigation, print the verdict
+scripts/demo eda       the event-driven demo: a finding appears, the rulebook secops.guardduty.auto_investigate (real
+                       ansible-rulebook) investigates it and reports the verdict (about 30 s; GD_DEMO_EDA_TIMEOUT, 150 s).
+                       ansible-rulebook needs Java 17: without one it stops saying how to get it; --install-java
+                       (or GD_INSTALL_JAVA=1) installs Debian's openjdk-17-jre-headless system-wide
+scripts/demo contain   the contain role in plan, apply and rollback on moto and the emulator (about a minute)
+  --serve              instead of the playbook, keep moto and the emulator running (Ctrl-C stops them) and print the
+                       lines that point a shell at them
+  --emulator-port N    the emulator's port with --serve (default 18777)
+  --moto-port N        moto's port with --serve (default 18778); a port in use stops it before anything starts""",
+    "test": """usage: scripts/test [--install-chromium] [--install-java] [STEP...]
+
+Run the whole test suite, or these steps: sanity units lint docs changelog integration build (see README.md). Each step
+says what it runs; a summary and the count of tests close. Only the integration step needs anything outside the
+project's environment: Chromium (the HTML report test) and Java 17 (ansible-rulebook). Without them it says what is
+missing and how to get it, and those tests fail saying the same; they are installed system-wide only when asked:
+  --install-chromium   (or GD_INSTALL_CHROMIUM=1) install Debian's chromium (apt-get) if no Chromium or Chrome is found
+  --install-java       (or GD_INSTALL_JAVA=1) install Debian's openjdk-17-jre-headless if no Java 17+ is found
+GD_CHROMIUM=<path> names a browser; JAVA_HOME a Java.""",
+    "test-matrix": """usage: scripts/test-matrix [LEG...]
+       scripts/test-matrix --list
+
+Run the compatibility matrix (README.md, "Compatibility matrix"): each leg (Python, ansible-core, boto3/botocore,
+amazon.aws) gets its own virtualenv under $SECOPS_GUARDDUTY_WORK/matrix and runs ansible-test units and a subset of the
+integration tests. --list shows the legs.""",
+    "benchmark": """usage: scripts/benchmark [--runs N] [--latency-ms N] [--concurrency N] [--only 1,2,...] [--baseline DIR] [--json FILE]
+       scripts/benchmark --eda [--interval S] [--completions N] [--polls N] [--latency-ms N] [--regions-latency-ms N] [--json FILE]
+
+The performance benchmark (benchmarks/run.py, with the AWS CLI it installs in a virtualenv of its own), or with --eda
+the event sources' (benchmarks/eda.py). The figures and targets: docs/performance.md; benchmarks/README.md.""",
+    "emulator": """usage: scripts/emulator [--port N] [--host H] [--scenario NAME[:ARG=VALUE,...] | --scenario FILE.json]
+                        [--latency-ms N] [--port-file FILE]
+
+The bundled GuardDuty emulator (tests/emulator/run.py with the project's virtualenv): prints GDEMU_URL=... once
+listening and serves until Ctrl-C.
+  --port N          0 (the default) picks a free port
+  --scenario        a scenario below by name, with its arguments (e.g. regional:running=2,running_for=10; a list
+                    value joins its items with +: regional:regions=us-east-1+eu-west-1), or a JSON file in the
+                    scenario format (tests/emulator/gdemu/scenarios.py)
+  --latency-ms N    added to every data-plane request
+  --port-file FILE  the port number is written there once listening""",
+    "ci": """usage: .ci/run
+
+What CI runs: scripts/test, nothing weaker, then every matrix leg but core2.19. .ci/run asks for Chromium and Java
+(GD_INSTALL_CHROMIUM=1 GD_INSTALL_JAVA=1): a fresh CI machine gets them with apt-get.""",
+}
+
+
+def usage(command):
+    """The --help text of ``command``; the emulator's with its scenarios (tests/emulator/README.md, "Scenarios")."""
+    text = USAGE[command]
+    if command == "emulator":
+        with open(os.path.join(REPO, "tests", "emulator", "README.md"), encoding="utf-8") as fh:
+            found = re.search(r"^## Scenarios\n(.*?)(?=^## )", fh.read(), re.M | re.S)
+        text += "\n\nScenarios (tests/emulator/README.md):\n\n" + (found.group(1).strip() if found else "(see tests/emulator/README.md)")
+    return text
+
+
 def main(argv):
     if sys.version_info < (3, 11):
         sys.exit(f"scripts/toolbox.py needs Python 3.11 or newer (this is {sys.version.split()[0]})")
     if not argv or argv[0] not in COMMANDS:
         print(__doc__, file=sys.stderr)
         sys.exit(0 if argv[:1] in (["-h"], ["--help"]) else 2)
+    if argv[0] in USAGE and ("-h" in argv[1:] or "--help" in argv[1:]):
+        try:
+            print(usage(argv[0]), flush=True)
+        except BrokenPipeError:  # `scripts/test --help | head`
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     sys.stdout.reconfigure(line_buffering=True)
     sys.exit(COMMANDS[argv[0]](argv[1:]) or 0)
 

@@ -89,6 +89,8 @@ options:
         detector found in each Region as without this option. A list of Region names, or V(all) for the Regions where
         the investigation API answers (us-east-1, us-east-2, us-west-2, ca-central-1, eu-central-1, eu-west-1,
         eu-west-2, eu-west-3, eu-north-1, ap-northeast-1). A Region outside those gets a warning.
+      - Every name must be a Region of an AWS partition as botocore knows them; any other (a typo such as
+        C(eu-wset-1)) fails the task before any call, naming the nearest Regions (C(did you mean eu-west-1?)).
       - Mutually exclusive with a O(region) given in the task, its C(module_defaults) or the lookup's arguments; a
         Region that only comes from E(AWS_REGION), E(AWS_DEFAULT_REGION) or the profile does not conflict (this
         option wins). A module cannot tell a O(region) equal to E(AWS_REGION) or E(AWS_DEFAULT_REGION) from that
@@ -109,8 +111,27 @@ options:
         reported in C(region_errors) (module) with its C(region), C(reason) and a C(message) saying what to do.
       - V(warn) gives one warning per failed Region. V(fail) fails the task, naming every failed Region (the other
         Regions' investigations and C(region_errors) are still in the module's result).
+      - When no Region could be read at all, the task fails with each Region's reason whatever this option says (an
+        empty result would let a runbook carry on with nothing).
       - Only with O(regions).
     type: str
     choices: [warn, fail]
     default: warn
+"""
+
+    # The input of the filters that take an investigation (investigation_markdown, investigation_html,
+    # investigation_report_data, investigation_resources): secops.guardduty.investigation.filter_input
+    FILTER_INPUT = r"""
+options:
+  _input:
+    description:
+      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info) (C(investigation) or an
+        element of C(investigations)), M(secops.guardduty.guardduty_investigation) (C(investigation)) or the
+        P(secops.guardduty.guardduty_investigation#lookup) lookup.
+      - A registered result of one of those modules that holds exactly one investigation is accepted too.
+      - Fetched with O(secops.guardduty.guardduty_investigation_info#module:summary_format=structured) and
+        O(secops.guardduty.guardduty_investigation_info#module:include_records=true) it gives the most (the structured
+        summary and the reasoning records); text summaries holding JSON work alike.
+    type: dict
+    required: true
 """

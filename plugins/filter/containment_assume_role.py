@@ -62,16 +62,7 @@ _value:
       type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import assume_role_request
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-def _containment_assume_role(found, template, external_id=None):
-    return as_filter(lambda value: assume_role_request(value, template, external_id), AnsibleFilterError)(found)
-
-
-class FilterModule:
-    def filters(self):
-        return {"containment_assume_role": _containment_assume_role}
+FilterModule = filter_module("containment_assume_role", assume_role_request)

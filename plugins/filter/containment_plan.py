@@ -136,16 +136,7 @@ _value:
       type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.plan import containment_plan
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-def _containment_plan(found, settings, state=None):
-    return as_filter(lambda value: containment_plan(value, settings, state), AnsibleFilterError)(found)
-
-
-class FilterModule:
-    def filters(self):
-        return {"containment_plan": _containment_plan}
+FilterModule = filter_module("containment_plan", containment_plan)

@@ -8,6 +8,12 @@ version_added: 0.1.0
 author:
   - secops.guardduty contributors (@secops)
 short_description: Render a GuardDuty investigation as a self-contained HTML report
+seealso:
+  - plugin: secops.guardduty.investigation_markdown
+    plugin_type: filter
+positional: _input
+extends_documentation_fragment:
+  - secops.guardduty.investigation.filter_input
 description:
   - Renders an Amazon GuardDuty investigation as one self-contained HTML page (inline CSS; no scripts, fonts, images
     or other external assets; a Content-Security-Policy that forbids scripts and remote loads), for e-mail bodies,
@@ -20,47 +26,27 @@ description:
   - Every value from the API is HTML-escaped (the template is rendered with autoescape), so a summary containing
     C(<script>) shows as text. Terminal control characters and bidirectional overrides are replaced by visible
     placeholders. The result is data, never a template.
-positional: _input
-options:
-  _input:
-    description:
-      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info),
-        M(secops.guardduty.guardduty_investigation) or the P(secops.guardduty.guardduty_investigation#lookup) lookup
-        (or a registered result of one of those modules that holds exactly one investigation).
-    type: dict
-    required: true
-seealso:
-  - plugin: secops.guardduty.investigation_markdown
-    plugin_type: filter
 """
 
 EXAMPLES = r"""
-- name: Get a finished investigation with its structured summary and reasoning records
-  secops.guardduty.guardduty_investigation_info:
-    investigation_id: a1b2c3d4-5678-90ab-cdef-ef1234567890
-    summary_format: structured
-    include_records: true
-  register: result
-
-- name: Keep the HTML report
+- name: Keep the HTML report, the investigation fetched inline by the lookup
   ansible.builtin.copy:
-    content: "{{ result.investigation | secops.guardduty.investigation_html }}"
-    dest: /var/lib/incident-reports/{{ result.investigation.investigation_id }}.html
+    content: >-
+      {{ lookup('secops.guardduty.guardduty_investigation', inv_id, summary_format='structured', include_records=true)
+         | secops.guardduty.investigation_html }}
+    dest: /var/lib/incident-reports/{{ inv_id }}.html
     mode: "0600"
 """
 
 RETURN = r"""
 _value:
-  description: The HTML document, ending with a newline.
+  description:
+    - The HTML document, ending with a newline.
+    - Self-contained (inline CSS, no scripts or remote assets); its Content-Security-Policy forbids scripts and remote loads.
   type: string
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_html
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-class FilterModule:
-    def filters(self):
-        return {"investigation_html": as_filter(render_html, AnsibleFilterError)}
+FilterModule = filter_module("investigation_html", render_html)

@@ -22,31 +22,23 @@ description:
   - Every value from the API is escaped so that it renders as literal text (no HTML, links, images or Markdown
     syntax); terminal control characters and bidirectional overrides are replaced by visible placeholders. The result
     is data, never a template.
-positional: _input
-options:
-  _input:
-    description:
-      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info) (C(investigation) or an
-        element of C(investigations)), M(secops.guardduty.guardduty_investigation) (C(investigation)) or the
-        P(secops.guardduty.guardduty_investigation#lookup) lookup.
-      - A registered result of one of those modules that holds exactly one investigation is accepted too.
-      - Fetch it with O(secops.guardduty.guardduty_investigation_info#module:summary_format=structured) and
-        O(secops.guardduty.guardduty_investigation_info#module:include_records=true) for the richest report.
-    type: dict
-    required: true
 seealso:
   - plugin: secops.guardduty.investigation_html
     plugin_type: filter
   - plugin: secops.guardduty.investigation_report_data
     plugin_type: filter
+positional: _input
+extends_documentation_fragment:
+  - secops.guardduty.investigation.filter_input
 """
 
 EXAMPLES = r"""
-- name: Get a finished investigation with its structured summary and reasoning records
+- name: Wait for the investigation, with its structured summary and reasoning records
   secops.guardduty.guardduty_investigation_info:
     investigation_id: a1b2c3d4-5678-90ab-cdef-ef1234567890
-    summary_format: structured
+    wait: true
     include_records: true
+    summary_format: structured
   register: result
 
 - name: Attach the report to a ticket
@@ -57,7 +49,7 @@ EXAMPLES = r"""
     body:
       markdown: "{{ result.investigation | secops.guardduty.investigation_markdown }}"
 
-- name: Write the Markdown report next to the playbook
+- name: Write the Markdown report next to the playbook (a registered result holding one investigation is enough)
   ansible.builtin.copy:
     content: "{{ result | secops.guardduty.investigation_markdown }}"
     dest: "{{ playbook_dir }}/{{ result.investigation.investigation_id }}.md"
@@ -70,12 +62,7 @@ _value:
   type: string
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.render import render_markdown
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-class FilterModule:
-    def filters(self):
-        return {"investigation_markdown": as_filter(render_markdown, AnsibleFilterError)}
+FilterModule = filter_module("investigation_markdown", render_markdown)

@@ -21,14 +21,8 @@ description:
     characters and bidirectional overrides are replaced by visible placeholders; nothing else is escaped, so escape the
     values for the format you render them into, and never use them as templates or commands.
 positional: _input
-options:
-  _input:
-    description:
-      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info),
-        M(secops.guardduty.guardduty_investigation) or the P(secops.guardduty.guardduty_investigation#lookup) lookup
-        (or a registered result of one of those modules that holds exactly one investigation).
-    type: dict
-    required: true
+extends_documentation_fragment:
+  - secops.guardduty.investigation.filter_input
 """
 
 EXAMPLES = r"""
@@ -130,12 +124,7 @@ _value:
       type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.data import report_data
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-class FilterModule:
-    def filters(self):
-        return {"investigation_report_data": as_filter(report_data, AnsibleFilterError)}
+FilterModule = filter_module("investigation_report_data", report_data)

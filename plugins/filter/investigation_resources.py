@@ -28,14 +28,8 @@ description:
     and with text summaries holding JSON; records are read when the investigation was fetched with
     O(secops.guardduty.guardduty_investigation_info#module:include_records=true).
 positional: _input
-options:
-  _input:
-    description:
-      - An investigation as returned by M(secops.guardduty.guardduty_investigation_info) (C(investigation) or an
-        element of C(investigations)), M(secops.guardduty.guardduty_investigation) or the
-        P(secops.guardduty.guardduty_investigation#lookup) lookup; or a registered result holding exactly one.
-    type: dict
-    required: true
+extends_documentation_fragment:
+  - secops.guardduty.investigation.filter_input
 seealso:
   - plugin: secops.guardduty.containment_plan
     plugin_type: filter
@@ -123,12 +117,7 @@ _value:
       elements: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import investigation_resources
-from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import as_filter
+from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import filter_module
 
-
-class FilterModule:
-    def filters(self):
-        return {"investigation_resources": as_filter(investigation_resources, AnsibleFilterError)}
+FilterModule = filter_module("investigation_resources", investigation_resources)

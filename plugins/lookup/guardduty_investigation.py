@@ -29,7 +29,8 @@ options:
       - A term C(region:investigation_id) (for example C(eu-west-1:a1b2c3d4-5678-90ab-cdef-ef1234567890)) is read in
         that Region. Plain ids are read in each Region of O(regions), or without it in the lookup's Region (O(region),
         E(AWS_REGION) or the profile). Regions are read concurrently, and the answer keeps the order of the terms; each
-        element carries C(region) and C(account_id).
+        element carries C(region) and C(account_id). A prefix that is not a Region botocore knows (a typo such as
+        C(eu-wset-1)) fails the lookup before any call, naming the nearest Regions.
     type: list
     elements: str
     required: true
@@ -48,10 +49,10 @@ options:
     choices: [error, warn, skip]
     default: error
 extends_documentation_fragment:
-  - secops.guardduty.investigation
-  - secops.guardduty.investigation.regions
   - amazon.aws.common.plugins
   - amazon.aws.region.plugins
+  - secops.guardduty.investigation
+  - secops.guardduty.investigation.regions
   - secops.guardduty.requirements
 """
 

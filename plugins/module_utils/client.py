@@ -11,9 +11,12 @@ errors.py.
 
 from __future__ import annotations
 
+import time
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
+from ansible_collections.amazon.aws.plugins.module_utils.cloud import BackoffIterator
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
@@ -41,13 +44,43 @@ PREVIEW_REGIONS = (
 
 # amazon.aws's default retry list lacks the two codes GuardDuty uses for throttling and server errors.
 EXTRA_RETRY_CODES = ["ThrottlingException", "InternalServerErrorException"]
+RETRIES = 10  # attempts, as AWSRetry.jittered_backoff makes them
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 32
 
 
+class RetryBackoff:
+    """The delays of amazon.aws's ``AWSRetry.jittered_backoff`` (its BackoffIterator: 3 s doubling up to 60 s, with
+    jitter), waited through ``sleep``, which a test replaces (``RetryBackoff.sleep``) instead of the process-wide
+    ``time.sleep``. Each delay is waited before the attempt it precedes and amazon.aws's own wait is given 0, so its
+    retry loop decides when to retry exactly as with jittered_backoff. Every call iterates afresh (no state shared
+    between threads)."""
+
+    sleep = staticmethod(time.sleep)
+
+    def __init__(self, delay=3, backoff=2.0, max_delay=60):
+        self.delay, self.backoff, self.max_delay = delay, backoff, max_delay
+
+    def __iter__(self):
+        previous = None
+        for delay in BackoffIterator(delay=self.delay, backoff=self.backoff, max_delay=self.max_delay, jitter=True):  # endless
+            if previous is not None:
+                RetryBackoff.sleep(previous)
+            previous = delay
+            yield 0
+
+
 def retry_decorator():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=EXTRA_RETRY_CODES)
+    """amazon.aws's AWSRetry (its retry loop and the error codes it retries) plus ThrottlingException and
+    InternalServerErrorException, 10 attempts with jittered backoff (RetryBackoff)."""
+    return AWSRetry.base_decorator(
+        retries=RETRIES,
+        found=AWSRetry.found,
+        status_code_from_exception=AWSRetry.status_code_from_exception,
+        catch_extra_error_codes=EXTRA_RETRY_CODES,
+        sleep_time_generator=RetryBackoff(),
+    )
 
 
 def sdk_requirement(feature):

@@ -16,6 +16,7 @@ import functools
 
 try:
     import botocore
+    import botocore.session
 except ImportError:
     pass  # The faces report a missing botocore through amazon.aws.
 
@@ -161,10 +162,32 @@ def credentials_message(exc, doing="call GuardDuty"):
     return f"{found}, so nothing was sent to {doing}. {CREDENTIALS_HELP}"
 
 
+def profile_message(exc):
+    """The message for a profile that does not exist: which, where profiles are read from, which there are, how to list them."""
+    import os  # only a failed connection pays for it
+
+    config = os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    credentials = os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    try:
+        found = sorted(botocore.session.Session().available_profiles)
+    except Exception:  # pylint: disable=broad-exception-caught  # unreadable files: the message says where to look
+        found = []
+    return (
+        f"{exc}. AWS profiles are read from {config} ([profile NAME] sections) and {credentials} ([NAME] sections); "
+        "AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name other files. "
+        + (f"Profiles found there: {', '.join(found)}. " if found else "No profile was found there. ")
+        + "`aws configure list-profiles` lists them. Fix profile (or AWS_PROFILE), or leave it out to use keys, a role or "
+        "the environment"
+    )
+
+
 def connection_failure(message, exception=None):
-    """(message, exception) for amazon.aws's plugin failure: unchanged, or the credentials message when that is what went wrong."""
+    """(message, exception) for amazon.aws's plugin failure: unchanged, or the credentials or profile message when that
+    is what went wrong."""
     if is_credentials_error(exception):
         return credentials_message(exception), None
+    if isinstance(exception, getattr(botocore.exceptions, "ProfileNotFound", ())):
+        return profile_message(exception), None
     return message, exception
 
 
@@ -187,6 +210,15 @@ def api_error(exc, operation, detector_id, investigation_id=None, region=None):
             f"Investigation {investigation_id} was not found on {where}. Check the id, the detector and the region",
             exception=exc,
             reason="missing",
+        )
+    if reason == "denied" and operation == "ListDetectors":
+        # not about a detector or an investigation: the account's detectors in the Region, an action IAM grants on "*"
+        return GuardDutyError(
+            f"Access denied calling ListDetectors in {region or 'this Region'}: finding the Region's detector needs "
+            'guardduty:ListDetectors, which IAM grants only on Resource "*" (docs/iam.md). Allow it, or give detector_id '
+            "(in one Region) so that no detector is looked up",
+            exception=exc,
+            reason="denied",
         )
     if reason == "denied":
         action = IAM_ACTIONS.get(operation, f"guardduty:{operation}")

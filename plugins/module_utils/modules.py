@@ -16,8 +16,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import COL
 from ansible_collections.secops.guardduty.plugins.module_utils.client import COLLECTION_VERSION
 from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
-from ansible_collections.secops.guardduty.plugins.module_utils.errors import credentials_message
-from ansible_collections.secops.guardduty.plugins.module_utils.errors import is_credentials_error
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import connection_failure
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_from_environment
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
@@ -101,9 +100,11 @@ class GuardDutyModule(AnsibleAWSModule):
         return self._module.warn(warning, *args, **kwargs)
 
     def fail_json_aws(self, exception, msg=None, **kwargs):
-        """amazon.aws's failure, except that missing or partial credentials say how to provide them."""
-        if is_credentials_error(exception):
-            self.fail_json(msg=credentials_message(exception), **kwargs)
+        """amazon.aws's failure, except that missing or partial credentials say how to provide them, and a profile that
+        does not exist says where profiles are read from and how to list them."""
+        message, exception = connection_failure(msg, exception)
+        if exception is None:
+            self.fail_json(msg=message, **kwargs)
         super().fail_json_aws(exception, msg=msg, **kwargs)
 
     def fail_call(self, error, doing, **kwargs):

@@ -117,6 +117,13 @@ def length_limits(client, shape_name):
     return meta.get("min", 0), meta.get("max")
 
 
+# What a valid value looks like, for the message that refuses one (each matches its shape in the service model).
+EXAMPLES = {
+    "InvestigationId": "a valid id looks like a1b2c3d4-5678-90ab-cdef-ef1234567890 (the investigation_id that "
+    "guardduty_investigation, guardduty_investigation_info or the lookup return)",
+}
+
+
 def _check_string(client, shape_name, value, label):
     """Check ``value`` against a string shape's length and pattern in botocore's service model."""
     meta = _shape(client, shape_name).metadata
@@ -131,14 +138,18 @@ def _check_string(client, shape_name, value, label):
         problems.append(f"matching {meta['pattern']}")
     if problems:
         shown = value if len(value) <= 80 else value[:77] + "..."
-        raise invalid(f"Invalid {label} {shown!r}: it must be {' and '.join(problems)}")
+        example = f"; {EXAMPLES[shape_name]}" if shape_name in EXAMPLES else ""
+        raise invalid(f"Invalid {label} {shown!r}: it must be {' and '.join(problems)}{example}")
     return value
+
+
+NO_IDS = "No investigation id was given: give at least one (investigation_ids, or the lookup's terms)"
 
 
 def validate_investigation_ids(client, ids):
     """Validate ids against the model's InvestigationId shape; drop duplicates, keep order."""
     if not ids:
-        raise invalid("No investigation id was given: give at least one (investigation_ids, or the lookup's terms)")
+        raise invalid(NO_IDS)
     result = []
     for value in ids:
         _check_string(client, "InvestigationId", value, "investigation id")

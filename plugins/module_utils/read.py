@@ -34,7 +34,12 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import ch
 from ansible_collections.secops.guardduty.plugins.module_utils.options import sort_criteria
 from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_detector_id
 from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import FAIL as FAIL_REGION
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import NO_DETECTOR
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import SEVERAL_DETECTORS
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import WARN as WARN_REGION
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_on_region_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import every_region_failed
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import located
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import merge_sorted
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import read_regions
@@ -67,19 +72,34 @@ class InvestigationReader:
 
     # -- detector
 
-    def resolve_detector(self, detector_id=None):
-        """The given detector (validated), or the only detector in the Region."""
+    def resolve_detector(self, detector_id=None, regional=False):
+        """The given detector (validated), or the only detector in the Region.
+
+        ``regional``: the Region is one of a task over several (``regions``), where none or several detectors is that
+        Region's failure (reason no_detector / several_detectors: a region_errors entry), said for that Region;
+        otherwise it is the task's bad input."""
         if detector_id:
             return validate_detector_id(self.client, detector_id)
         detectors = self._detectors()
+        if len(detectors) == 1:
+            return detectors[0]
         region = self.region or "this Region"
+        if regional and not detectors:
+            raise GuardDutyError(
+                f"No GuardDuty detector was found in {region}: GuardDuty is not enabled there. Enable GuardDuty in {region}, or leave {region} out of regions",
+                reason=NO_DETECTOR,
+            )
+        if regional:
+            raise GuardDutyError(
+                f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}), where one is expected: "
+                f"read {region} on its own with region and detector_id, or leave it out of regions",
+                reason=SEVERAL_DETECTORS,
+            )
         if not detectors:
             raise invalid(
                 f"No GuardDuty detector was found in {region}. Enable GuardDuty in this Region, or set region / detector_id to where the investigations are"
             )
-        if len(detectors) > 1:
-            raise invalid(f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}); set detector_id to choose one")
-        return detectors[0]
+        raise invalid(f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}); set detector_id to choose one")
 
     @calling("ListDetectors")
     def _detectors(self):
@@ -248,56 +268,23 @@ def warn_unused_allow_failed(opts, warn):
         warn("allow_failed only matters with wait=true; it has no effect here")
 
 
-def gather(reader, opts, warn, on_missing=ERROR, on_denied=ERROR):
-    """The info flow: ids -> get; otherwise list (filters, sort, max_results), details when asked."""
+def check_task_options(opts, regions=None):
+    """The read options of a task, checked before any call (again by gather: checking twice changes nothing).
+    ``regions``: the Regions of a task over several (regions, or the lookup's region:id terms), where detector_id is
+    refused and a listing defaults to newest first; None for a task in its one Region."""
     opts = check_read_options(opts)
-    ids = opts.get("investigation_ids")
-    if ids is not None:
-        ids = validate_investigation_ids(reader.client, ids)
-    criteria = build_filter_criteria(reader.client, opts.get("filters"), opts.get("exclude_filters"))
-    sort = sort_criteria(opts.get("sort_by"), opts.get("sort_order"))
-    if ids is not None and (criteria or sort or opts.get("max_results")):
-        raise invalid("investigation_ids cannot be combined with filters, exclude_filters, sort_by or max_results")
-    warn_unused_allow_failed(opts, warn)
-
-    detector_id = reader.resolve_detector(opts.get("detector_id"))
-    if ids is not None:
-        items = fetch(reader, detector_id, ids, opts, warn, on_missing=on_missing, on_denied=on_denied)
-        return {"detector_id": detector_id, "investigations": items}
-
-    return {"detector_id": detector_id, "investigations": list_investigations(reader, detector_id, opts, criteria, sort, warn)}
-
-
-def list_investigations(reader, detector_id, opts, criteria, sort, warn):
-    """The listing of one detector (filters, sort, max_results), in full when details or wait ask for it."""
-    summaries = reader.list(detector_id, criteria, sort, opts.get("max_results"))
-    if opts.get("details") or opts["wait"]:
-        listed = [s["InvestigationId"] for s in summaries]
-        # listed ids exist; one that vanished or is denied since is reported like an explicit id
-        return fetch(reader, detector_id, listed, opts, warn)
-    if opts["summary_format"] == "structured":
-        warn("summary_format only shapes full investigations; listed summaries have no summary (set details=true)")
-    return attach_records(reader, detector_id, summaries, opts)
-
-
-# ---------------------------------------------------------------- many Regions (regions.py says what a Region failure is)
-
-
-def check_regional_options(opts, regions, warn):
-    """The read options of a task over ``regions``, checked once before any call; listing defaults to newest first."""
-    opts = check_read_options(opts)
-    if opts.get("detector_id"):
-        raise invalid(
-            f"detector_id names one Region's detector and cannot be combined with regions ({', '.join(regions)}): leave "
-            "detector_id out (each Region's only detector is found there), or read that Region alone with region and detector_id"
-        )
-    sort_criteria(opts.get("sort_by"), opts.get("sort_order"))  # sort_order without sort_by fails as in one Region
-    if opts.get("investigation_ids") is None:
-        # every Region is asked for the same order, which the merge keeps across Regions (and max_results takes the
-        # first of that order in each Region, then of the merged list)
-        opts["sort_by"] = opts.get("sort_by") or "start_time"
-        opts["sort_order"] = opts.get("sort_order") or "desc"
-    warn_unused_allow_failed(opts, warn)
+    if regions is not None:
+        if opts.get("detector_id"):
+            raise invalid(
+                f"detector_id names one Region's detector and cannot be combined with regions ({', '.join(regions)}): leave "
+                "detector_id out (each Region's only detector is found there), or read that Region alone with region and detector_id"
+            )
+        sort_criteria(opts.get("sort_by"), opts.get("sort_order"))  # sort_order without sort_by fails as in one Region
+        if opts.get("investigation_ids") is None:
+            # every Region is asked for the same order, which the merge keeps across Regions (and max_results takes the
+            # first of that order in each Region, then of the merged list)
+            opts["sort_by"] = opts.get("sort_by") or "start_time"
+            opts["sort_order"] = opts.get("sort_order") or "desc"
     return opts
 
 
@@ -315,29 +302,54 @@ def _ids_in_region(reader, detector_id, ids, opts, warn):
     return fetch(reader, detector_id, list(found), opts, warn, states=found), denied
 
 
-def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
-    """The info flow in every Region of ``readers`` ({region: reader}, one client each), concurrently.
+def gather(readers, opts, warn, wanted=None, regional=False, on_region_error=WARN_REGION, on_missing=ERROR, on_denied=ERROR):
+    """The read flow of every face: in each Region of ``readers`` ({region: reader}, one client each; a task in its
+    one Region is a list of one), concurrently: find the detector, then get the ids or list, wait, records, normalise.
 
-    ``wanted``: None to list (filters, sort, max_results in each Region, then one list sorted across Regions and cut
-    to max_results), or {region: [ids]} to get those ids there. Returns {"regions", "detector_ids", "region_errors",
-    "investigations"} (each with ``region`` and ``account_id``), plus for ids "denied" ({(region, id): error}). A failed Region
-    is one region_errors entry: ``on_region_error`` warn warns once per Region, fail raises (with the rest's data).
-    An error that is the task's (a timeout, a FAILED investigation, bad input) is raised with every Region's data.
+    ``opts``: the task's read options, as given (checked here, before any call). Ids: ``opts["investigation_ids"]``
+    in every Region, or ``wanted`` ({region: [ids]}, the lookup's terms); none: list (filters, sort, max_results).
+
+    ``regional`` (a task over the Regions of ``regions``): a Region's failure is one ``region_errors`` entry
+    (``on_region_error`` warn warns once per Region, fail raises with the rest's data; when no Region could be read
+    the task fails either way), ids are looked for in every Region (pick_terms puts them in term order), a listing is
+    one list sorted across Regions and cut to max_results, and every investigation has its ``region`` and
+    ``account_id``; returns {"regions", "detector_ids", "region_errors", "investigations"} (plus "denied",
+    {(region, id): error}, for ids). Otherwise ids missing or denied follow ``on_missing`` / ``on_denied``, every
+    failure is the task's error, and the result is {"detector_id", "investigations"}, as the service listed or in
+    id order. An error that is the task's (a timeout, a FAILED investigation, bad input) is raised with every
+    Region's data.
     """
     regions = list(readers)
-    criteria = sort = None
-    if wanted is None:
-        any_client = readers[regions[0]].client
-        criteria = build_filter_criteria(any_client, opts.get("filters"), opts.get("exclude_filters"))
-        sort = sort_criteria(opts.get("sort_by"), opts.get("sort_order"))
+    opts = check_task_options(opts, regions if regional else None)
+    warn_unused_allow_failed(opts, warn)
+    any_client = readers[regions[0]].client
+    ids = opts.get("investigation_ids")
+    if ids is not None:
+        ids = validate_investigation_ids(any_client, ids)
+        wanted = wanted or {region: ids for region in regions}
+    criteria = build_filter_criteria(any_client, opts.get("filters"), opts.get("exclude_filters"))
+    sort = sort_criteria(opts.get("sort_by"), opts.get("sort_order"))
+    if ids is not None and (criteria or opts.get("sort_by") or opts.get("max_results")):
+        raise invalid("investigation_ids cannot be combined with filters, exclude_filters, sort_by or max_results")
 
     def work(reader, detector_id):
         if wanted is None:
             return list_investigations(reader, detector_id, opts, criteria, sort, warn), {}
-        ids = wanted.get(reader.region) or []
-        return _ids_in_region(reader, detector_id, ids, opts, warn) if ids else ([], {})
+        here = wanted.get(reader.region) or []
+        if not regional:
+            return fetch(reader, detector_id, here, opts, warn, on_missing=on_missing, on_denied=on_denied), {}
+        return _ids_in_region(reader, detector_id, here, opts, warn) if here else ([], {})
 
-    outcomes = read_regions(readers, work)
+    outcomes = read_regions(readers, work, opts.get("detector_id"), contained=regional)
+    if not regional:
+        (outcome,) = outcomes
+        return {"detector_id": outcome.detector_id, "investigations": outcome.value[0]}
+    return _regional_result(readers, outcomes, opts, warn, wanted, on_region_error)
+
+
+def _regional_result(readers, outcomes, opts, warn, wanted, on_region_error):
+    """gather's result over the Regions of ``regions``, from each Region's outcome (see gather)."""
+    regions = list(readers)
     detector_ids = {o.region: o.detector_id for o in outcomes if o.detector_id}
     region_errors = [o.failure for o in outcomes if o.failure]
     items, denied = [], {}
@@ -354,7 +366,10 @@ def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
             items = items[: opts["max_results"]]
     result = {"regions": regions, "detector_ids": detector_ids, "region_errors": region_errors, "investigations": items}
 
-    if region_errors and on_region_error == "fail":
+    failed = every_region_failed(regions, region_errors)
+    if failed is not None:
+        raise GuardDutyError(failed.message, reason=failed.reason, **result)
+    if region_errors and on_region_error == FAIL_REGION:
         raise GuardDutyError(
             f"{len(region_errors)} of {len(regions)} Regions could not be read (on_region_error=fail): "
             + "; ".join(f"{e['region']} ({e['reason']}): {e['message']}" for e in region_errors)
@@ -381,9 +396,21 @@ def gather_regions(readers, opts, warn, wanted=None, on_region_error="warn"):
     return result
 
 
+def list_investigations(reader, detector_id, opts, criteria, sort, warn):
+    """The listing of one detector (filters, sort, max_results), in full when details or wait ask for it."""
+    summaries = reader.list(detector_id, criteria, sort, opts.get("max_results"))
+    if opts.get("details") or opts["wait"]:
+        listed = [s["InvestigationId"] for s in summaries]
+        # listed ids exist; one that vanished or is denied since is reported like an explicit id
+        return fetch(reader, detector_id, listed, opts, warn)
+    if opts["summary_format"] == "structured":
+        warn("summary_format only shapes full investigations; listed summaries have no summary (set details=true)")
+    return attach_records(reader, detector_id, summaries, opts)
+
+
 def pick_terms(result, terms, warn, on_missing=ERROR, on_denied=ERROR):
     """The investigations of ``terms`` ((region or None, id) pairs; None: any Region read) in term order, from a
-    gather_regions result for ids. An id found nowhere follows ``on_denied`` when a Region denied it, else
+    gather result over several Regions (regional=True) for ids. An id found nowhere follows ``on_denied`` when a Region denied it, else
     ``on_missing``; but when a Region it may be in could not be read (already in region_errors), it is left out with
     a warning that says so: not found there is not known."""
     by_key = {}
@@ -422,46 +449,50 @@ def region_readers(clients, concurrency):
     return {region: InvestigationReader(client, region=region, concurrency=concurrency) for region, client in clients.items()}
 
 
-def module_reader(module):
-    """The reader of a module task: its client (amazon.aws's, with the collection's retries), Region and concurrency."""
+def module_readers(module, regions=None):
+    """{region: reader} of a module task: in its Region (its client, amazon.aws's with the collection's retries), or in
+    each Region of ``regions`` (one client each, on one boto3 session)."""
     concurrency = module.params["concurrency"]
-    return InvestigationReader(guardduty_client(module, concurrency), region=module.region, concurrency=concurrency)
+    if regions is None:
+        clients = {module.region: guardduty_client(module, concurrency)}
+    else:
+        clients = guardduty_clients(module, regions, get_aws_connection_info, concurrency)
+    return region_readers(clients, concurrency)
 
 
-def run_regional_info_module(module, opts, regions):
-    """guardduty_investigation_info with ``regions``: one list over every Region, region_errors for those that failed."""
-    opts = check_regional_options(opts, regions, module.warn)
-    check_on_region_error(module.params["on_region_error"])
-    for warning in region_warnings(regions):
-        module.warn(warning)
-    readers = region_readers(guardduty_clients(module, regions, get_aws_connection_info, opts["concurrency"]), opts["concurrency"])
+def module_reader(module):
+    """The reader of a module task in its one Region."""
+    return module_readers(module)[module.region]
+
+
+def read_info(module, opts):
+    """guardduty_investigation_info's result: its Region, or with ``regions`` one list over every Region read."""
+    regions = module.params.get("regions")
+    regional = regions is not None
+    check_task_options(opts, regions)
+    if regional:
+        check_on_region_error(module.params["on_region_error"])
+        for warning in region_warnings(regions):
+            module.warn(warning)
+    result = gather(module_readers(module, regions), opts, module.warn, regional=regional, on_region_error=module.params.get("on_region_error"))
     ids = opts.get("investigation_ids")
-    wanted = None
-    if ids is not None:
-        ids = validate_investigation_ids(readers[regions[0]].client, ids)
-        wanted = {region: ids for region in regions}
-    result = gather_regions(readers, opts, module.warn, wanted, module.params["on_region_error"])
-    if ids is not None:
+    if regional and ids is not None:
         denied = result.pop("denied")
+        ids = list(dict.fromkeys(ids))
         try:
             result["investigations"] = pick_terms(dict(result, denied=denied), [(None, iid) for iid in ids], module.warn)
         except GuardDutyError as e:  # a missing or denied id: the task's failure, with what every Region gave
             raise GuardDutyError(e.message, exception=e.exception, reason=e.reason, **result) from None
-        if len(ids) == 1 and len(result["investigations"]) == 1:
-            result["investigation"] = result["investigations"][0]
+    if ids is not None and len(ids) == 1 and len(result["investigations"]) == 1:
+        result["investigation"] = result["investigations"][0]
     return result
 
 
 def run_info_module(module):
     """guardduty_investigation_info: read, never change, fail with one clear message."""
     opts = {name: module.params.get(name) for name in INFO_OPTION_NAMES}
-    regions = module.params.get("regions")
     try:
-        if regions is not None:
-            module.exit_json(changed=False, **run_regional_info_module(module, opts, regions))
-        result = gather(module_reader(module), opts, module.warn)
+        result = read_info(module, opts)
     except GuardDutyError as e:
         module.fail_json_aws_error(e)
-    if opts["investigation_ids"] is not None and len(opts["investigation_ids"]) == 1 and result["investigations"]:
-        result["investigation"] = result["investigations"][0]
     module.exit_json(changed=False, **result)

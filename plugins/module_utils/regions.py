@@ -8,7 +8,10 @@ Each Region is read on its own reader (one client per Region, the collection's r
 read.py, the detector found per Region; the Regions run in a thread pool, and a wait waits in every Region with
 the same batched rounds (wait.py, through ``fetch``). A Region that fails (no detector, AI analysis not enabled,
 access denied, unreachable after retries, ...) becomes one ``region_errors`` entry {region, reason, message} and
-does not hide the others; ``on_region_error`` says whether the task warns (one warning per Region) or fails.
+does not hide the others; ``on_region_error`` says whether the task warns (one warning per Region) or fails, and when
+no Region could be read the task fails whatever it says. A task in its one Region goes through the same
+``read_regions`` as a list of one whose failures are the task's own. A Region name botocore does not know is refused
+before any call, naming the nearest (``check_region_name``).
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ SORT_MEMBERS = {"start_time": "StartTime", "end_time": "EndTime", "status": "Sta
 
 def resolve_regions(value):
     """``regions`` as given (a list, or one string) -> the Region names, in order, without repeats; ``all`` is the
-    Regions where the API answers (client.PREVIEW_REGIONS). None when not given."""
+    Regions where the API answers (client.PREVIEW_REGIONS). None when not given. A name that is not a Region botocore
+    knows is refused before any call, naming the nearest Regions (check_region_name)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -66,13 +70,69 @@ def resolve_regions(value):
         name = item.strip()
         if name.lower() == ALL:
             names.extend(PREVIEW_REGIONS)
-        elif REGION_RE.fullmatch(name):
-            names.append(name)
         else:
-            raise invalid(f"Invalid Region {item!r} in regions: give Region names such as us-east-1 or eu-west-1, or all (the Regions where the API answers)")
+            names.append(check_region_name(name, f"Invalid Region {item!r} in regions", "or all (the Regions where the API answers)"))
     if not names:
         raise invalid("regions is empty: give Region names such as us-east-1, or all (the Regions where the API answers)")
     return list(dict.fromkeys(names))
+
+
+_KNOWN = []
+
+
+def known_regions():
+    """Every Region name of every AWS partition botocore knows (its partitions data, or its endpoints data where an
+    older botocore has no partitions file), as a set; None without botocore (then only the shape of a name is checked).
+    Read once per process."""
+    if not _KNOWN:
+        try:
+            from botocore.exceptions import DataNotFoundError  # pylint: disable=import-outside-toplevel
+            from botocore.loaders import create_loader  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            return None
+        loader, names = create_loader(), set()
+        for data in ("partitions", "endpoints"):
+            try:
+                partitions = loader.load_data(data).get("partitions") or []
+            except DataNotFoundError:
+                continue
+            # partitions data also lists global pseudo-Regions (aws-global): only names shaped like a Region count
+            names.update(name for partition in partitions for name in partition.get("regions") or {} if REGION_RE.fullmatch(name))
+            if names:
+                break
+        _KNOWN.append(names or None)
+    return _KNOWN[0]
+
+
+def nearest_regions(name, known):
+    """The known Region names closest to ``name`` (what a typo most likely meant): those as close as the closest,
+    at most three, sorted; none when nothing is close."""
+    import difflib  # pylint: disable=import-outside-toplevel
+
+    scored = [(difflib.SequenceMatcher(None, name.lower(), region).ratio(), region) for region in known]
+    best = max((score for score, _region in scored), default=0)
+    if best < 0.6:
+        return []
+    return sorted(region for score, region in scored if score >= best - 1e-9)[:3]
+
+
+def check_region_name(name, said, instead=""):
+    """``name`` when it is a Region of an AWS partition as botocore knows them; otherwise GuardDutyError(invalid):
+    ``said`` (what was wrong, e.g. "Invalid Region 'x' in regions"), why, the nearest valid names, and what to give
+    (``instead``: more ways to say it, e.g. "or all")."""
+    known = known_regions()
+    if REGION_RE.fullmatch(name) and (known is None or name in known):
+        return name
+    if REGION_RE.fullmatch(name):
+        import botocore  # pylint: disable=import-outside-toplevel
+
+        why = f"no AWS partition has a Region of that name, as botocore {botocore.__version__} knows them (a Region newer than that botocore needs a newer one)"
+    else:
+        why = "that is not a Region name"
+    close = nearest_regions(name, known or ())
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    give = f" Give Region names such as us-east-1 or eu-west-1{', ' + instead if instead else ''}"
+    raise invalid(f"{said}: {why}{hint}.{give}")
 
 
 def region_warnings(regions):
@@ -161,24 +221,6 @@ def _entry(region, reason, message):
     return {"region": region, "reason": reason, "message": message}
 
 
-def detector_of(reader):
-    """The only detector of the reader's Region; GuardDutyError(reason no_detector / several_detectors) otherwise."""
-    detectors = reader._detectors()  # pylint: disable=protected-access
-    region = reader.region
-    if not detectors:
-        raise GuardDutyError(
-            f"No GuardDuty detector was found in {region}: GuardDuty is not enabled there. Enable GuardDuty in {region}, " f"or leave {region} out of regions",
-            reason=NO_DETECTOR,
-        )
-    if len(detectors) > 1:
-        raise GuardDutyError(
-            f"Found {len(detectors)} GuardDuty detectors in {region} ({', '.join(detectors)}), where one is expected: "
-            f"read {region} on its own with region and detector_id, or leave it out of regions",
-            reason=SEVERAL_DETECTORS,
-        )
-    return detectors[0]
-
-
 # ---------------------------------------------------------------- reading every Region
 
 
@@ -193,22 +235,42 @@ class RegionOutcome:
         self.error = error
 
 
-def read_regions(readers, work):
-    """Run ``work(reader, detector_id)`` in every Region (``readers``: {region: reader}), concurrently, after finding
-    the Region's detector. Returns the RegionOutcome of each Region, in the order of ``readers``."""
+def read_regions(readers, work, detector_id=None, contained=True):
+    """Run ``work(reader, detector_id)`` in every Region of ``readers`` ({region: reader}), concurrently, after finding
+    the Region's detector (``detector_id``, or the Region's only one: InvestigationReader.resolve_detector).
+
+    ``contained`` (a task over the Regions of ``regions``): a Region's failure is its RegionOutcome's ``failure`` (a
+    region_errors entry) and does not stop the others; an error that is the task's is its ``error``. Not contained (a
+    task in its one Region, a list of one): every error is raised as the task's own. Returns the RegionOutcome of each
+    Region, in the order of ``readers``."""
 
     def one(region):
         reader = readers[region]
-        detector_id = None
+        found = None
         try:
-            detector_id = detector_of(reader)
-            return RegionOutcome(region, detector_id, value=work(reader, detector_id))
+            found = reader.resolve_detector(detector_id, regional=contained)
+            return RegionOutcome(region, found, value=work(reader, found))
         except GuardDutyError as e:
+            if not contained:
+                raise
             if e.reason in (NO_DETECTOR, SEVERAL_DETECTORS) or e.reason in REGIONAL_REASONS:
-                return RegionOutcome(region, detector_id, failure=region_error(region, e, detector_id))
-            return RegionOutcome(region, detector_id, error=e)
+                return RegionOutcome(region, found, failure=region_error(region, e, found))
+            return RegionOutcome(region, found, error=e)
 
     return map_regions(one, readers)
+
+
+def every_region_failed(regions, region_errors):
+    """The task's error when no Region of ``regions`` could be read, whatever on_region_error says (an empty result
+    would let a runbook carry on with nothing); None when at least one was read."""
+    if not regions or len(region_errors) < len(regions):
+        return None
+    return GuardDutyError(
+        f"No Region could be read ({len(regions)} of {len(regions)} failed): "
+        + "; ".join(f"{e['region']} ({e['reason']}): {e['message']}" for e in region_errors)
+        + ". With no Region read there is nothing to return, so the task fails whatever on_region_error says",
+        reason="region",
+    )
 
 
 def map_regions(func, regions):

@@ -13,10 +13,10 @@ no cancel or delete, so a start is made idempotent in two layers:
    ids of FAILED attempts of the same question in the window), so a retried or re-run create within the
    window gets the same investigation back from GuardDuty. Create is only ever retried with that token.
 
-A batch of findings (``findings``) is triaged instead (``triage``): each finding ends in exactly one state
+A batch of findings (``findings``) is triaged instead (triage.py): each finding ends in exactly one state
 (investigated, covered by an ACCOUNT investigation, reused, or deferred for the daily budget or the quota), highest
-severity first, within a daily budget counted from ListInvestigations, with the same reuse, ClientToken and create
-as a single start.
+severity first, within a daily budget counted from ListInvestigations, with this module's reuse, ClientToken and
+create.
 
 Nothing here knows which face called it; ``run_start_module`` is the module's one entry point.
 """
@@ -29,7 +29,6 @@ import time
 import uuid
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS
-from ansible_collections.secops.guardduty.plugins.module_utils.client import read_pages
 from ansible_collections.secops.guardduty.plugins.module_utils.client import sdk_requirement
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import IAM_ACTIONS
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
@@ -40,7 +39,6 @@ from ansible_collections.secops.guardduty.plugins.module_utils.errors import err
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
-from ansible_collections.secops.guardduty.plugins.module_utils.model import parse_time
 from ansible_collections.secops.guardduty.plugins.module_utils.model import validate_finding_id
 from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_OPTION_NAMES
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
@@ -187,12 +185,13 @@ def derive_client_token(detector_id, prompt, reuse_window, now, failed_ids=()):
 # ---------------------------------------------------------------- reuse
 
 
-def _started_at(summary):
+def started_at(summary):
+    """When an investigation (summary) started, epoch seconds; None without a start time, ValueError when unreadable."""
     return epoch(summary.get("StartTime"))
 
 
 def _in_window(summary, now, reuse_window):
-    started = _started_at(summary)
+    started = started_at(summary)
     if started is None:
         # no start time: a RUNNING investigation is running now; anything else cannot be placed in time
         return summary.get("Status") == "RUNNING"
@@ -211,7 +210,7 @@ def select_existing(question, summaries, now, reuse_window):
             reusable.append(summary)
         elif summary.get("Status") == "FAILED":
             failed.append(iid)
-    best = max(reusable, key=lambda s: (_started_at(s) or now, s.get("Status") == "COMPLETED"), default=None)
+    best = max(reusable, key=lambda s: (started_at(s) or now, s.get("Status") == "COMPLETED"), default=None)
     return best, failed
 
 
@@ -335,6 +334,11 @@ def create_investigation(client, detector_id, prompt, client_token, region=None,
 # ---------------------------------------------------------------- the flow
 
 
+# The options of a batch of findings (triage.py); a single start refuses the settings.
+BATCH_SETTINGS = ("daily_budget", "group_threshold")
+BATCH_OPTION_NAMES = ("findings",) + BATCH_SETTINGS
+
+
 def _just_created(investigation_id, prompt):
     # GuardDuty answered 202 with the id but does not show it yet: it has just started, so it is RUNNING
     return {"InvestigationId": investigation_id, "Status": "RUNNING", "TriggerPrompt": prompt}
@@ -391,334 +395,11 @@ def start(reader, opts, check_mode, warn, now=None):
     return result
 
 
-# ---------------------------------------------------------------- a batch of findings: triage
-#
-# Each finding of the batch ends in exactly one state: investigated (its own FINDING investigation, started now),
-# covered (by one ACCOUNT investigation of its account, started now or reused), reused (an investigation of the
-# finding already exists) or deferred (budget, quota, or error when the task failed before deciding it). Reuse costs
-# nothing; every other start takes one from the daily budget, highest severity first (then newest). A quota refusal
-# ends the starts of the run: nothing is created after it, and it is never retried.
-
-BATCH_SETTINGS = ("daily_budget", "group_threshold")
-BATCH_OPTION_NAMES = ("findings",) + BATCH_SETTINGS
-DEFAULT_DAILY_BUDGET = 7
-DEFAULT_GROUP_THRESHOLD = 3
-BUDGET_PERIOD = 86400  # the budget counts the investigations started in the last 24 hours
-
-INVESTIGATED, COVERED, REUSED, DEFERRED = "investigated", "covered", "reused", "deferred"
-STATES = (INVESTIGATED, COVERED, REUSED, DEFERRED)
-BUDGET, QUOTA, ERROR = "budget", "quota", "error"
-
-BATCH_ITEM_HELP = (
-    "give a finding id (32 hexadecimal characters), or a finding as the secops.guardduty.findings event source emits "
-    "it (id, severity, account_id, updated_at), or such an event (its finding is used)"
-)
-
-
-class BatchFinding:
-    """One finding of a batch: only what triage reads (the id, severity, account and update time); nothing else of a
-    finding (its title, description and tags are attacker-influenced) is read or returned."""
-
-    def __init__(self, finding_id, severity=None, account_id=None, updated_at=None):
-        self.finding_id = finding_id
-        self.severity = severity
-        self.account_id = account_id
-        self.updated_at = updated_at  # epoch seconds
-
-    def priority(self):
-        """Sort key: highest severity first, then newest, then the id (a finding without a severity comes last)."""
-        severity = -1.0 if self.severity is None else self.severity
-        updated = float("-inf") if self.updated_at is None else self.updated_at
-        return (-severity, -updated, self.finding_id)
-
-    def merge(self, other):
-        """The same finding twice in one batch (an update): the highest severity, the newest time, the known account."""
-        if other.severity is not None and (self.severity is None or other.severity > self.severity):
-            self.severity = other.severity
-        if other.updated_at is not None and (self.updated_at is None or other.updated_at > self.updated_at):
-            self.updated_at = other.updated_at
-        if self.account_id is None:
-            self.account_id = other.account_id
-
-    def as_result(self):
-        updated = None if self.updated_at is None else parse_time(self.updated_at).isoformat()
-        return {"finding_id": self.finding_id, "severity": self.severity, "account_id": self.account_id, "updated_at": updated}
-
-
-def _batch_item(item, label):
-    if isinstance(item, str):
-        return BatchFinding(validate_finding_id(item, label))
-    if not isinstance(item, dict):
-        raise invalid(f"{label} is not a finding ({type(item).__name__} {item!r}): {BATCH_ITEM_HELP}")
-    data = item["finding"] if isinstance(item.get("finding"), dict) else item
-    if isinstance(item.get("finding"), dict):
-        label += ".finding"
-    finding_id = data.get("id", data.get("finding_id"))
-    if finding_id is None:
-        raise invalid(f"{label} has no id: {BATCH_ITEM_HELP}")
-    finding = BatchFinding(validate_finding_id(finding_id, f"{label}.id"))
-    severity = data.get("severity")
-    if severity is not None:
-        try:
-            if isinstance(severity, bool):
-                raise ValueError(severity)
-            finding.severity = float(severity)
-            if not 0 <= finding.severity <= 10:
-                raise ValueError(severity)
-        except (TypeError, ValueError):
-            raise invalid(f"{label}.severity must be a number from 0 to 10 (GuardDuty's scale), got {severity!r}") from None
-    account = data.get("account_id")
-    if account is not None:
-        if not ACCOUNT_ID_RE.fullmatch(str(account).strip()):
-            raise invalid(f"Invalid {label}.account_id {account!r}: an AWS account id is exactly 12 digits (quote it in YAML)")
-        finding.account_id = str(account).strip()
-    updated = data.get("updated_at")
-    if updated not in (None, ""):
-        try:
-            finding.updated_at = epoch(updated)
-        except (TypeError, ValueError):
-            raise invalid(f"{label}.updated_at is not a time (ISO-8601 or epoch seconds): {updated!r}") from None
-    return finding
-
-
-def batch_findings(items):
-    """The findings option -> BatchFindings, one per finding id (repeats merged), highest severity first, then newest.
-
-    Raises GuardDutyError(reason=invalid), naming the element, for anything that is not a finding; no API call.
-    """
-    if not isinstance(items, list):
-        raise invalid(f"findings must be a list, got {type(items).__name__}: in it, {BATCH_ITEM_HELP}")
-    found = {}
-    for index, item in enumerate(items):
-        finding = _batch_item(item, f"findings[{index}]")
-        if finding.finding_id in found:
-            found[finding.finding_id].merge(finding)
-        else:
-            found[finding.finding_id] = finding
-    return sorted(found.values(), key=BatchFinding.priority)
-
-
-def check_batch_options(opts):
-    """Validate a batch's options (no API call): the findings, daily_budget, group_threshold, reuse_window, and that no
-    option of a single start is given. Returns (the findings in order, the options with defaults filled)."""
-    given = [name for name in QUESTION_OPTIONS + ("client_token",) if opts.get(name) not in (None, False)]
-    if given:
-        raise invalid(
-            f"findings (a batch) cannot be combined with {' and '.join(given)}: each finding of the batch gets its own "
-            "question and ClientToken. Start a single investigation without findings"
-        )
-    for name in ("wait", "include_records"):
-        if opts.get(name):
-            raise invalid(
-                f"{name} applies to a single investigation; a batch returns its decisions without waiting. Wait for the "
-                "investigations it started with guardduty_investigation_info (investigation_ids) or the lookup"
-            )
-    opts = dict(opts)
-    for name, default in (("daily_budget", DEFAULT_DAILY_BUDGET), ("group_threshold", DEFAULT_GROUP_THRESHOLD), ("reuse_window", DEFAULT_REUSE_WINDOW)):
-        value = opts.get(name)
-        if value is None:
-            opts[name] = value = default
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise invalid(f"{name} must be a whole number, 0 or more, got {value!r}")
-    return batch_findings(opts["findings"]), opts
-
-
-@GuardDutyErrorHandler.calling("ListInvestigations")
-def recent_investigations(client, detector_id, since, region=None):
-    """The detector's investigations started since ``since`` (epoch), newest first: pages until one started before it.
-
-    Investigations without a start time are kept (a RUNNING one is running now). The listing is data from the API:
-    items that are not dicts with an id are dropped.
-    """
-
-    def enough(items):
-        started = epoch(items[-1].get("StartTime")) if isinstance(items[-1], dict) else None
-        return started is not None and started < since
-
-    items, _pages = read_pages(
-        client,
-        "list_investigations",
-        "Investigations",
-        until=enough,
-        DetectorId=detector_id,
-        SortCriteria={"AttributeName": "START_TIME", "OrderBy": "DESC"},
-        PaginationConfig={"PageSize": 50},
-    )
-    return [item for item in items if isinstance(item, dict) and isinstance(item.get("InvestigationId"), str)]
-
-
-def started_within(summaries, now, period=BUDGET_PERIOD):
-    """Ids of the investigations that count against the budget: started within ``period`` seconds and not FAILED
-    (FAILED ones do not count toward GuardDuty's quota either)."""
-    ids = set()
-    for summary in summaries:
-        if summary.get("Status") == "FAILED":
-            continue
-        try:
-            started = _started_at(summary)
-        except ValueError:
-            started = None  # an unreadable start time: counted, to be safe
-        if started is None or started >= now - period:
-            ids.add(summary["InvestigationId"])
-    return ids
-
-
-class _Unit:
-    """One investigation to start or reuse for a batch: a FINDING question for one finding, or an ACCOUNT question
-    covering several findings of one account."""
-
-    def __init__(self, question, findings):
-        self.question = question
-        self.findings = findings  # highest priority first
-
-    @property
-    def kind(self):
-        return "ACCOUNT" if self.question.subject == "account" else "FINDING"
-
-
-def plan_units(findings, reusable, group_threshold):
-    """The investigations a batch needs, highest priority first (a group ranks by its highest finding).
-
-    ``reusable`` (finding id -> existing investigation) are left out. The other findings of an account with more than
-    ``group_threshold`` of them in the batch form one ACCOUNT unit; every other finding (and one without an account)
-    its own FINDING unit.
-    """
-    open_findings = [f for f in findings if f.finding_id not in reusable]
-    by_account = {}
-    for finding in open_findings:
-        if finding.account_id is not None:
-            by_account.setdefault(finding.account_id, []).append(finding)
-    grouped = {account for account, members in by_account.items() if len(members) > group_threshold}
-    units, placed = [], set()
-    for finding in open_findings:
-        account = finding.account_id
-        if account in grouped:
-            if account not in placed:
-                placed.add(account)
-                units.append(_Unit(Question("account", ACCOUNT_PROMPT.format(account_id=account), account_id=account), by_account[account]))
-        else:
-            question = Question("finding", FINDING_PROMPT.format(finding_id=finding.finding_id), finding_id=finding.finding_id)
-            units.append(_Unit(question, [finding]))
-    return units
-
-
-def _decision(finding, state, investigation_id=None, investigation_type=None, reason=None):
-    decision = finding.as_result()
-    decision.update(state=state, investigation_id=investigation_id, investigation_type=investigation_type)
-    if state == DEFERRED:
-        decision["reason"] = reason
-    return decision
-
-
-def triage(reader, opts, check_mode, warn, now=None):
-    """Decide a batch of findings (see above); start what the budget allows, unless in check mode. Returns the result.
-
-    One listing (ListInvestigations, newest first, the last 24 hours or the reuse window if longer) gives both the
-    budget's count and the investigations to reuse; then one CreateInvestigation per investigation started, each after
-    the first preceded by a new count (one listing of the last 24 hours), so that what another runner started
-    meanwhile counts too.
-    """
-    findings, opts = check_batch_options({name: opts.get(name) for name in READ_OPTION_NAMES + START_OPTION_NAMES + BATCH_OPTION_NAMES})
-    warn_unused_allow_failed(opts, warn)
-    now = time.time() if now is None else now
-    window, budget = opts["reuse_window"], opts["daily_budget"]
-    detector_id = reader.resolve_detector(opts.get("detector_id"))
-    result = {"changed": False, "detector_id": detector_id, "decisions": [], "investigations": []}
-    listing = recent_investigations(reader.client, detector_id, now - max(window, BUDGET_PERIOD), reader.region) if findings else []
-    counted = started_within(listing, now)  # what uses the budget (ids), as the listings show it
-    started = []  # what this run started (in check mode: what it would start)
-    result["budget"] = {"daily_budget": budget, "started_last_24h": len(counted), "remaining": 0, "quota_refused": False}
-
-    def room():
-        # by id: an investigation of this run that a later listing shows is counted once
-        return max(0, budget - len(counted | set(started)))
-
-    decided = {}  # finding id -> decision
-    reusable = {}
-    failed_of = {}
-    for finding in findings:
-        question = Question("finding", FINDING_PROMPT.format(finding_id=finding.finding_id), finding_id=finding.finding_id)
-        existing, failed = select_existing(question, listing, now, window) if window else (None, [])
-        failed_of[finding.finding_id] = failed
-        if existing is not None:
-            reusable[finding.finding_id] = existing
-
-    investigations = []
-    for finding_id, existing in reusable.items():
-        investigations.append(
-            {"investigation_id": existing["InvestigationId"], "investigation_type": "FINDING", "trigger_prompt": existing.get("TriggerPrompt"),
-             "client_token": None, "account_id": None, "finding_ids": [finding_id], "reused": True}
-        )
-        decided[finding_id] = (REUSED, existing["InvestigationId"], "FINDING", None)
-
-    quota_refusal = None
-    units = plan_units(findings, reusable, opts["group_threshold"])
-    try:
-        for unit in units:
-            question, ids = unit.question, [f.finding_id for f in unit.findings]
-            state = COVERED if unit.kind == "ACCOUNT" else INVESTIGATED
-            failed = []
-            if unit.kind == "ACCOUNT":
-                existing, failed = select_existing(question, listing, now, window) if window else (None, [])
-                if existing is not None:
-                    investigations.append(
-                        {"investigation_id": existing["InvestigationId"], "investigation_type": "ACCOUNT", "trigger_prompt": existing.get("TriggerPrompt"),
-                         "client_token": None, "account_id": question.account_id, "finding_ids": ids, "reused": True}
-                    )
-                    for finding_id in ids:
-                        decided[finding_id] = (COVERED, existing["InvestigationId"], "ACCOUNT", None)
-                    continue
-            else:
-                failed = failed_of[ids[0]]
-            if started and not check_mode and quota_refusal is None and room() > 0:
-                # another runner may have started investigations since the listing: count again right before starting
-                counted |= started_within(recent_investigations(reader.client, detector_id, now - BUDGET_PERIOD, reader.region), now)
-            if quota_refusal is not None or room() <= 0:
-                for finding_id in ids:
-                    decided[finding_id] = (DEFERRED, None, None, QUOTA if quota_refusal is not None else BUDGET)
-                continue
-            token = derive_client_token(detector_id, question.prompt, window, now, failed)
-            investigation_id = None
-            if not check_mode:
-                try:
-                    investigation_id = create_investigation(reader.client, detector_id, question.prompt, token, reader.region, bool(window))
-                except GuardDutyError as e:
-                    if e.reason != "quota":
-                        raise
-                    # final for the day: never retried, nothing else created in this run
-                    quota_refusal = e
-                    warn(f"{e.message}. The findings left are deferred (reason quota); nothing more is started in this run")
-                    for finding_id in ids:
-                        decided[finding_id] = (DEFERRED, None, None, QUOTA)
-                    continue
-            result["changed"] = True  # started (in check mode: would be), as a single start reports it
-            started.append(investigation_id or f"(would start {question.prompt})")
-            investigations.append(
-                {"investigation_id": investigation_id, "investigation_type": unit.kind, "trigger_prompt": question.prompt, "client_token": token,
-                 "account_id": question.account_id, "finding_ids": ids, "reused": False}
-            )
-            for finding_id in ids:
-                decided[finding_id] = (state, investigation_id, unit.kind, None)
-    except GuardDutyError as e:
-        # what was started is reported with the failure; the findings not decided yet are deferred (reason error)
-        _finish(result, findings, decided, investigations, room(), quota_refusal, default=(DEFERRED, None, None, ERROR))
-        e.kwargs = dict(e.kwargs, **result)
-        raise
-    _finish(result, findings, decided, investigations, room(), quota_refusal)
-    return result
-
-
-def _finish(result, findings, decided, investigations, room, quota_refusal, default=None):
-    result["decisions"] = [_decision(f, *decided.get(f.finding_id, default)) for f in findings]
-    result["investigations"] = investigations
-    result["budget"].update(remaining=room, quota_refused=quota_refusal is not None)
-    if quota_refusal is not None:
-        result["budget"]["quota_message"] = quota_refusal.message
-    result["counts"] = {state: sum(1 for d in result["decisions"] if d["state"] == state) for state in STATES}
-
-
 def run_start_module(module):
     """guardduty_investigation: start (or reuse) one investigation, or triage a batch; fail with one clear message."""
+    # triage.py builds on this module (the question, reuse, the ClientToken, create): imported here, not at the top
+    from ansible_collections.secops.guardduty.plugins.module_utils.triage import triage  # pylint: disable=import-outside-toplevel
+
     opts = {name: module.params.get(name) for name in READ_OPTION_NAMES + START_OPTION_NAMES + BATCH_OPTION_NAMES}
     try:
         if opts.get("findings") is not None:

@@ -231,7 +231,9 @@ investigation:
   type: dict
   contains:
     investigation_id:
-      description: The investigation's id.
+      description:
+        - The investigation's id, as in RV(investigation_id).
+        - Pass it to M(secops.guardduty.guardduty_investigation_info) or the lookup to wait for the verdict later.
       type: str
       returned: always
       sample: a1b2c3d4-5678-90ab-cdef-ef1234567890

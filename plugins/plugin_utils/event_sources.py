@@ -53,6 +53,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import ses
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import profile_message
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize
@@ -63,17 +64,16 @@ from ansible_collections.secops.guardduty.plugins.module_utils.options import bu
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
-from ansible_collections.secops.guardduty.plugins.module_utils.regions import detector_of
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import map_regions
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_error
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import resolve_regions
 from ansible_collections.secops.guardduty.plugins.module_utils.start import ACCOUNT_PROMPT
-from ansible_collections.secops.guardduty.plugins.module_utils.start import BUDGET_PERIOD
 from ansible_collections.secops.guardduty.plugins.module_utils.start import FINDING_PROMPT
 from ansible_collections.secops.guardduty.plugins.module_utils.start import Question
-from ansible_collections.secops.guardduty.plugins.module_utils.start import recent_investigations
-from ansible_collections.secops.guardduty.plugins.module_utils.start import started_within
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import BUDGET_PERIOD
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import recent_investigations
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import started_within
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import RUNNING
 from ansible_collections.secops.guardduty.plugins.module_utils.wait import settle_step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.lookup import CONNECTION_OPTIONS
@@ -238,7 +238,7 @@ def _source_client(opts):
     except botocore.exceptions.NoRegionError:
         raise invalid("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile") from None
     except botocore.exceptions.ProfileNotFound as e:
-        raise invalid(f"{e}: check profile (or AWS_PROFILE) and ~/.aws/config") from None
+        raise invalid(profile_message(e)) from None
     except (ValueError, botocore.exceptions.BotoCoreError) as e:
         raise invalid(f"Could not create a GuardDuty client: {e}") from None
     return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name, (endpoint_url, params)
@@ -623,14 +623,14 @@ def _covered(finding, investigations):
 def build_poller(source, opts, client, region, clock=None, logger=None, regional=False, lookback=None):
     """Resolve the detector (the modules' exactly-one rule) and make the poller; GuardDutyError on failure.
 
-    ``regional``: a Region of ``regions`` (its only detector, with the failure reasons of regions.detector_of);
+    ``regional``: a Region of ``regions`` (its only detector, with the Region's failure reasons: resolve_detector);
     ``lookback`` replaces the option's (a Region whose poller is made after the source's start)."""
     reader = InvestigationReader(client, region=region)
     clock = clock or time.time
     lookback = opts["lookback"] if lookback is None else lookback
     if source == INVESTIGATIONS:
         criterion = (build_filter_criteria(client, opts.get("filters"), None) or {}).get("Criterion")
-    detector_id = detector_of(reader) if regional else reader.resolve_detector(opts.get("detector_id"))
+    detector_id = reader.resolve_detector(opts.get("detector_id"), regional=regional)
     if source == INVESTIGATIONS:
         return InvestigationPoller(reader, detector_id, opts["summary_format"], criterion, lookback, clock=clock, logger=logger)
     return FindingPoller(
@@ -781,3 +781,40 @@ async def run_source(source, queue, args, sleep=asyncio.sleep, polls=None, logge
         done += 1
         if polls is None or done < polls:
             await sleep(max(0.0, interval - (time.monotonic() - began)))
+
+
+async def investigations_main(queue, args):
+    """main(queue, args) of the secops.guardduty.investigations source (extensions/eda/plugins/event_source): one
+    event per investigation state change on ``queue`` until cancelled."""
+    await run_source(INVESTIGATIONS, queue, args)
+
+
+async def findings_main(queue, args):
+    """main(queue, args) of the secops.guardduty.findings source: one event per new or updated finding on ``queue``
+    until cancelled."""
+    await run_source(FINDINGS, queue, args)
+
+
+def source_documentation(documentation):
+    """An event source's DOCUMENTATION (YAML text) as one dict, the doc fragments it extends merged in as ansible-doc
+    merges them: their options added (an option both define is an error), their notes and requirements appended. The
+    sources share their connection, Region and polling options through secops.guardduty.event_source; the reference
+    pages (docs/eda-source-<name>.md) and the tests read a source's documentation through this."""
+    import importlib  # pylint: disable=import-outside-toplevel
+
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    doc = yaml.safe_load(documentation)
+    for name in doc.pop("extends_documentation_fragment", None) or []:
+        namespace, collection, fragment = name.split(".")[:3]
+        variable = name.split(".")[3].upper() if name.count(".") > 2 else "DOCUMENTATION"
+        module = importlib.import_module(f"ansible_collections.{namespace}.{collection}.plugins.doc_fragments.{fragment}")
+        extra = yaml.safe_load(getattr(module.ModuleDocFragment, variable))
+        both = sorted(set(doc.get("options") or {}) & set(extra.get("options") or {}))
+        if both:
+            raise ValueError(f"option(s) {', '.join(both)} documented both in the source and in the fragment {name}")
+        doc.setdefault("options", {}).update(extra.get("options") or {})
+        for key in ("notes", "requirements"):
+            if extra.get(key):
+                doc[key] = list(doc.get(key) or []) + list(extra[key])
+    return doc

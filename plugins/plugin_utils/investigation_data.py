@@ -80,13 +80,26 @@ def untrusted(value):
 
 
 def as_filter(render, error_class):
-    """A Jinja filter face for ``render``: its output as untrusted data, an InvestigationDataError as ``error_class``."""
+    """A Jinja filter face for ``render``: its output as untrusted data, an InvestigationDataError as ``error_class``;
+    the filter's arguments are passed on."""
 
-    def face(investigation):
+    def face(investigation, *args, **kwargs):
         try:
-            return untrusted(render(investigation))
+            return untrusted(render(investigation, *args, **kwargs))
         except InvestigationDataError as e:
             raise error_class(str(e)) from None
 
     face.__name__ = render.__name__
     return face
+
+
+def filter_module(name, render):
+    """The FilterModule class of a filter plugin file: the filter ``name`` is ``render`` as a face (as_filter), bad
+    input failing as AnsibleFilterError. A filter file is its documentation and ``FilterModule = filter_module(...)``."""
+    from ansible.errors import AnsibleFilterError  # pylint: disable=import-outside-toplevel
+
+    class FilterModule:  # pylint: disable=too-few-public-methods
+        def filters(self):
+            return {name: as_filter(render, AnsibleFilterError)}
+
+    return FilterModule

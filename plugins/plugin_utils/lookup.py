@@ -24,23 +24,19 @@ from ansible_collections.amazon.aws.plugins.plugin_utils.botocore import get_aws
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_client
 from ansible_collections.secops.guardduty.plugins.module_utils.client import guardduty_clients
-from ansible_collections.secops.guardduty.plugins.module_utils.client import region_warning
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
 from ansible_collections.secops.guardduty.plugins.module_utils.modules import CREDENTIAL_VARIABLES
 from ansible_collections.secops.guardduty.plugins.module_utils.modules import profile_conflict
+from ansible_collections.secops.guardduty.plugins.module_utils.options import NO_IDS
 from ansible_collections.secops.guardduty.plugins.module_utils.options import READ_OPTION_NAMES
 from ansible_collections.secops.guardduty.plugins.module_utils.options import check_policies
-from ansible_collections.secops.guardduty.plugins.module_utils.options import check_read_options
-from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
-from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.read import check_regional_options
-from ansible_collections.secops.guardduty.plugins.module_utils.read import fetch
-from ansible_collections.secops.guardduty.plugins.module_utils.read import gather_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.read import check_task_options
+from ansible_collections.secops.guardduty.plugins.module_utils.read import gather
 from ansible_collections.secops.guardduty.plugins.module_utils.read import pick_terms
 from ansible_collections.secops.guardduty.plugins.module_utils.read import region_readers
-from ansible_collections.secops.guardduty.plugins.module_utils.regions import REGION_RE
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_on_region_error
+from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_name
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import check_region_conflict
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_from_environment
 from ansible_collections.secops.guardduty.plugins.module_utils.regions import region_warnings
@@ -153,51 +149,83 @@ def _flatten(terms):
 
 
 def lookup_investigations(plugin, terms, error_class):
-    """guardduty_investigation lookup: one element per term, in term order; errors become ``error_class``."""
+    """guardduty_investigation lookup: one element per term, in term order; errors become ``error_class``.
+
+    One read flow (read.gather) whatever the terms: plain ids in the lookup's one Region (a list of one), or, with
+    ``regions`` or ``region:id`` terms, plain ids in each Region of ``regions`` (or the lookup's Region) and
+    ``region:id`` terms in their Region, concurrently, put back in term order (read.pick_terms)."""
     set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
     opts = {name: plugin.get_option(name) for name in READ_OPTION_NAMES}
     policies = {name: plugin.get_option(name) for name in ("on_missing", "on_denied")}
     terms = list(_flatten(terms))
     if plugin.get_option("endpoint_url") == "":
         plugin.set_option("endpoint_url", None)  # an empty AWS_URL means the default endpoint, as in the modules
-    if plugin.get_option("regions") is not None or any(isinstance(term, str) and ":" in term for term in terms):
-        return _lookup_in_regions(plugin, terms, opts, policies, error_class)
     try:
         check_policies(policies)
-        opts = check_read_options(opts)
+        on_region_error = check_on_region_error(plugin.get_option("on_region_error"))
+        regions = resolve_regions(plugin.get_option("regions"))
+        check_region_conflict(regions, _task_region(plugin))
         conflict = profile_conflict(plugin.get_option("profile"), {name: plugin.get_option(name) for name in CREDENTIAL_VARIABLES})
         if conflict:
             raise invalid(conflict)
-        region = plugin.region
-        if not region:
-            # amazon.aws would say "requires a region ... module parameters", but module_defaults never reach a lookup
-            profile = plugin.get_option("profile")
-            why = f" (profile {profile!r} gave none: check that it exists and sets region)" if profile else ""
-            raise invalid(f"The {LOOKUP_NAME} lookup needs a Region and found none{why}. {LOOKUP_REGION_HELP}")
-        warning = region_warning(region)
-        if warning:
+        parsed = [parse_term(term) for term in terms]
+        regional = regions is not None or any(region is not None for region, _iid in parsed)
+        if not parsed:
+            raise invalid(NO_IDS)
+        plain_in = regions
+        if plain_in is None and any(region is None for region, _iid in parsed):
+            plain_in = [_lookup_region(plugin, regional)]
+        wanted = {}
+        for region, iid in parsed:
+            for where in [region] if region else plain_in:
+                wanted.setdefault(where, [])
+                if iid not in wanted[where]:
+                    wanted[where].append(iid)
+        read_in = [region for region in dict.fromkeys((plain_in or []) + list(wanted)) if wanted.get(region)]
+        for warning in region_warnings(read_in):
             plugin.warn(warning)
-        client = kept_client(plugin, opts["concurrency"])
-        reader = InvestigationReader(client, region=region, concurrency=opts["concurrency"])
-        ids = validate_investigation_ids(client, terms)
-        detector_id = reader.resolve_detector(opts.get("detector_id"))
-        items = fetch(reader, detector_id, ids, opts, plugin.warn, **policies)
+        opts = check_task_options(dict(opts, investigation_ids=[iid for _region, iid in parsed]), read_in if regional else None)
+        concurrency = opts["concurrency"]
+        clients = kept_clients(plugin, concurrency, read_in) if regional else {read_in[0]: kept_client(plugin, concurrency)}
+        result = gather(region_readers(clients, concurrency), opts, plugin.warn, wanted, regional, on_region_error, **(policies if not regional else {}))
+        if not regional:
+            by_id = {item["investigation_id"]: item for item in result["investigations"]}
+            return [by_id[iid] for _region, iid in parsed if iid in by_id]
+        keys = [(region or (None if regions is not None else plain_in[0]), iid) for region, iid in parsed]
+        return pick_terms(result, keys, plugin.warn, **policies)
     except GuardDutyError as e:
         raise error_class(str(e)) from None
-    by_id = {item["investigation_id"]: item for item in items}
-    return [by_id[term] for term in terms if term in by_id]
+
+
+def _lookup_region(plugin, regional):
+    """The lookup's own Region (region, AWS_REGION or the profile) for plain ids; GuardDutyError when there is none."""
+    region = plugin.region
+    if region:
+        return region
+    if regional:
+        raise invalid(
+            f"The {LOOKUP_NAME} lookup found ids without a Region (no region: prefix) and no regions: give regions, "
+            f"write the terms as region:investigation_id, or give a Region. {LOOKUP_REGION_HELP}"
+        )
+    # amazon.aws would say "requires a region ... module parameters", but module_defaults never reach a lookup
+    profile = plugin.get_option("profile")
+    why = f" (profile {profile!r} gave none: check that it exists and sets region)" if profile else ""
+    raise invalid(f"The {LOOKUP_NAME} lookup needs a Region and found none{why}. {LOOKUP_REGION_HELP}")
 
 
 # ---------------------------------------------------------------- many Regions: ``regions``, region:id terms
 
 
 def parse_term(term):
-    """(Region or None, id) of a term: ``region:investigation_id``, or a plain id."""
+    """(Region or None, id) of a term: ``region:investigation_id``, or a plain id. The Region must be one botocore
+    knows (regions.check_region_name: a typo names the nearest Regions)."""
     if isinstance(term, str) and ":" in term:
         region, iid = term.split(":", 1)
-        if not REGION_RE.fullmatch(region.strip()):
-            raise invalid(f"Invalid term {term!r}: a term is an investigation id, or region:investigation_id with a Region name such as us-east-1")
-        return region.strip(), iid.strip()
+        region = check_region_name(
+            region.strip(),
+            f"Invalid term {term!r}: a term is an investigation id, or region:investigation_id, and {region.strip()!r} is not a Region",
+        )
+        return region, iid.strip()
     return None, term
 
 
@@ -215,45 +243,3 @@ def _task_region(plugin):
     if origin is not None and value == region:
         return None if str(origin).startswith("env") else region
     return None if region_from_environment(region) else region
-
-
-def _lookup_in_regions(plugin, terms, opts, policies, error_class):
-    """The lookup over several Regions: plain ids in each Region of ``regions`` (or the lookup's Region when there
-    is no ``regions``), ``region:id`` terms in their Region; one element per term found, in term order."""
-    try:
-        check_policies(policies)
-        on_region_error = check_on_region_error(plugin.get_option("on_region_error"))
-        regions = resolve_regions(plugin.get_option("regions"))
-        check_region_conflict(regions, _task_region(plugin))
-        conflict = profile_conflict(plugin.get_option("profile"), {name: plugin.get_option(name) for name in CREDENTIAL_VARIABLES})
-        if conflict:
-            raise invalid(conflict)
-        parsed = [parse_term(term) for term in terms]
-        if not parsed:
-            raise invalid("No investigation id was given: give at least one (the lookup's terms)")
-        plain_in = regions
-        if plain_in is None and any(region is None for region, _iid in parsed):
-            region = plugin.region
-            if not region:
-                raise invalid(
-                    f"The {LOOKUP_NAME} lookup found ids without a Region (no region: prefix) and no regions: give regions, "
-                    f"write the terms as region:investigation_id, or give a Region. {LOOKUP_REGION_HELP}"
-                )
-            plain_in = [region]
-        wanted = {}
-        for region, iid in parsed:
-            for where in [region] if region else plain_in:
-                wanted.setdefault(where, [])
-                if iid not in wanted[where]:
-                    wanted[where].append(iid)
-        read_in = [region for region in dict.fromkeys((plain_in or []) + list(wanted)) if wanted.get(region)]
-        opts = check_regional_options(dict(opts, investigation_ids=[iid for _region, iid in parsed]), read_in, plugin.warn)
-        for warning in region_warnings(read_in):
-            plugin.warn(warning)
-        readers = region_readers(kept_clients(plugin, opts["concurrency"], read_in), opts["concurrency"])
-        validate_investigation_ids(readers[read_in[0]].client, [iid for _region, iid in parsed])
-        result = gather_regions(readers, opts, plugin.warn, wanted, on_region_error)
-        keys = [(region or (None if regions is not None else plain_in[0]), iid) for region, iid in parsed]
-        return pick_terms(result, keys, plugin.warn, **policies)
-    except GuardDutyError as e:
-        raise error_class(str(e)) from None

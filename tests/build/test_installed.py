@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -134,3 +136,60 @@ def test_the_demo_playbook_runs_on_the_installed_collection(tmp_path):
         assert "Risk level: Critical   Confidence: High" in proc.stdout
         assert emulator.count("GetInvestigation", scenarios.FINDING_INV_ID) >= 1
         assert emulator.emulator_errors == []
+
+
+def readme_install_lines():
+    """The commands of the README's install section, the one 'Without Galaxy' apart: ([all], [without Galaxy])."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    section = text[text.index("## Install\n"):text.index("\n## ", text.index("## Install\n") + 1)]
+    blocks = [[line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+              for block in re.findall(r"```bash\n(.*?)```", section, re.S)]
+    return blocks[0], blocks[1]
+
+
+def test_the_readme_install_lines_name_the_version_galaxy_yml_builds():
+    with tarfile.open(TARBALL) as tar:
+        built = json.load(tar.extractfile("MANIFEST.json"))["collection_info"]["version"]
+    lines, offline = readme_install_lines()
+    named = re.findall(r"secops-guardduty-([0-9][^ ]*)\.tar\.gz", " ".join(lines + offline))
+    assert named and set(named) == {built}, f"the README's install lines name {sorted(set(named))}, the build makes {built}"
+
+
+def test_the_readme_install_without_galaxy_works_where_amazon_aws_is_already_there(tmp_path):
+    """What the README says to run when Galaxy cannot be reached and amazon.aws is there (as the `ansible` pip
+    package has it: on the Python path, not in a configured collections path): it installs, never calls Galaxy (which
+    is made unreachable here), and the collection then works."""
+    _lines, offline = readme_install_lines()
+    assert offline[0] == "ansible-galaxy collection list amazon.aws"
+    install = shlex.split(offline[1])
+    assert install[:5] == ["ansible-galaxy", "collection", "install", "--offline", "--no-deps"]
+    amazon = os.path.realpath(os.path.join(INSTALLED, "ansible_collections", "amazon", "aws"))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_COLLECTIONS_PATH"}
+    env.update({  # a user's machine: the default collections path in HOME, amazon.aws only on the Python path, no Galaxy
+        "HOME": str(home), "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(amazon))),
+        "ANSIBLE_GALAXY_SERVER": "http://127.0.0.1:9", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"), "ANSIBLE_NOCOLOR": "1",
+    })
+
+    def run(*words):
+        return subprocess.run([os.path.join(BIN, words[0]), *words[1:]], capture_output=True, text=True, timeout=300, check=False,
+                              cwd=str(tmp_path), env=env)
+
+    listed = run("ansible-galaxy", "collection", "list", "amazon.aws")
+    assert listed.returncode == 0 and "amazon.aws" in listed.stdout, listed.stdout + listed.stderr
+    installed = run(*[TARBALL if re.fullmatch(r"secops-guardduty-.*\.tar\.gz", word) else word for word in install])
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert "secops.guardduty" in installed.stdout and "was installed successfully" in installed.stdout, installed.stdout
+    assert "Galaxy" not in installed.stdout + installed.stderr
+    assert (home / ".ansible" / "collections" / "ansible_collections" / "secops" / "guardduty" / "MANIFEST.json").is_file()
+    doc = run("ansible-doc", "secops.guardduty.guardduty_investigation_info")
+    assert doc.returncode == 0 and str(home) in doc.stdout, doc.stdout + doc.stderr
+    with Emulator(scenarios.demo()) as emulator:
+        env.update(AWS_ACCESS_KEY_ID="AKIABUILDTESTKEY000000000000002", AWS_SECRET_ACCESS_KEY="build-test-secret-key-never-in-data-000000002",
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+        args = f"investigation_id={scenarios.ACCOUNT_INV_ID} region=us-east-1 endpoint_url={emulator.url}"
+        played = run("ansible", "localhost", "-m", "secops.guardduty.guardduty_investigation_info", "-a", args)
+    assert played.returncode == 0 and '"status": "COMPLETED"' in played.stdout, played.stdout + played.stderr
+    assert f'"investigation_id": "{scenarios.ACCOUNT_INV_ID}"' in played.stdout

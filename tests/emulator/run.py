@@ -1,4 +1,4 @@
-"""Run the GuardDuty emulator: ``python tests/emulator/run.py [--scenario demo] [--port 0]``.
+"""Run the GuardDuty emulator: ``python tests/emulator/run.py [--scenario demo|NAME:ARG=VALUE,...|FILE] [--port 0]``.
 
 Prints ``GDEMU_URL=http://host:port`` once listening and serves until SIGINT/SIGTERM.
 """
@@ -24,11 +24,36 @@ from gdemu import scenarios  # noqa: E402  pylint: disable=wrong-import-position
 from gdemu.model import ModelTooOld, check_model  # noqa: E402  pylint: disable=wrong-import-position
 
 
+def scenario_arguments(text):
+    """``ARG=VALUE,...`` of ``--scenario NAME:ARG=VALUE,...`` -> {arg: value}: JSON numbers and true/false as such,
+    ``a+b`` a list, anything else a string. ValueError for a pair without ``=``."""
+    arguments = {}
+    for pair in filter(None, text.split(',')):
+        name, sep, raw = pair.partition('=')
+        if not sep or not name.strip():
+            raise ValueError(f'{pair!r} is not ARG=VALUE')
+        values = [_value(item) for item in raw.split('+')]
+        arguments[name.strip()] = values if len(values) > 1 else values[0]
+    return arguments
+
+
+def _value(raw):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
 def _scenario(value):
+    """The scenario of --scenario: none (empty), NAME or NAME:ARG=VALUE,... (a builder), or a JSON file."""
     if value is None:
         return scenarios.empty()
-    if value in scenarios.BUILDERS:
-        return scenarios.build(value)
+    name, _sep, arguments = value.partition(':')
+    if name in scenarios.BUILDERS:
+        try:
+            return scenarios.build(name, **scenario_arguments(arguments))
+        except TypeError as exc:  # an argument the builder does not take
+            raise ValueError(f'{exc}; see scripts/emulator --help') from None
     with open(value, encoding='utf-8') as handle:
         return json.load(handle)
 
@@ -37,7 +62,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description='Local Amazon GuardDuty investigation API emulator.')
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=0, help='0 = pick a free port')
-    parser.add_argument('--scenario', help=f'builder name ({", ".join(sorted(scenarios.BUILDERS))}) or a JSON file')
+    parser.add_argument('--scenario', help=f'a builder ({", ".join(sorted(scenarios.BUILDERS))}), with its arguments as '
+                        'NAME:ARG=VALUE,... (tests/emulator/README.md, "Scenarios"), or a JSON file')
     parser.add_argument('--latency-ms', type=int, default=0, help='added to every data-plane request')
     parser.add_argument('--port-file', help='write the port number to this file once listening')
     args = parser.parse_args(argv)

@@ -51,8 +51,9 @@ def check_toolchain():
     match = re.search(r"Java version = (\d+)", out)
     if proc.returncode != 0 or not match:
         raise AssertionError(
-            "ansible-rulebook cannot run here (it needs a Java 17+ runtime: scripts/bootstrap installs Debian's "
-            f"openjdk-17-jre-headless, or set JAVA_HOME). `ansible-rulebook --version` said (rc {proc.returncode}):\n{out}"
+            "ansible-rulebook cannot run here (it needs a Java 17+ runtime: `sudo apt-get install openjdk-17-jre-headless`, "
+            "or let `GD_INSTALL_JAVA=1 scripts/test integration` do it, or set JAVA_HOME to a Java 17+). "
+            f"`ansible-rulebook --version` said (rc {proc.returncode}):\n{out}"
         )
     if int(match.group(1)) < 17:
         raise AssertionError(f"ansible-rulebook needs Java 17 or newer; it found Java {match.group(1)}:\n{out}")

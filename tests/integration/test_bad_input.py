@@ -22,7 +22,7 @@ from reliability import RICH
 from reliability import START
 from reliability import debug
 
-ID_RULE = r"it must be matching [a-fA-F0-9\-]+"
+ID_RULE = r"it must be matching [a-fA-F0-9\-]+; a valid id looks like a1b2c3d4-5678-90ab-cdef-ef1234567890"
 FILTERS_NEED_SDK = "Failed to import the required Python library (botocore>=1.44.2)"
 
 # task name -> (module, arguments, the message the task fails with)

@@ -4,7 +4,8 @@
 
 """The event sources' reference pages (docs/eda-source-<name>.md) say what the sources' DOCUMENTATION says.
 
-DOCUMENTATION and EXAMPLES are read from the source files with ast + yaml (the sources are not imported): every
+DOCUMENTATION and EXAMPLES are read from the source files with ast + yaml (the sources are not imported), the options
+of the doc fragment they extend (secops.guardduty.event_source) merged in: every
 documented option is on its page with the same type, default, aliases, choices and environment variables, the page
 has no option the source does not have, its examples use only real options, and docs/eda.md links the pages.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 import ast
 import os
 import re
+import sys
 
 import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS_ROOT = os.path.abspath(os.path.join(ROOT, os.pardir, os.pardir, os.pardir))
+if COLLECTIONS_ROOT not in sys.path:
+    sys.path.insert(0, COLLECTIONS_ROOT)  # the collection's own code merges the doc fragments
 SOURCES = ("findings", "investigations")
 NONE = "—"  # a cell without a value (no default, no alias, no variable)
 COLUMNS = ["option", "type", "default", "aliases", "environment", "description"]
@@ -46,8 +51,11 @@ def module_strings(path):
 
 
 def documentation(name):
+    """(DOCUMENTATION with the options of the doc fragments it extends, as the sources' code merges them, EXAMPLES)."""
+    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import source_documentation  # pylint: disable=import-outside-toplevel
+
     strings = module_strings(source_path(name))
-    return yaml.safe_load(strings["DOCUMENTATION"]), yaml.safe_load(strings["EXAMPLES"])
+    return source_documentation(strings["DOCUMENTATION"]), yaml.safe_load(strings["EXAMPLES"])
 
 
 def read_page(name):

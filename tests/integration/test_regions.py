@@ -132,6 +132,62 @@ def test_on_region_error_fail_fails_with_a_clear_message(play, guardduty_emulato
     assert {item["region"] for item in result["investigations"]} == {"us-east-1", "eu-west-1"}
 
 
+def test_a_typo_in_regions_fails_before_any_call_naming_the_nearest_region(play, guardduty_emulator):
+    guardduty_emulator.load(sc.regional())
+    run = play(regional_play(info({"regions": ["us-east-1", "eu-wset-1"]}, "module")))
+    assert run.rc != 0
+    msg = run.result("module")["msg"]
+    assert msg.startswith("Invalid Region 'eu-wset-1' in regions: no AWS partition has a Region of that name") and "did you mean eu-west-1?" in msg
+    assert guardduty_emulator.count() == 0  # refused before any call: no Region read, nothing returned as if it worked
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_a_typo_in_a_lookup_term_fails_naming_the_nearest_region(play, guardduty_emulator):
+    guardduty_emulator.load(sc.regional())
+    typo = "{{ query('" + LOOKUP + "', 'eu-wset-1:" + sc.regional_id("eu-west-1", 0) + "', endpoint_url=gd_endpoint) }}"
+    run = play(regional_play(task("lookup", "ansible.builtin.debug", {"msg": typo})))
+    assert run.rc != 0
+    assert "'eu-wset-1' is not a Region: no AWS partition has a Region of that name" in run.result("lookup")["msg"]
+    assert "did you mean eu-west-1?" in run.result("lookup")["msg"]
+    assert guardduty_emulator.count() == 0
+
+
+def test_when_no_region_can_be_read_the_task_fails_with_each_regions_reason(play, guardduty_emulator):
+    failures = {"us-east-1": "no_detector", "eu-west-1": "access_denied", "ap-northeast-1": "ai_analysis_not_enabled"}
+    guardduty_emulator.load(dict(sc.regional(), region_errors=failures))
+    ids = [sc.regional_id("us-east-1", 0)]
+    lookup = "{{ query('" + LOOKUP + "', *ids, regions=regions, endpoint_url=gd_endpoint) }}"
+    run = play(
+        regional_play(
+            # on_region_error: warn (the default) does not make it a success
+            task("warn", MODULE, {"regions": REGIONS}, register="out", ignore_errors=True),
+            task("lookup", "ansible.builtin.debug", {"msg": lookup}, ignore_errors=True),
+        ),
+        extra_vars={"ids": ids, "regions": REGIONS},
+    )
+    result = run.result("warn")
+    assert run.task("warn")["status"] == run.task("lookup")["status"] == "failed"
+    assert result["msg"].startswith("No Region could be read (3 of 3 failed): us-east-1 (no_detector): No GuardDuty detector was found in us-east-1")
+    assert "; eu-west-1 (access_denied): " in result["msg"] and "; ap-northeast-1 (ai_analysis_not_enabled): " in result["msg"]
+    assert {e["region"]: e["reason"] for e in result["region_errors"]} == failures and result["investigations"] == []
+    assert run.result("lookup")["msg"].endswith(
+        "With no Region read there is nothing to return, so the task fails whatever on_region_error says"
+    ) and "No Region could be read (3 of 3 failed)" in run.result("lookup")["msg"]
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_regions_all_against_an_unreachable_endpoint_fails(play, guardduty_emulator):
+    run = play(
+        regional_play(info({"regions": "all", "endpoint_url": "http://127.0.0.1:9"}, "unreachable")),
+        env={"AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"},
+        timeout=300,
+    )
+    assert run.rc != 0
+    result = run.result("unreachable")
+    assert result["msg"].startswith("No Region could be read (10 of 10 failed): us-east-1 (unreachable): GuardDuty in us-east-1 did not answer")
+    assert len(result["region_errors"]) == 10 and {e["reason"] for e in result["region_errors"]} == {"unreachable"}
+
+
 def test_regions_beside_a_task_region_is_refused(play, guardduty_emulator):
     guardduty_emulator.load(sc.regional())
     run = play(regional_play(info({"regions": REGIONS, "region": "eu-west-1"})))

@@ -2,7 +2,8 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The HTML report as people see it: rendered by headless Chromium (Debian's chromium; scripts/bootstrap installs it).
+"""The HTML report as people see it: rendered by headless Chromium (any Chromium or Chrome; scripts/test installs Debian's
+chromium only when asked: GD_INSTALL_CHROMIUM=1).
 
 The reports come from the emulator's investigations through the collection's own code (normalisation of the modules,
 the renderer the role and the filters use). A copy of each report gets a probe script that measures the key elements in
@@ -78,7 +79,7 @@ PROBE = """<script>
 """
 
 
-# Any Chromium or Chrome does: GD_CHROMIUM names one, else the first of these on PATH (scripts/bootstrap looks the same way).
+# Any Chromium or Chrome does: GD_CHROMIUM names one, else the first of these on PATH (scripts/toolbox.py looks the same way).
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -96,9 +97,10 @@ def chromium():
             return path
     pytest.fail(
         "the HTML report test needs headless Chromium (or Chrome), and none is on PATH "
-        f"({', '.join(BROWSERS)}). Install one: on Debian/Ubuntu `scripts/bootstrap` does it with apt-get "
-        "(`sudo apt-get install chromium`); elsewhere use your package manager (e.g. `dnf install chromium`, "
-        "`brew install --cask chromium`) and put it on PATH or set GD_CHROMIUM=<path of the browser>."
+        f"({', '.join(BROWSERS)}). Install one: on Debian/Ubuntu `sudo apt-get install chromium`, or let "
+        "`GD_INSTALL_CHROMIUM=1 scripts/test integration` (or `scripts/test --install-chromium integration`) do it; "
+        "elsewhere use your package manager (e.g. `dnf install chromium`, `brew install --cask chromium`) and put it on "
+        "PATH or set GD_CHROMIUM=<path of the browser>."
     )
     return None  # not reached: pytest.fail raises
 

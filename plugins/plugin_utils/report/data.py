@@ -119,18 +119,22 @@ def _label(value):
     return text
 
 
+def _members(parent, key):
+    """The elements of the list ``parent[key]``, each as a dict (API data: a missing or odd one is empty)."""
+    return [as_dict(item) for item in as_list(parent.get(key))]
+
+
 def _attack_progression(assessment):
     phases = []
-    for phase in as_list(assessment.get("attack_progression")):
-        phase = as_dict(phase)
-        attacks = []
-        for attack in as_list(phase.get("attacks")):
-            attack = as_dict(attack)
-            findings = [
-                {"finding_type": clean_or_none(as_dict(f).get("finding_type")), "uid": clean_or_none(as_dict(f).get("uid"))}
-                for f in as_list(attack.get("findings"))
-            ]
-            attacks.append({"tactic": mitre(attack.get("tactic")), "technique": mitre(attack.get("technique")), "findings": findings})
+    for phase in _members(assessment, "attack_progression"):
+        attacks = [
+            {
+                "tactic": mitre(attack.get("tactic")),
+                "technique": mitre(attack.get("technique")),
+                "findings": [{"finding_type": clean_or_none(f.get("finding_type")), "uid": clean_or_none(f.get("uid"))} for f in _members(attack, "findings")],
+            }
+            for attack in _members(phase, "attacks")
+        ]
         phases.append({
             "phase": clean_or_none(phase.get("phase")) or "Unspecified phase",
             "description": clean_or_none(phase.get("description")),
@@ -190,13 +194,11 @@ def _account_analysis(analysis):
     if not analysis:
         return None
     coverage = []
-    for tactic in as_list(analysis.get("tactic_coverage")):
-        tactic = as_dict(tactic)
-        techniques = []
-        for technique in as_list(tactic.get("techniques")):
-            technique = as_dict(technique)
-            ref = mitre(technique.get("technique")) or {"name": None, "uid": None, "url": None}
-            techniques.append(dict(ref, finding_count=technique.get("finding_count")))
+    for tactic in _members(analysis, "tactic_coverage"):
+        techniques = [
+            dict(mitre(technique.get("technique")) or {"name": None, "uid": None, "url": None}, finding_count=technique.get("finding_count"))
+            for technique in _members(tactic, "techniques")
+        ]
         coverage.append({
             "phase": clean_or_none(tactic.get("phase")) or "Unspecified phase",
             "finding_count": tactic.get("finding_count"),

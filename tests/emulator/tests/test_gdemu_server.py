@@ -1,8 +1,10 @@
 """Wire-level behaviour: auth, routing, validation, error bodies, keep-alive, control plane, run.py."""
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import urllib.request
 
 import botocore.loaders
 import botocore.model
+import botocore.session
 import pytest
 
 from gdemu import Emulator, model as model_mod, scenarios as sc
@@ -174,3 +177,42 @@ def test_botocore_client_helper(guardduty_emulator):
     client = guardduty_emulator.client(retries={'total_max_attempts': 1})
     assert client.list_detectors()['DetectorIds'] == [DET]
     assert guardduty_emulator.calls()[0]['access_key_id'] == 'AKIDEMULATORTESTKEY00000000000001'
+
+
+def test_run_py_takes_a_scenarios_arguments(tmp_path):
+    """--scenario NAME:ARG=VALUE,... builds the scenario with those arguments (the regional scenario's running and
+    running_for, a list joined with +); an argument the builder does not take is refused in one line."""
+    spec = 'regional:regions=us-east-1+eu-north-1,running=2,running_for=60'
+    with subprocess.Popen([sys.executable, RUN_PY, '--port', '0', '--scenario', spec], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            url = process.stdout.readline().strip().split('=', 1)[1]
+            with urllib.request.urlopen(f'{url}/_emulator/health', timeout=5) as response:
+                assert json.loads(response.read())['state']['investigations'] == 3  # us-east-1's: per_region's default
+            client = botocore.session.get_session().create_client(  # signing for eu-north-1
+                'guardduty', endpoint_url=url, region_name='eu-north-1', aws_access_key_id='AKIDEMULATORTESTKEY00000000000001',
+                aws_secret_access_key='emulator-test-secret-key-that-cannot-occur-in-data-0001')
+            detector = client.list_detectors()['DetectorIds'][0]
+            listed = client.list_investigations(DetectorId=detector, SortCriteria={'AttributeName': 'START_TIME', 'OrderBy': 'DESC'})
+            statuses = [i['Status'] for i in listed['Investigations']]
+            assert sorted(statuses) == ['COMPLETED', 'RUNNING', 'RUNNING']  # running=2 of 3
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+    proc = subprocess.run([sys.executable, RUN_PY, '--scenario', 'regional:runing=2'], capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert "unexpected keyword argument 'runing'" in proc.stderr and 'see scripts/emulator --help' in proc.stderr
+
+
+def test_the_readme_lists_every_scenario_with_its_arguments():
+    """tests/emulator/README.md (what scripts/emulator --help prints) names every builder and every argument it takes."""
+    with open(os.path.join(os.path.dirname(RUN_PY), 'README.md'), encoding='utf-8') as handle:
+        section = handle.read().split('## Scenarios\n', 1)[1].split('\n## ', 1)[0]
+    rows = {re.match(r'\| `([a-z_]+)` \| ([^|]*) \|', line).group(1): line for line in section.splitlines() if re.match(r'\| `[a-z_]+` \|', line)}
+    assert set(rows) == set(sc.BUILDERS)
+    for name, builder in sc.BUILDERS.items():
+        arguments = rows[name].split('|')[2]
+        for parameter in inspect.signature(builder).parameters:
+            assert f'`{parameter}`' in arguments, (name, parameter)
+        if not inspect.signature(builder).parameters:
+            assert arguments.strip() == 'none', name
+    assert sc.regional_id('eu-west-1', 0) in section and sc.regional_detector_id('eu-west-1') in section

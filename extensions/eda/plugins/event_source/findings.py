@@ -31,22 +31,14 @@ description:
   - Finding text comes from attacker-influenced activity; treat it as untrusted in playbooks.
 author:
   - secops.guardduty contributors (@secops)
+extends_documentation_fragment:
+  - secops.guardduty.event_source
 requirements:
   - ansible-rulebook, with ansible-core, boto3 and botocore >= 1.43.35 in its Python.
   - The collections amazon.aws and secops.guardduty installed in a collections path (C(ANSIBLE_COLLECTIONS_PATH)).
   - "IAM: guardduty:ListDetectors (without O(detector_id)), guardduty:ListFindings, guardduty:GetFindings; with O(daily_budget) also
     guardduty:ListInvestigations (which docs/iam/eda-sources.json allows for the investigations source)."
 options:
-  detector_id:
-    description:
-      - The detector whose findings are watched.
-      - When absent, the only detector of the Region is used; with none or several the source stops and says so.
-    type: str
-  interval:
-    description:
-      - Seconds between the starts of two polls.
-    type: float
-    default: 30
   lookback:
     description:
       - Seconds. At start, also report the findings updated within this many seconds before the start (each once, in
@@ -97,69 +89,6 @@ options:
         most one refused CreateInvestigation for the whole batch).
     type: float
     default: 600
-  regions:
-    description:
-      - Watch these Regions with one source and one event stream. A list of Region names (or one string with commas), or
-        V(all) for the Regions where the investigation API answers (us-east-1, us-east-2, us-west-2, ca-central-1,
-        eu-central-1, eu-west-1, eu-west-2, eu-west-3, eu-north-1, ap-northeast-1).
-      - Each Region has its own client (the collection's retries in each), its own detector (the only one in the Region)
-        and its own state, so each change is reported once, with the Region in the event's C(region). The Regions are
-        polled concurrently; a quiet poll is one ListFindings per Region.
-      - A Region that fails (no detector, AI analysis not enabled, access denied, no answer after the retries) is logged
-        with its Region and reason and tried again at every poll while the other Regions go on; the source stops only
-        when every Region fails for a reason no retry fixes.
-      - Mutually exclusive with O(region) given as a source argument; a Region that only comes from E(AWS_REGION),
-        E(AWS_DEFAULT_REGION) or the profile does not conflict (this option wins). Cannot be combined with O(detector_id).
-    type: list
-    elements: str
-  region:
-    description:
-      - The AWS Region. The C(AWS_REGION) or C(AWS_DEFAULT_REGION) environment variables, or the profile's Region, when absent.
-      - Without O(regions), the one Region watched.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description:
-      - URL to use instead of the default AWS endpoint (the C(AWS_URL) environment variable when absent; empty means the default).
-    type: str
-    aliases: [aws_endpoint_url]
-  profile:
-    description:
-      - A named AWS profile (the C(AWS_PROFILE) or C(AWS_DEFAULT_PROFILE) environment variables when absent). Cannot be
-        combined with O(access_key), O(secret_key) or O(session_token).
-    type: str
-    aliases: [aws_profile]
-  access_key:
-    description:
-      - AWS access key ID (C(AWS_ACCESS_KEY_ID) when absent). Without keys or profile, boto3's credential chain is used
-        (environment, shared files, instance or task role).
-    type: str
-    aliases: [aws_access_key_id, aws_access_key]
-  secret_key:
-    description:
-      - AWS secret access key (C(AWS_SECRET_ACCESS_KEY) when absent).
-    type: str
-    aliases: [aws_secret_access_key, aws_secret_key]
-  session_token:
-    description:
-      - AWS session token for temporary credentials (C(AWS_SESSION_TOKEN) when absent).
-    type: str
-    aliases: [aws_session_token]
-  validate_certs:
-    description:
-      - Whether to verify the endpoint's TLS certificate.
-    type: bool
-    default: true
-  aws_ca_bundle:
-    description:
-      - CA bundle to verify the endpoint with (C(AWS_CA_BUNDLE) when absent).
-    type: path
-  aws_config:
-    description:
-      - botocore client configuration (for example C(retries) or C(read_timeout)); it overrides the source's defaults.
-    type: dict
-notes:
-  - The source ends with one error message (a GuardDutyError) on a fatal problem; ansible-rulebook reports it and shuts down.
 """
 
 EXAMPLES = r"""
@@ -185,32 +114,11 @@ EXAMPLES = r"""
 import os
 import sys
 
+# ansible-rulebook runs this file by path, outside Ansible's collection loader: after the paths Python has, the
+# collections root that holds this file, then those of ANSIBLE_COLLECTIONS_PATH (amazon.aws may be in another)
+sys.path.extend([os.path.abspath(os.path.join(__file__, *[os.pardir] * 8)), *os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)])
 try:
-    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
-    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import run_source
-except ImportError:
-    # ansible-rulebook loads this file by path: make the collections roots importable (this file's, then
-    # ANSIBLE_COLLECTIONS_PATH's), then try again.
-    _ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), *[os.pardir] * 7))
-    for _path in reversed([_ROOT] + os.environ.get("ANSIBLE_COLLECTIONS_PATH", os.environ.get("ANSIBLE_COLLECTIONS_PATHS", "")).split(os.pathsep)):
-        if _path and os.path.isdir(os.path.join(_path, "ansible_collections")) and _path not in sys.path:
-            sys.path.insert(0, _path)
-    try:
-        from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
-        from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import run_source
-    except ImportError as _error:
-        IMPORT_ERROR = _error
-    else:
-        IMPORT_ERROR = None
-else:
-    IMPORT_ERROR = None
-
-
-async def main(queue, args):
-    """Put one event per new or updated finding on ``queue`` until cancelled."""
-    if IMPORT_ERROR is not None:
-        raise ImportError(
-            "secops.guardduty.findings needs ansible-core, boto3 and botocore in ansible-rulebook's Python and the "
-            f"amazon.aws and secops.guardduty collections in ANSIBLE_COLLECTIONS_PATH: {IMPORT_ERROR}"
-        )
-    await run_source(FINDINGS, queue, args)
+    # main(queue, args), what ansible-rulebook calls: plugin_utils/event_sources.py
+    from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import findings_main as main  # noqa: F401  pylint: disable=unused-import
+except ImportError as error:
+    raise ImportError(f"secops.guardduty.findings needs ansible-core, boto3 and botocore, and amazon.aws in ANSIBLE_COLLECTIONS_PATH: {error}") from error

@@ -135,6 +135,17 @@ def test_a_profile_beside_keys_from_the_environment_names_the_variables(no_aws_c
     )
 
 
+def test_a_missing_profile_says_where_profiles_are_read_from(no_aws_credentials, tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.write_text("[profile prod]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(AnsibleLookupError) as error:
+        lookup_loader.get("secops.guardduty.guardduty_investigation").run([A], {}, region="us-east-1", profile="prd", endpoint_url=UNREACHABLE)
+    message = str(error.value)
+    assert message.startswith(f"The config profile (prd) could not be found. AWS profiles are read from {config} ([profile NAME] sections)")
+    assert "Profiles found there: prod. `aws configure list-profiles` lists them" in message and "Couldn't connect" not in message
+
+
 def test_the_region_alias_and_aws_default_region_are_enough(stubber, no_aws_credentials, monkeypatch):
     stubber.add_response("get_investigation", inv(A), {"DetectorId": DETECTOR, "InvestigationId": A})
     keys = {name: value for name, value in CONN.items() if name != "region"}
@@ -240,6 +251,22 @@ def test_lookup_region_from_the_environment_does_not_conflict(per_region, monkey
 def test_a_term_with_a_bad_region_prefix_is_refused(per_region):
     with pytest.raises(AnsibleLookupError, match="Invalid term 'Ireland:"):
         regional_lookup([f"Ireland:{A}"])
+
+
+def test_a_typo_in_a_region_prefix_or_in_regions_is_refused_naming_the_nearest(per_region):
+    with pytest.raises(AnsibleLookupError, match=r"Invalid term 'eu-wset-1:.*': a term is an investigation id, or region:investigation_id, "
+                       r"and 'eu-wset-1' is not a Region: no AWS partition has a Region of that name.*; did you mean eu-west-1\?"):
+        regional_lookup([f"us-east-1:{A}", f"eu-wset-1:{B}"])
+    with pytest.raises(AnsibleLookupError, match=r"Invalid Region 'eu-wset-1' in regions: .*did you mean eu-west-1\?"):
+        regional_lookup([A], regions=["us-east-1", "eu-wset-1"])
+    assert per_region["made"] == []  # refused before any client, any call
+
+
+def test_when_no_region_of_the_terms_can_be_read_the_lookup_fails(per_region):
+    per_region["us-east-1"].add_client_error("list_detectors", "AccessDeniedException", "explicit deny", 403)
+    per_region["eu-west-1"].add_response("list_detectors", {"DetectorIds": []}, {})
+    with pytest.raises(AnsibleLookupError, match=r"No Region could be read \(2 of 2 failed\): us-east-1 \(access_denied\).*; eu-west-1 \(no_detector\)"):
+        regional_lookup([f"us-east-1:{A}", f"eu-west-1:{B}"], concurrency=1)
 
 
 def test_regions_without_terms_says_so(per_region):

@@ -18,12 +18,17 @@ from ansible_collections.secops.guardduty.plugins.module_utils.errors import Gua
 from ansible_collections.secops.guardduty.plugins.module_utils.read import gather
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import api_error
+from ansible_collections.secops.guardduty.plugins.module_utils.options import validate_investigation_ids
 
 from .conftest import DETECTOR
 
 INV = "d4e5f6a7-8901-23de-f012-ef4567890123"
 FINDING = "1ab2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
-ID_RULE = r"it must be matching [a-fA-F0-9\-]+"
+ID_EXAMPLE = (
+    "; a valid id looks like a1b2c3d4-5678-90ab-cdef-ef1234567890 (the investigation_id that guardduty_investigation, "
+    "guardduty_investigation_info or the lookup return)"
+)
+ID_RULE = r"it must be matching [a-fA-F0-9\-]+" + ID_EXAMPLE
 NO_IDS = "No investigation id was given: give at least one (investigation_ids, or the lookup's terms)"
 WAIT_ORDER = "the wait would end before the first poll; lower wait_sleep or raise wait_timeout"
 ONE_OF = "Give exactly one of finding_id, account_id, organization=true or trigger_prompt"
@@ -33,9 +38,9 @@ READ_CASES = [
     # ids
     ({"investigation_ids": ["not/an-id"]}, f"Invalid investigation id 'not/an-id': {ID_RULE}"),
     ({"investigation_ids": ["g" * 36]}, f"Invalid investigation id '{'g' * 36}': {ID_RULE}"),
-    ({"investigation_ids": [""]}, "Invalid investigation id '': it must be at least 1 character and matching [a-fA-F0-9\\-]+"),
-    ({"investigation_ids": ["a" * 65]}, f"Invalid investigation id '{'a' * 65}': it must be at most 64 characters"),
-    ({"investigation_ids": ["b" * 100]}, f"Invalid investigation id '{'b' * 77}...': it must be at most 64 characters"),
+    ({"investigation_ids": [""]}, "Invalid investigation id '': it must be at least 1 character and matching [a-fA-F0-9\\-]+" + ID_EXAMPLE),
+    ({"investigation_ids": ["a" * 65]}, f"Invalid investigation id '{'a' * 65}': it must be at most 64 characters{ID_EXAMPLE}"),
+    ({"investigation_ids": ["b" * 100]}, f"Invalid investigation id '{'b' * 77}...': it must be at most 64 characters{ID_EXAMPLE}"),
     ({"investigation_ids": [INV, "nope!"]}, f"Invalid investigation id 'nope!': {ID_RULE}"),
     ({"investigation_ids": []}, NO_IDS),
     ({"investigation_ids": [INV], "detector_id": "d" * 301}, f"Invalid detector_id '{'d' * 77}...': it must be at most 300 characters"),
@@ -105,7 +110,7 @@ def test_read_options_fail_with_their_message_before_any_call(stubbed, opts, mes
         # an older botocore cannot filter at all: its version check comes first (tests/integration/test_compat.py)
         message = "Failed to import the required Python library (botocore>=1.44.2)"
     with pytest.raises(GuardDutyError) as err:
-        gather(InvestigationReader(client, region="us-east-1"), dict(opts), warn=pytest.fail)
+        gather({"us-east-1": InvestigationReader(client, region="us-east-1")}, dict(opts), warn=pytest.fail)
     assert err.value.message.startswith(message) if "botocore>=" in message else err.value.message == message
     assert err.value.reason == ("sdk" if "botocore>=" in message else "invalid")
     stubber.assert_no_pending_responses()  # nothing was queued, and nothing was asked for
@@ -178,3 +183,10 @@ def test_exhausted_retries_name_the_operation(exc, operation, expected):
     error = api_error(exc, operation, detector, investigation, "us-east-1")
     assert error.message == expected
     assert error.reason == "api" and error.exception is exc
+
+
+def test_the_example_the_invalid_id_message_gives_is_a_valid_id(stubbed):
+    client, stubber = stubbed
+    example = ID_EXAMPLE.split("looks like ")[1].split()[0]
+    assert validate_investigation_ids(client, [example]) == [example]
+    stubber.assert_no_pending_responses()

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import botocore.exceptions
+import pytest
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
@@ -181,3 +184,30 @@ def test_without_amazon_aws_user_agent_function_every_client_is_amazon_aws_own(m
     clients = client_mod.guardduty_clients(plugin, ["eu-west-1", "us-east-1"], lambda p: (None, None, {}), 8)
     assert list(clients) == ["eu-west-1", "us-east-1"]
     assert plugin.asked == ["eu-west-1", "us-east-1"]
+
+
+# ---------------------------------------------------------------- the retries' backoff: amazon.aws's delays, a sleep tests inject
+
+
+def test_the_backoff_waits_amazon_aws_jittered_delays_through_its_own_sleep_between_attempts(monkeypatch):
+    import time as time_mod  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod  # pylint: disable=import-outside-toplevel
+
+    waited = []
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(waited.append))
+    # amazon.aws's loop is given 0 to wait: the process-wide time.sleep never waits
+    monkeypatch.setattr(time_mod, "sleep", lambda seconds: seconds == 0 or pytest.fail(f"the process-wide time.sleep({seconds}) was called"))
+    attempts = []
+
+    @client_mod.retry_decorator()
+    def throttled():
+        attempts.append(len(waited))
+        raise botocore.exceptions.ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetInvestigation")
+
+    with pytest.raises(botocore.exceptions.ClientError):
+        throttled()
+    assert len(attempts) == client_mod.RETRIES == 10
+    assert attempts == list(range(10))  # one wait before each attempt after the first, none after the last
+    bounds = [min(3 * 2.0**n, 60) for n in range(9)]
+    assert all(0 <= wait <= bound for wait, bound in zip(waited, bounds))  # jitter: up to 3 s, 6 s, ... at most 60 s

@@ -48,9 +48,11 @@ def test_partial_credentials_say_what_is_missing():
     assert error.reason == "credentials"
 
 
-def test_connection_failure_keeps_amazon_aws_message_unless_credentials_are_missing():
-    other = botocore.exceptions.ProfileNotFound(profile="nope")
+def test_connection_failure_keeps_amazon_aws_message_unless_credentials_are_missing_or_the_profile_does_not_exist():
+    other = botocore.exceptions.UnknownServiceError(service_name="nope", known_service_names="guardduty")
     assert errors.connection_failure("Couldn't connect to AWS", other) == ("Couldn't connect to AWS", other)
+    message, exception = errors.connection_failure("Couldn't connect to AWS", botocore.exceptions.ProfileNotFound(profile="nope"))
+    assert exception is None and message.startswith("The config profile (nope) could not be found. AWS profiles are read from ")
     assert errors.connection_failure("Couldn't connect to AWS") == ("Couldn't connect to AWS", None)
     partial = botocore.exceptions.PartialCredentialsError(provider="explicit", cred_var="aws_secret_access_key")
     message, exception = errors.connection_failure("Couldn't connect to AWS", partial)
@@ -204,3 +206,15 @@ def test_the_finding_operations_are_about_findings():
         assert error.message.startswith(f"Access denied calling {operation} for findings on detector {DETECTOR} in us-east-1: "
                                         f"the caller needs guardduty:{operation}")
         assert "investigation belongs to another account" not in error.message
+
+
+def test_a_denied_list_detectors_says_what_that_call_needs_and_leaves_no_placeholder():
+    response = {"Error": {"Code": "AccessDeniedException", "Message": "no"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+    exc = botocore.exceptions.ClientError(response, "ListDetectors")
+    error = api_error(exc, "ListDetectors", None, region="eu-west-1")
+    assert error.reason == "denied"
+    assert error.message == (
+        "Access denied calling ListDetectors in eu-west-1: finding the Region's detector needs guardduty:ListDetectors, which "
+        'IAM grants only on Resource "*" (docs/iam.md). Allow it, or give detector_id (in one Region) so that no detector is looked up'
+    )
+    assert "<" not in error.message and "investigation belongs to another account" not in error.message

@@ -243,6 +243,31 @@ def test_detector_discovery_needs_exactly_one(stubbed, detectors, message):
     assert message in err.value.message
 
 
+@pytest.mark.parametrize(
+    "detectors, reason, message",
+    [
+        (
+            [],
+            "no_detector",
+            "No GuardDuty detector was found in eu-west-1: GuardDuty is not enabled there. Enable GuardDuty in eu-west-1, or leave eu-west-1 "
+            "out of regions",
+        ),
+        (
+            ["d1", "d2"],
+            "several_detectors",
+            "Found 2 GuardDuty detectors in eu-west-1 (d1, d2), where one is expected: read eu-west-1 on its own with region and "
+            "detector_id, or leave it out of regions",
+        ),
+    ],
+)
+def test_detector_discovery_in_a_region_of_regions_is_that_regions_failure(stubbed, detectors, reason, message):
+    client, stubber = stubbed
+    stubber.add_response("list_detectors", {"DetectorIds": detectors}, {})
+    with pytest.raises(GuardDutyError) as err:
+        InvestigationReader(client, region="eu-west-1").resolve_detector(regional=True)
+    assert err.value.message == message and err.value.reason == reason
+
+
 def test_detector_discovery_uses_the_only_one(stubbed):
     client, stubber = stubbed
     stubber.add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})

@@ -38,7 +38,7 @@ def get_params(iid, structured=False):
 def run(client, warnings=None, **opts):
     warnings = [] if warnings is None else warnings
     opts.setdefault("detector_id", DETECTOR)
-    return gather(InvestigationReader(client, region="us-east-1", concurrency=1), opts, warnings.append)
+    return gather({"us-east-1": InvestigationReader(client, region="us-east-1", concurrency=1)}, opts, warnings.append)
 
 
 @pytest.mark.parametrize(
@@ -259,3 +259,32 @@ def test_batched_wait_timeout_returns_the_last_state_of_listed_ids(stubbed, virt
     assert err.value.kwargs["still_running"] == [A, B]
     assert [i["triggered_by"] for i in err.value.kwargs["investigations"]] == ["123456789012", "123456789012"]  # full GetInvestigation data
     stubber.assert_no_pending_responses()
+
+
+# ---------------------------------------------------------------- one Region is a list of one (the same flow as regions)
+
+
+@pytest.mark.parametrize(
+    "detectors, message",
+    [
+        ([], "No GuardDuty detector was found in us-east-1. Enable GuardDuty in this Region, or set region / detector_id to where the investigations are"),
+        (["d1", "d2"], "Found 2 GuardDuty detectors in us-east-1 (d1, d2); set detector_id to choose one"),
+    ],
+)
+def test_in_its_one_region_a_failure_is_the_tasks_error_not_a_region_error(stubbed, detectors, message):
+    client, stubber = stubbed
+    stubber.add_response("list_detectors", {"DetectorIds": detectors}, {})
+    with pytest.raises(GuardDutyError) as err:
+        gather({"us-east-1": InvestigationReader(client, region="us-east-1")}, {}, pytest.fail)
+    assert err.value.message == message and err.value.reason == "invalid"
+    assert "region_errors" not in err.value.kwargs
+
+
+def test_in_its_one_region_the_result_keeps_its_shape(stubbed):
+    client, stubber = stubbed
+    stubber.add_response("list_detectors", {"DetectorIds": [DETECTOR]}, {})
+    listed = {"Investigations": [{"InvestigationId": A, "Status": "RUNNING", "TriggerPrompt": "p"}]}
+    stubber.add_response("list_investigations", listed, {"DetectorId": DETECTOR})
+    result = gather({"us-east-1": InvestigationReader(client, region="us-east-1")}, {}, pytest.fail)
+    # no region, account_id, regions, detector_ids or region_errors: those belong to a task over regions
+    assert result == {"detector_id": DETECTOR, "investigations": [{"investigation_id": A, "status": "RUNNING", "trigger_prompt": "p"}]}

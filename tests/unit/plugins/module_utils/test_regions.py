@@ -2,7 +2,7 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""regions.py and the read flow over several Regions (read.gather_regions, pick_terms): one stubbed client per Region."""
+"""regions.py and the read flow over several Regions (read.gather with regional=True, pick_terms): one stubbed client per Region."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import PRE
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import api_error
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.read import check_regional_options
-from ansible_collections.secops.guardduty.plugins.module_utils.read import gather_regions
+from ansible_collections.secops.guardduty.plugins.module_utils.read import check_task_options
+from ansible_collections.secops.guardduty.plugins.module_utils.read import gather
 from ansible_collections.secops.guardduty.plugins.module_utils.read import pick_terms
 from ansible_collections.secops.guardduty.tests.unit.conftest import stubbed_guardduty_client
 
@@ -76,7 +76,7 @@ def regional():
 
 
 def listing_opts(**opts):
-    return check_regional_options(opts, ["us-east-1", "eu-west-1"], lambda message: None)
+    return check_task_options(opts, ["us-east-1", "eu-west-1"])
 
 
 def detectors(stub, detector_id):
@@ -103,6 +103,36 @@ def test_bad_regions_are_refused_before_any_call(value, message):
     assert message in err.value.message and err.value.reason == "invalid"
 
 
+def test_a_typo_in_regions_is_refused_before_any_call_naming_the_nearest_regions():
+    with pytest.raises(GuardDutyError) as err:
+        regions_mod.resolve_regions(["us-east-1", "eu-wset-1"])
+    assert err.value.reason == "invalid"
+    assert err.value.message.startswith("Invalid Region 'eu-wset-1' in regions: no AWS partition has a Region of that name, as botocore ")
+    assert "; did you mean eu-west-1?" in err.value.message
+    with pytest.raises(GuardDutyError) as err:
+        regions_mod.resolve_regions("euwest-1")  # not even shaped like a Region: the nearest names all the same
+    assert err.value.message.startswith("Invalid Region 'euwest-1' in regions: that is not a Region name; did you mean eu-west-1")
+    with pytest.raises(GuardDutyError) as err:
+        regions_mod.resolve_regions(["xx-nowhere-9"])  # nothing near: what to give instead
+    assert "did you mean" not in err.value.message and "Give Region names such as us-east-1 or eu-west-1, or all" in err.value.message
+
+
+def test_the_nearest_regions_are_those_as_close_as_the_closest():
+    known = regions_mod.known_regions()
+    assert regions_mod.nearest_regions("eu-wset-1", known) == ["eu-west-1"]
+    assert regions_mod.nearest_regions("us-est-1", known) == ["us-east-1", "us-west-1"]
+    assert regions_mod.nearest_regions("ap-sout-1", known) == ["ap-south-1"]
+    assert regions_mod.nearest_regions("Ireland", known) == []
+
+
+def test_every_region_botocore_knows_is_accepted_and_nothing_else():
+    known = regions_mod.known_regions()
+    assert {"us-east-1", "eu-west-1", "sa-east-1", "us-gov-west-1", "cn-north-1", "eusc-de-east-1"} <= known
+    assert not any(name.endswith("-global") for name in known)  # the partitions' pseudo-Regions are not Regions
+    assert regions_mod.resolve_regions(sorted(known)) == sorted(known)
+    assert regions_mod.check_region_name("ap-southeast-2", "unused") == "ap-southeast-2"
+
+
 def test_a_region_outside_the_preview_gets_the_region_warning():
     [warning] = regions_mod.region_warnings(["us-east-1", "sa-east-1"])
     assert warning.startswith("Region sa-east-1 is not one of the Regions")
@@ -126,7 +156,7 @@ def test_a_region_from_the_environment_is_told_apart(monkeypatch):
 
 def test_detector_id_cannot_be_combined_with_regions():
     with pytest.raises(GuardDutyError, match="detector_id names one Region's detector and cannot be combined with regions"):
-        check_regional_options({"detector_id": DETECTOR}, ["us-east-1"], lambda message: None)
+        check_task_options({"detector_id": DETECTOR}, ["us-east-1"])
 
 
 def test_listing_over_regions_is_newest_first_unless_asked():
@@ -202,7 +232,7 @@ def test_merge_sorts_times_and_ranks_across_regions_with_missing_values_last():
     assert ids(regions_mod.merge_sorted(items, "risk_level", "asc", ranks)) == ["2", "1", "4", "3"]
 
 
-# ---------------------------------------------------------------- gather_regions
+# ---------------------------------------------------------------- gather over several Regions
 
 
 def test_listings_of_two_regions_merge_newest_first_with_region_and_account(regional):
@@ -213,7 +243,7 @@ def test_listings_of_two_regions_merge_newest_first_with_region_and_account(regi
     detectors(stubs["eu-west-1"], EU_DETECTOR)
     stubs["eu-west-1"].add_response("list_investigations", {"Investigations": [summary(B, 20, account="111122223333")]}, dict(criteria, DetectorId=EU_DETECTOR))
     warnings = []
-    result = gather_regions(readers, listing_opts(), warnings.append)
+    result = gather(readers, listing_opts(), warnings.append, regional=True)
     assert [(i["region"], i["investigation_id"], i["account_id"]) for i in result["investigations"]] == [
         ("us-east-1", A, "123456789012"),
         ("eu-west-1", B, "111122223333"),
@@ -230,7 +260,7 @@ def test_max_results_is_the_first_of_the_merged_list(regional):
     stubs["us-east-1"].add_response("list_investigations", {"Investigations": [summary(A, 30), summary(C, 10)]}, criteria)
     detectors(stubs["eu-west-1"], EU_DETECTOR)
     stubs["eu-west-1"].add_response("list_investigations", {"Investigations": [summary(B, 20)]}, dict(criteria, DetectorId=EU_DETECTOR))
-    result = gather_regions(readers, listing_opts(max_results=2), lambda message: None)
+    result = gather(readers, listing_opts(max_results=2), lambda message: None, regional=True)
     assert [i["investigation_id"] for i in result["investigations"]] == [A, B]
 
 
@@ -241,7 +271,7 @@ def test_a_failed_region_is_reported_warned_once_and_does_not_hide_the_other(reg
     stubs["eu-west-1"].add_client_error("list_detectors", "AccessDeniedException", "explicit deny", 403)
     stubs["ap-northeast-1"].add_response("list_detectors", {"DetectorIds": []}, {})
     warnings = []
-    result = gather_regions(readers, listing_opts(), warnings.append)
+    result = gather(readers, listing_opts(), warnings.append, regional=True)
     assert [i["investigation_id"] for i in result["investigations"]] == [A]
     assert [(e["region"], e["reason"]) for e in result["region_errors"]] == [("eu-west-1", "access_denied"), ("ap-northeast-1", "no_detector")]
     assert "guardduty:ListDetectors" in result["region_errors"][0]["message"]
@@ -258,11 +288,37 @@ def test_on_region_error_fail_raises_with_the_other_regions_data(regional):
         "list_investigations", "BadRequestException", f"The AI_ANALYST feature is not enabled for the detector {EU_DETECTOR}.", 400
     )
     with pytest.raises(GuardDutyError) as err:
-        gather_regions(readers, listing_opts(), lambda message: None, on_region_error="fail")
+        gather(readers, listing_opts(), lambda message: None, on_region_error="fail", regional=True)
     assert err.value.message.startswith("1 of 2 Regions could not be read (on_region_error=fail): eu-west-1 (ai_analysis_not_enabled)")
     assert err.value.reason == "region"
     assert [i["investigation_id"] for i in err.value.kwargs["investigations"]] == [A]
     assert err.value.kwargs["region_errors"][0]["region"] == "eu-west-1"
+
+
+@pytest.mark.parametrize("policy", ["warn", "fail"])
+def test_when_no_region_can_be_read_the_task_fails_whatever_on_region_error(regional, policy):
+    readers, stubs = regional("us-east-1", "eu-west-1")
+    stubs["us-east-1"].add_client_error("list_detectors", "AccessDeniedException", "explicit deny", 403)
+    stubs["eu-west-1"].add_response("list_detectors", {"DetectorIds": []}, {})
+    warnings = []
+    with pytest.raises(GuardDutyError) as err:
+        gather(readers, listing_opts(), warnings.append, on_region_error=policy, regional=True)
+    assert err.value.reason == "region"
+    assert err.value.message.startswith("No Region could be read (2 of 2 failed): us-east-1 (access_denied): Access denied calling ListDetectors")
+    assert "; eu-west-1 (no_detector): No GuardDuty detector was found in eu-west-1" in err.value.message
+    assert err.value.message.endswith("so the task fails whatever on_region_error says")
+    assert [e["region"] for e in err.value.kwargs["region_errors"]] == ["us-east-1", "eu-west-1"]
+    assert err.value.kwargs["investigations"] == [] and err.value.kwargs["regions"] == ["us-east-1", "eu-west-1"]
+    assert warnings == []  # the failure says it all, once
+
+
+def test_one_region_of_several_read_is_enough_to_return(regional):
+    readers, stubs = regional("us-east-1", "eu-west-1")
+    detectors(stubs["us-east-1"], DETECTOR)
+    stubs["us-east-1"].add_response("list_investigations", {"Investigations": []})
+    stubs["eu-west-1"].add_response("list_detectors", {"DetectorIds": []}, {})
+    result = gather(readers, listing_opts(), lambda message: None, regional=True)
+    assert result["investigations"] == [] and [e["region"] for e in result["region_errors"]] == ["eu-west-1"]
 
 
 def test_bad_input_in_every_region_is_the_tasks_error_not_a_region_error(regional):
@@ -270,11 +326,11 @@ def test_bad_input_in_every_region_is_the_tasks_error_not_a_region_error(regiona
     # filters need botocore 1.44.2: on an older one the task's error is that requirement, still not a Region's error
     expected = "Unknown key 'colour' in filters" if botocore_at_least(BOTOCORE_RICH) else f"botocore>={BOTOCORE_RICH}"
     with pytest.raises(GuardDutyError, match=re.escape(expected)):
-        gather_regions(readers, listing_opts(filters={"colour": "red"}), lambda message: None)
+        gather(readers, listing_opts(filters={"colour": "red"}), lambda message: None, regional=True)
 
 
 def ids_opts():
-    return check_regional_options({"investigation_ids": [A, B]}, ["us-east-1", "eu-west-1"], lambda message: None)
+    return check_task_options({"investigation_ids": [A, B]}, ["us-east-1", "eu-west-1"])
 
 
 def get(stub, iid, detector_id, response=None, error=None):
@@ -293,7 +349,7 @@ def test_ids_are_found_in_their_region_in_term_order(regional):
     detectors(stubs["eu-west-1"], EU_DETECTOR)
     get(stubs["eu-west-1"], A, EU_DETECTOR, full(A, "eu-west-1", "111122223333"))
     get(stubs["eu-west-1"], B, EU_DETECTOR, error="ResourceNotFoundException")
-    result = gather_regions(readers, ids_opts(), lambda message: None, {"us-east-1": [A, B], "eu-west-1": [A, B]})
+    result = gather(readers, ids_opts(), lambda message: None, {"us-east-1": [A, B], "eu-west-1": [A, B]}, regional=True)
     picked = pick_terms(result, [(None, A), (None, B), ("eu-west-1", A)], lambda message: None)
     assert [(i["region"], i["investigation_id"], i["account_id"]) for i in picked] == [
         ("eu-west-1", A, "111122223333"),
@@ -327,8 +383,8 @@ def test_an_id_denied_in_its_region_follows_on_denied(regional):
     readers, stubs = regional("us-east-1")
     detectors(stubs["us-east-1"], DETECTOR)
     get(stubs["us-east-1"], A, DETECTOR, error="AccessDeniedException")
-    opts = check_regional_options({"investigation_ids": [A]}, ["us-east-1"], lambda message: None)
-    result = gather_regions(readers, opts, lambda message: None, {"us-east-1": [A]})
+    opts = check_task_options({"investigation_ids": [A]}, ["us-east-1"])
+    result = gather(readers, opts, lambda message: None, {"us-east-1": [A]}, regional=True)
     assert result["region_errors"] == []  # one id refused is not the Region failing
     with pytest.raises(GuardDutyError, match="guardduty:GetInvestigation"):
         pick_terms(result, [(None, A)], lambda message: None)
@@ -346,11 +402,9 @@ def test_a_wait_that_times_out_in_one_region_fails_naming_it_with_every_regions_
     detectors(stubs["eu-west-1"], EU_DETECTOR)
     get(stubs["eu-west-1"], A, EU_DETECTOR, error="ResourceNotFoundException")
     get(stubs["eu-west-1"], B, EU_DETECTOR, full(B, "eu-west-1"))
-    opts = check_regional_options(
-        {"investigation_ids": [A, B], "wait": True, "wait_timeout": 30, "wait_sleep": 10}, ["us-east-1", "eu-west-1"], lambda message: None
-    )
+    opts = check_task_options({"investigation_ids": [A, B], "wait": True, "wait_timeout": 30, "wait_sleep": 10}, ["us-east-1", "eu-west-1"])
     with pytest.raises(GuardDutyError) as err:
-        gather_regions(readers, opts, lambda message: None, {"us-east-1": [A, B], "eu-west-1": [A, B]})
+        gather(readers, opts, lambda message: None, {"us-east-1": [A, B], "eu-west-1": [A, B]}, regional=True)
     assert err.value.reason == "timeout"
     assert err.value.message.startswith(f"Timed out after 30 s (wait_timeout=30) waiting for {A} on detector {DETECTOR} to leave RUNNING")
     assert err.value.kwargs["still_running"] == [A] and err.value.kwargs["waited"] == 30

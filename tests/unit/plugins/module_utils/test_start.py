@@ -12,7 +12,7 @@ import botocore
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod
 
 from ansible_collections.secops.guardduty.plugins.module_utils import start as start_mod
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
@@ -58,8 +58,8 @@ def full(iid, prompt, status="RUNNING", **extra):
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    """Virtual time: the wait's clock and sleep (the readers') and amazon.aws's retry backoffs advance a clock instead of
-    blocking. (AWSRetry has no sleep to inject: its backoff sleeps are recorded through amazon.aws's cloud module.)"""
+    """Virtual time: the wait's clock and sleep (the readers') and the retries' backoff (client.RetryBackoff.sleep)
+    advance a clock instead of blocking."""
     now = {"t": 0.0, "sleeps": []}
 
     def pause(seconds):
@@ -68,7 +68,7 @@ def no_sleep(monkeypatch):
 
     monkeypatch.setattr(InvestigationReader, "clock", staticmethod(lambda: now["t"]))
     monkeypatch.setattr(InvestigationReader, "sleep", staticmethod(pause))
-    monkeypatch.setattr(cloud.time, "sleep", pause)
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(pause))
     return now
 
 

@@ -116,6 +116,24 @@ def test_half_the_credentials_say_which_half_is_missing(run_module, no_aws_crede
     assert "Couldn't connect to AWS" not in exit_.result["msg"]
 
 
+def test_a_missing_profile_says_where_profiles_are_read_from_and_how_to_list_them(run_module, no_aws_credentials, tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.write_text("[profile incident-response]\nregion = us-east-1\n[default]\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    exit_ = run_module(
+        guardduty_investigation_info.main,
+        {"investigation_id": INV, "detector_id": DETECTOR, "access_key": None, "secret_key": None, "profile": "incident-respnse", "endpoint_url": UNREACHABLE},
+    )
+    assert exit_.failed
+    assert exit_.result["msg"] == (
+        f"The config profile (incident-respnse) could not be found. AWS profiles are read from {config} ([profile NAME] sections) "
+        f"and {tmp_path / 'no-credentials'} ([NAME] sections); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name other files. "
+        "Profiles found there: default, incident-response. `aws configure list-profiles` lists them. Fix profile (or AWS_PROFILE), "
+        "or leave it out to use keys, a role or the environment"
+    )
+    assert "Couldn't connect to AWS" not in exit_.result["msg"] and "exception" not in exit_.result
+
+
 # ---------------------------------------------------------------- regions (one stubbed client per Region)
 
 EU_DETECTOR = "3dc4e5f6a7b8c9d0e1f2a3b4c5d6e7f8"

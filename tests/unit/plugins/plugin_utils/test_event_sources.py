@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils import event_sources as events
@@ -88,9 +88,9 @@ class Clock:
 
 @pytest.fixture
 def no_backoff(monkeypatch):
-    """AWSRetry's backoff sleeps are recorded instead of slept."""
+    """The retries' backoff waits (client.RetryBackoff.sleep) are recorded instead of slept."""
     slept = []
-    monkeypatch.setattr(cloud.time, "sleep", slept.append)
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(slept.append))
     return slept
 
 
@@ -848,9 +848,9 @@ def test_run_source_stops_with_one_message_on_access_denied(source):
     with pytest.raises(GuardDutyError) as exc:
         source(INVESTIGATIONS, {}, polls=3)
     assert exc.value.message == (
-        "secops.guardduty.investigations stopped: Access denied calling ListDetectors for detectors on this account in us-east-1: "
-        "the caller needs guardduty:ListDetectors (on arn:aws:guardduty:<region>:<account>:detector/<id> and .../*), "
-        "or the investigation belongs to another account (members only see their own) (AccessDeniedException: User is not authorized)"
+        "secops.guardduty.investigations stopped: Access denied calling ListDetectors in us-east-1: finding the Region's detector "
+        'needs guardduty:ListDetectors, which IAM grants only on Resource "*" (docs/iam.md). Allow it, or give detector_id (in one '
+        "Region) so that no detector is looked up (AccessDeniedException: User is not authorized)"
     )
 
 
@@ -897,6 +897,8 @@ def test_run_source_stops_when_the_profile_does_not_exist(monkeypatch, tmp_path)
     with pytest.raises(GuardDutyError) as exc:
         asyncio.run(events.run_source(INVESTIGATIONS, asyncio.Queue(), {"profile": "no-such-profile", "region": "us-east-1"}, polls=1))
     assert exc.value.message.startswith("secops.guardduty.investigations stopped: The config profile (no-such-profile) could not be found")
+    assert f"AWS profiles are read from {tmp_path / 'config'} ([profile NAME] sections) and {tmp_path / 'credentials'}" in exc.value.message
+    assert "No profile was found there. `aws configure list-profiles` lists them" in exc.value.message
 
 
 # ---------------------------------------------------------------- many Regions (regions, issue 17)
@@ -960,6 +962,8 @@ def test_regions_option_all_a_list_or_a_string_with_commas():
         ({"regions": "all", "aws_region": "us-east-1"}, "regions and region are mutually exclusive: region 'us-east-1' was given in the source's"),
         ({"regions": ["us-east-1"], "detector_id": DETECTOR}, "detector_id names one Region's detector and cannot be combined with regions (us-east-1)"),
         ({"regions": ["us-east-1", "mars-1"]}, "Invalid Region 'mars-1' in regions"),
+        ({"regions": ["us-east-1", "eu-wset-1"]}, "Invalid Region 'eu-wset-1' in regions: no AWS partition has a Region of that name"),
+        ({"regions": ["eu-wset-1"]}, "did you mean eu-west-1?"),
         ({"regions": []}, "regions is empty"),
     ],
 )

@@ -41,13 +41,13 @@ def load(name):
 
 
 def documented_options(name):
-    return yaml.safe_load(load(name)["DOCUMENTATION"])["options"]
+    return events.source_documentation(load(name)["DOCUMENTATION"])["options"]
 
 
 def check_documentation(name, source):
     """Every option of the implementation is documented with its type, default and aliases, and nothing else is."""
     module = load(name)
-    doc = yaml.safe_load(module["DOCUMENTATION"])
+    doc = events.source_documentation(module["DOCUMENTATION"])  # with the options of secops.guardduty.event_source
     assert doc["short_description"] and doc["description"] and doc["author"]
     yaml.safe_load(module["EXAMPLES"])
     spec = events.argument_spec(source)
@@ -102,7 +102,8 @@ def stub_source(monkeypatch):
 def load_outside_ansible(tmp_path, name, collections_path, copy=False):
     """Load the source in a fresh Python without Ansible's collection loader (like ansible-rulebook).
 
-    Returns the IMPORT_ERROR it recorded (None when its imports work).
+    Returns "None" when it loads (its main is the collection's), else the repr of the import error that stopped it
+    (the cause of the source's own ImportError, whose message is checked here: it says what the source needs).
     """
     path = source_path(name)
     if copy:
@@ -115,8 +116,16 @@ def load_outside_ansible(tmp_path, name, collections_path, copy=False):
     code = (
         "import runpy, sys\n"
         "sys.path = [p for p in sys.path if 'ansible_collections' not in p]\n"
-        f"module = runpy.run_path({path!r})\n"
-        "print(repr(module['IMPORT_ERROR']))\n"
+        "try:\n"
+        f"    module = runpy.run_path({path!r})\n"
+        "except ImportError as error:\n"
+        f"    assert str(error).startswith('secops.guardduty.{name} needs ansible-core, boto3 and botocore, and amazon.aws in "
+        "ANSIBLE_COLLECTIONS_PATH: '), error\n"
+        "    assert str(error.__cause__) in str(error), error\n"
+        "    print(repr(error.__cause__))\n"
+        "else:\n"
+        "    assert module['main'].__module__ == 'ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources'\n"
+        "    print(None)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60, check=True)
     return result.stdout.strip().splitlines()[-1]

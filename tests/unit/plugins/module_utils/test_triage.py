@@ -2,7 +2,7 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The start module's batch mode (start.triage): the decision engine on a stubbed client."""
+"""The start module's batch mode (triage.py): the decision engine on a stubbed client."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ import datetime
 
 import pytest
 
-from ansible_collections.amazon.aws.plugins.module_utils import cloud
+from ansible_collections.secops.guardduty.plugins.module_utils import client as client_mod
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import botocore_at_least
 
 from ansible_collections.secops.guardduty.plugins.module_utils.client import BOTOCORE_RICH
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
-from ansible_collections.secops.guardduty.plugins.module_utils.start import BatchFinding
-from ansible_collections.secops.guardduty.plugins.module_utils.start import batch_findings
 from ansible_collections.secops.guardduty.plugins.module_utils.start import derive_client_token
-from ansible_collections.secops.guardduty.plugins.module_utils.start import plan_units
 from ansible_collections.secops.guardduty.plugins.module_utils.start import start
-from ansible_collections.secops.guardduty.plugins.module_utils.start import started_within
-from ansible_collections.secops.guardduty.plugins.module_utils.start import triage
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import BatchFinding
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import batch_findings
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import plan_units
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import started_within
+from ansible_collections.secops.guardduty.plugins.module_utils.triage import triage
 
 from .conftest import DETECTOR
 
@@ -433,7 +433,7 @@ def test_untrusted_listing_items_are_ignored(stubbed):
 def test_throttling_and_server_errors_of_a_start_are_still_retried(stubbed, monkeypatch):
     client, stub = stubbed
     sleeps = []
-    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)  # amazon.aws's backoff, without waiting
+    monkeypatch.setattr(client_mod.RetryBackoff, "sleep", staticmethod(sleeps.append))  # the retries' backoff, without waiting
     expect_listing(stub)
     prompt = f"Investigate finding {fid(1)}"
     token = derive_client_token(DETECTOR, prompt, DAY, NOW)
