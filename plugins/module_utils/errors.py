@@ -181,6 +181,9 @@ def profile_message(exc):
     )
 
 
+NO_REGION_MESSAGE = "No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile"
+
+
 def connection_failure(message, exception=None):
     """(message, exception) for amazon.aws's plugin failure: unchanged, or the credentials or profile message when that
     is what went wrong."""
@@ -188,6 +191,8 @@ def connection_failure(message, exception=None):
         return credentials_message(exception), None
     if isinstance(exception, getattr(botocore.exceptions, "ProfileNotFound", ())):
         return profile_message(exception), None
+    if isinstance(exception, getattr(botocore.exceptions, "NoRegionError", ())):
+        return NO_REGION_MESSAGE, None
     return message, exception
 
 

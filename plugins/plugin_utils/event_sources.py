@@ -50,10 +50,10 @@ from ansible_collections.secops.guardduty.plugins.module_utils.client import COL
 from ansible_collections.secops.guardduty.plugins.module_utils.client import read_pages
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.client import session_clients
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import AWSCallHandler
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyErrorHandler
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import invalid
-from ansible_collections.secops.guardduty.plugins.module_utils.errors import profile_message
 from ansible_collections.secops.guardduty.plugins.module_utils.model import epoch
 from ansible_collections.secops.guardduty.plugins.module_utils.model import finding_ids_in
 from ansible_collections.secops.guardduty.plugins.module_utils.model import normalize
@@ -225,6 +225,14 @@ def source_client(opts):
     return client, region
 
 
+@AWSCallHandler.connecting()
+def _connect(opts):
+    """A GuardDuty client for the source's options (amazon.aws's connection info), its endpoint URL and parameters."""
+    region, endpoint_url, params = get_aws_connection_info(_Connection(opts))
+    params["aws_config"] = botocore.config.Config(**CLIENT_CONFIG).merge(params.get("aws_config") or botocore.config.Config())
+    return boto3_inventory_conn("client", "guardduty", region, endpoint_url, **params), endpoint_url, params
+
+
 def _source_client(opts):
     """source_client(), and the connection (endpoint URL, parameters) it was built with."""
     set_collection_info(collection_name=COLLECTION_NAME, collection_version=COLLECTION_VERSION)
@@ -232,15 +240,9 @@ def _source_client(opts):
     if conflict:
         raise invalid(conflict)
     try:
-        region, endpoint_url, params = get_aws_connection_info(_Connection(opts))
-        params["aws_config"] = botocore.config.Config(**CLIENT_CONFIG).merge(params.get("aws_config") or botocore.config.Config())
-        client = boto3_inventory_conn("client", "guardduty", region, endpoint_url, **params)
-    except botocore.exceptions.NoRegionError:
-        raise invalid("No AWS region was found: set region, or AWS_REGION / AWS_DEFAULT_REGION, or a region in the profile") from None
-    except botocore.exceptions.ProfileNotFound as e:
-        raise invalid(profile_message(e)) from None
-    except (ValueError, botocore.exceptions.BotoCoreError) as e:
-        raise invalid(f"Could not create a GuardDuty client: {e}") from None
+        client, endpoint_url, params = _connect(opts)
+    except GuardDutyError as e:
+        raise invalid(e.message) from None
     return RetryingBotoClientWrapper(client, retry_decorator()), client.meta.region_name, (endpoint_url, params)
 
 

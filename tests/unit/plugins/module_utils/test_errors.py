@@ -54,6 +54,7 @@ def test_connection_failure_keeps_amazon_aws_message_unless_credentials_are_miss
     message, exception = errors.connection_failure("Couldn't connect to AWS", botocore.exceptions.ProfileNotFound(profile="nope"))
     assert exception is None and message.startswith("The config profile (nope) could not be found. AWS profiles are read from ")
     assert errors.connection_failure("Couldn't connect to AWS") == ("Couldn't connect to AWS", None)
+    assert errors.connection_failure("Couldn't connect to AWS", botocore.exceptions.NoRegionError()) == (errors.NO_REGION_MESSAGE, None)
     partial = botocore.exceptions.PartialCredentialsError(provider="explicit", cred_var="aws_secret_access_key")
     message, exception = errors.connection_failure("Couldn't connect to AWS", partial)
     assert exception is None

@@ -27,6 +27,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils import options as
 from ansible_collections.secops.guardduty.plugins.module_utils.client import PREVIEW_REGIONS
 from ansible_collections.secops.guardduty.plugins.module_utils.client import retry_decorator
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.module_utils.errors import NO_REGION_MESSAGE
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FINDINGS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import INVESTIGATIONS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.event_sources import FindingPoller
@@ -788,6 +789,20 @@ def test_source_client_uses_the_options_and_the_collections_retries():
     assert region == "eu-central-1" and client.meta.endpoint_url == "http://127.0.0.1:9"
     assert client.meta.config.retries["mode"] == "standard" and client.meta.config.retries["total_max_attempts"] == 5
     assert "secops.guardduty/" in client.meta.config.user_agent
+
+
+
+def test_a_source_client_that_cannot_be_built_is_one_final_message(monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    keys = {"access_key": UNIT_ACCESS_KEY, "secret_key": UNIT_SECRET_KEY}
+    with pytest.raises(GuardDutyError) as exc:
+        events.source_client(check_source_options(FINDINGS, keys))
+    assert exc.value.message == NO_REGION_MESSAGE and exc.value.final
+    with pytest.raises(GuardDutyError) as exc:
+        events.source_client(check_source_options(FINDINGS, dict(keys, region="us-east-1", endpoint_url="not a url")))
+    assert exc.value.message.startswith("Couldn't connect to AWS: Invalid endpoint: not a url") and exc.value.final
 
 
 # ---------------------------------------------------------------- the run loop
