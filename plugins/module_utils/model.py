@@ -25,6 +25,9 @@ from ansible_collections.secops.guardduty.plugins.module_utils.errors import inv
 
 # A finding id: 32 hexadecimal characters (GuardDuty writes them in lower case; any case is accepted).
 FINDING_ID_RE = re.compile(r"[0-9a-f]{32}", re.IGNORECASE | re.ASCII)
+# An account id and a Region name, as an investigation, a record and a role's settings give them.
+ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
+REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 # ... inside free text: not part of a longer run of hexadecimal characters
 _FINDING_ID_IN_TEXT_RE = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", re.IGNORECASE | re.ASCII)
 
@@ -34,6 +37,18 @@ SUMMARY_MEMBERS = ("key_observations", "threat_assessment", "countermeasures", "
 
 # ---------------------------------------------------------------- finding ids
 
+
+
+def console_url(region, finding_id=None):
+    """The GuardDuty console in ``region``, at ``finding_id`` when given: built from the Region name and the finding id
+    only, each checked against its pattern (None without a valid Region). The console has no documented address of an
+    investigation itself."""
+    if not isinstance(region, str) or not REGION_NAME.fullmatch(region):
+        return None
+    base = f"https://{region}.console.aws.amazon.com/guardduty/home?region={region}"
+    if isinstance(finding_id, str) and FINDING_ID_RE.fullmatch(finding_id):
+        return f"{base}#/findings?macros=current&fId={finding_id.lower()}"
+    return base
 
 def validate_finding_id(value, label="finding_id"):
     """A finding id in GuardDuty's spelling (lower case); GuardDutyError(reason=invalid) otherwise."""

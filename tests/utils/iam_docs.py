@@ -2,7 +2,7 @@
 # Copyright: Contributors to the secops.guardduty collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Write docs/iam/contain-{plan,apply,rollback}.json from what the response engine and its action types declare
+"""Write docs/iam/contain-{plan,apply,rollback}.json and docs/iam/dispose-{plan,apply,rollback}.json from what the response engine and its action types declare
 (plugins/plugin_utils/respond/iam.py). Run with the project's environment after changing a type's ``iam``:
 
     eval "$(scripts/env)" && python tests/utils/iam_docs.py
@@ -24,11 +24,12 @@ def main():
     sys.path[:0] = [p for p in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep) if p]
     from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import iam  # pylint: disable=import-outside-toplevel
 
-    for mode in iam.MODES:
-        path = os.path.join(REPO, "docs", "iam", f"contain-{mode}.json")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(iam.policy_text(mode))
-        print(f"wrote {path}")
+    for kind in iam.KINDS:
+        for mode in iam.MODES:
+            path = os.path.join(REPO, "docs", "iam", f"{kind}-{mode}.json")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(iam.policy_text(mode, kind))
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ writes the record (record.py), then runs the steps (steps.py).
 from __future__ import annotations
 
 import re
+import threading
 
 from ansible_collections.secops.guardduty.plugins.module_utils.model import as_dict
 
@@ -127,6 +128,23 @@ class Context:  # pylint: disable=too-few-public-methods
         self.shared = set()
         self.entries = []
         self.sleep = None
+        self._batches = {}
+        self._batch_lock = threading.Lock()
+
+    def batch(self, key, run):
+        """``run()`` once for every step that asks under ``key`` (one API call for many resources, made by the first
+        step that gets here while the others wait): its result, or its error raised to each of them."""
+        with self._batch_lock:
+            slot = self._batches.setdefault(key, {"lock": threading.Lock()})
+        with slot["lock"]:
+            if "result" not in slot and "error" not in slot:
+                try:
+                    slot["result"] = run()
+                except Exception as e:  # pylint: disable=broad-except  # every step of the batch fails with it
+                    slot["error"] = e
+        if "error" in slot:
+            raise slot["error"]
+        return slot["result"]
 
     def recorded(self, resource):
         """The containment record's entry of ``resource``, or None."""

@@ -99,6 +99,11 @@ def services_of(types, mode):
 
 def read_investigation(clients, investigation_id, detector_id, warn):
     """The investigation ``investigation_id`` with its structured summary and records (read as the info module reads it)."""
+    return read_investigation_on(clients, investigation_id, detector_id, warn)[0]
+
+
+def read_investigation_on(clients, investigation_id, detector_id, warn):
+    """(read_investigation's investigation, the detector it was read from)."""
     if not clients.region:
         raise invalid(f"Reading investigation {investigation_id} needs a Region and found none: give region in the play's module_defaults "
                       "(group/aws or group/secops.guardduty.guardduty), or set AWS_REGION")
@@ -107,7 +112,7 @@ def read_investigation(clients, investigation_id, detector_id, warn):
     ids = validate_investigation_ids(client, [investigation_id])
     detector = reader.resolve_detector(detector_id or None)
     opts = check_read_options({"summary_format": "structured", "include_records": True})
-    return fetch(reader, detector, ids, opts, warn)[0]
+    return fetch(reader, detector, ids, opts, warn)[0], detector
 
 
 def read_state(clients, found, scope, settings):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import ACCOUNT_ID
+from ansible_collections.secops.guardduty.plugins.module_utils.model import ACCOUNT_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 
 PLACEHOLDER = "{account_id}"

@@ -29,8 +29,8 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import ROLE_ARN
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.identity import SESSION_NAME
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import ACCOUNT_ID
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.resources import REGION_NAME
+from ansible_collections.secops.guardduty.plugins.module_utils.model import ACCOUNT_ID
+from ansible_collections.secops.guardduty.plugins.module_utils.model import REGION_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
 
 RECORD_FORMAT = 1

@@ -22,6 +22,8 @@ from ansible_collections.secops.guardduty.plugins.module_utils.model import summ
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import PRIORITIES
 from ansible_collections.secops.guardduty.plugins.module_utils.model import as_dict
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
+from ansible_collections.secops.guardduty.plugins.module_utils.model import ACCOUNT_ID
+from ansible_collections.secops.guardduty.plugins.module_utils.model import REGION_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
@@ -30,9 +32,6 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types imp
 RESOURCE_TYPE_OF = {t.service_type: name for name, t in TYPES.items()}
 RESOURCE_TYPES = tuple(TYPES)
 ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)", re.ASCII)
-# An account id and a Region name, as the investigation, the containment record and contain_assume_role give them.
-ACCOUNT_ID = re.compile(r"\d{12}", re.ASCII)
-REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d", re.ASCII)
 
 PRIORITY_ORDER = {p: i for i, p in enumerate(PRIORITIES)}
 MAX_TEXT = 512  # countermeasure text kept per resource (a reminder of why, not the whole AI narrative)

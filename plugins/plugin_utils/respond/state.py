@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.errors import ContainError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import DISPOSE_TYPES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import TYPES
 
 # member -> what it holds, from the action types' declarations
 MEMBERS = {}
-for _type in TYPES.values():
+for _type in list(TYPES.values()) + list(DISPOSE_TYPES.values()):
     for _name, _what in _type.reads.items():
         MEMBERS.setdefault(_name, _what)
 POLICIES = tuple(name for name in MEMBERS if name.endswith("_policies"))

@@ -650,3 +650,86 @@ def contain_demo(instance_id, access_key_id, user_name, role_name, bucket, open_
               'Scope': {'InvestigationType': 'FINDING', 'FindingId': CONTAIN_DEMO_FINDING_ID}, 'SummaryData': summary}
     prompt = f'Investigate finding {CONTAIN_DEMO_FINDING_ID} in account {account_id}'
     return _scenario([_entry(inv_id, prompt, result)])
+
+
+# ---------------------------------------------------------------- disposition (issue 26)
+
+DISPOSE_BENIGN_INV_ID = '8d9e0f1a-0123-4d45-a678-9abcdef01234'
+DISPOSE_BENIGN_FINDING_ID = 'be1a9e0f1a2b3c4d5e6f7a8b9c0d1e2f'
+DISPOSE_RELATED_FINDING_ID = 'be2b0f1a2b3c4d5e6f7a8b9c0d1e2f3a'
+DISPOSE_TP_INV_ID = '9e0f1a2b-1234-4e56-b789-abcdef012345'
+DISPOSE_TP_FINDING_ID = '7f0e1d2c3b4a59687766554433221100'
+DISPOSE_UNCERTAIN_INV_ID = '0f1a2b3c-2345-4f67-8890-bcdef0123456'
+DISPOSE_UNCERTAIN_FINDING_ID = 'c0ffee00112233445566778899aabbcc'
+DISPOSE_OTHER_ACCOUNT_FINDING_ID = 'fa11fa11fa11fa11fa11fa11fa11fa11'
+DISPOSE_MALFORMED_ID = 'not-a-finding; touch /tmp/pwned'
+DISPOSE_SCANNER_IP = '203.0.113.10'
+
+
+def dispose_extra_id(index):
+    """The id of the ``index``-th extra finding the benign investigation names (``dispose(extra=N)``)."""
+    return f'be3c{index:028x}'
+
+
+def _dispose_investigation(inv_id, finding_id, finding_type, risk_level, confidence, title, named=(), extra_records=()):
+    """A COMPLETED FINDING investigation of ``finding_id`` whose records name ``named`` findings (representative
+    resources) besides it."""
+    summary = {'FindingType': finding_type,
+               'KeyObservations': {'Title': title, 'Narrative': f'The investigation looked at finding {finding_id}.', 'Observations': []},
+               'ThreatAssessment': {'AttackProgression': [{'Phase': 'Discovery', 'Description': 'Connections to many ports.', 'Attacks': [{
+                   'Tactic': {'Name': 'Discovery', 'Uid': 'TA0007'}, 'Technique': {'Name': 'Network Service Discovery', 'Uid': 'T1046'},
+                   'Findings': [{'FindingType': finding_type, 'Uid': finding_id}], 'Version': '15.1'}]}],
+                   'ThreatActorProfile': 'unknown'},
+               'Countermeasures': []}
+    result = {'RiskLevel': risk_level, 'Confidence': confidence, 'Risk': title,
+              'Scope': {'InvestigationType': 'FINDING', 'FindingId': finding_id}, 'SummaryData': summary}
+    records = records_for('FINDING', finding_id, ACCOUNT_ID, REGION, DETECTOR_ID, 60000)
+    named = list(named)
+    for start in range(0, len(named), 20):  # the model takes at most 20 representative resources per observation
+        records.insert(-2, {'Type': 'OBSERVATION', 'Title': 'Resources behind the same activity', 'SupportingData': {'Observation': {
+            'ObservationType': 'REPRESENTATIVE_RESOURCE', 'RepresentativeResources': [
+                {'ResourceType': 'Instance', 'Identifier': INSTANCE_ID, 'FindingId': named_id, 'FindingCount': 1, 'RiskLevel': risk_level}
+                for named_id in named[start:start + 20]]}}})
+    records[-2:-2] = list(extra_records)
+    for index, record in enumerate(records):
+        record['RecordId'] = f'rec-{index + 1:04d}'
+    return _entry(inv_id, f'Investigate finding {finding_id} in account {ACCOUNT_ID}', result, records)
+
+
+def dispose(extra=0):
+    """What the disposition acts on (tests/integration/test_dispose*.py, ``scripts/demo dispose``): three COMPLETED
+    FINDING investigations and their findings in GuardDuty (so in the emulator's Security Hub too):
+
+    - ``DISPOSE_BENIGN_INV_ID`` (Low risk, High confidence: benign) of ``DISPOSE_BENIGN_FINDING_ID`` (a port scan
+      from a known scanner), whose records name ``DISPOSE_RELATED_FINDING_ID``, the same finding's ARN, a finding ARN
+      of account ``OTHER_ACCOUNT_ID``, ``DISPOSE_MALFORMED_ID`` and ``extra`` more findings (``dispose_extra_id(i)``,
+      all held by the detector: more than one API call takes with ``extra=60``);
+    - ``DISPOSE_TP_INV_ID`` (High risk, High confidence: true positive) of ``DISPOSE_TP_FINDING_ID``;
+    - ``DISPOSE_UNCERTAIN_INV_ID`` (Medium risk, Low confidence: uncertain) of ``DISPOSE_UNCERTAIN_FINDING_ID``.
+    """
+    extra = int(extra)
+    scan = {'ResourceType': 'Instance', 'InstanceDetails': {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium',
+                                                           'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}}
+    scanner = {'ServiceName': 'guardduty', 'Count': 3, 'Archived': False, 'ResourceRole': 'TARGET', 'Action': {
+        'ActionType': 'PORT_PROBE', 'PortProbeAction': {'Blocked': False, 'PortProbeDetails': [
+            {'LocalPortDetails': {'Port': 22, 'PortName': 'SSH'}, 'RemoteIpDetails': {'IpAddressV4': DISPOSE_SCANNER_IP}}]}}}
+    low = dict(type=LOW_FINDING_TYPE, severity=2.0, Resource=scan, Service=scanner, Title=f'Unprotected port on EC2 instance {INSTANCE_ID} is being probed',
+               Description=f'{DISPOSE_SCANNER_IP} probed port 22 of {INSTANCE_ID}.')
+    findings = [finding(DISPOSE_BENIGN_FINDING_ID, **low), finding(DISPOSE_RELATED_FINDING_ID, **low),
+                finding(DISPOSE_TP_FINDING_ID, severity=8.0), finding(DISPOSE_UNCERTAIN_FINDING_ID, severity=5.0, type=LOW_FINDING_TYPE)]
+    findings += [finding(dispose_extra_id(i), **low) for i in range(extra)]
+    arn = f'arn:aws:guardduty:{REGION}:{ACCOUNT_ID}:detector/{DETECTOR_ID}/finding/{DISPOSE_RELATED_FINDING_ID}'
+    other = f'arn:aws:guardduty:{REGION}:{OTHER_ACCOUNT_ID}:detector/{SECOND_DETECTOR_ID}/finding/{DISPOSE_OTHER_ACCOUNT_FINDING_ID}'
+    malformed = {'Type': 'OBSERVATION', 'Title': 'A finding detail', 'SupportingData': {'Observation': {
+        'ObservationType': 'FINDING_DETAIL', 'FindingDetail': {'FindingId': DISPOSE_MALFORMED_ID, 'FindingType': LOW_FINDING_TYPE}}}}
+    benign = _dispose_investigation(DISPOSE_BENIGN_INV_ID, DISPOSE_BENIGN_FINDING_ID, LOW_FINDING_TYPE, 'Low', 'High',
+                                    f'Port probes from the known scanner {DISPOSE_SCANNER_IP}',
+                                    [DISPOSE_RELATED_FINDING_ID, arn, other] + [dispose_extra_id(i) for i in range(extra)], [malformed])
+    true_positive = _dispose_investigation(DISPOSE_TP_INV_ID, DISPOSE_TP_FINDING_ID, CRED_FINDING_TYPE, 'High', 'High',
+                                           f'Instance credentials used from {BAD_IP}')
+    uncertain = _dispose_investigation(DISPOSE_UNCERTAIN_INV_ID, DISPOSE_UNCERTAIN_FINDING_ID, LOW_FINDING_TYPE, 'Medium', 'Low',
+                                       'Port probes from an address with no reputation')
+    return _scenario([benign, true_positive, uncertain], findings=findings)
+
+
+BUILDERS['dispose'] = dispose
