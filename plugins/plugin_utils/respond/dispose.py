@@ -238,12 +238,13 @@ def _settings(settings):
     if settings.get("suppress"):
         settings["policy"]["benign"]["suppress"] = True
     settings["auto_apply"] = check_auto(settings.get("auto_apply"), settings["mode"])
+    given = settings.get("max_filters", 10)
     try:
-        settings["max_filters"] = int(settings.get("max_filters", 10))
+        settings["max_filters"] = int(given)
     except (TypeError, ValueError):
         settings["max_filters"] = -1
-    if settings["max_filters"] < 0:
-        raise ContainError(f"dispose_max_filters must be a whole number of 0 or more; got {settings.get('max_filters')!r}")
+    if settings["max_filters"] < 0 or isinstance(given, bool):
+        raise ContainError(f"dispose_max_filters must be a whole number of 0 or more; got {given!r}")
     record_dir = settings.get("record_dir") or DEFAULT_RECORD_DIR
     if not isinstance(record_dir, str) or not record_dir.startswith(("/", "~")) or any(c in record_dir for c in "\n\r\x00"):
         raise ContainError(f"dispose_record_dir must be an absolute path on the controller (or start with ~/); got {record_dir!r}")

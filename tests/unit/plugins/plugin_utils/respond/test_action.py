@@ -13,7 +13,9 @@ import pytest
 
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import aws
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import DISPOSE_SETTINGS
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import SETTINGS
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import dispose_request_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import request_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import result_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.engine import Refused
@@ -38,6 +40,27 @@ def test_the_request_carries_every_setting_and_the_run_s_time():
     assert request["settings"]["reactivate_keys"] is True and request["settings"]["record"] == {}
     assert request["settings"]["time"].endswith("Z") and len(request["settings"]["time"]) == 20
     assert (request["assume_role"], request["external_id"]) == ("arn:aws:iam::{account_id}:role/R", "ext-id")
+
+
+DISPOSE_ARGS = {"mode": "rollback", "approved": True, "policy": {"benign": {"note": False}}, "suppress": True, "max_filters": 3,
+                "auto_apply": None, "record_dir": "/d", "record": {"resources": []}, "containment": None, "containment_record_dir": "/c",
+                "investigation": None, "investigation_id": None, "detector_id": "2cb3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"}
+
+
+def test_the_disposition_takes_exactly_one_of_the_investigation_and_its_id_and_every_setting():
+    with pytest.raises(Refused, match=r"Give exactly one of dispose_investigation .*\(dispose.yml: investigation_id\); got neither"):
+        dispose_request_of(DISPOSE_ARGS)
+    request = dispose_request_of(dict(DISPOSE_ARGS, investigation={"investigation_id": "x"}))
+    assert request["investigation"] == {"investigation_id": "x"} and request["investigation_id"] is None
+    assert {name: request["settings"][name] for name in DISPOSE_SETTINGS} == {name: DISPOSE_ARGS[name] for name in DISPOSE_SETTINGS}
+    assert request["detector_id"] == DISPOSE_ARGS["detector_id"] and request["settings"]["time"].endswith("Z")
+
+
+def test_a_failed_disposition_names_its_record():
+    result = result_of(_plan(failures=["guardduty_finding f: archive: denied"]), False, False, "dispose")
+    assert "dispose_result" in result and "contain_result" not in result
+    assert result["msg"].startswith("dispose_mode=apply for investigation i: 1 of the resources acted on failed")
+    assert "(the disposition record holds each one's steps)" in result["msg"]
 
 
 def _plan(mode="apply", steps=(), failures=(), planned=0, resources=()):
