@@ -1290,9 +1290,11 @@ amazon.aws) gets its own virtualenv under $SECOPS_GUARDDUTY_WORK/matrix and runs
 integration tests. --list shows the legs.""",
     "benchmark": """usage: scripts/benchmark [--runs N] [--latency-ms N] [--concurrency N] [--only 1,2,...] [--baseline DIR] [--json FILE]
        scripts/benchmark --eda [--interval S] [--completions N] [--polls N] [--latency-ms N] [--regions-latency-ms N] [--json FILE]
+       scripts/benchmark --contain [--runs N] [--json FILE]
 
-The performance benchmark (benchmarks/run.py, with the AWS CLI it installs in a virtualenv of its own), or with --eda
-the event sources' (benchmarks/eda.py). The figures and targets: docs/performance.md; benchmarks/README.md.""",
+The performance benchmark (benchmarks/run.py, with the AWS CLI it installs in a virtualenv of its own), with --eda
+the event sources' (benchmarks/eda.py), with --contain the contain role's on moto (benchmarks/contain.py). The figures
+and targets: docs/performance.md; benchmarks/README.md.""",
     "emulator": """usage: scripts/emulator [--port N] [--host H] [--scenario NAME[:ARG=VALUE,...] | --scenario FILE.json]
                         [--latency-ms N] [--port-file FILE]
 
