@@ -8,21 +8,8 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
-
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import DISPOSE_ARGUMENT_SPEC
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import action_module
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.action import dispose
 
-display = Display()
-
-
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        _spec, args = self.validate_argument_spec(argument_spec=DISPOSE_ARGUMENT_SPEC)
-        result.update(dispose(self._task, self._templar, args, display.warning))
-        return result
+ActionModule = action_module(DISPOSE_ARGUMENT_SPEC, dispose)

@@ -30,33 +30,6 @@ description:
 author:
   - secops.guardduty contributors (@secops)
 options:
-  investigation:
-    description:
-      - The investigation, as M(secops.guardduty.guardduty_investigation_info) returns it (with
-        C(summary_format=structured) and C(include_records=true)), that module's registered result, or an element of
-        the P(secops.guardduty.guardduty_investigation#lookup) lookup.
-      - Give exactly one of O(investigation) and O(investigation_id).
-    type: raw
-  investigation_id:
-    description:
-      - The id of a COMPLETED investigation, read here with its structured summary and records.
-    type: str
-  detector_id:
-    description:
-      - The detector of O(investigation_id); left out, the Region's only detector.
-    type: str
-  mode:
-    description:
-      - V(plan) reports, V(apply) contains (needs O(approved)), V(rollback) undoes from the containment record (needs
-        O(approved)), V(auto) applies only what O(auto_apply) allows.
-    type: str
-    choices: [plan, apply, rollback, auto]
-    default: plan
-  approved:
-    description:
-      - Must be V(true) for V(apply) and V(rollback), saying that a person reviewed the plan.
-    type: bool
-    default: false
   auto_apply:
     description:
       - The policy of O(mode=auto) - C(actions) (any of V(deactivate_access_key), V(revoke_role_sessions),
@@ -129,19 +102,10 @@ options:
     description:
       - The C(sts:ExternalId) the trust policy of O(assume_role) asks for.
     type: str
-attributes:
-  check_mode:
-    support: full
-    description: The plan; nothing is changed and no record is written.
-  diff_mode:
-    support: full
-    description: Each resource planned or acted on, with what is done to it.
-  platform:
-    platforms: all
 notes:
-  - This is an action plugin. It runs in the controller's Ansible process and connects to no host.
   - IAM - C(docs/iam/contain-plan.json), C(contain-apply.json), C(contain-rollback.json) list every call of each mode.
 extends_documentation_fragment:
+  - secops.guardduty.response
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - secops.guardduty.requirements

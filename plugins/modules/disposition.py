@@ -21,31 +21,6 @@ description:
 author:
   - secops.guardduty contributors (@secops)
 options:
-  investigation:
-    description:
-      - The investigation, as M(secops.guardduty.guardduty_investigation_info) returns it, that module's registered
-        result, or an element of the P(secops.guardduty.guardduty_investigation#lookup) lookup. Exactly one of this and
-        O(investigation_id).
-    type: raw
-  investigation_id:
-    description:
-      - The id of a COMPLETED investigation, read here with its structured summary and records.
-    type: str
-  detector_id:
-    description:
-      - The detector of the investigation and its findings; left out, the Region's only detector.
-    type: str
-  mode:
-    description:
-      - V(plan), V(apply) (needs O(approved)), V(rollback) (needs O(approved)) or V(auto) (only what O(auto_apply) allows).
-    type: str
-    choices: [plan, apply, rollback, auto]
-    default: plan
-  approved:
-    description:
-      - Must be V(true) for V(apply) and V(rollback), saying that a person reviewed the plan.
-    type: bool
-    default: false
   policy:
     description:
       - What each verdict class gets, over the defaults (the role's C(dispose_policy)).
@@ -82,19 +57,10 @@ options:
       - Where the containment records are, when O(containment) is not given.
     type: path
     default: ~/.ansible/secops-guardduty/contain-records
-attributes:
-  check_mode:
-    support: full
-    description: The plan; nothing is changed and no record is written.
-  diff_mode:
-    support: full
-    description: Each finding, rule and Security Hub finding planned or acted on, with what is done to it.
-  platform:
-    platforms: all
 notes:
-  - This is an action plugin. It runs in the controller's Ansible process and connects to no host.
   - IAM - C(docs/iam/dispose-plan.json), C(dispose-apply.json), C(dispose-rollback.json).
 extends_documentation_fragment:
+  - secops.guardduty.response
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - secops.guardduty.requirements

@@ -28,7 +28,8 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import en
 # task nor module_defaults give a value (aws.connection_params applies it then, in the task's environment)
 CONNECTION = {name: {k: v for k, v in option.items() if k != "fallback"} for name, option in aws_argument_spec().items()}
 
-ARGUMENT_SPEC = dict(
+# what every action of the engine takes (doc fragment secops.guardduty.response)
+REQUEST = dict(
     CONNECTION,
     investigation=dict(type="raw"),
     investigation_id=dict(type="str"),
@@ -36,6 +37,10 @@ ARGUMENT_SPEC = dict(
     mode=dict(type="str", choices=["plan", "apply", "rollback", "auto"], default="plan"),
     approved=dict(type="bool", default=False),
     auto_apply=dict(type="raw"),
+    record=dict(type="raw"),
+)
+ARGUMENT_SPEC = dict(
+    REQUEST,
     max_resources=dict(type="int", default=20),
     force=dict(type="bool", default=False),
     quarantine_group_name=dict(type="str", default="secops-guardduty-quarantine"),
@@ -45,24 +50,16 @@ ARGUMENT_SPEC = dict(
     disable_imds=dict(type="bool", default=False),
     asg_decrement=dict(type="bool", default=False),
     record_dir=dict(type="path", default="~/.ansible/secops-guardduty/contain-records"),
-    record=dict(type="raw"),
     rollback_reactivate_keys=dict(type="bool", default=False),
     assume_role=dict(type="str"),
     external_id=dict(type="str"),
 )
 DISPOSE_ARGUMENT_SPEC = dict(
-    CONNECTION,
-    investigation=dict(type="raw"),
-    investigation_id=dict(type="str"),
-    detector_id=dict(type="str"),
-    mode=dict(type="str", choices=["plan", "apply", "rollback", "auto"], default="plan"),
-    approved=dict(type="bool", default=False),
+    REQUEST,
     policy=dict(type="raw"),
     suppress=dict(type="bool", default=False),
     max_filters=dict(type="int", default=10),
-    auto_apply=dict(type="raw"),
     record_dir=dict(type="path", default="~/.ansible/secops-guardduty/dispose-records"),
-    record=dict(type="raw"),
     containment=dict(type="raw"),
     containment_record_dir=dict(type="path", default="~/.ansible/secops-guardduty/contain-records"),
 )
@@ -171,3 +168,24 @@ def result_of(plan, check_mode, diff, prefix="contain"):
         result["diff"] = [{"before_header": f"investigation {plan['investigation_id']}", "after_header": f"{prefix}_mode={plan['mode']}",
                            "prepared": untrusted("\n".join(lines) + "\n")}] if lines else []
     return result
+
+
+def action_module(argument_spec, run):
+    """The ActionModule class of an action of the engine: its arguments checked against ``argument_spec``, then
+    ``run(task, templar, args, warn)`` on the controller (no connection, no files transferred)."""
+    from ansible.plugins.action import ActionBase  # pylint: disable=import-outside-toplevel
+    from ansible.utils.display import Display  # pylint: disable=import-outside-toplevel
+
+    display = Display()
+
+    class ActionModule(ActionBase):
+        TRANSFERS_FILES = False
+        _requires_connection = False
+
+        def run(self, tmp=None, task_vars=None):
+            result = super().run(tmp, task_vars)
+            _spec, args = self.validate_argument_spec(argument_spec=argument_spec)
+            result.update(run(self._task, self._templar, args, display.warning))
+            return result
+
+    return ActionModule

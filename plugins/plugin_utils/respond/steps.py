@@ -19,6 +19,7 @@ import concurrent.futures
 import time
 
 from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import REST
 
 WORKERS = 8  # calls in flight at once: bounded, so that throttling stays rare on a large investigation
 
@@ -35,6 +36,22 @@ class Step:  # pylint: disable=too-few-public-methods
         self.run = run
         self.after = tuple(after) + tuple(k for k in waits if k not in after)  # every step it comes after, in order
         self.waits = frozenset(waits)  # of those, the ones it runs after whatever became of them (a marker before its change)
+
+
+def batched_step(planned, context, suffix, what, batch, failed=None):
+    """The step of one resource whose change is made for many at once: ``batch(context)`` runs once for every resource
+    of its type (Context.batch: one call per batch of the API's maximum); ``failed(outcome, planned)`` says why this
+    resource's part did not succeed, or None. A failed batch fails the step of every resource it was for."""
+    kind = planned["type"]
+
+    def run(_outputs):
+        outcome = context.batch(kind, lambda: batch(context))
+        problem = failed(outcome, planned) if failed else None
+        if problem:
+            raise GuardDutyError(problem)
+        return True
+
+    return [Step(f"{kind}:{planned['id']}:{suffix}", (kind, planned["id"]), what, REST, run)]
 
 
 def execute(steps, workers=WORKERS, clock=time.monotonic):

@@ -18,12 +18,11 @@ from ansible_collections.secops.guardduty.plugins.module_utils.guardduty_finding
 from ansible_collections.secops.guardduty.plugins.module_utils.guardduty_findings import plan_finding_changes
 from ansible_collections.secops.guardduty.plugins.module_utils.guardduty_findings import read_findings
 from ansible_collections.secops.guardduty.plugins.module_utils.model import FINDING_ID_RE
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import REST
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import ActionType
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import entry
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import need
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import pattern_problem
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import Step
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import batched_step
 
 FEEDBACK_FINAL = "feedback cannot be withdrawn in GuardDuty's API: rollback leaves it as it is"
 
@@ -138,20 +137,12 @@ def _batched(context):
                                  region=context.region)
 
 
-def _step(planned, context, what):
-    def run(_outputs):
-        context.batch("guardduty_finding", lambda: _batched(context))
-        return True
-
-    return [Step(f"guardduty_finding:{planned['id']}:finding", ("guardduty_finding", planned["id"]), what, REST, run)]
-
-
 def apply(planned, context):
-    return _step(planned, context, "archive the findings, or give their feedback (one call per batch)")
+    return batched_step(planned, context, "finding", "archive the findings, or give their feedback (one call per batch)", _batched)
 
 
 def undo(planned, context):
-    return _step(planned, context, "unarchive the findings (one call per batch)")
+    return batched_step(planned, context, "finding", "unarchive the findings (one call per batch)", _batched)
 
 
 def record(planned):

@@ -13,7 +13,6 @@ hold (Security Hub off in the account and Region, or not imported yet) is skippe
 
 from __future__ import annotations
 
-from ansible_collections.secops.guardduty.plugins.module_utils.errors import GuardDutyError
 from ansible_collections.secops.guardduty.plugins.module_utils.model import FINDING_ID_RE
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import MAX_NOTE
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import apply_hub_updates
@@ -24,12 +23,11 @@ from ansible_collections.secops.guardduty.plugins.module_utils.securityhub impor
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import key_of
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import plan_hub_updates
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import read_hub_findings
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import REST
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import ActionType
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import entry
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import need
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import pattern_problem
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import Step
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import batched_step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import guardduty_finding
 
 HUB = "arn:aws:securityhub:REGION:ACCOUNT_ID:hub/default"  # BatchUpdateFindings and GetFindings act on the hub
@@ -150,24 +148,17 @@ def _batched(context):
     return failed
 
 
-def _step(planned, context, what):
-    key = key_of(planned["changes"]["identifier"])
-
-    def run(_outputs):
-        unprocessed = context.batch("securityhub_finding", lambda: _batched(context))
-        if key in unprocessed:
-            raise GuardDutyError(f"Security Hub did not update it ({unprocessed[key]})")
-        return True
-
-    return [Step(f"securityhub_finding:{planned['id']}:update", ("securityhub_finding", planned["id"]), what, REST, run)]
+def _unprocessed(outcome, planned):
+    why = outcome.get(key_of(planned["changes"]["identifier"]))
+    return f"Security Hub did not update it ({why})" if why else None
 
 
 def apply(planned, context):
-    return _step(planned, context, "update the finding in Security Hub")
+    return batched_step(planned, context, "update", "update the finding in Security Hub", _batched, _unprocessed)
 
 
 def undo(planned, context):
-    return _step(planned, context, "give the finding back its Security Hub state")
+    return batched_step(planned, context, "update", "give the finding back its Security Hub state", _batched, _unprocessed)
 
 
 def record(planned):
