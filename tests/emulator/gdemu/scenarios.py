@@ -708,8 +708,8 @@ def dispose(extra=0):
     - ``DISPOSE_UNCERTAIN_INV_ID`` (Medium risk, Low confidence: uncertain) of ``DISPOSE_UNCERTAIN_FINDING_ID``.
     """
     extra = int(extra)
-    scan = {'ResourceType': 'Instance', 'InstanceDetails': {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium',
-                                                           'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}}
+    details = {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium', 'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}
+    scan = {'ResourceType': 'Instance', 'InstanceDetails': details}
     scanner = {'ServiceName': 'guardduty', 'Count': 3, 'Archived': False, 'ResourceRole': 'TARGET', 'Action': {
         'ActionType': 'PORT_PROBE', 'PortProbeAction': {'Blocked': False, 'PortProbeDetails': [
             {'LocalPortDetails': {'Port': 22, 'PortName': 'SSH'}, 'RemoteIpDetails': {'IpAddressV4': DISPOSE_SCANNER_IP}}]}}}

@@ -92,8 +92,8 @@ def test_a_bad_setting_is_refused_before_anything_is_read(change, message):
 def test_the_findings_come_from_the_structured_fields_only_each_checked():
     inv = d.investigation(named=(d.RELATED, d.arn(d.RELATED), d.arn("f" * 32, d.OTHER_ACCOUNT), d.arn("e" * 32, region="eu-west-1"),
                                  "not-a-finding; touch /tmp/pwned", "A" * 32))
-    inv["records"].append({"supporting_data": {"observation": {"finding_detail": {"finding_id": 42},
-                                                                "malware_scan": {"trigger_finding_id": "d" * 32}}}})
+    observation = {"finding_detail": {"finding_id": 42}, "malware_scan": {"trigger_finding_id": "d" * 32}}
+    inv["records"].append({"supporting_data": {"observation": observation}})
     resources, unrecognised = dispose.named_findings(inv, d.ACCOUNT, d.REGION)
     assert [r["id"] for r in resources] == [d.FINDING, d.RELATED, "a" * 32, "d" * 32]
     by_id = {r["id"]: r for r in resources}
@@ -145,8 +145,8 @@ def test_benign_findings_are_archived_with_feedback_and_suppressed_in_security_h
     plan = d.plan(d.found(d.FINDING, d.RELATED), d.settings(), d.state(d.finding(d.FINDING), d.finding(d.RELATED, archived=True)))
     assert plan["verdict"] == "benign" and plan["mode"] == "plan" and plan["policy"] == dispose.DEFAULT_POLICY["benign"]
     got = d.entries(plan)
-    assert got[("guardduty_finding", d.FINDING)]["changes"] == {"archived": True, "feedback": "not_useful", "previous_archived": False,
-                                                                 "previous_feedback": None}
+    wanted = {"archived": True, "feedback": "not_useful", "previous_archived": False, "previous_feedback": None}
+    assert got[("guardduty_finding", d.FINDING)]["changes"] == wanted
     assert got[("guardduty_finding", d.RELATED)]["changes"]["archived"] is None  # archived already: only the feedback
     hub = got[("securityhub_finding", d.FINDING)]
     assert hub["status"] == "planned" and hub["changes"]["update"]["Workflow"] == {"Status": "SUPPRESSED"}
@@ -310,7 +310,8 @@ def test_rollback_leaves_what_someone_changed_since(tmp_path):
     got = d.entries(d.plan(d.found(d.FINDING), d.settings(mode="rollback", record_file=record), now))
     assert got[("guardduty_finding", d.FINDING)]["status"] == "unchanged"
     assert got[("securityhub_finding", d.FINDING)]["reason"].startswith("changed in Security Hub since the disposition (it is workflow RESOLVED")
-    assert got[("guardduty_filter", rule["id"])]["status"] == "skipped" and "changed since the disposition made it" in got[("guardduty_filter", rule["id"])]["reason"]
+    rule_entry = got[("guardduty_filter", rule["id"])]
+    assert rule_entry["status"] == "skipped" and "changed since the disposition made it" in rule_entry["reason"]
 
 
 def test_a_record_of_another_investigation_or_not_ours_is_refused(tmp_path):

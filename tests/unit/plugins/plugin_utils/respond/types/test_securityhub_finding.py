@@ -83,7 +83,8 @@ def test_rollback_gives_back_the_recorded_state():
                    "previous": {"workflow_status": "NOTIFIED", "verification_state": "UNKNOWN", "note": {"text": before["text"], "updated_by": "alice"}},
                    "applied": {"workflow_status": "SUPPRESSED", "verification_state": "BENIGN_POSITIVE", "note": True}}]}
     aws = aws_.StubbedAWS()
-    state = d.state(d.finding(IDS[0], True, "not_useful"), hubs=[d.hub(IDS[0], "SUPPRESSED", "BENIGN_POSITIVE", {"text": "ours", "updated_by": "secops.guardduty"})])
+    ours = {"text": "ours", "updated_by": "secops.guardduty"}
+    state = d.state(d.finding(IDS[0], True, "not_useful"), hubs=[d.hub(IDS[0], "SUPPRESSED", "BENIGN_POSITIVE", ours)])
     plan, steps = d.steps_of(d.found(IDS[0]), d.settings(mode="rollback", record=record), state, aws)
     assert d.entries(plan)[("securityhub_finding", IDS[0])]["reason"].startswith(
         "give it back its workflow status NOTIFIED, its verification state UNKNOWN, its note from before in Security Hub")
