@@ -21,7 +21,9 @@ ${XDG_CACHE_HOME:-$HOME/.cache}/secops-guardduty):
 
     venv-<key>                 the pinned toolchain (tests/requirements-tools.txt), key: that file and the Python
     amazon-aws-<version>       amazon.aws taken from the `ansible` wheel on PyPI (Galaxy is not reachable everywhere)
-    collections-<key>          ansible_collections/{amazon/aws, secops/guardduty (a real copy of the checkout)}
+    community-general-<version>  community.general (Jira and mail for the notify role), from the same wheel
+    collections-<key>          ansible_collections/{amazon/aws, community/general, secops/guardduty (a real copy of the
+                               checkout)}
     home                       HOME for ansible-test, with the offline pip bootstrap for its per-test virtualenvs
     matrix/                    the compatibility matrix: a virtualenv and a collections root per leg
     awscli-<version>           the AWS CLI for the benchmark (it brings its own botocore)
@@ -237,13 +239,7 @@ def amazon_aws(venv, version):
         shutil.copytree(old, tmp, symlinks=True)
     else:
         say(f"extracting amazon.aws {version} from the ansible {wheel} wheel (PyPI)")
-        download = os.path.join(WORK, "download")
-        os.makedirs(download, exist_ok=True)
-        pip(venv, "download", "-q", "--no-deps", "--python-version", "3.12", "--only-binary=:all:", f"ansible=={wheel}",
-            "-d", download)
-        import zipfile  # pylint: disable=import-outside-toplevel
-        with zipfile.ZipFile(os.path.join(download, f"ansible-{wheel}-py3-none-any.whl")) as zf:
-            zf.extractall(tmp, members=[n for n in zf.namelist() if n.startswith("ansible_collections/amazon/aws/")])
+        extract_from_wheel(ansible_wheel(venv, wheel), "amazon/aws", tmp)
     found = amazon_aws_version_in(tmp)
     if found != version:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -256,6 +252,69 @@ def amazon_aws(venv, version):
         shutil.rmtree(target, ignore_errors=True)
         os.rename(tmp, target)
     return target
+
+
+def ansible_wheel(venv, wheel):
+    """<work>/download/ansible-<wheel>-py3-none-any.whl, downloaded from PyPI once."""
+    download = os.path.join(WORK, "download")
+    path = os.path.join(download, f"ansible-{wheel}-py3-none-any.whl")
+    if not os.path.isfile(path):
+        os.makedirs(download, exist_ok=True)
+        pip(venv, "download", "-q", "--no-deps", "--python-version", "3.12", "--only-binary=:all:", f"ansible=={wheel}",
+            "-d", download)
+    return path
+
+
+def extract_from_wheel(path, collection, folder):
+    """ansible_collections/<collection> (namespace/name) of an ansible wheel, extracted into folder."""
+    import zipfile  # pylint: disable=import-outside-toplevel
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder, members=[n for n in zf.namelist() if n.startswith(f"ansible_collections/{collection}/")])
+
+
+# community.general (the notify role's Jira and mail channels) comes from the same ansible wheel as amazon.aws: the
+# version each wheel ships. Its own dependency (community.library_inventory_filtering_v1) serves inventory plugins only.
+COMMUNITY_GENERAL_IN_WHEEL = {"12.3.0": "11.4.2", "14.5.0": "13.5.0"}
+
+
+def community_general(venv, amazon_aws_version):
+    """<work>/community-general-<version>, extracted once from the ansible wheel that ships amazon.aws
+    ``amazon_aws_version`` (so each matrix leg gets the community.general of its ansible release)."""
+    wheel = AMAZON_AWS_WHEEL[amazon_aws_version]
+    version = COMMUNITY_GENERAL_IN_WHEEL[wheel]
+    target = os.path.join(WORK, f"community-general-{version}")
+    if os.path.isfile(os.path.join(target, ".complete")):
+        say(f"community.general {version} ready: {target}")
+        return target
+    tmp = f"{target}.tmp.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    say(f"extracting community.general {version} from the ansible {wheel} wheel (PyPI)")
+    extract_from_wheel(ansible_wheel(venv, wheel), "community/general", tmp)
+    try:
+        with open(os.path.join(tmp, "ansible_collections", "community", "general", "MANIFEST.json"), encoding="utf-8") as fh:
+            found = json.load(fh)["collection_info"]["version"]
+    except (OSError, ValueError, KeyError):
+        found = ""
+    if found != version:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise Failed(f"the ansible {wheel} wheel holds community.general {found or '(none)'}, not {version}: "
+                     "fix COMMUNITY_GENERAL_IN_WHEEL in scripts/toolbox.py")
+    open(os.path.join(tmp, ".complete"), "w", encoding="utf-8").close()
+    if os.path.isfile(os.path.join(target, ".complete")):  # another run finished first
+        shutil.rmtree(tmp)
+    else:
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
+    return target
+
+
+def link_community_general(root, folder):
+    """root/ansible_collections/community/general: a link to community_general()'s copy."""
+    os.makedirs(os.path.join(root, "ansible_collections", "community"), exist_ok=True)
+    link = os.path.join(root, "ansible_collections", "community", "general")
+    if os.path.islink(link) or os.path.exists(link):
+        os.unlink(link)
+    os.symlink(os.path.join(folder, "ansible_collections", "community", "general"), link)
 
 
 def sync_checkout(dest):
@@ -398,9 +457,11 @@ class Setup:  # pylint: disable=too-few-public-methods
 
     def __init__(self, browser=True):
         self.venv = main_venv()
-        self.amazon_aws = amazon_aws(self.venv, os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0")
+        aws_version = os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0"
+        self.amazon_aws = amazon_aws(self.venv, aws_version)
         self.collections = os.path.join(WORK, f"collections-{key_of(REPO)}")
         self.collection_dir = collections_root(self.collections, self.amazon_aws)
+        link_community_general(self.collections, community_general(self.venv, aws_version))
         self.test_home = test_home(self.venv)
         if browser:
             prepare_chromium()
@@ -1051,6 +1112,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
         # a collections root per amazon.aws version and checkout (two checkouts' runs do not overwrite each other)
         root = os.path.join(MATRIX, f"collections-amazon-aws-{aws}-{key_of(REPO)}")
         collection = collections_root(root, amazon_aws(setup.venv, aws), "matrix")
+        link_community_general(root, community_general(setup.venv, aws))
         home = test_home(venv)
     except (Failed, OSError, subprocess.CalledProcessError) as exc:
         if str(exc):
