@@ -8,8 +8,9 @@ Runs with the machine's python3 (3.11+, standard library only) before any virtua
 
     python3 scripts/toolbox.py bootstrap              prepare everything (what every other command does first)
     python3 scripts/toolbox.py env                    print `export` lines: eval "$(scripts/env)"
-    python3 scripts/toolbox.py demo [eda|contain]     the demo on the bundled emulator; `eda`: the event-driven one;
-                                                      `contain`: plan, apply, rollback of the contain role (and moto)
+    python3 scripts/toolbox.py demo [eda|contain|notify]  the demo on the bundled emulator; `eda`: the event-driven one;
+                                                      `contain`: plan, apply, rollback of the contain role (and moto);
+                                                      `notify`: the notify role telling six local stand-ins, once
     python3 scripts/toolbox.py test [STEP...]         sanity units lint docs changelog integration build
     python3 scripts/toolbox.py test-matrix [LEG...|--list]
     python3 scripts/toolbox.py benchmark [--eda] [ARGS...]
@@ -635,6 +636,8 @@ def cmd_demo(args):
         return demo_eda(args[1:])
     if args[:1] == ["contain"]:
         return demo_contain(args[1:])
+    if args[:1] == ["notify"]:
+        return demo_notify(args[1:])
     setup = bootstrap(browser=False)  # the demo needs no browser
     print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
     emulator = start_emulator(setup.python, setup.collection_dir, "demo", "demo")
@@ -916,6 +919,130 @@ def cmd_demo_contain_run(args):
         note("moto and the emulator stopped")
 
 
+def demo_notify(args):
+    """`scripts/demo notify`: bootstrap, then the demo itself (cmd_demo_notify_run) in the virtualenv's Python, which has
+    aiosmtpd, the stand-ins and the emulator's scenario builders."""
+    if args:
+        print(f"scripts/demo notify takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        return 2
+    setup = bootstrap(browser=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(setup.python, [setup.python, TOOL, "_demo-notify", setup.collection_dir])
+    return 1
+
+
+# The secrets of the notify demo's channels, as the AWX credential type "GuardDuty notification channels" injects them
+DEMO_NOTIFY_SECRETS = {"GUARDDUTY_NOTIFY_JIRA_USERNAME": "guardduty-bot@example.com",
+                       "GUARDDUTY_NOTIFY_JIRA_TOKEN": "demo-jira-api-token-0001",
+                       "GUARDDUTY_NOTIFY_PAGERDUTY_ROUTING_KEY": "demo-pagerduty-routing-key-0001"}
+
+
+def demo_notify_received(hooks, jira, smtp, seen):
+    """Print what each stand-in received since ``seen`` (counts per channel, updated)."""
+    def show(channel, items, describe):
+        for item in items[seen.get(channel, 0):]:
+            print(f"  {channel:<10} {describe(item)}")
+        seen[channel] = len(items)
+
+    issues = [(key, issue) for key, issue in sorted(jira.issues.items())]
+    show("jira", issues, lambda item: f"issue {item[0]} created: {item[1]['fields']['summary']!r}, labels {item[1]['fields']['labels']}")
+    comments = [(key, text) for key, issue in issues for text in issue["comments"]]
+    show("jira ", comments, lambda item: f"comment on {item[0]}: {item[1].splitlines()[0]!r}")
+
+    def slack(request):
+        blocks = request["json"]["blocks"]
+        return f"Block Kit: {blocks[0]['text']['text']!r} / {blocks[1]['text']['text']!r} ({len(blocks)} blocks)"
+
+    def teams(request):
+        body = request["json"]["attachments"][0]["content"]["body"]
+        return f"Adaptive Card: {body[0]['text']!r} / {body[1]['text']!r}"
+
+    def pagerduty(request):
+        event = request["json"]
+        summary = event.get("payload", {}).get("summary", "")
+        return f"{event['event_action']} dedup_key {event['dedup_key']}" + (f": {summary!r}" if summary else "")
+
+    def webhook(request):
+        body, told = request["json"], request["json"]["notification"]
+        changed = ", ".join(c["field"] for c in told["changes"])
+        return (f"JSON schema_version {body['schema_version']}, investigation {body['investigation_id']}, "
+                f"{told['change']}{f' ({changed})' if changed else ''}, state {told['state']}")
+
+    def mail(message):
+        parts = [part.get_filename() or part.get_content_type() for part in message["message"].walk() if not part.is_multipart()]
+        return f"to {message['recipients']}: {message['message']['Subject']!r}, parts {parts}"
+
+    show("slack", hooks.received("/slack/"), slack)
+    show("teams", hooks.received("/teams/"), teams)
+    show("pagerduty", hooks.received("/pagerduty/"), pagerduty)
+    show("email", smtp.messages, mail)
+    show("webhook", hooks.received("/hooks/"), webhook)
+
+
+def cmd_demo_notify_run(args):
+    """Run by `scripts/demo notify` in the virtualenv's Python (args: the collection copy): the emulator with a COMPLETED
+    Critical investigation, the stand-ins (a Jira REST stub, one webhook receiver for Slack, Teams, PagerDuty and a
+    webhook, an SMTP server), then docs/demo/notify.yml three times: the verdict (every channel told), the same run again
+    (an EDA redelivery: nobody told), and with the containment done (one update each: a Jira comment, a PagerDuty
+    resolve). After each run it prints what each channel received."""
+    collection_dir = args[0]
+    sys.path[:0] = [os.path.join(collection_dir, "tests", "integration"), os.path.join(collection_dir, "tests", "emulator")]
+    # pylint: disable=import-outside-toplevel,import-error
+    from gdemu import scenarios
+    from notify_stubs import JiraStub, SmtpServer, WebhookReceiver
+
+    def note(message):
+        print(f"[demo notify] {message}", flush=True)
+
+    workdir = tempfile.mkdtemp(prefix="demo-notify-")
+    emulator = None
+    try:
+        scenario = scenarios.demo()
+        for entry in scenario["investigations"]:
+            entry.pop("running_for", None)  # completed already: the demo is about telling, not waiting
+        with open(os.path.join(workdir, "scenario.json"), "w", encoding="utf-8") as fh:
+            json.dump(scenario, fh)
+        emulator = start_emulator(sys.executable, collection_dir, "demo notify", os.path.join(workdir, "scenario.json"))
+        if not emulator:
+            return 1
+        jira = JiraStub(username=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_USERNAME"],
+                        token=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_TOKEN"])
+        with WebhookReceiver() as hooks, jira, SmtpServer() as smtp:
+            note(f"emulator at {emulator.url}: investigation {scenarios.FINDING_INV_ID} (COMPLETED, Critical)")
+            note(f"stand-ins: Jira {jira.url}, webhooks (Slack, Teams, PagerDuty, generic) {hooks.url}, SMTP 127.0.0.1:{smtp.port}")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GUARDDUTY_NOTIFY_"))}
+            env.update(DEMO_ENV, **DEMO_NOTIFY_SECRETS, AWS_URL=emulator.url, AWS_REGION=scenarios.REGION,
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1", ANSIBLE_DISPLAY_SKIPPED_HOSTS="false",
+                       GUARDDUTY_NOTIFY_SLACK_SOC_WEBHOOK_URL=hooks.slack(), GUARDDUTY_NOTIFY_TEAMS_SOC_WEBHOOK_URL=hooks.teams(),
+                       GUARDDUTY_NOTIFY_WEBHOOK_SOAR_URL=hooks.webhook("soar"))
+            extra = {"investigation_id": scenarios.FINDING_INV_ID, "state_dir": os.path.join(workdir, "notify-state"),
+                     "jira_url": jira.url, "pagerduty_url": hooks.pagerduty(), "smtp_port": smtp.port}
+            seen = {}
+            steps = (("the verdict: every channel is told", {}),
+                     ("the same run again (an EDA redelivery, a retried job): nobody is told twice", {}),
+                     ("the containment is done: one update each", {"containment": {"status": "contained", "resolved": True}}))
+            for title, more in steps:
+                note(title)
+                rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                                     os.path.join(collection_dir, "docs", "demo", "notify.yml"), "-e", json.dumps(dict(extra, **more))],
+                                    env=env, stdin=subprocess.DEVNULL, check=False).returncode
+                if rc:
+                    note(f"ansible-playbook failed (exit {rc})")
+                    return rc
+                note("what each channel received:")
+                before = sum(seen.values())
+                demo_notify_received(hooks, jira, smtp, seen)
+                if sum(seen.values()) == before:
+                    print("  (nothing: every channel was told this state before)")
+        return 0
+    finally:
+        if emulator:
+            emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        note("stand-ins and the emulator stopped")
+
+
 def port_free(port):
     """Whether a TCP port of 127.0.0.1 can be listened on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -1189,6 +1316,7 @@ COMMANDS = {
     "ci": cmd_ci,
     "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
     "_demo-contain": cmd_demo_contain_run,  # internal: run in the virtualenv's Python by `demo contain`
+    "_demo-notify": cmd_demo_notify_run,  # internal: run in the virtualenv's Python by `demo notify`
 }
 
 

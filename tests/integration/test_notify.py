@@ -358,7 +358,7 @@ def test_no_secret_at_vvv(play, stands, tmp_path):
     state_dir = tmp_path / "state"
     inline = stands.channels("jira", "pagerduty", "email", "teams")
     from_env = [{"type": "slack", "name": "soc"}, {"type": "webhook", "name": "hook", "url": stands.hooks.webhook()}]
-    env = {"GUARDDUTY_NOTIFY_SOC_WEBHOOK_URL": stands.hooks.slack(), "GUARDDUTY_NOTIFY_HOOK_HEADERS": json.dumps({"Authorization": HOOK_TOKEN}),
+    env = {"GUARDDUTY_NOTIFY_SLACK_SOC_WEBHOOK_URL": stands.hooks.slack(), "GUARDDUTY_NOTIFY_WEBHOOK_HOOK_HEADERS": json.dumps({"Authorization": HOOK_TOKEN}),
            "ANSIBLE_PIPELINING": "0", "ANSIBLE_KEEP_REMOTE_FILES": "0"}
     play_text = notify_play({"notify_investigation_id": INV, "notify_channels": inline + from_env, "notify_on_error": "warn", "notify_retries": 1})
     runs = [play(play_text, extra_vars={"state_dir": str(state_dir)}, args=("-vvv",), env=env),

@@ -6,7 +6,8 @@
 
 Each channel is a dict with ``type`` (``OPTIONS`` lists each type's options) and ``name`` (default: the type; two
 channels of one type need names). A secret option left out is read from the controller's environment,
-``GUARDDUTY_NOTIFY_<NAME>_<OPTION>`` (``env_name``), which is how the AWX credential type of docs/awx.md and an
+``GUARDDUTY_NOTIFY_<TYPE>_<OPTION>``, or ``GUARDDUTY_NOTIFY_<TYPE>_<NAME>_<OPTION>`` for a channel named otherwise than
+its type (``env_name``), which is how the AWX credential type of docs/awx.md and an
 ansible-rulebook environment give secrets without writing them into variables. Secrets (``SECRETS``) are never
 returned: ``secrets_of`` lists them for ``redact``, which takes them out of anything the role shows.
 
@@ -45,7 +46,7 @@ OPTIONS = {
               "password": ("str", None), "sender": ("str", REQUIRED), "to": ("list", REQUIRED)},
     "webhook": {"url": ("url", REQUIRED), "headers": ("dict", {})},
 }
-# never shown, at any verbosity; read from GUARDDUTY_NOTIFY_<NAME>_<OPTION> when left out
+# never shown, at any verbosity; read from GUARDDUTY_NOTIFY_<TYPE>[_<NAME>]_<OPTION> when left out
 SECRETS = {"jira": ("token", "password"), "slack": ("webhook_url",), "teams": ("webhook_url",), "pagerduty": ("routing_key",),
            "email": ("password",), "webhook": ("url", "headers")}
 # also read from the environment when left out (the user of a user and password pair)
@@ -56,9 +57,12 @@ _HEADER_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}", re.ASCII)
 MASK = "********"
 
 
-def env_name(name, option):
-    """The environment variable that holds ``option`` of the channel named ``name``."""
-    return "GUARDDUTY_NOTIFY_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_" + option.upper()
+def env_name(channel, option):
+    """The environment variable that holds ``option`` of ``channel`` (a dict with type and name):
+    GUARDDUTY_NOTIFY_SLACK_WEBHOOK_URL for the slack channel named slack (the default name), and
+    GUARDDUTY_NOTIFY_SLACK_SOC_WEBHOOK_URL for the one named soc."""
+    parts = [channel["type"]] + ([channel["name"]] if channel["name"] != channel["type"] else []) + [option]
+    return "GUARDDUTY_NOTIFY_" + "_".join(re.sub(r"[^A-Z0-9]", "_", part.upper()) for part in parts)
 
 
 def label(channel):
@@ -120,17 +124,17 @@ def _value(where, kind, value):
 
 
 def _from_environment(channel, environ):
-    """Fill the options a channel left out from GUARDDUTY_NOTIFY_<NAME>_<OPTION>; returns the options filled."""
+    """Fill the options a channel left out from GUARDDUTY_NOTIFY_<TYPE>[_<NAME>]_<OPTION>; returns the options filled."""
     filled = []
     for option in FROM_ENVIRONMENT[channel["type"]]:
-        found = environ.get(env_name(channel["name"], option), "")
+        found = environ.get(env_name(channel, option), "")
         if channel.get(option) not in (None, "", {}) or not found.strip():
             continue
         if option == "headers":
             try:
                 found = json.loads(found)
             except ValueError:
-                raise NotifyError(f"Channel {label(channel)}: {env_name(channel['name'], option)} must hold a JSON object "
+                raise NotifyError(f"Channel {label(channel)}: {env_name(channel, option)} must hold a JSON object "
                                   "of header names and values (its value is hidden: a secret)") from None
         channel[option] = found
         filled.append(option)
@@ -146,11 +150,10 @@ def _check_jira(channel, where):
     if channel.get("token") and channel.get("password"):
         raise NotifyError(f"{where}: give token (an API token or a personal access token) or password, not both")
     if not channel.get("token") and not (channel.get("username") and channel.get("password")):
-        name = channel["name"]
         raise NotifyError(
             f"{where} has no credentials: give token (Jira Cloud: with username, the account's e-mail; Jira Data Center: a "
-            f"personal access token alone) or username and password, in the channel or in {env_name(name, 'token')}, "
-            f"{env_name(name, 'username')} and {env_name(name, 'password')} (the AWX credential type of docs/awx.md sets them)")
+            f"personal access token alone) or username and password, in the channel or in {env_name(channel, 'token')}, "
+            f"{env_name(channel, 'username')} and {env_name(channel, 'password')} (the AWX credential type of docs/awx.md sets them)")
 
 
 def _check_email(channel, where):
@@ -200,10 +203,10 @@ def channel_from(given, index, environ):
     from_environment = _from_environment(channel, environ)
     for option, (kind_of, default) in spec.items():
         if option in from_environment:
-            channel[option] = _value(f"{where}: {option} (from {env_name(channel['name'], option)})", kind_of, channel[option])
+            channel[option] = _value(f"{where}: {option} (from {env_name(channel, option)})", kind_of, channel[option])
         if channel.get(option) in (None, "", []):
             if default is REQUIRED:
-                hint = f" (or {env_name(channel['name'], option)} in the environment)" if option in FROM_ENVIRONMENT[kind] else ""
+                hint = f" (or {env_name(channel, option)} in the environment)" if option in FROM_ENVIRONMENT[kind] else ""
                 raise NotifyError(f"{where} needs {option}{hint}")
             channel[option] = copy.deepcopy(default)
     level = channel["min_risk"].strip().capitalize()

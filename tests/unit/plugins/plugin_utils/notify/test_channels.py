@@ -34,15 +34,17 @@ def test_jira_cloud_is_recognised_by_its_host():
 
 
 def test_secrets_come_from_the_environment_by_channel_name():
-    environ = {env_name("soc", "webhook_url"): s.SLACK_URL, env_name("pagerduty", "routing_key"): s.ROUTING_KEY,
-               env_name("jira", "username"): "bot@example.com", env_name("jira", "token"): s.JIRA_TOKEN,
-               env_name("hook", "headers"): '{"Authorization": "' + s.HOOK_TOKEN + '"}', env_name("hook", "url"): s.HOOK_URL}
-    assert env_name("soc-2.eu", "webhook_url") == "GUARDDUTY_NOTIFY_SOC_2_EU_WEBHOOK_URL"
+    environ = {"GUARDDUTY_NOTIFY_SLACK_SOC_WEBHOOK_URL": s.SLACK_URL, "GUARDDUTY_NOTIFY_PAGERDUTY_ROUTING_KEY": s.ROUTING_KEY,
+               "GUARDDUTY_NOTIFY_JIRA_USERNAME": "bot@example.com", "GUARDDUTY_NOTIFY_JIRA_TOKEN": s.JIRA_TOKEN,
+               "GUARDDUTY_NOTIFY_WEBHOOK_HOOK_HEADERS": '{"Authorization": "' + s.HOOK_TOKEN + '"}', "GUARDDUTY_NOTIFY_WEBHOOK_HOOK_URL": s.HOOK_URL,
+               "GUARDDUTY_NOTIFY_TEAMS_SOC_WEBHOOK_URL": s.TEAMS_URL}
+    assert env_name({"type": "slack", "name": "soc-2.eu"}, "webhook_url") == "GUARDDUTY_NOTIFY_SLACK_SOC_2_EU_WEBHOOK_URL"
+    assert env_name({"type": "slack", "name": "slack"}, "webhook_url") == "GUARDDUTY_NOTIFY_SLACK_WEBHOOK_URL"
     channels, _ = channels_from([{"type": "slack", "name": "soc"}, {"type": "pagerduty"}, {"type": "jira", "url": "https://j.example", "project": "SEC"},
-                                 {"type": "webhook", "name": "hook"}], environ)
+                                 {"type": "webhook", "name": "hook"}, {"type": "teams", "name": "soc"}], environ)
     assert channels[0]["webhook_url"] == s.SLACK_URL and channels[1]["routing_key"] == s.ROUTING_KEY
     assert channels[2]["token"] == s.JIRA_TOKEN and channels[2]["username"] == "bot@example.com"
-    assert channels[3]["headers"] == {"Authorization": s.HOOK_TOKEN}
+    assert channels[3]["headers"] == {"Authorization": s.HOOK_TOKEN} and channels[4]["webhook_url"] == s.TEAMS_URL  # one name, two types
     # a value given in the channel wins over the environment
     given, _ = channels_from([{"type": "slack", "name": "soc", "webhook_url": "https://hooks.slack.com/services/other"}], environ)
     assert given[0]["webhook_url"] == "https://hooks.slack.com/services/other"
@@ -80,8 +82,8 @@ def test_a_wrong_channel_gets_one_clear_message(given, message):
 
 
 def test_a_wrong_value_from_the_environment_says_where_it_came_from():
-    with pytest.raises(NotifyError, match="GUARDDUTY_NOTIFY_HOOK_HEADERS must hold a JSON object"):
-        channels_from([{"type": "webhook", "name": "hook", "url": "https://h.example/x"}], {env_name("hook", "headers"): "Authorization: x"})
+    with pytest.raises(NotifyError, match="GUARDDUTY_NOTIFY_WEBHOOK_HOOK_HEADERS must hold a JSON object"):
+        channels_from([{"type": "webhook", "name": "hook", "url": "https://h.example/x"}], {"GUARDDUTY_NOTIFY_WEBHOOK_HOOK_HEADERS": "Authorization: x"})
 
 
 def test_plain_http_warns_except_to_a_loopback_address():
