@@ -57,7 +57,8 @@ WORK = os.environ.get("SECOPS_GUARDDUTY_WORK") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "secops-guardduty")
 MATRIX = os.path.join(WORK, "matrix")
 REQUIREMENTS = os.path.join(REPO, "tests", "requirements-tools.txt")
-RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock")  # pinned as in REQUIREMENTS in every matrix leg too
+# pinned as in REQUIREMENTS in every matrix leg too (aiosmtpd: the notify test's SMTP stand-in)
+RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock", "aiosmtpd")
 
 # The amazon.aws collection versions we use, and the `ansible` wheel on PyPI that ships each
 # (ansible 14.5.0 is a py3.12+ wheel, but the amazon.aws 11.4.0 in it runs on 3.11).
@@ -77,7 +78,7 @@ LEGS = {
 CI_LEGS = ("core2.17", "core2.18", "core2.21", "botocore-floor")
 
 # The representative integration subset each leg runs (node ids: a renamed test fails loudly here), including the
-# template-injection test, and the event sources end to end (they run in ansible-rulebook's Python, whatever
+# template-injection test, the notify role's channels, and the event sources end to end (they run in ansible-rulebook's Python, whatever
 # ansible-core and amazon.aws it has). The botocore-floor leg runs the tests that know which botocore they run with.
 MATRIX_TESTS = (
     "tests/integration/test_info_module.py::test_get_one",
@@ -91,6 +92,8 @@ MATRIX_TESTS = (
     "tests/integration/test_fault_matrix.py::test_info_module_survives_faults",
     "tests/integration/test_regions.py::test_three_regions_merge_into_one_sorted_list",
     "tests/integration/test_regions.py::test_lookup_pairs_keep_the_term_order",
+    # the notify role with the leg's community.general (jira, mail) and ansible.builtin.uri
+    "tests/integration/test_notify.py::test_every_channel_is_told_once_then_nothing_then_one_update",
     "tests/integration/test_eda_sources.py::test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing",
 )
 # the botocore-floor leg: all but the first two, and the start module under faults
