@@ -22,7 +22,8 @@ ${XDG_CACHE_HOME:-$HOME/.cache}/secops-guardduty):
 
     venv-<key>                 the pinned toolchain (tests/requirements-tools.txt), key: that file and the Python
     amazon-aws-<version>       amazon.aws taken from the `ansible` wheel on PyPI (Galaxy is not reachable everywhere)
-    community-general-<version>  community.general (Jira and mail for the notify role), from the same wheel
+    community-general-<version>  community.general (Jira and mail for the notify role) and the collection it depends
+                               on, from the same wheel
     collections-<key>          ansible_collections/{amazon/aws, community/general, secops/guardduty (a real copy of the
                                checkout)}
     home                       HOME for ansible-test, with the offline pip bootstrap for its per-test virtualenvs
@@ -214,10 +215,10 @@ def main_venv():
     return venv
 
 
-def amazon_aws_version_in(folder):
-    """The collection version in <folder>/ansible_collections/amazon/aws/MANIFEST.json ('' if there is none)."""
+def amazon_aws_version_in(folder, collection="amazon/aws"):
+    """The collection version in <folder>/ansible_collections/<collection>/MANIFEST.json ('' if there is none)."""
     try:
-        with open(os.path.join(folder, "ansible_collections", "amazon", "aws", "MANIFEST.json"), encoding="utf-8") as fh:
+        with open(os.path.join(folder, "ansible_collections", *collection.split("/"), "MANIFEST.json"), encoding="utf-8") as fh:
             return json.load(fh)["collection_info"]["version"]
     except (OSError, ValueError, KeyError):
         return ""
@@ -229,12 +230,9 @@ def amazon_aws(venv, version):
     if not wheel:
         raise Failed(f"no ansible wheel known to ship amazon.aws {version} (known: {' '.join(AMAZON_AWS_WHEEL)}; "
                      "see AMAZON_AWS_WHEEL in scripts/toolbox.py)")
-    target = os.path.join(WORK, f"amazon-aws-{version}")
-    if os.path.isfile(os.path.join(target, ".complete")):
-        say(f"amazon.aws {version} ready: {target}")
+    target, tmp = extraction(f"amazon-aws-{version}", f"amazon.aws {version}")
+    if tmp is None:
         return target
-    tmp = f"{target}.tmp.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     # Earlier versions named the folder after the wheel (amazon-aws-<ansible version>); reuse such a copy instead of
     # downloading again, and leave it in place for checkouts that still use it.
     old = os.path.join(WORK, f"amazon-aws-{wheel}")
@@ -244,11 +242,29 @@ def amazon_aws(venv, version):
     else:
         say(f"extracting amazon.aws {version} from the ansible {wheel} wheel (PyPI)")
         extract_from_wheel(ansible_wheel(venv, wheel), "amazon/aws", tmp)
-    found = amazon_aws_version_in(tmp)
+    return keep_extracted(tmp, target, "amazon/aws", version, wheel, "AMAZON_AWS_WHEEL")
+
+
+def extraction(name, what):
+    """(<work>/<name>, None) when that extracted copy is complete already (saying so), else (it, an empty temporary
+    folder to extract into)."""
+    target = os.path.join(WORK, name)
+    if os.path.isfile(os.path.join(target, ".complete")):
+        say(f"{what} ready: {target}")
+        return target, None
+    tmp = f"{target}.tmp.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target, tmp
+
+
+def keep_extracted(tmp, target, collection, version, wheel, table):
+    """tmp (a collection extracted from the ansible ``wheel``) checked to hold ``collection`` ``version``, marked
+    complete and renamed to target, unless another run finished first; returns target."""
+    found = amazon_aws_version_in(tmp, collection)
     if found != version:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise Failed(f"the ansible {wheel} wheel holds amazon.aws {found or '(none)'}, not {version}: "
-                     "fix AMAZON_AWS_WHEEL in scripts/toolbox.py")
+        raise Failed(f"the ansible {wheel} wheel holds {collection.replace('/', '.')} {found or '(none)'}, not {version}: "
+                     f"fix {table} in scripts/toolbox.py")
     open(os.path.join(tmp, ".complete"), "w", encoding="utf-8").close()
     if os.path.isfile(os.path.join(target, ".complete")):  # another run finished first
         shutil.rmtree(tmp)
@@ -277,8 +293,10 @@ def extract_from_wheel(path, collection, folder):
 
 
 # community.general (the notify role's Jira and mail channels) comes from the same ansible wheel as amazon.aws: the
-# version each wheel ships. Its own dependency (community.library_inventory_filtering_v1) serves inventory plugins only.
+# version each wheel ships, with the collection it depends on (13.x: community.library_inventory_filtering_v1, which
+# ansible-doc and antsibull-docs look for).
 COMMUNITY_GENERAL_IN_WHEEL = {"12.3.0": "11.4.2", "14.5.0": "13.5.0"}
+COMMUNITY_COLLECTIONS = ("general", "library_inventory_filtering_v1")
 
 
 def community_general(venv, amazon_aws_version):
@@ -286,39 +304,23 @@ def community_general(venv, amazon_aws_version):
     ``amazon_aws_version`` (so each matrix leg gets the community.general of its ansible release)."""
     wheel = AMAZON_AWS_WHEEL[amazon_aws_version]
     version = COMMUNITY_GENERAL_IN_WHEEL[wheel]
-    target = os.path.join(WORK, f"community-general-{version}")
-    if os.path.isfile(os.path.join(target, ".complete")):
-        say(f"community.general {version} ready: {target}")
+    target, tmp = extraction(f"community-general-{version}", f"community.general {version}")
+    if tmp is None:
         return target
-    tmp = f"{target}.tmp.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     say(f"extracting community.general {version} from the ansible {wheel} wheel (PyPI)")
-    extract_from_wheel(ansible_wheel(venv, wheel), "community/general", tmp)
-    try:
-        with open(os.path.join(tmp, "ansible_collections", "community", "general", "MANIFEST.json"), encoding="utf-8") as fh:
-            found = json.load(fh)["collection_info"]["version"]
-    except (OSError, ValueError, KeyError):
-        found = ""
-    if found != version:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise Failed(f"the ansible {wheel} wheel holds community.general {found or '(none)'}, not {version}: "
-                     "fix COMMUNITY_GENERAL_IN_WHEEL in scripts/toolbox.py")
-    open(os.path.join(tmp, ".complete"), "w", encoding="utf-8").close()
-    if os.path.isfile(os.path.join(target, ".complete")):  # another run finished first
-        shutil.rmtree(tmp)
-    else:
-        shutil.rmtree(target, ignore_errors=True)
-        os.rename(tmp, target)
-    return target
+    for name in COMMUNITY_COLLECTIONS:
+        extract_from_wheel(ansible_wheel(venv, wheel), f"community/{name}", tmp)
+    return keep_extracted(tmp, target, "community/general", version, wheel, "COMMUNITY_GENERAL_IN_WHEEL")
 
 
 def link_community_general(root, folder):
-    """root/ansible_collections/community/general: a link to community_general()'s copy."""
+    """root/ansible_collections/community/{general, library_inventory_filtering_v1}: links to community_general()'s copy."""
     os.makedirs(os.path.join(root, "ansible_collections", "community"), exist_ok=True)
-    link = os.path.join(root, "ansible_collections", "community", "general")
-    if os.path.islink(link) or os.path.exists(link):
-        os.unlink(link)
-    os.symlink(os.path.join(folder, "ansible_collections", "community", "general"), link)
+    for name in COMMUNITY_COLLECTIONS:
+        link = os.path.join(root, "ansible_collections", "community", name)
+        if os.path.islink(link) or os.path.exists(link):
+            os.unlink(link)
+        os.symlink(os.path.join(folder, "ansible_collections", "community", name), link)
 
 
 def sync_checkout(dest):
@@ -948,7 +950,7 @@ def demo_notify_received(hooks, jira, smtp, seen):
             print(f"  {channel:<10} {describe(item)}")
         seen[channel] = len(items)
 
-    issues = [(key, issue) for key, issue in sorted(jira.issues.items())]
+    issues = sorted(jira.issues.items())
     show("jira", issues, lambda item: f"issue {item[0]} created: {item[1]['fields']['summary']!r}, labels {item[1]['fields']['labels']}")
     comments = [(key, text) for key, issue in issues for text in issue["comments"]]
     show("jira ", comments, lambda item: f"comment on {item[0]}: {item[1].splitlines()[0]!r}")
@@ -1011,7 +1013,7 @@ def cmd_demo_notify_run(args):
             return 1
         jira = JiraStub(username=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_USERNAME"],
                         token=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_TOKEN"])
-        with WebhookReceiver() as hooks, jira, SmtpServer() as smtp:
+        with jira, WebhookReceiver() as hooks, SmtpServer() as smtp:
             note(f"emulator at {emulator.url}: investigation {scenarios.FINDING_INV_ID} (COMPLETED, Critical)")
             note(f"stand-ins: Jira {jira.url}, webhooks (Slack, Teams, PagerDuty, generic) {hooks.url}, SMTP 127.0.0.1:{smtp.port}")
             env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GUARDDUTY_NOTIFY_"))}

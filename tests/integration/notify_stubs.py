@@ -169,7 +169,8 @@ class JiraStub(_HttpStub):
 
     def handle(self, request):
         if not self._authorised(request):
-            return 401, {"WWW-Authenticate": 'Basic realm="jira"'}, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}}
+            refused = "You are not authenticated. Authentication required to perform this operation."
+            return 401, {"WWW-Authenticate": 'Basic realm="jira"'}, {"errorMessages": [refused], "errors": {}}
         path, method, body = request["path"], request["method"], request["json"] or {}
         if method == "GET" and path in ("/rest/api/2/search", "/rest/api/2/search/jql"):
             return self._search(urllib.parse.parse_qs(request["query"]))

@@ -33,7 +33,9 @@ COLLECTIONS_ROOT = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.paths
 if COLLECTIONS_ROOT and COLLECTIONS_ROOT not in sys.path:
     sys.path.insert(0, COLLECTIONS_ROOT)
 
-from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.notify.notify_samples import HOSTILE_TITLE  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.notify import notify_samples  # noqa: E402  pylint: disable=wrong-import-position
+
+HOSTILE_TITLE, strings = notify_samples.HOSTILE_TITLE, notify_samples.strings
 
 INV = sc.COMPLETED_INV_ID
 HOSTILE_INV = "7e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b"
@@ -196,17 +198,6 @@ def hostile_scenario():
     scenario["investigations"].append({"detector_id": sc.DETECTOR_ID, "investigation": investigation, "records": [],
                                        "start_offset": -600, "duration": 300})
     return scenario
-
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
 
 
 def test_escaping_vectors_reach_no_channel_as_markup(play, stands, guardduty_emulator, tmp_path):

@@ -50,7 +50,8 @@ def slack_secret_in_environment(hooks, monkeypatch):  # pylint: disable=redefine
     return hooks.slack()
 
 
-def test_investigate_playbook_tells_the_channels_even_when_the_risk_gate_fails_the_job(play, guardduty_emulator, hooks, tmp_path):  # pylint: disable=redefined-outer-name
+def test_investigate_playbook_tells_the_channels_even_when_the_risk_gate_fails_the_job(  # pylint: disable=redefined-outer-name
+        play, guardduty_emulator, hooks, tmp_path):
     channels = json.dumps([{"type": "webhook", "name": "soc-hook", "url": hooks.webhook()}])  # the survey's textarea: JSON text
     extra = {"investigation_id": sc.COMPLETED_INV_ID, "fail_at_risk_level": "High", "report_dir": str(tmp_path / "reports"),
              "channels": channels, "notify_state_dir": str(tmp_path / "notify")}
@@ -65,7 +66,8 @@ def test_investigate_playbook_tells_the_channels_even_when_the_risk_gate_fails_t
     assert received["json"]["risk_level"] == "High"
 
 
-def test_auto_investigate_tells_after_the_report_and_a_redelivery_tells_nobody(slack_secret_in_environment, eda, hooks, tmp_path):  # noqa: F811  pylint: disable=redefined-outer-name,unused-argument
+def test_auto_investigate_tells_after_the_report_and_a_redelivery_tells_nobody(  # noqa: F811  pylint: disable=redefined-outer-name
+        slack_secret_in_environment, eda, hooks, tmp_path):
     scenario = scenario_without_findings()
     scenario["investigations"] = [completed(RECENT_HIGH_INV, HIGH, "High", ended_ago=60)]
     variables = {"guardduty_lookback": 600, "guardduty_notify_state_dir": str(tmp_path / "notify"),
@@ -91,7 +93,8 @@ def test_auto_investigate_tells_after_the_report_and_a_redelivery_tells_nobody(s
     assert slack_secret_in_environment not in first.stdout() + second.stdout() + first.stderr() + second.stderr()
 
 
-def test_contain_plan_tells_guardduty_notify_channels_what_needs_a_person(moto_aws, guardduty_emulator, ansible_environment, hooks, tmp_path):  # noqa: F811  pylint: disable=redefined-outer-name
+def test_contain_plan_tells_guardduty_notify_channels_what_needs_a_person(  # noqa: F811  pylint: disable=redefined-outer-name
+        moto_aws, guardduty_emulator, ansible_environment, hooks, tmp_path):
     check_toolchain()
     moto_aws.reset()
     world = World(moto_aws)

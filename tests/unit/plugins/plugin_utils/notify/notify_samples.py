@@ -78,6 +78,18 @@ def hostile_investigation():
     return inv
 
 
+def strings(value):
+    """Every string inside a JSON value (dicts, lists), for checks on what a channel was sent."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+
+
 class FakeTransport:
     """A transport whose module results come from ``answers`` (a function of (name, args) or a list per module)."""
 

@@ -29,7 +29,7 @@ def test_every_type_with_its_defaults():
 
 
 def test_jira_cloud_is_recognised_by_its_host():
-    (channel,), _ = channels_from([{"type": "jira", "url": "https://acme.atlassian.net", "project": "SEC", "username": "a@b.c", "token": "t0k3n"}], {})
+    (channel,), _warnings = channels_from([{"type": "jira", "url": "https://acme.atlassian.net", "project": "SEC", "username": "a@b.c", "token": "t0k3n"}], {})
     assert channel["cloud"] is True
 
 
@@ -40,13 +40,14 @@ def test_secrets_come_from_the_environment_by_channel_name():
                "GUARDDUTY_NOTIFY_TEAMS_SOC_WEBHOOK_URL": s.TEAMS_URL}
     assert env_name({"type": "slack", "name": "soc-2.eu"}, "webhook_url") == "GUARDDUTY_NOTIFY_SLACK_SOC_2_EU_WEBHOOK_URL"
     assert env_name({"type": "slack", "name": "slack"}, "webhook_url") == "GUARDDUTY_NOTIFY_SLACK_WEBHOOK_URL"
-    channels, _ = channels_from([{"type": "slack", "name": "soc"}, {"type": "pagerduty"}, {"type": "jira", "url": "https://j.example", "project": "SEC"},
-                                 {"type": "webhook", "name": "hook"}, {"type": "teams", "name": "soc"}], environ)
+    given = [{"type": "slack", "name": "soc"}, {"type": "pagerduty"}, {"type": "jira", "url": "https://j.example", "project": "SEC"},
+             {"type": "webhook", "name": "hook"}, {"type": "teams", "name": "soc"}]
+    channels, _warnings = channels_from(given, environ)
     assert channels[0]["webhook_url"] == s.SLACK_URL and channels[1]["routing_key"] == s.ROUTING_KEY
     assert channels[2]["token"] == s.JIRA_TOKEN and channels[2]["username"] == "bot@example.com"
     assert channels[3]["headers"] == {"Authorization": s.HOOK_TOKEN} and channels[4]["webhook_url"] == s.TEAMS_URL  # one name, two types
     # a value given in the channel wins over the environment
-    given, _ = channels_from([{"type": "slack", "name": "soc", "webhook_url": "https://hooks.slack.com/services/other"}], environ)
+    given, _warnings = channels_from([{"type": "slack", "name": "soc", "webhook_url": "https://hooks.slack.com/services/other"}], environ)
     assert given[0]["webhook_url"] == "https://hooks.slack.com/services/other"
 
 
@@ -102,7 +103,7 @@ def test_plain_http_warns_except_to_a_loopback_address():
 
 
 def test_redact_takes_every_secret_out_wherever_it_is():
-    channels, _ = channels_from(s.channels(), {})
+    channels, _warnings = channels_from(s.channels(), {})
     secrets = secrets_of(channels)
     path = "/services/T000/B000/slack-secret-never-in-data-0001"
     shown = redact({"msg": f"POST {s.SLACK_URL} failed", "list": [f"path {path}", s.ROUTING_KEY], "n": 3,

@@ -89,7 +89,7 @@ def test_min_risk(tmp_path, risk, expected):
                 {"type": "slack", "name": "critical", "webhook_url": s.SLACK_URL + "2", "min_risk": "Critical"},
                 {"type": "pagerduty", "routing_key": s.ROUTING_KEY}]
     inv = dict(s.investigation(), risk_level=risk, status="COMPLETED" if risk else "RUNNING")
-    result, _ = run(tmp_path, channels=channels, investigation=inv)
+    result, _transport = run(tmp_path, channels=channels, investigation=inv)
     got = {o["name"] if o["type"] == "slack" else f"{o['type']}:{o['name']}": o["outcome"] for o in result["channels"]}
     assert got == expected
     skipped = [o["reason"] for o in result["channels"] if o["outcome"] == "skipped"]
@@ -98,7 +98,7 @@ def test_min_risk(tmp_path, risk, expected):
 
 def test_an_investigation_without_risk_level_reaches_min_risk_info_only(tmp_path):
     inv = dict(s.investigation(), risk_level=None, status="RUNNING")
-    result, _ = run(tmp_path, channels=[{"type": "slack", "webhook_url": s.SLACK_URL}], investigation=inv)
+    result, _transport = run(tmp_path, channels=[{"type": "slack", "webhook_url": s.SLACK_URL}], investigation=inv)
     assert result["channels"][0]["outcome"] == "sent"
 
 
@@ -164,7 +164,8 @@ def test_one_channel_down_does_not_stop_the_others_and_the_role_fails_naming_it(
 
 
 def test_jira_and_mail_failures_are_retried_from_the_modules_messages(tmp_path):
-    jira_429 = {"failed": True, "msg": 'The request "GET https://jira.example.com/rest/api/2/search?jql=x" returned the unexpected status code 429 Too Many Requests\nslow down'}
+    jira_429 = {"failed": True, "msg": 'The request "GET https://jira.example.com/rest/api/2/search?jql=x" returned the unexpected '
+                                       'status code 429 Too Many Requests\nslow down'}
     mail_451 = {"failed": True, "msg": "Failed to send mail to 'soc@example.com': (451, b'4.3.0 Try again later')"}
     answers = {JIRA: [jira_429], MAIL: [mail_451]}
     transport = FakeTransport(lambda name, args: answers[name].pop(0) if answers.get(name) else FakeTransport.ok(name, args))
@@ -180,7 +181,7 @@ def test_a_jira_comment_without_its_state_label_is_a_warning(tmp_path):
     def answer(name, args):
         return {"search": found, "update": {"failed": True, "msg": "Field 'labels' cannot be set."}}.get(args["operation"], {"meta": {}})
 
-    result, _ = run(tmp_path, FakeTransport(answer), channels=s.channels()[:1], disposition={"status": "resolved"})
+    result, _transport = run(tmp_path, FakeTransport(answer), channels=s.channels()[:1], disposition={"status": "resolved"})
     assert result["channels"][0]["outcome"] == "sent" and result["channels"][0]["action"] == "commented"
     assert result["warnings"] == ["jira 'jira': the comment on SEC-1 was added, but its state label guardduty-state-"
                                   f"{result['fingerprint']} was not (Field 'labels' cannot be set.): a second runner without this "
@@ -193,7 +194,7 @@ def test_a_missing_collection_says_what_to_install(tmp_path):
             raise ModuleNotFoundError(name)
         return FakeTransport.ok(name, args)
 
-    result, _ = run(tmp_path, FakeTransport(answer), channels=s.channels()[:2])
+    result, _transport = run(tmp_path, FakeTransport(answer), channels=s.channels()[:2])
     assert result["channels"][0]["reason"] == ("search: community.general is not installed on the controller, so the jira channels cannot be "
                                                "used: ansible-galaxy collection install community.general (secops.guardduty requires it)")
     assert result["channels"][1]["outcome"] == "sent"
@@ -205,7 +206,7 @@ def test_an_unexpected_error_of_one_channel_does_not_stop_the_others(tmp_path):
             raise RuntimeError("connection plugin exploded")
         return FakeTransport.ok(name, args)
 
-    result, _ = run(tmp_path, FakeTransport(answer), on_error="warn")
+    result, _transport = run(tmp_path, FakeTransport(answer), on_error="warn")
     assert outcomes(result)["teams:teams"] == "failed" and result["channels"][2]["reason"] == "RuntimeError: connection plugin exploded"
     assert list(outcomes(result).values()).count("sent") == 5
 
@@ -219,7 +220,7 @@ def test_check_mode_says_what_it_would_send_and_sends_nothing(tmp_path):
 
 def test_a_channel_pointed_elsewhere_is_told_again(tmp_path):
     run(tmp_path, channels=[{"type": "slack", "name": "soc", "webhook_url": s.SLACK_URL}])
-    moved, _ = run(tmp_path, channels=[{"type": "slack", "name": "soc", "webhook_url": s.SLACK_URL.replace("0001", "0002")}])
+    moved, _transport = run(tmp_path, channels=[{"type": "slack", "name": "soc", "webhook_url": s.SLACK_URL.replace("0001", "0002")}])
     assert moved["channels"][0]["outcome"] == "sent" and moved["channels"][0]["change"] == "new"
 
 
@@ -228,7 +229,7 @@ def test_no_secret_is_ever_in_the_result(tmp_path):
     def echo(name, args):
         return {"failed": True, "msg": "failed with " + json.dumps(args), "status": 500}
 
-    result, _ = run(tmp_path, FakeTransport(echo), policy=Policy(retries=0))
+    result, _transport = run(tmp_path, FakeTransport(echo), policy=Policy(retries=0))
     shown = json.dumps(result)
     assert result["failed"] is True and not any(secret in shown for secret in s.SECRETS)
     assert "********" in shown

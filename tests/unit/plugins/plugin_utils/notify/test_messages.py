@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.secops.guardduty.plugins.plugin_utils.notify import messages
 from ansible_collections.secops.guardduty.plugins.plugin_utils.notify.content import notification
 from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.notify import notify_samples as s
+from ansible_collections.secops.guardduty.tests.unit.plugins.plugin_utils.notify.notify_samples import strings
 
 NEW = {"kind": "new", "changes": []}
 UPDATE = {"kind": "update", "changes": [{"field": "containment", "label": "Containment", "before": "planned", "after": "contained"}]}
@@ -27,25 +28,13 @@ def note(hostile=False, **extra):
     return notification(s.hostile_investigation() if hostile else s.investigation(), **extra)
 
 
-def texts(payload):
-    """Every string of a JSON payload."""
-    if isinstance(payload, str):
-        yield payload
-    elif isinstance(payload, list):
-        for item in payload:
-            yield from texts(item)
-    elif isinstance(payload, dict):
-        for value in payload.values():
-            yield from texts(value)
-
-
 def test_slack_block_kit_message():
     message = messages.slack_message(note(containment=CONTAINMENT, report=["/reports/a.md"]), UPDATE)
     assert message["unfurl_links"] is False and message["unfurl_media"] is False
     assert message["text"] == "GuardDuty investigation a1b2c3d4-5678-90ab-cdef-ef1234567890: High risk, Medium confidence"
     blocks = message["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "GuardDuty: High risk, Medium confidence", "emoji": False}}
-    shown = "\n".join(texts(blocks))
+    shown = "\n".join(strings(blocks))
     for expected in ("Instance credentials used from outside AWS", "Update: Containment planned \u2192 contained", "Risk level: High",
                      "Account: 123456789012", "Region: us-east-1", "Containment: planned; 1 action(s) wait for a person's approval",
                      "Countermeasures (AI-suggested, review before acting)\n\u2022 Revoke sessions", "Needs a person\n\u2022 iam_access_key",
@@ -63,7 +52,7 @@ def test_slack_block_kit_message():
 def test_slack_escapes_every_vector():
     message = messages.slack_message(note(hostile=True, containment=CONTAINMENT), NEW)
     link = message["blocks"][-2]["text"]["text"]
-    shown = [t for t in texts(message) if t != link]
+    shown = [t for t in strings(message) if t != link]
     assert not any(re.search(r"[<>]", t) for t in shown)  # no <!channel>, <!here>, <@U...>, <url|text> outside our link
     assert any("&lt;!channel&gt; wake up" in t for t in shown) and any("&lt;@U024BE7LH&gt;" in t for t in shown)
     assert not any("://" in t for t in shown) and any("hxxps[:]//evil[.]example/login" in t for t in shown)
@@ -83,7 +72,7 @@ def test_teams_adaptive_card():
 
 def test_teams_escapes_every_vector():
     card = messages.teams_message(note(hostile=True), NEW)["attachments"][0]["content"]
-    shown = list(texts(card["body"]))
+    shown = list(strings(card["body"]))
     assert not any(re.search(r"(?<!\\)[\[\]<>`*|]", t) for t in shown)
     assert not any("://" in t for t in shown)
     assert card["actions"][0]["url"].startswith("https://us-east-1.console.aws.amazon.com/")
@@ -122,8 +111,8 @@ def test_pagerduty_trigger_and_resolve():
     assert payload["summary"] == "GuardDuty: High risk, Medium confidence: Instance credentials used from outside AWS"
     assert payload["custom_details"]["Containment"].startswith("planned") and payload["custom_details"]["Needs a person"]
     assert event["links"] == [{"href": told["console_url"], "text": "Open in the GuardDuty console"}]
-    assert messages.pagerduty_event(told, s.ROUTING_KEY, "resolve") == {"routing_key": s.ROUTING_KEY, "event_action": "resolve",
-                                                                         "dedup_key": "guardduty-a1b2c3d4-5678-90ab-cdef-ef1234567890"}
+    resolve = {"routing_key": s.ROUTING_KEY, "event_action": "resolve", "dedup_key": "guardduty-a1b2c3d4-5678-90ab-cdef-ef1234567890"}
+    assert messages.pagerduty_event(told, s.ROUTING_KEY, "resolve") == resolve
 
 
 @pytest.mark.parametrize("risk, severity", [("Critical", "critical"), ("High", "error"), ("Medium", "warning"), ("Low", "info"), ("Info", "info")])
@@ -134,7 +123,7 @@ def test_pagerduty_severity_follows_the_risk_level(risk, severity):
 
 def test_pagerduty_text_is_defanged():
     event = messages.pagerduty_event(note(hostile=True), "k", "trigger")
-    assert not any("://" in t for t in texts(event["payload"]))
+    assert not any("://" in t for t in strings(event["payload"]))
 
 
 def test_mail_html_is_escaped_and_attaches_the_report():
