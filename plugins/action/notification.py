@@ -65,7 +65,8 @@ class _Transport:
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # a temporary directory on the host only when a mail has attachments to put there (_Transport.put_files)
+    TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
     def _update_module_args(self, module_name, module_args, task_vars, *args, **kwargs):

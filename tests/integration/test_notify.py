@@ -152,19 +152,24 @@ def test_every_channel_is_told_once_then_nothing_then_one_update(play, stands, t
     assert set(by_channel(outcome(again)).values()) == {"unchanged"} and outcome(again)["changed"] is False
     assert stands.received()["slack"] == 1 and len(stands.jira.requests) == requests and len(stands.smtp.messages) == 1
 
-    # a change (the containment is done): one update per channel, saying what changed
+    # a change (the containment is done, the disposition - hand-made, the contract - too): one update per channel,
+    # saying what changed
     later = play(notify_play({"notify_investigation_id": INV, "notify_channels": stands.channels(),
-                              "notify_containment": {"status": "contained", "resolved": True}}), extra_vars=extra)
+                              "notify_containment": {"status": "contained", "resolved": True},
+                              "notify_disposition": {"status": "findings kept active", "verdict": "true positive"}}), extra_vars=extra)
     assert later.rc == 0, later
     assert set(by_channel(outcome(later)).values()) == {"sent"}
     assert stands.received() == {"jira_issues": 1, "jira_comments": 1, "slack": 2, "teams": 2, "pagerduty": 2, "email": 2, "webhook": 2}
-    assert stands.jira.issues["SEC-1"]["comments"][0].startswith("h4. Update: Containment none \u2192 contained")
+    assert stands.jira.issues["SEC-1"]["comments"][0].startswith(
+        "h4. Update: Containment none \u2192 contained; Disposition none \u2192 findings kept active")
+    assert "* *Disposition:* findings kept active; true positive" in stands.jira.issues["SEC-1"]["comments"][0]
     assert f"guardduty-state-{outcome(later)['fingerprint']}" in stands.jira.issues["SEC-1"]["fields"]["labels"]
     resolve = stands.hooks.received("/pagerduty/")[1]["json"]
     assert resolve == {"routing_key": ROUTING_KEY, "event_action": "resolve", "dedup_key": f"guardduty-{INV}"}
     assert "Update: Containment none" in json.dumps(stands.hooks.received("/slack/")[1]["json"], ensure_ascii=False)
     assert stands.hooks.received("/hooks/")[1]["json"]["notification"]["changes"] == [
-        {"field": "containment", "label": "Containment", "before": None, "after": "contained"}]
+        {"field": "containment", "label": "Containment", "before": None, "after": "contained"},
+        {"field": "disposition", "label": "Disposition", "before": None, "after": "findings kept active"}]
     assert stands.smtp.messages[1]["message"]["Subject"].startswith("[GuardDuty] Update: High risk")
 
 

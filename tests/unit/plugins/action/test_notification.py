@@ -12,6 +12,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from ansible.errors import AnsibleActionFail
 from ansible.errors import AnsibleError
 from ansible.playbook.task import Task
 
@@ -57,8 +58,8 @@ def test_check_mode_runs_no_module(tmp_path):
 
 def test_wrong_arguments_are_refused_by_the_argument_spec(tmp_path):
     plugin = action({"investigation": s.investigation(), "state_dir": str(tmp_path), "channels": [], "on_error": "ignore"})
-    result = plugin.run(task_vars={})
-    assert result["failed"] is True and "on_error" in result["msg"]
+    with pytest.raises(AnsibleActionFail, match="value of on_error must be one of: fail, warn, got: ignore"):
+        plugin.run(task_vars={})
 
 
 def test_the_modules_never_log_their_arguments_on_the_host():
