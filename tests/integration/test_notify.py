@@ -292,15 +292,21 @@ def test_one_channel_down_while_the_others_are_told_then_retried(play, stands, t
 def test_429_retry_after_is_honoured_and_a_warning_does_not_fail(play, stands, tmp_path):
     stands.hooks.fail_next(1, 429, {"Retry-After": "2"}, "rate_limited", prefix="/slack/")
     stands.hooks.fail_next(None, 400, {}, {"status": "invalid event"}, prefix="/pagerduty/")
-    result = play(notify_play({"notify_investigation_id": INV, "notify_channels": stands.channels("slack", "pagerduty"),
-                               "notify_on_error": "warn"}), extra_vars={"state_dir": str(tmp_path / "state")})
+    # plain http:// to a host that is not this machine: a warning (and a name that does not resolve: unreachable)
+    plain = {"type": "webhook", "name": "plain", "url": "http://notify-test.invalid/hook/webhook-secret-never-in-data-0002"}
+    result = play(notify_play({"notify_investigation_id": INV, "notify_channels": stands.channels("slack", "pagerduty") + [plain],
+                               "notify_on_error": "warn", "notify_retries": 1}), extra_vars={"state_dir": str(tmp_path / "state")})
     assert result.rc == 0, result
     told = outcome(result)
-    assert by_channel(told) == {"slack:soc": "sent", "pagerduty:pagerduty": "failed"}
+    assert by_channel(told) == {"slack:soc": "sent", "pagerduty:pagerduty": "failed", "webhook:plain": "failed"}
+    output = result.stdout + result.stderr
+    assert ("[WARNING]: Channel webhook 'plain' (notify_channels[2]): url is plain http:// to notify-test.invalid, not a loopback "
+            "address: the message and the secret in the URL travel unencrypted; use https://") in " ".join(output.split())
+    assert "webhook-secret-never-in-data-0002" not in output + json.dumps(result.tasks)
     first, second = stands.hooks.received("/slack/")
     assert second["time"] - first["time"] >= 2.0, "the second attempt waited what Retry-After asked"
     assert told["channels"][0]["attempts"] == 2 and told["channels"][1]["attempts"] == 1  # a 400 is not retried
-    assert "[WARNING]: 1 of 2 notification channel(s) failed" in result.stdout + result.stderr
+    assert "[WARNING]: 2 of 3 notification channel(s) failed" in output
 
 
 def test_jira_a_second_runner_and_wrong_credentials(play, stands, tmp_path):
