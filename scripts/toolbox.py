@@ -8,8 +8,9 @@ Runs with the machine's python3 (3.11+, standard library only) before any virtua
 
     python3 scripts/toolbox.py bootstrap              prepare everything (what every other command does first)
     python3 scripts/toolbox.py env                    print `export` lines: eval "$(scripts/env)"
-    python3 scripts/toolbox.py demo [eda|contain]     the demo on the bundled emulator; `eda`: the event-driven one;
-                                                      `contain`: plan, apply, rollback of the contain role (and moto)
+    python3 scripts/toolbox.py demo [eda|contain|notify]  the demo on the bundled emulator; `eda`: the event-driven one;
+                                                      `contain`: plan, apply, rollback of the contain role (and moto);
+                                                      `notify`: the notify role telling six local stand-ins, once
     python3 scripts/toolbox.py test [STEP...]         sanity units lint docs changelog integration build
     python3 scripts/toolbox.py test-matrix [LEG...|--list]
     python3 scripts/toolbox.py benchmark [--eda] [ARGS...]
@@ -21,7 +22,10 @@ ${XDG_CACHE_HOME:-$HOME/.cache}/secops-guardduty):
 
     venv-<key>                 the pinned toolchain (tests/requirements-tools.txt), key: that file and the Python
     amazon-aws-<version>       amazon.aws taken from the `ansible` wheel on PyPI (Galaxy is not reachable everywhere)
-    collections-<key>          ansible_collections/{amazon/aws, secops/guardduty (a real copy of the checkout)}
+    community-general-<version>  community.general (Jira and mail for the notify role) and the collection it depends
+                               on, from the same wheel
+    collections-<key>          ansible_collections/{amazon/aws, community/general, secops/guardduty (a real copy of the
+                               checkout)}
     home                       HOME for ansible-test, with the offline pip bootstrap for its per-test virtualenvs
     matrix/                    the compatibility matrix: a virtualenv and a collections root per leg
     awscli-<version>           the AWS CLI for the benchmark (it brings its own botocore)
@@ -59,8 +63,9 @@ WORK = os.environ.get("SECOPS_GUARDDUTY_WORK") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "secops-guardduty")
 MATRIX = os.path.join(WORK, "matrix")
 REQUIREMENTS = os.path.join(REPO, "tests", "requirements-tools.txt")
-# pinned as in REQUIREMENTS in every matrix leg too; moto for the containment tests every leg runs (CONTAIN_TESTS)
-RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock", "moto[server]")
+# pinned as in REQUIREMENTS in every matrix leg too; moto for the containment tests every leg runs (CONTAIN_TESTS),
+# aiosmtpd for the notify test's SMTP stand-in
+RUNNERS = ("pytest", "pytest-xdist", "pytest-mock", "mock", "moto[server]", "aiosmtpd")
 
 # The amazon.aws collection versions we use, and the `ansible` wheel on PyPI that ships each
 # (ansible 14.5.0 is a py3.12+ wheel, but the amazon.aws 11.4.0 in it runs on 3.11).
@@ -89,7 +94,7 @@ LEGS = {
 CI_LEGS = ("core2.17", "core2.18", "core2.21", "botocore-floor")
 
 # The representative integration subset each leg runs (node ids: a renamed test fails loudly here), including the
-# template-injection test, and the event sources end to end (they run in ansible-rulebook's Python, whatever
+# template-injection test, the notify role's channels, and the event sources end to end (they run in ansible-rulebook's Python, whatever
 # ansible-core and amazon.aws it has). The botocore-floor leg runs the tests that know which botocore they run with.
 MATRIX_TESTS = (
     "tests/integration/test_info_module.py::test_get_one",
@@ -103,6 +108,8 @@ MATRIX_TESTS = (
     "tests/integration/test_fault_matrix.py::test_info_module_survives_faults",
     "tests/integration/test_regions.py::test_three_regions_merge_into_one_sorted_list",
     "tests/integration/test_regions.py::test_lookup_pairs_keep_the_term_order",
+    # the notify role with the leg's community.general (jira, mail) and ansible.builtin.uri
+    "tests/integration/test_notify.py::test_every_channel_is_told_once_then_nothing_then_one_update",
     "tests/integration/test_eda_sources.py::test_faults_and_a_restarted_endpoint_lose_nothing_and_duplicate_nothing",
 )
 # the contain role on every ansible-core of the matrix (not on the botocore floor: it reads structured summaries, which
@@ -230,10 +237,10 @@ def main_venv():
     return venv
 
 
-def amazon_aws_version_in(folder):
-    """The collection version in <folder>/ansible_collections/amazon/aws/MANIFEST.json ('' if there is none)."""
+def amazon_aws_version_in(folder, collection="amazon/aws"):
+    """The collection version in <folder>/ansible_collections/<collection>/MANIFEST.json ('' if there is none)."""
     try:
-        with open(os.path.join(folder, "ansible_collections", "amazon", "aws", "MANIFEST.json"), encoding="utf-8") as fh:
+        with open(os.path.join(folder, "ansible_collections", *collection.split("/"), "MANIFEST.json"), encoding="utf-8") as fh:
             return json.load(fh)["collection_info"]["version"]
     except (OSError, ValueError, KeyError):
         return ""
@@ -245,12 +252,9 @@ def amazon_aws(venv, version):
     if not wheel:
         raise Failed(f"no ansible wheel known to ship amazon.aws {version} (known: {' '.join(AMAZON_AWS_WHEEL)}; "
                      "see AMAZON_AWS_WHEEL in scripts/toolbox.py)")
-    target = os.path.join(WORK, f"amazon-aws-{version}")
-    if os.path.isfile(os.path.join(target, ".complete")):
-        say(f"amazon.aws {version} ready: {target}")
+    target, tmp = extraction(f"amazon-aws-{version}", f"amazon.aws {version}")
+    if tmp is None:
         return target
-    tmp = f"{target}.tmp.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     # Earlier versions named the folder after the wheel (amazon-aws-<ansible version>); reuse such a copy instead of
     # downloading again, and leave it in place for checkouts that still use it.
     old = os.path.join(WORK, f"amazon-aws-{wheel}")
@@ -259,18 +263,30 @@ def amazon_aws(venv, version):
         shutil.copytree(old, tmp, symlinks=True)
     else:
         say(f"extracting amazon.aws {version} from the ansible {wheel} wheel (PyPI)")
-        download = os.path.join(WORK, "download")
-        os.makedirs(download, exist_ok=True)
-        pip(venv, "download", "-q", "--no-deps", "--python-version", "3.12", "--only-binary=:all:", f"ansible=={wheel}",
-            "-d", download)
-        import zipfile  # pylint: disable=import-outside-toplevel
-        with zipfile.ZipFile(os.path.join(download, f"ansible-{wheel}-py3-none-any.whl")) as zf:
-            zf.extractall(tmp, members=[n for n in zf.namelist() if n.startswith("ansible_collections/amazon/aws/")])
-    found = amazon_aws_version_in(tmp)
+        extract_from_wheel(ansible_wheel(venv, wheel), "amazon/aws", tmp)
+    return keep_extracted(tmp, target, "amazon/aws", version, wheel, "AMAZON_AWS_WHEEL")
+
+
+def extraction(name, what):
+    """(<work>/<name>, None) when that extracted copy is complete already (saying so), else (it, an empty temporary
+    folder to extract into)."""
+    target = os.path.join(WORK, name)
+    if os.path.isfile(os.path.join(target, ".complete")):
+        say(f"{what} ready: {target}")
+        return target, None
+    tmp = f"{target}.tmp.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target, tmp
+
+
+def keep_extracted(tmp, target, collection, version, wheel, table):
+    """tmp (a collection extracted from the ansible ``wheel``) checked to hold ``collection`` ``version``, marked
+    complete and renamed to target, unless another run finished first; returns target."""
+    found = amazon_aws_version_in(tmp, collection)
     if found != version:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise Failed(f"the ansible {wheel} wheel holds amazon.aws {found or '(none)'}, not {version}: "
-                     "fix AMAZON_AWS_WHEEL in scripts/toolbox.py")
+        raise Failed(f"the ansible {wheel} wheel holds {collection.replace('/', '.')} {found or '(none)'}, not {version}: "
+                     f"fix {table} in scripts/toolbox.py")
     open(os.path.join(tmp, ".complete"), "w", encoding="utf-8").close()
     if os.path.isfile(os.path.join(target, ".complete")):  # another run finished first
         shutil.rmtree(tmp)
@@ -278,6 +294,55 @@ def amazon_aws(venv, version):
         shutil.rmtree(target, ignore_errors=True)
         os.rename(tmp, target)
     return target
+
+
+def ansible_wheel(venv, wheel):
+    """<work>/download/ansible-<wheel>-py3-none-any.whl, downloaded from PyPI once."""
+    download = os.path.join(WORK, "download")
+    path = os.path.join(download, f"ansible-{wheel}-py3-none-any.whl")
+    if not os.path.isfile(path):
+        os.makedirs(download, exist_ok=True)
+        pip(venv, "download", "-q", "--no-deps", "--python-version", "3.12", "--only-binary=:all:", f"ansible=={wheel}",
+            "-d", download)
+    return path
+
+
+def extract_from_wheel(path, collection, folder):
+    """ansible_collections/<collection> (namespace/name) of an ansible wheel, extracted into folder."""
+    import zipfile  # pylint: disable=import-outside-toplevel
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder, members=[n for n in zf.namelist() if n.startswith(f"ansible_collections/{collection}/")])
+
+
+# community.general (the notify role's Jira and mail channels) comes from the same ansible wheel as amazon.aws: the
+# version each wheel ships, with the collection it depends on (13.x: community.library_inventory_filtering_v1, which
+# ansible-doc and antsibull-docs look for).
+COMMUNITY_GENERAL_IN_WHEEL = {"12.3.0": "11.4.2", "14.5.0": "13.5.0"}
+COMMUNITY_COLLECTIONS = ("general", "library_inventory_filtering_v1")
+
+
+def community_general(venv, amazon_aws_version):
+    """<work>/community-general-<version>, extracted once from the ansible wheel that ships amazon.aws
+    ``amazon_aws_version`` (so each matrix leg gets the community.general of its ansible release)."""
+    wheel = AMAZON_AWS_WHEEL[amazon_aws_version]
+    version = COMMUNITY_GENERAL_IN_WHEEL[wheel]
+    target, tmp = extraction(f"community-general-{version}", f"community.general {version}")
+    if tmp is None:
+        return target
+    say(f"extracting community.general {version} from the ansible {wheel} wheel (PyPI)")
+    for name in COMMUNITY_COLLECTIONS:
+        extract_from_wheel(ansible_wheel(venv, wheel), f"community/{name}", tmp)
+    return keep_extracted(tmp, target, "community/general", version, wheel, "COMMUNITY_GENERAL_IN_WHEEL")
+
+
+def link_community_general(root, folder):
+    """root/ansible_collections/community/{general, library_inventory_filtering_v1}: links to community_general()'s copy."""
+    os.makedirs(os.path.join(root, "ansible_collections", "community"), exist_ok=True)
+    for name in COMMUNITY_COLLECTIONS:
+        link = os.path.join(root, "ansible_collections", "community", name)
+        if os.path.islink(link) or os.path.exists(link):
+            os.unlink(link)
+        os.symlink(os.path.join(folder, "ansible_collections", "community", name), link)
 
 
 def sync_checkout(dest):
@@ -452,9 +517,11 @@ class Setup:  # pylint: disable=too-few-public-methods
 
     def __init__(self):
         self.venv = main_venv()
-        self.amazon_aws = amazon_aws(self.venv, os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0")
+        aws_version = os.environ.get("GD_AMAZON_AWS_VERSION") or "11.4.0"
+        self.amazon_aws = amazon_aws(self.venv, aws_version)
         self.collections = os.path.join(WORK, f"collections-{key_of(REPO)}")
         self.collection_dir = collections_root(self.collections, self.amazon_aws)
+        link_community_general(self.collections, community_general(self.venv, aws_version))
         self.test_home = test_home(self.venv)
         self.python = venv_python(self.venv)
         os.environ.update({
@@ -640,6 +707,8 @@ def cmd_demo(args):
         return demo_eda(args[1:])
     if args[:1] == ["contain"]:
         return demo_contain(args[1:])
+    if args[:1] == ["notify"]:
+        return demo_notify(args[1:])
     setup = bootstrap()
     print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
     emulator = start_emulator(setup.python, setup.collection_dir, "demo", "demo")
@@ -954,6 +1023,130 @@ def cmd_demo_contain_run(args):
         note("moto and the emulator stopped")
 
 
+def demo_notify(args):
+    """`scripts/demo notify`: bootstrap, then the demo itself (cmd_demo_notify_run) in the virtualenv's Python, which has
+    aiosmtpd, the stand-ins and the emulator's scenario builders."""
+    if args:
+        print(f"scripts/demo notify takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        return 2
+    setup = bootstrap()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(setup.python, [setup.python, TOOL, "_demo-notify", setup.collection_dir])
+    return 1
+
+
+# The secrets of the notify demo's channels, as the AWX credential type "GuardDuty notification channels" injects them
+DEMO_NOTIFY_SECRETS = {"GUARDDUTY_NOTIFY_JIRA_USERNAME": "guardduty-bot@example.com",
+                       "GUARDDUTY_NOTIFY_JIRA_TOKEN": "demo-jira-api-token-0001",
+                       "GUARDDUTY_NOTIFY_PAGERDUTY_ROUTING_KEY": "demo-pagerduty-routing-key-0001"}
+
+
+def demo_notify_received(hooks, jira, smtp, seen):
+    """Print what each stand-in received since ``seen`` (counts per channel, updated)."""
+    def show(channel, items, describe):
+        for item in items[seen.get(channel, 0):]:
+            print(f"  {channel:<10} {describe(item)}")
+        seen[channel] = len(items)
+
+    issues = sorted(jira.issues.items())
+    show("jira", issues, lambda item: f"issue {item[0]} created: {item[1]['fields']['summary']!r}, labels {item[1]['fields']['labels']}")
+    comments = [(key, text) for key, issue in issues for text in issue["comments"]]
+    show("jira ", comments, lambda item: f"comment on {item[0]}: {item[1].splitlines()[0]!r}")
+
+    def slack(request):
+        blocks = request["json"]["blocks"]
+        return f"Block Kit: {blocks[0]['text']['text']!r} / {blocks[1]['text']['text']!r} ({len(blocks)} blocks)"
+
+    def teams(request):
+        body = request["json"]["attachments"][0]["content"]["body"]
+        return f"Adaptive Card: {body[0]['text']!r} / {body[1]['text']!r}"
+
+    def pagerduty(request):
+        event = request["json"]
+        summary = event.get("payload", {}).get("summary", "")
+        return f"{event['event_action']} dedup_key {event['dedup_key']}" + (f": {summary!r}" if summary else "")
+
+    def webhook(request):
+        body, told = request["json"], request["json"]["notification"]
+        changed = ", ".join(c["field"] for c in told["changes"])
+        return (f"JSON schema_version {body['schema_version']}, investigation {body['investigation_id']}, "
+                f"{told['change']}{f' ({changed})' if changed else ''}, state {told['state']}")
+
+    def mail(message):
+        parts = [part.get_filename() or part.get_content_type() for part in message["message"].walk() if not part.is_multipart()]
+        return f"to {message['recipients']}: {message['message']['Subject']!r}, parts {parts}"
+
+    show("slack", hooks.received("/slack/"), slack)
+    show("teams", hooks.received("/teams/"), teams)
+    show("pagerduty", hooks.received("/pagerduty/"), pagerduty)
+    show("email", smtp.messages, mail)
+    show("webhook", hooks.received("/hooks/"), webhook)
+
+
+def cmd_demo_notify_run(args):
+    """Run by `scripts/demo notify` in the virtualenv's Python (args: the collection copy): the emulator with a COMPLETED
+    Critical investigation, the stand-ins (a Jira REST stub, one webhook receiver for Slack, Teams, PagerDuty and a
+    webhook, an SMTP server), then docs/demo/notify.yml three times: the verdict (every channel told), the same run again
+    (an EDA redelivery: nobody told), and with the containment done (one update each: a Jira comment, a PagerDuty
+    resolve). After each run it prints what each channel received."""
+    collection_dir = args[0]
+    sys.path[:0] = [os.path.join(collection_dir, "tests", "integration"), os.path.join(collection_dir, "tests", "emulator")]
+    # pylint: disable=import-outside-toplevel,import-error
+    from gdemu import scenarios
+    from notify_stubs import JiraStub, SmtpServer, WebhookReceiver
+
+    def note(message):
+        print(f"[demo notify] {message}", flush=True)
+
+    workdir = tempfile.mkdtemp(prefix="demo-notify-")
+    emulator = None
+    try:
+        scenario = scenarios.demo()
+        for entry in scenario["investigations"]:
+            entry.pop("running_for", None)  # completed already: the demo is about telling, not waiting
+        with open(os.path.join(workdir, "scenario.json"), "w", encoding="utf-8") as fh:
+            json.dump(scenario, fh)
+        emulator = start_emulator(sys.executable, collection_dir, "demo notify", os.path.join(workdir, "scenario.json"))
+        if not emulator:
+            return 1
+        jira = JiraStub(username=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_USERNAME"],
+                        token=DEMO_NOTIFY_SECRETS["GUARDDUTY_NOTIFY_JIRA_TOKEN"])
+        with jira, WebhookReceiver() as hooks, SmtpServer() as smtp:
+            note(f"emulator at {emulator.url}: investigation {scenarios.FINDING_INV_ID} (COMPLETED, Critical)")
+            note(f"stand-ins: Jira {jira.url}, webhooks (Slack, Teams, PagerDuty, generic) {hooks.url}, SMTP 127.0.0.1:{smtp.port}")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GUARDDUTY_NOTIFY_"))}
+            env.update(DEMO_ENV, **DEMO_NOTIFY_SECRETS, AWS_URL=emulator.url, AWS_REGION=scenarios.REGION,
+                       ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1", ANSIBLE_DISPLAY_SKIPPED_HOSTS="false",
+                       GUARDDUTY_NOTIFY_SLACK_SOC_WEBHOOK_URL=hooks.slack(), GUARDDUTY_NOTIFY_TEAMS_SOC_WEBHOOK_URL=hooks.teams(),
+                       GUARDDUTY_NOTIFY_WEBHOOK_SOAR_URL=hooks.webhook("soar"))
+            extra = {"investigation_id": scenarios.FINDING_INV_ID, "state_dir": os.path.join(workdir, "notify-state"),
+                     "jira_url": jira.url, "pagerduty_url": hooks.pagerduty(), "smtp_port": smtp.port}
+            seen = {}
+            steps = (("the verdict: every channel is told", {}),
+                     ("the same run again (an EDA redelivery, a retried job): nobody is told twice", {}),
+                     ("the containment is done: one update each", {"containment": {"status": "contained", "resolved": True}}))
+            for title, more in steps:
+                note(title)
+                rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                                     os.path.join(collection_dir, "docs", "demo", "notify.yml"), "-e", json.dumps(dict(extra, **more))],
+                                    env=env, stdin=subprocess.DEVNULL, check=False).returncode
+                if rc:
+                    note(f"ansible-playbook failed (exit {rc})")
+                    return rc
+                note("what each channel received:")
+                before = sum(seen.values())
+                demo_notify_received(hooks, jira, smtp, seen)
+                if sum(seen.values()) == before:
+                    print("  (nothing: every channel was told this state before)")
+        return 0
+    finally:
+        if emulator:
+            emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        note("stand-ins and the emulator stopped")
+
+
 def port_free(port):
     """Whether a TCP port of 127.0.0.1 can be listened on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -1161,6 +1354,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
         # a collections root per amazon.aws version and checkout (two checkouts' runs do not overwrite each other)
         root = os.path.join(MATRIX, f"collections-amazon-aws-{aws}-{key_of(REPO)}")
         collection = collections_root(root, amazon_aws(setup.venv, aws), "matrix")
+        link_community_general(root, community_general(setup.venv, aws))
         home = test_home(venv)
     except (Failed, OSError, subprocess.CalledProcessError) as exc:
         if str(exc):
@@ -1240,6 +1434,7 @@ COMMANDS = {
     "ci": cmd_ci,
     "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
     "_demo-contain": cmd_demo_contain_run,  # internal: run in the virtualenv's Python by `demo contain`
+    "_demo-notify": cmd_demo_notify_run,  # internal: run in the virtualenv's Python by `demo notify`
 }
 
 

@@ -24,8 +24,8 @@ description:
   - The report has the same content as the P(secops.guardduty.investigation_markdown#filter) report, from the same
     report data (P(secops.guardduty.investigation_report_data#filter)).
   - Every value from the API is HTML-escaped (the template is rendered with autoescape), so a summary containing
-    C(<script>) shows as text. Terminal control characters and bidirectional overrides are replaced by visible
-    placeholders. The result is data, never a template.
+    C(<script>) shows as text. Terminal control characters, bidirectional controls and zero-width characters are
+    replaced by visible placeholders. The result is data, never a template.
 """
 
 EXAMPLES = r"""

@@ -20,8 +20,8 @@ description:
   - Text summaries (a JSON document, as GuardDuty usually writes them) and structured summaries render alike. FINDING,
     ACCOUNT and ORGANIZATION investigations are supported, as well as RUNNING and FAILED ones.
   - Every value from the API is escaped so that it renders as literal text (no HTML, links, images or Markdown
-    syntax); terminal control characters and bidirectional overrides are replaced by visible placeholders. The result
-    is data, never a template.
+    syntax); terminal control characters, bidirectional controls and zero-width characters are replaced by visible
+    placeholders. The result is data, never a template.
 seealso:
   - plugin: secops.guardduty.investigation_html
     plugin_type: filter

@@ -18,8 +18,8 @@ description:
     IMMEDIATE, SHORT_TERM, STRATEGIC (then the service's order), and also grouped by priority.
   - Affected resources of all actions and of the account analysis are merged into one list.
   - Values are display text taken from the API, which is written by an AI from attacker-influenced data. Control
-    characters and bidirectional overrides are replaced by visible placeholders; nothing else is escaped, so escape the
-    values for the format you render them into, and never use them as templates or commands.
+    characters, bidirectional controls and zero-width characters are replaced by visible placeholders; nothing else is
+    escaped, so escape the values for the format you render them into, and never use them as templates or commands.
 positional: _input
 extends_documentation_fragment:
   - secops.guardduty.investigation.filter_input

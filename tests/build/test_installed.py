@@ -76,7 +76,7 @@ def test_tarball_holds_the_collection_and_nothing_local():
     assert not [n for n in names if n.startswith(("tests/output", ".ci", ".git/")) or "__pycache__" in n or n.endswith(".tar.gz")]
     with tarfile.open(TARBALL) as tar:
         manifest = json.load(tar.extractfile("MANIFEST.json"))
-    assert manifest["collection_info"]["dependencies"] == {"amazon.aws": ">=10.0.0"}
+    assert manifest["collection_info"]["dependencies"] == {"amazon.aws": ">=10.0.0", "community.general": ">=11.0.0"}
 
 
 def tracked_files():

@@ -24,7 +24,8 @@ from gdemu import scenarios
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTION = os.path.dirname(os.path.dirname(HERE))
 BIN = os.path.dirname(sys.executable)
-SURVEY_VARIABLES = ["investigation_id", "finding_id", "account_id", "organization", "detector_id", "report_dir", "fail_at_risk_level", "wait_timeout"]
+SURVEY_VARIABLES = ["investigation_id", "finding_id", "account_id", "organization", "detector_id", "report_dir", "fail_at_risk_level", "wait_timeout",
+                    "channels"]
 ARTIFACTS = ["guardduty_investigation_id", "guardduty_status", "guardduty_risk_level", "guardduty_confidence", "guardduty_report_files"]
 FINDING_ID = "8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e"  # no investigation of it yet: the first job starts one
 
@@ -203,7 +204,8 @@ def test_execution_environment_context_is_created(tmp_path):
     assert "ansible-galaxy collection install --offline --no-deps --collections-path /usr/share/ansible/collections " \
            "/build/collections/secops-guardduty-*.tar.gz" in containerfile
     assert (context / "_build" / "collections" / tarball).is_file()
-    assert yaml.safe_load((context / "_build" / "requirements.yml").read_text()) == {"collections": [{"name": "amazon.aws", "version": ">=10.0.0"}]}
+    assert yaml.safe_load((context / "_build" / "requirements.yml").read_text()) == {
+        "collections": [{"name": "amazon.aws", "version": ">=10.0.0"}, {"name": "community.general", "version": ">=11.0.0"}]}
     with open(os.path.join(COLLECTION, "requirements.txt"), encoding="utf-8") as handle:
         floors = [line for line in handle.read().splitlines() if line and not line.startswith("#")]
     assert floors == ["botocore>=1.43.35", "boto3>=1.43.35"]

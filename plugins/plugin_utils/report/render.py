@@ -76,13 +76,18 @@ def _environment(template_dir, output_format):
     return env
 
 
-def _render(value, output_format, template, template_dir=None):
-    data = report_data(value)
-    env = _environment(template_dir or TEMPLATE_DIR, output_format)
+def render_template(template_dir, template, output_format, **context):
+    """``template`` of ``template_dir`` rendered in the sandboxed environment of ``output_format`` ("html": autoescaped;
+    "markdown": every value Markdown-escaped), as the reports are (the notifications render their mail with it too)."""
+    env = _environment(template_dir, output_format)
     try:
-        return env.get_template(template).render(r=data)
+        return env.get_template(template).render(**context)
     except OSError as e:  # pragma: no cover - a broken installation
-        raise ReportError(f"Cannot read the report template {template} in {template_dir or TEMPLATE_DIR}: {e}") from e
+        raise ReportError(f"Cannot read the template {template} in {template_dir}: {e}") from e
+
+
+def _render(value, output_format, template, template_dir=None):
+    return render_template(template_dir or TEMPLATE_DIR, template, output_format, r=report_data(value))
 
 
 def render_markdown(value, template_dir=None):

@@ -5,7 +5,7 @@
 """Untrusted text as a report shows it: cleaned of what could deceive a reader, and escaped for Markdown.
 
 Investigation content is written by an AI from attacker-influenced data. ``clean`` replaces control characters
-(terminal escape sequences) and bidirectional overrides by visible placeholders; ``md_inline``, ``md_paragraphs``
+(terminal escape sequences), bidirectional controls and invisible (zero-width) characters by visible placeholders; ``md_inline``, ``md_paragraphs``
 and ``md_code`` make Markdown that renders literally (the HTML report is escaped by Jinja's autoescape instead).
 """
 
@@ -17,12 +17,19 @@ import re
 _CONTROL = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
 _CONTROL[0x7F] = "\u2421"
 _CONTROL.update({code: "\ufffd" for code in range(0x80, 0xA0)})
-# bidirectional embeddings, overrides and isolates can make text display in another order than it is stored
-_CONTROL.update({code: "\ufffd" for code in (0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069)})
+# bidirectional embeddings, overrides and isolates can make text display in another order than it is stored, and the
+# marks (LRM, RLM, ALM) move neutral characters such as dots and slashes
+_BIDI = (0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C)
+# invisible characters make two different strings look the same ("pay\u200bpal.com"), or hide text between words:
+# zero-width space, non-joiner and joiner, word joiner, invisible operators, the byte order mark, soft hyphen,
+# Mongolian vowel separator
+_INVISIBLE = (0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD, 0x180E)
+_CONTROL.update({code: "\ufffd" for code in _BIDI + _INVISIBLE})
 
 
 def clean(value):
-    """Text for display: str, CRLF/CR -> LF, control characters and bidi overrides replaced by visible placeholders."""
+    """Text for display: str, CRLF/CR -> LF, control characters, bidi controls and zero-width characters replaced by
+    visible placeholders."""
     if value is None:
         return ""
     if not isinstance(value, str):

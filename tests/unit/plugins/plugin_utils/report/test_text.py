@@ -20,6 +20,14 @@ def test_clean_makes_control_characters_and_bidi_overrides_visible():
     assert clean("one\r\ntwo\rthree\tfour") == "one\ntwo\nthree\tfour"
 
 
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u2062",  # invisible
+                                  "\u200e", "\u200f", "\u061c", "\u2066", "\u2069"])  # bidi marks and isolates
+def test_clean_makes_invisible_and_bidi_characters_visible(char):
+    """A zero-width character makes "pay<ZWSP>pal.com" look like paypal.com: shown as a visible placeholder."""
+    assert clean(f"pay{char}pal.com") == "pay\ufffdpal.com"
+    assert clean("Zugriff über Tōkyō 東京 — Ωμέγα ☠ 🚨") == "Zugriff über Tōkyō 東京 — Ωμέγα ☠ 🚨"  # other text untouched
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
