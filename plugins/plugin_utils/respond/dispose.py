@@ -41,6 +41,7 @@ from ansible_collections.secops.guardduty.plugins.module_utils.securityhub impor
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
+from ansible_collections.secops.guardduty.plugins.plugin_utils.notify.escape import untrusted
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import clean_or_none
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import TIME
@@ -214,10 +215,11 @@ def named_findings(inv, account, region):
 
 def note_of(inv, klass, finding_id, resolved):
     """The Security Hub note (text, cut): the verdict, risk, confidence, the investigation's id and title (the AI's
-    title, cleaned as the report cleans it), and the console link built from ids."""
+    title, cleaned as the report cleans it and defanged as the notifications are), and the console link built from ids."""
     summary = as_dict(inv.get("summary_data"))
     title = (clean_or_none(as_dict(summary.get("key_observations")).get("title")) or clean_or_none(summary.get("finding_type"))
              or "(no title)")
+    title = untrusted(title, one_line=True)  # cleaned as the report cleans it, and defanged: never a link in Security Hub
     what = {"benign": "benign", "true_positive": "true positive" + (", contained" if resolved else ""), "uncertain": "uncertain: a person must decide"}
     text = (f"GuardDuty investigation {inv.get('investigation_id')}: {what[klass]} (risk {inv.get('risk_level') or 'not assessed'}, "
             f"confidence {inv.get('confidence') or 'not assessed'}). {title}. {console_url(inv.get('cloud', {}).get('region'), finding_id) or ''}")
