@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ansible_collections.secops.guardduty.plugins.module_utils.model import FINDING_ID_RE
 from ansible_collections.secops.guardduty.plugins.module_utils.model import console_url
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import INVESTIGATION_ID
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import InvestigationDataError
