@@ -1262,8 +1262,9 @@ def cmd_test(args):
             if steps.run(["ansible-galaxy", "collection", "install", "--force", "--offline", "--no-deps", "-p", installed,
                           tarball], cwd=cwd):
                 return 1
-            os.symlink(os.path.join(setup.collections, "ansible_collections", "amazon"),
-                       os.path.join(installed, "ansible_collections", "amazon"))
+            for namespace in ("amazon", "community"):  # the dependencies (amazon.aws; community.general for the notify role)
+                os.symlink(os.path.join(setup.collections, "ansible_collections", namespace),
+                           os.path.join(installed, "ansible_collections", namespace))
             if steps.run(["ansible-doc", "secops.guardduty.guardduty_investigation_info"], cwd=cwd, env=env, quiet_stdout=True):
                 return 1
             return steps.run([setup.python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/build"], cwd=cwd,

@@ -157,19 +157,21 @@ def test_the_readme_install_lines_name_the_version_galaxy_yml_builds():
 
 
 def test_the_readme_install_without_galaxy_works_where_amazon_aws_is_already_there(tmp_path):
-    """What the README says to run when Galaxy cannot be reached and amazon.aws is there (as the `ansible` pip
+    """What the README says to run when Galaxy cannot be reached and amazon.aws and community.general are there (as the `ansible` pip
     package has it: on the Python path, not in a configured collections path): it installs, never calls Galaxy (which
     is made unreachable here), and the collection then works."""
     _lines, offline = readme_install_lines()
-    assert offline[0] == "ansible-galaxy collection list amazon.aws"
-    install = shlex.split(offline[1])
+    assert offline[:2] == ["ansible-galaxy collection list amazon.aws", "ansible-galaxy collection list community.general"]
+    install = shlex.split(offline[2])
     assert install[:5] == ["ansible-galaxy", "collection", "install", "--offline", "--no-deps"]
-    amazon = os.path.realpath(os.path.join(INSTALLED, "ansible_collections", "amazon", "aws"))
+    # each dependency where the `ansible` pip package keeps it: its own ansible_collections tree on the Python path
+    roots = [os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(os.path.join(INSTALLED, "ansible_collections", *name.split("."))))))
+             for name in ("amazon.aws", "community.general")]
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_COLLECTIONS_PATH"}
-    env.update({  # a user's machine: the default collections path in HOME, amazon.aws only on the Python path, no Galaxy
-        "HOME": str(home), "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.dirname(amazon))),
+    env.update({  # a user's machine: the default collections path in HOME, the dependencies only on the Python path, no Galaxy
+        "HOME": str(home), "PYTHONPATH": os.pathsep.join(dict.fromkeys(roots)),
         "ANSIBLE_GALAXY_SERVER": "http://127.0.0.1:9", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"), "ANSIBLE_NOCOLOR": "1",
     })
 
@@ -177,8 +179,9 @@ def test_the_readme_install_without_galaxy_works_where_amazon_aws_is_already_the
         return subprocess.run([os.path.join(BIN, words[0]), *words[1:]], capture_output=True, text=True, timeout=300, check=False,
                               cwd=str(tmp_path), env=env)
 
-    listed = run("ansible-galaxy", "collection", "list", "amazon.aws")
-    assert listed.returncode == 0 and "amazon.aws" in listed.stdout, listed.stdout + listed.stderr
+    for line in offline[:2]:
+        listed = run(*shlex.split(line))
+        assert listed.returncode == 0 and line.split()[-1] in listed.stdout, listed.stdout + listed.stderr
     installed = run(*[TARBALL if re.fullmatch(r"secops-guardduty-.*\.tar\.gz", word) else word for word in install])
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert "secops.guardduty" in installed.stdout and "was installed successfully" in installed.stdout, installed.stdout

@@ -33,6 +33,7 @@ from test_contain import statuses
 from test_contain import world  # noqa: F401  pylint: disable=unused-import
 
 INV = sc.CONTAIN_MORE_INV_ID
+ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 
 
 def _result_of(result):
@@ -195,8 +196,9 @@ def test_group_aws_alone_reaches_every_call(world, play, moto_aws, tmp_path):  #
 
 
 def test_a_failed_action_stops_only_what_depends_on_it(world, contain, moto_aws, guardduty_emulator, play, tmp_path):  # pylint: disable=redefined-outer-name
-    """S3 refuses the bucket's first change (access denied): the key, the principals and the instance are contained all
-    the same, the bucket's later step does not run, the record says so, and the task fails naming the bucket."""
+    """S3 refuses the bucket's first change, its marker tag (access denied): the key, the principals and the instance are
+    contained all the same, and so is the bucket (a refused marker never holds back the cut it marks); the record says
+    the mark failed, the task fails naming it, and rollback restores everything from the record, the bucket too."""
     world.create_contain_groups()
     before = world.snapshot()
     s3 = AwsProxy(moto_aws.url, lambda method, path: (403, "AccessDenied", "not authorized") if method == "PUT" and "tagging" in path else None)
@@ -220,16 +222,16 @@ def test_a_failed_action_stops_only_what_depends_on_it(world, contain, moto_aws,
     assert world.key_status() == {world.key: "Inactive"} and world.user_policies(USER) == [POLICY]
     quarantine = world.quarantine_groups()[0]["GroupId"]
     assert world.instance_groups() == {0: [quarantine], 1: [quarantine]}
-    assert world.public_access_block() is None and world.bucket_tags() == before["bucket_tags"]
+    assert world.public_access_block() == ALL_BLOCKED and world.bucket_tags() == before["bucket_tags"]
     record = json.loads((tmp_path / "records" / f"{sc.CONTAIN_INV_ID}.json").read_text())
     by = {(r["type"], r["id"]): r for r in record["resources"]}
-    assert by[("s3_bucket", BUCKET)]["status"] == "pending" and by[("s3_bucket", BUCKET)]["steps"] == {"mark": "failed", "block": "skipped"}
+    assert by[("s3_bucket", BUCKET)]["status"] == "pending" and by[("s3_bucket", BUCKET)]["steps"] == {"mark": "failed", "block": "done"}
     assert by[("iam_access_key", world.key)]["status"] == "applied"
     assert by[("iam_access_key", world.key)]["steps"] == {"mark": "done", "deactivate": "done"}
     assert by[("ec2_instance", world.instance)]["status"] == "applied"
-    # the record given back rolls everything back, the pending bucket included (it was never changed)
+    # the record given back rolls everything back, the pending bucket included (the record says why it has no tags)
     result, rolled = contain(mode="rollback", approved=True, rollback_reactivate_keys=True)
     assert result.rc == 0, result
     after = world.snapshot()
     assert after["groups"] == before["groups"] and after["keys"] == before["keys"] and after["pab"] is None
-    assert statuses(rolled)[("s3_bucket", BUCKET)] == "unchanged"
+    assert statuses(rolled)[("s3_bucket", BUCKET)] == "done"

@@ -187,6 +187,13 @@ def taken_over(tags, context, then):
             f"(a rollback of that investigation {then})")
 
 
+def unmarked(rec):
+    """Whether the record says the resource's marker tag was never written (its ``mark`` step failed while the change
+    it marks went ahead): a missing tag is then what the record itself says, not a disagreement, and rollback may
+    restore from the record."""
+    return isinstance(rec, dict) and (rec.get("steps") or {}).get("mark") == "failed"
+
+
 def recorded(resource, context, tags, not_contained):
     """(the record's entry of a resource rollback may restore, None) or (None, the plan entry saying why not).
 

@@ -38,6 +38,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import recorded
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import tags_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import taken_over
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import unmarked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import ec2_arn
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import snake
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import untrack_group_name
@@ -123,16 +124,19 @@ def roll_back(resource, context):
         return refused
     present = {rule_key(rule) for rule in _group_rules(group)}
     missing = [rule for rule in recorded_rules(rec) if rule_key(rule) not in present]
-    if tags.get(TAG_CONTAINED_BY) is None:
+    if tags.get(TAG_CONTAINED_BY) is None and not unmarked(rec):  # a mark that failed, as the record says, is no disagreement
         if not missing:
             return entry(resource, "unchanged", "every ingress rule the record holds is in the group (the removal was not made, or was undone)",
                          record_status="rolled_back")
         return entry(resource, "skipped", f"left as it is: the rules {_rules_text(missing)} the record holds are not in "
                      f"the group, but its tag {TAG_CONTAINED_BY} is gone (it {DISAGREE}); add them back by hand if they are wanted")
-    what = (f"add back {_rules_text(missing)} (from the containment record) and " if missing
-            else "its rules are back already; ")
-    return entry(resource, "planned", what + f"remove the tag {TAG_CONTAINED_BY}", record_status="rolled_back", rules=missing,
-                 remove_tags={TAG_CONTAINED_BY: tags[TAG_CONTAINED_BY]})
+    marker = {TAG_CONTAINED_BY: tags[TAG_CONTAINED_BY]} if TAG_CONTAINED_BY in tags else {}
+    if not (missing or marker):
+        return entry(resource, "unchanged", "every ingress rule the record holds is in the group", record_status="rolled_back")
+    what = [f"add back {_rules_text(missing)} (from the containment record)"] if missing else ["its rules are back already"]
+    if marker:
+        what.append(f"remove the tag {TAG_CONTAINED_BY}")
+    return entry(resource, "planned", "; ".join(what), record_status="rolled_back", rules=missing, remove_tags=marker)
 
 
 def apply(planned, context):
@@ -171,8 +175,9 @@ def undo(planned, context):
         AWSCallHandler.call(ec2.delete_tags, "ec2:DeleteTags", f"security group {group_id}", Resources=[group_id],
                             Tags=api_tags(changes["remove_tags"]))
         return True
-    steps.append(Step(key + ":unmark", ("ec2_security_group", group_id), "remove the containment tag", NETWORK, unmark,
-                      after=[s.key for s in steps]))
+    if changes.get("remove_tags"):
+        steps.append(Step(key + ":unmark", ("ec2_security_group", group_id), "remove the containment tag", NETWORK, unmark,
+                          after=[s.key for s in steps]))
     return steps
 
 

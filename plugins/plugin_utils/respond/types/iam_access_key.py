@@ -23,6 +23,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import need
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import pattern_problem
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import tags_of
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import unmarked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import Step
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import iam_user
 
@@ -111,9 +112,9 @@ def roll_back(resource, context):
     if not context.settings.get("reactivate_keys"):
         return entry(resource, "unchanged", f"left inactive: AWS advises never to reactivate an access key that may have leaked; rotate it "
                      f"(a new key for {user}, then delete this one), or set contain_rollback_reactivate_keys=true to reactivate it")
-    if tags.get(tag) != context.investigation_id:
+    if tags.get(tag) != context.investigation_id and not (unmarked(rec) and tag not in tags):  # the record says the mark failed
         return entry(resource, "skipped", f"left inactive: the tag {tag} on {user} {DISAGREE}")
-    tags.pop(tag)
+    tags.pop(tag, None)
     return entry(resource, "planned", f"reactivate it (contain_rollback_reactivate_keys=true; AWS advises rotating a leaked key instead) "
                  f"and remove the tag {tag} from {user}", record_status="rolled_back", activate=True, user_name=user)
 

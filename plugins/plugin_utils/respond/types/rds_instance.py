@@ -29,6 +29,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import recorded
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import tags_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import taken_over
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import unmarked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import group_step_key
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import group_steps
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.ec2 import quarantine_groups
@@ -151,7 +152,7 @@ def roll_back(resource, context):
     restored = db["public"] == previous_public and sorted(db["groups"]) == sorted(previous_groups)
     owner = tags.get(TAG_CONTAINED_BY)
     remaining = {k: v for k, v in tags.items() if k != TAG_CONTAINED_BY}
-    if owner is None:
+    if owner is None and not unmarked(rec):  # a mark that failed, as the record says, is no disagreement
         if restored:
             return entry(resource, "unchanged", f"it has the settings the record holds ({kept})", record_status="rolled_back")
         return entry(resource, "skipped", f"left as it is: its tag {TAG_CONTAINED_BY} is gone (it {DISAGREE}); give it back "

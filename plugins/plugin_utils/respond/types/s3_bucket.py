@@ -27,6 +27,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import recorded
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import tags_of
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import taken_over
+from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import unmarked
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import Step
 
 ID = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
@@ -144,7 +145,9 @@ def roll_back(resource, context):
                          record_status="rolled_back")
         return entry(resource, "planned", "its public access block changed since containment: left as is; remove the tags",
                      record_status="rolled_back", restore=False, tags=remaining)
-    if owner != context.investigation_id or tags.get(TAG_PAB) != pab_tag(previous):
+    told = owner == context.investigation_id and tags.get(TAG_PAB) == pab_tag(previous)
+    never_marked = unmarked(rec) and owner is None and TAG_PAB not in tags  # the record says the mark failed
+    if not (told or never_marked):
         return entry(resource, "skipped", f"left blocked: its tags {TAG_CONTAINED_BY} and {TAG_PAB} {DISAGREE}; "
                      "check the bucket and restore its public access block by hand")
     what = ("delete the public access block it did not have" if previous is None

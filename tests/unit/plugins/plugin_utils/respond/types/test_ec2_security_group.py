@@ -200,3 +200,12 @@ def test_a_refused_rule_keeps_the_tag_that_says_the_group_is_contained():
     # only the tag left to remove (the rules are back): one step
     _plan, steps = aws_.steps_of(found(SG_RESOURCE), s.rollback(rec_group(ALL_V6)), sg_state([ALL_V6], OWNED), aws_.StubbedAWS())
     assert aws_.dependencies(steps) == {UNMARK: []}
+
+
+def test_rules_removed_while_the_mark_failed_are_added_back_from_the_record_and_no_tag_is_removed():
+    unmarked = dict(rec_group(SSH_ANY), steps={"mark": "failed", "revoke": "done"})
+    plan = one(containment_plan(found(SG_RESOURCE), s.rollback(unmarked), sg_state([])))
+    assert plan["status"] == "planned" and plan["changes"] == {"rules": [SSH_ANY], "remove_tags": {}}
+    aws = aws_.StubbedAWS()
+    _plan, steps = aws_.steps_of(found(SG_RESOURCE), s.rollback(unmarked), sg_state([]), aws)
+    assert [step.key.rsplit(":", 1)[1] for step in steps] == ["authorize"]  # nothing to untag

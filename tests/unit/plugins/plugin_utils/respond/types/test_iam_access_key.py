@@ -116,3 +116,10 @@ def test_rollback_of_a_key_active_again_only_removes_the_mark_and_a_key_left_ina
     # inactive, contain_rollback_reactivate_keys not set: left inactive, nothing called
     plan, steps = aws_.steps_of(found(KEY), s.rollback(REC_KEY), key_state("Inactive", tagged), aws_.StubbedAWS())
     assert one(plan)["status"] == "unchanged" and steps == []
+
+
+def test_a_key_deactivated_while_its_mark_failed_is_reactivated_from_the_record_when_asked():
+    unmarked = dict(REC_KEY, steps={"mark": "failed", "deactivate": "done"})
+    plan = one(containment_plan(found(KEY), s.rollback(unmarked, reactivate_keys=True), key_state("Inactive", {"team": "dev"})))
+    assert plan["status"] == "planned" and plan["changes"]["activate"] is True
+    assert one(containment_plan(found(KEY), s.rollback(REC_KEY, reactivate_keys=True), key_state("Inactive", {"team": "dev"})))["status"] == "skipped"

@@ -214,3 +214,9 @@ def test_rollback_gives_back_public_access_and_groups_then_removes_only_the_cont
     aws.refuse("rds", "modify_db_instance", {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": True, "VpcSecurityGroupIds": [WEB, SSH],
                                              "ApplyImmediately": True}, code="InvalidDBInstanceState", message="not available", status=400)
     assert aws_.run(steps, aws)[0] == [(RESTORE, "failed"), (UNMARK, "skipped")]
+
+
+def test_a_db_closed_while_its_mark_failed_is_given_back_from_the_record():
+    unmarked = dict(rec_db(), steps={"mark": "failed", "close": "done"})
+    plan = one(containment_plan(found(DB), s.rollback(unmarked), db_state([QG], False)))
+    assert plan["status"] == "planned" and plan["changes"]["restore"] is True and plan["changes"]["vpc_security_groups"] == [WEB, SSH]

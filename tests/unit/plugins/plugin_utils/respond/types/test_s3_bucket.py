@@ -137,3 +137,12 @@ def test_a_failed_restore_keeps_the_tags_that_say_the_bucket_is_contained():
     aws.refuse("s3", "put_public_access_block", {"Bucket": "customer-exports", "PublicAccessBlockConfiguration": SOME})
     ran, results = aws_.run(steps, aws)
     assert ran == [(RESTORE, "failed"), (UNMARK, "skipped")] and results[UNMARK]["error"] == f"not run: {RESTORE} did not succeed"
+
+
+def test_a_bucket_blocked_while_its_mark_failed_is_restored_from_the_record():
+    """The record says the mark failed and the block went ahead: no tags is what the record says, not a disagreement."""
+    unmarked = dict(rec_bucket(PREVIOUS), steps={"mark": "failed", "block": "done"})
+    plan = one(containment_plan(found(BUCKET), s.rollback(unmarked), bucket_state(ALL, {"owner": "data"})))
+    assert plan["status"] == "planned" and plan["changes"] == {"restore": True, "previous": PREVIOUS, "tags": {"owner": "data"}}
+    # the same bucket without that word of the record: left blocked
+    assert one(containment_plan(found(BUCKET), s.rollback(rec_bucket(PREVIOUS)), bucket_state(ALL, {"owner": "data"})))["status"] == "skipped"
