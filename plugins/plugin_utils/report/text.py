@@ -6,7 +6,8 @@
 
 Investigation content is written by an AI from attacker-influenced data. ``clean`` replaces control characters
 (terminal escape sequences) and bidirectional overrides by visible placeholders; ``md_inline``, ``md_paragraphs``
-and ``md_code`` make Markdown that renders literally (the HTML report is escaped by Jinja's autoescape instead).
+and ``md_code`` make Markdown that renders literally (the HTML report is escaped by Jinja's autoescape instead);
+``plain_line`` makes one line of plain text that no renderer takes for a template, markup, a link or a mention.
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ def md_inline(value):
     text = _MD_ESCAPE_RE.sub(lambda m: "\\" + m.group(0), text)
     text = _MD_BLOCK_START_RE.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
     return Markdown(text)
+
+
+# what could make plain text a template, markup, a link or a mention where another tool renders it
+_PLAIN = str.maketrans({"{": "(", "}": ")", "<": "\u2039", ">": "\u203a", "@": "\uff20", "`": "'"})
+
+
+def plain_line(value):
+    """Text as one plain line for a place that another tool may render (a Security Hub note): clean(), white space
+    collapsed, and what could open a template, markup, a mention or a link neutralised (braces become parentheses,
+    angle brackets and at signs look-alikes, ``://`` is written ``[:]//``)."""
+    return " ".join(clean(value).split()).translate(_PLAIN).replace("://", "[:]//")
 
 
 def md_paragraphs(value):
