@@ -155,8 +155,9 @@ def created_at(emulator, inv_id):
 
 
 def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severities_start_nothing(eda):
-    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows
-    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json")))
+    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows and, for
+    # the disposition planned after the report, dispose-plan.json
+    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json", "dispose-plan.json")))
     emu = eda.emulator
 
     # a new High finding appears -> one investigation, started within the interval plus a few seconds
