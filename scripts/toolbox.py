@@ -113,6 +113,13 @@ CONTAIN_TESTS = (
     "tests/integration/test_contain_engine.py::test_group_aws_alone_reaches_every_call",
     "tests/integration/test_contain.py::test_apply_again_rollback",
 )
+# the dispose role on every ansible-core of the matrix too (it reads structured summaries: not on the botocore floor):
+# every input form, each module_defaults group alone, and apply, a second apply, rollback and a second rollback
+DISPOSE_TESTS = (
+    "tests/integration/test_dispose.py::test_every_input_form_gives_the_same_plan_and_exactly_one_is_needed",
+    "tests/integration/test_dispose.py::test_module_defaults_alone_reach_every_call",
+    "tests/integration/test_dispose.py::test_apply_again_rollback_twice_in_as_few_calls_as_the_apis_allow",
+)
 # the botocore-floor leg: all but the first two, and the start module under faults
 FLOOR_TESTS = (
     *MATRIX_TESTS[2:-1],
@@ -1248,7 +1255,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
     steps.record(f"{leg} units", rc, start)
     start = time.monotonic()
     rc = steps.run([venv_python(venv), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
-                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS + CONTAIN_TESTS)],
+                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS + CONTAIN_TESTS + DISPOSE_TESTS)],
                    cwd=collection, env=dict(env, AWS_DATA_PATH=newest_model))
     steps.record(f"{leg} integration", rc, start)
 
