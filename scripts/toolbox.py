@@ -938,18 +938,11 @@ def cmd_demo_contain_run(args):
             note(f"  {name}={url}")
         if serve:
             return demo_contain_serve(endpoints, ids, inv_id)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
-        # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
-        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
-                   ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
         records = os.path.join(workdir, "records")
         os.makedirs(records)
         note("running docs/demo/contain.yml (ansible-playbook): plan, apply (approved), rollback (approved)")
-        rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", "contain.yml"),
-                             "-e", f"investigation_id={inv_id}", "-e", f"record_dir={records}", "-e", "approved=true"],
-                            env=env, stdin=subprocess.DEVNULL, check=False).returncode
-        note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
-        return rc
+        return run_demo_playbook(collection_dir, "contain.yml", scenarios.REGION, endpoints,
+                                 {"investigation_id": inv_id, "record_dir": records, "approved": True}, note, started)
     except KeyboardInterrupt:
         note("interrupted")
         return 130
@@ -962,6 +955,19 @@ def cmd_demo_contain_run(args):
             moto.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         note("moto and the emulator stopped")
+
+
+def run_demo_playbook(collection_dir, name, region, endpoints, extra_vars, note, started):
+    """ansible-playbook docs/demo/<name> of the collection copy with these extra vars, the demo's credentials, the
+    ``region``, and AWS reached only through the per-service ``endpoints``; says how it ended; its exit code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
+    # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
+    env.update(DEMO_ENV, AWS_REGION=region, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
+               ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
+    rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", name),
+                         "-e", json.dumps(extra_vars)], env=env, stdin=subprocess.DEVNULL, check=False).returncode
+    note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
+    return rc
 
 
 def demo_dispose(args):
@@ -1009,16 +1015,10 @@ def cmd_demo_dispose_run(args):
         endpoints = {"AWS_ENDPOINT_URL_GUARDDUTY": emulator.url, "AWS_ENDPOINT_URL_SECURITYHUB": emulator.url}
         for name, url in endpoints.items():
             note(f"  {name}={url}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
-        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
-                   ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
         note("running docs/demo/dispose.yml (ansible-playbook): for each, plan, apply (approved), rollback (approved)")
-        rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", "dispose.yml"),
-                             "-e", json.dumps({"investigation_ids": investigations, "record_dir": os.path.join(workdir, "records"),
-                                               "approved": True})],
-                            env=env, stdin=subprocess.DEVNULL, check=False).returncode
-        note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
-        return rc
+        return run_demo_playbook(collection_dir, "dispose.yml", scenarios.REGION, endpoints,
+                                 {"investigation_ids": investigations, "approved": True, "record_dir": os.path.join(workdir, "records")},
+                                 note, started)
     except KeyboardInterrupt:
         note("interrupted")
         return 130

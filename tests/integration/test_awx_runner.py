@@ -123,21 +123,18 @@ def awx_job(tmp_path, guardduty_emulator, monkeypatch):
         runs["n"] += 1
         private_data_dir = tmp_path / f"job{runs['n']}"
         private_data_dir.mkdir()
-        runner = ansible_runner.run(
-            private_data_dir=str(private_data_dir),
-            project_dir=str(project),
-            playbook="investigate.yml",
-            inventory="localhost ansible_connection=local",
-            envvars=envvars,
-            extravars=dict(survey_extra_vars(answers), **(extra or {})),
-            quiet=True,
-            timeout=300,
-        )
-        stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
-        assert len(stats) == 1, runner.stdout.read()
-        return runner, stats[0]["event_data"]["artifact_data"]
+        return runner_job(project, "investigate.yml", envvars, private_data_dir, dict(survey_extra_vars(answers), **(extra or {})))
 
     return run
+
+
+def runner_job(project, playbook, envvars, private_data_dir, extravars):
+    """(ansible_runner Runner, artifact_data) of one AWX job: ``playbook`` of the project on localhost."""
+    runner = ansible_runner.run(private_data_dir=str(private_data_dir), project_dir=str(project), playbook=playbook,
+                                inventory="localhost ansible_connection=local", envvars=envvars, extravars=extravars, quiet=True, timeout=300)
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
+    assert len(stats) == 1, runner.stdout.read()
+    return runner, stats[0]["event_data"]["artifact_data"]
 
 
 def test_awx_job_starts_waits_reports_and_sets_artifacts(awx_job, guardduty_emulator, tmp_path):
@@ -265,12 +262,9 @@ def test_awx_dispose_jobs_apply_then_roll_back_from_the_artifact_alone(tmp_path,
     def job(name, extravars):
         private_data_dir = tmp_path / name
         private_data_dir.mkdir()
-        runner = ansible_runner.run(private_data_dir=str(private_data_dir), project_dir=str(project), playbook="dispose.yml",
-                                    inventory="localhost ansible_connection=local", envvars=envvars, extravars=extravars, quiet=True,
-                                    timeout=300)
-        stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
+        runner, artifacts = runner_job(project, "dispose.yml", envvars, private_data_dir, extravars)
         assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()
-        return stats[0]["event_data"]["artifact_data"]
+        return artifacts
 
     benign = scenarios.DISPOSE_BENIGN_INV_ID
     ids = [scenarios.DISPOSE_BENIGN_FINDING_ID, scenarios.DISPOSE_RELATED_FINDING_ID]

@@ -10,27 +10,16 @@ test_demo_contain.py does."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 from gdemu import scenarios as sc
-
-COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOLBOX = os.path.join(COLLECTION, "scripts", "toolbox.py")
+from test_demo_contain import run_demo
 
 
 def test_demo_dispose_plans_applies_and_rolls_back_both_verdicts(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-                "HOME": str(tmp_path), "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
-    for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
-        env.pop(name, None)
-    proc = subprocess.run([sys.executable, TOOLBOX, "_demo-dispose", COLLECTION], env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
+    proc = run_demo(tmp_path, "_demo-dispose")
     out = proc.stdout
     assert proc.returncode == 0, out
     assert re.search(r"localhost +: ok=\d+ +changed=\d+ +unreachable=0 +failed=0", out), out
