@@ -38,7 +38,6 @@ SUMMARY_MEMBERS = ("key_observations", "threat_assessment", "countermeasures", "
 # ---------------------------------------------------------------- finding ids
 
 
-
 def console_url(region, finding_id=None):
     """The GuardDuty console in ``region``, at ``finding_id`` when given: built from the Region name and the finding id
     only, each checked against its pattern (None without a valid Region). The console has no documented address of an
@@ -49,6 +48,7 @@ def console_url(region, finding_id=None):
     if isinstance(finding_id, str) and FINDING_ID_RE.fullmatch(finding_id):
         return f"{base}#/findings?macros=current&fId={finding_id.lower()}"
     return base
+
 
 def validate_finding_id(value, label="finding_id"):
     """A finding id in GuardDuty's spelling (lower case); GuardDutyError(reason=invalid) otherwise."""

@@ -43,7 +43,6 @@ from ansible_collections.secops.guardduty.plugins.module_utils.securityhub impor
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report.risk import risk_rank
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import plain_line
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import TIME
@@ -59,12 +58,10 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record im
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import record_entry
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import record_path
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import with_statuses
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.record import write_record_file
 from ansible_collections.secops.guardduty.plugins.module_utils.model import ACCOUNT_ID
 from ansible_collections.secops.guardduty.plugins.module_utils.model import REGION_NAME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import State
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.state import merge_states
-from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.steps import execute
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types import DISPOSE_TYPES
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.guardduty_filter import rule_for
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.types.guardduty_finding import FEEDBACK_FINAL

@@ -718,7 +718,7 @@ def dispose(extra=0, hostile=False):
     """
     extra = int(extra)
     scan = {'ResourceType': 'Instance', 'InstanceDetails': {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium',
-                                                           'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}}
+                                                            'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}}
     scanner = {'ServiceName': 'guardduty', 'Count': 3, 'Archived': False, 'ResourceRole': 'TARGET', 'Action': {
         'ActionType': 'PORT_PROBE', 'PortProbeAction': {'Blocked': False, 'PortProbeDetails': [
             {'LocalPortDetails': {'Port': 22, 'PortName': 'SSH'}, 'RemoteIpDetails': {'IpAddressV4': DISPOSE_SCANNER_IP}}]}}}

@@ -100,8 +100,8 @@ def roll_back(resource, context):
     if rec is None:
         return entry(resource, "unchanged", "the disposition record holds nothing for it: left as it is")
     if rec.get("status") == "rolled_back":
-        return entry(resource, "unchanged", "rolled back already" + ("" if current is None else ": a rule of the same name is there again, "
-                                                                      "left as it is"))
+        again = "" if current is None else ": a rule of the same name is there again, left as it is"
+        return entry(resource, "unchanged", "rolled back already" + again)
     if current is None:
         return entry(resource, "unchanged", "the suppression rule is gone already", record_status="rolled_back")
     if not rec.get("created"):

@@ -791,7 +791,6 @@ def test_source_client_uses_the_options_and_the_collections_retries():
     assert "secops.guardduty/" in client.meta.config.user_agent
 
 
-
 def test_a_source_client_that_cannot_be_built_is_one_final_message(monkeypatch, tmp_path):
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
