@@ -8,9 +8,10 @@ Runs with the machine's python3 (3.11+, standard library only) before any virtua
 
     python3 scripts/toolbox.py bootstrap              prepare everything (what every other command does first)
     python3 scripts/toolbox.py env                    print `export` lines: eval "$(scripts/env)"
-    python3 scripts/toolbox.py demo [eda|contain|notify]  the demo on the bundled emulator; `eda`: the event-driven one;
-                                                      `contain`: plan, apply, rollback of the contain role (and moto);
-                                                      `notify`: the notify role telling six local stand-ins, once
+    python3 scripts/toolbox.py demo [eda|contain|dispose|notify]  the demo on the bundled emulator; `eda`: the
+                                                      event-driven one; `contain`: plan, apply, rollback of the
+                                                      contain role (and moto); `dispose`: the same of the dispose
+                                                      role; `notify`: the notify role telling six local stand-ins, once
     python3 scripts/toolbox.py test [STEP...]         sanity units lint docs changelog integration build
     python3 scripts/toolbox.py test-matrix [LEG...|--list]
     python3 scripts/toolbox.py benchmark [--eda] [ARGS...]
@@ -118,6 +119,13 @@ CONTAIN_TESTS = (
     "tests/integration/test_contain_engine.py::test_every_input_form_gives_the_same_plan",
     "tests/integration/test_contain_engine.py::test_group_aws_alone_reaches_every_call",
     "tests/integration/test_contain.py::test_apply_again_rollback",
+)
+# the dispose role on every ansible-core of the matrix too (it reads structured summaries: not on the botocore floor):
+# every input form, each module_defaults group alone, and apply, a second apply, rollback and a second rollback
+DISPOSE_TESTS = (
+    "tests/integration/test_dispose.py::test_every_input_form_gives_the_same_plan_and_exactly_one_is_needed",
+    "tests/integration/test_dispose.py::test_module_defaults_alone_reach_every_call",
+    "tests/integration/test_dispose.py::test_apply_again_rollback_twice_in_as_few_calls_as_the_apis_allow",
 )
 # the botocore-floor leg: all but the first two, and the start module under faults
 FLOOR_TESTS = (
@@ -709,6 +717,8 @@ def cmd_demo(args):
         return demo_contain(args[1:])
     if args[:1] == ["notify"]:
         return demo_notify(args[1:])
+    if args[:1] == ["dispose"]:
+        return demo_dispose(args[1:])
     setup = bootstrap()
     print("[demo] starting the GuardDuty emulator with the demo scenario", flush=True)
     emulator = start_emulator(setup.python, setup.collection_dir, "demo", "demo")
@@ -997,18 +1007,11 @@ def cmd_demo_contain_run(args):
             note(f"  {name}={url}")
         if serve:
             return demo_contain_serve(endpoints, ids, inv_id)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
-        # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
-        env.update(DEMO_ENV, AWS_REGION=scenarios.REGION, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
-                   ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
         records = os.path.join(workdir, "records")
         os.makedirs(records)
         note("running docs/demo/contain.yml (ansible-playbook): plan, apply (approved), rollback (approved)")
-        rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", "contain.yml"),
-                             "-e", f"investigation_id={inv_id}", "-e", f"record_dir={records}", "-e", "approved=true"],
-                            env=env, stdin=subprocess.DEVNULL, check=False).returncode
-        note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
-        return rc
+        return run_demo_playbook(collection_dir, "contain.yml", scenarios.REGION, endpoints,
+                                 {"investigation_id": inv_id, "record_dir": records, "approved": True}, note, started)
     except KeyboardInterrupt:
         note("interrupted")
         return 130
@@ -1028,6 +1031,23 @@ def demo_notify(args):
     aiosmtpd, the stand-ins and the emulator's scenario builders."""
     if args:
         print(f"scripts/demo notify takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+def run_demo_playbook(collection_dir, name, region, endpoints, extra_vars, note, started):
+    """ansible-playbook docs/demo/<name> of the collection copy with these extra vars, the demo's credentials, the
+    ``region``, and AWS reached only through the per-service ``endpoints``; says how it ended; its exit code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
+    # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
+    env.update(DEMO_ENV, AWS_REGION=region, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
+               ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
+    rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", name),
+                         "-e", json.dumps(extra_vars)], env=env, stdin=subprocess.DEVNULL, check=False).returncode
+    note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
+    return rc
+
+
+def demo_dispose(args):
+    """`scripts/demo dispose`: bootstrap, then the demo itself (cmd_demo_dispose_run) in the virtualenv's Python."""
+    if args:
+        print(f"scripts/demo dispose takes no arguments (got: {' '.join(args)}; scripts/demo --help)", file=sys.stderr)
         return 2
     setup = bootstrap()
     sys.stdout.flush()
@@ -1145,6 +1165,59 @@ def cmd_demo_notify_run(args):
             emulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         note("stand-ins and the emulator stopped")
+
+
+    os.execv(setup.python, [setup.python, TOOL, "_demo-dispose", setup.collection_dir])
+    return 1
+
+
+def cmd_demo_dispose_run(args):
+    """Run by `scripts/demo dispose` in the virtualenv's Python (args: the collection copy): the emulator with the dispose
+    scenario (GuardDuty and Security Hub on one endpoint), then docs/demo/dispose.yml: the benign and the true-positive
+    investigation, each in plan, apply and rollback, with every finding's state in GuardDuty and Security Hub after each
+    step. GuardDuty and Security Hub are reached through botocore's per-service endpoint variables only. The emulator
+    stops on exit, Ctrl-C too."""
+    collection_dir = args[0]
+    sys.path[:0] = [os.path.join(collection_dir, "tests", "emulator")]
+    from gdemu import scenarios  # pylint: disable=import-outside-toplevel,import-error
+
+    def note(message):
+        print(f"[demo dispose] {message}", flush=True)
+
+    def terminated(signum, frame):
+        del signum, frame
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, terminated)
+    signal.signal(signal.SIGTERM, terminated)
+    workdir = tempfile.mkdtemp(prefix="demo-dispose-")
+    emulator = None
+    started = time.monotonic()
+    try:
+        investigations = [scenarios.DISPOSE_BENIGN_INV_ID, scenarios.DISPOSE_TP_INV_ID]
+        note(f"starting the GuardDuty emulator (and its Security Hub): investigation {investigations[0]} (COMPLETED, Low risk, "
+             f"High confidence: benign) and {investigations[1]} (COMPLETED, High risk, High confidence: true positive)")
+        emulator = start_emulator(sys.executable, collection_dir, "demo dispose", "dispose")
+        if not emulator:
+            return 1
+        note(f"emulator listening at {emulator.url}")
+        endpoints = {"AWS_ENDPOINT_URL_GUARDDUTY": emulator.url, "AWS_ENDPOINT_URL_SECURITYHUB": emulator.url}
+        for name, url in endpoints.items():
+            note(f"  {name}={url}")
+        note("running docs/demo/dispose.yml (ansible-playbook): for each, plan, apply (approved), rollback (approved)")
+        return run_demo_playbook(collection_dir, "dispose.yml", scenarios.REGION, endpoints,
+                                 {"investigation_ids": investigations, "approved": True, "record_dir": os.path.join(workdir, "records")},
+                                 note, started)
+    except KeyboardInterrupt:
+        note("interrupted")
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if emulator:
+            emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        note("the emulator stopped")
 
 
 def port_free(port):
@@ -1373,7 +1446,7 @@ def run_leg(leg, setup, steps, runners, newest_model):
     steps.record(f"{leg} units", rc, start)
     start = time.monotonic()
     rc = steps.run([venv_python(venv), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2",
-                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS + CONTAIN_TESTS)],
+                    *(FLOOR_TESTS if leg == "botocore-floor" else MATRIX_TESTS + CONTAIN_TESTS + DISPOSE_TESTS)],
                    cwd=collection, env=dict(env, AWS_DATA_PATH=newest_model))
     steps.record(f"{leg} integration", rc, start)
 
@@ -1436,6 +1509,7 @@ COMMANDS = {
     "_emulator-data": cmd_emulator_data,  # internal: run in the virtualenv's Python by `demo eda`
     "_demo-contain": cmd_demo_contain_run,  # internal: run in the virtualenv's Python by `demo contain`
     "_demo-notify": cmd_demo_notify_run,  # internal: run in the virtualenv's Python by `demo notify`
+    "_demo-dispose": cmd_demo_dispose_run,  # internal: run in the virtualenv's Python by `demo dispose`
 }
 
 
@@ -1458,6 +1532,7 @@ GD_VENV, GD_COLLECTION_DIR. Run it again after editing the checkout. Installs no
     "demo": """usage: scripts/demo
        scripts/demo eda [--install-java]
        scripts/demo contain [--serve [--emulator-port N] [--moto-port N]]
+       scripts/demo dispose
 
 scripts/demo           the main job on the bundled GuardDuty emulator: wait for a running investigation, print the verdict
 scripts/demo eda       the event-driven demo: a finding appears, the rulebook secops.guardduty.auto_investigate (real
@@ -1468,7 +1543,9 @@ scripts/demo contain   the contain role in plan, apply and rollback on moto and 
   --serve              instead of the playbook, keep moto and the emulator running (Ctrl-C stops them) and print the
                        lines that point a shell at them
   --emulator-port N    the emulator's port with --serve (default 18777)
-  --moto-port N        moto's port with --serve (default 18778); a port in use stops it before anything starts""",
+  --moto-port N        moto's port with --serve (default 18778); a port in use stops it before anything starts
+scripts/demo dispose   the dispose role on a benign and a true-positive investigation: plan, apply, rollback, with
+                       each finding's state in GuardDuty and Security Hub after each step (the emulator; about a minute)""",
     "test": """usage: scripts/test [--install-chromium] [--install-java] [STEP...]
 
 Run the whole test suite, or these steps: sanity units lint docs changelog integration build (see README.md). Each step

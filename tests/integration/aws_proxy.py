@@ -4,7 +4,8 @@
 
 """A local HTTP endpoint in front of moto that passes every request through, except those a test picks: held until
 the test ends (a run caught between two changes), or answered with an error AWS could give (a call that fails while
-the others go on). Tests point one service at it with botocore's per-service variable (AWS_ENDPOINT_URL_S3)."""
+the others go on). Tests point one service at it with botocore's per-service variable (AWS_ENDPOINT_URL_S3). Every
+request's body is kept (``bodies``), so that a test can prove what was never sent."""
 
 from __future__ import annotations
 
@@ -15,20 +16,23 @@ import urllib.parse
 
 
 class AwsProxy:
-    """``decide(method, path)`` -> None (pass through), "hold", or (HTTP status, error code, message) to answer with."""
+    """``decide(method, path)`` -> None (pass through), "hold", or (HTTP status, error code, message) to answer with;
+    ``decide=None`` passes everything through."""
 
     def __init__(self, target_url, decide):
         target = urllib.parse.urlsplit(target_url)
         self.release = threading.Event()
         self.held = threading.Event()
         self.answered = []
+        self.bodies = []
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                decision = decide(self.command, self.path)
+                outer.bodies.append(body or b"")
+                decision = decide(self.command, self.path) if decide else None
                 if decision == "hold":
                     outer.held.set()
                     outer.release.wait(120)
@@ -57,7 +61,7 @@ class AwsProxy:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
+            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = do_PATCH = _forward
 
             def log_message(self, *args):  # pylint: disable=arguments-differ
                 pass

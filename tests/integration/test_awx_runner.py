@@ -124,21 +124,18 @@ def awx_job(tmp_path, guardduty_emulator, monkeypatch):
         runs["n"] += 1
         private_data_dir = tmp_path / f"job{runs['n']}"
         private_data_dir.mkdir()
-        runner = ansible_runner.run(
-            private_data_dir=str(private_data_dir),
-            project_dir=str(project),
-            playbook="investigate.yml",
-            inventory="localhost ansible_connection=local",
-            envvars=envvars,
-            extravars=dict(survey_extra_vars(answers), **(extra or {})),
-            quiet=True,
-            timeout=300,
-        )
-        stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
-        assert len(stats) == 1, runner.stdout.read()
-        return runner, stats[0]["event_data"]["artifact_data"]
+        return runner_job(project, "investigate.yml", envvars, private_data_dir, dict(survey_extra_vars(answers), **(extra or {})))
 
     return run
+
+
+def runner_job(project, playbook, envvars, private_data_dir, extravars):
+    """(ansible_runner Runner, artifact_data) of one AWX job: ``playbook`` of the project on localhost."""
+    runner = ansible_runner.run(private_data_dir=str(private_data_dir), project_dir=str(project), playbook=playbook,
+                                inventory="localhost ansible_connection=local", envvars=envvars, extravars=extravars, quiet=True, timeout=300)
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
+    assert len(stats) == 1, runner.stdout.read()
+    return runner, stats[0]["event_data"]["artifact_data"]
 
 
 def test_awx_job_starts_waits_reports_and_sets_artifacts(awx_job, guardduty_emulator, tmp_path):
@@ -225,3 +222,78 @@ def test_execution_environment_context_is_created(tmp_path):
     assert "botocore>=1.43.35  # from collection secops.guardduty" in requirements
     assert "boto3>=1.43.35  # from collection secops.guardduty" in requirements
     assert "aiobotocore" not in requirements
+
+
+def test_disposition_survey_is_one_awx_accepts_and_covers_exactly_the_dispose_playbook_interface():
+    """docs/awx-dispose-survey.json: every extra var of playbooks/dispose.yml but the artifacts of earlier workflow
+    nodes, and mode offers every dispose_mode the role takes."""
+    with open(os.path.join(COLLECTION, "docs", "awx-dispose-survey.json"), encoding="utf-8") as handle:
+        survey = json.load(handle)
+    assert_awx_accepts(survey)
+    with open(os.path.join(COLLECTION, "playbooks", "dispose.yml"), encoding="utf-8") as handle:
+        playbook = handle.read()
+    used = set(re.findall(r"\{\{ (\w+) \| default", playbook)) | set(re.findall(r"\| default\((\w+) \|", playbook))
+    artifacts = {"guardduty_investigation_id", "guardduty_dispose_record", "guardduty_contain_record"}
+    assert {item["variable"] for item in survey["spec"]} == used - artifacts
+    with open(os.path.join(COLLECTION, "roles", "dispose", "meta", "argument_specs.yml"), encoding="utf-8") as handle:
+        modes = yaml.safe_load(handle)["argument_specs"]["main"]["options"]["dispose_mode"]["choices"]
+    assert [item for item in survey["spec"] if item["variable"] == "mode"][0]["choices"] == modes
+
+
+def test_awx_dispose_jobs_apply_then_roll_back_from_the_artifact_alone(tmp_path, guardduty_emulator, monkeypatch):
+    """Two jobs of the job template secops.guardduty.dispose, as an AWX workflow runs them: apply (its artifacts, the
+    disposition record among them), then rollback in another job's home, from the artifact passed on as the survey's
+    JSON text; the containment job's artifact guardduty_contain_record makes a true positive RESOLVED."""
+    guardduty_emulator.load(scenarios.dispose())
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dispose.yml").write_text("---\n- name: GuardDuty disposition\n  ansible.builtin.import_playbook: secops.guardduty.dispose\n")
+    envvars = {
+        "AWS_ACCESS_KEY_ID": "AKIAGDAWXDISPOSEJOB00000001",
+        "AWS_SECRET_ACCESS_KEY": "awx-dispose-job-secret-that-never-occurs-in-data-0001",
+        "AWS_REGION": scenarios.REGION,
+        "AWS_URL": guardduty_emulator.url,
+        "ANSIBLE_COLLECTIONS_PATH": os.environ["ANSIBLE_COLLECTIONS_PATH"],
+        "PATH": BIN + os.pathsep + os.environ.get("PATH", ""),
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+    }
+
+    def job(name, extravars):
+        private_data_dir = tmp_path / name
+        private_data_dir.mkdir()
+        runner, artifacts = runner_job(project, "dispose.yml", envvars, private_data_dir, extravars)
+        assert (runner.status, runner.rc) == ("successful", 0), runner.stdout.read()
+        return artifacts
+
+    benign = scenarios.DISPOSE_BENIGN_INV_ID
+    ids = [scenarios.DISPOSE_BENIGN_FINDING_ID, scenarios.DISPOSE_RELATED_FINDING_ID]
+    artifacts = job("apply", {"investigation_id": benign, "mode": "apply", "approved": "true",
+                              "dispose_record_dir": str(tmp_path / "apply-home")})
+    assert (artifacts["guardduty_dispose_investigation_id"], artifacts["guardduty_dispose_mode"], artifacts["guardduty_dispose_verdict"],
+            artifacts["guardduty_dispose_status"]) == (benign, "apply", "benign", "closed as benign")
+    assert artifacts["guardduty_dispose_counts"]["done"] == 4
+    record = artifacts["guardduty_dispose_record"]
+    assert record["investigation_id"] == benign and {r["status"] for r in record["resources"]} == {"applied"}
+    assert all(guardduty_emulator.finding(fid)["Service"]["Archived"] for fid in ids)
+
+    # the rollback job: another home, no record file there; the artifact as the survey's text
+    artifacts = job("rollback", {"investigation_id": benign, "mode": "rollback", "approved": "true", "record": json.dumps(record),
+                                 "dispose_record_dir": str(tmp_path / "rollback-home")})
+    assert artifacts["guardduty_dispose_status"] == "rolled back" and artifacts["guardduty_dispose_counts"]["done"] == 4
+    assert not any(guardduty_emulator.finding(fid)["Service"]["Archived"] for fid in ids)
+    assert all(guardduty_emulator.securityhub_finding(fid)["Workflow"]["Status"] == "NEW" for fid in ids)
+    assert {r["status"] for r in artifacts["guardduty_dispose_record"]["resources"]} == {"rolled_back"}
+
+    # after the containment node of a workflow: its artifact guardduty_contain_record reaches the disposition
+    tp = scenarios.DISPOSE_TP_INV_ID
+    contained = {"record_format": 1, "investigation_id": tp, "account_id": scenarios.ACCOUNT_ID, "region": scenarios.REGION,
+                 "created": "2026-01-02T03:04:05Z", "updated": "2026-01-02T03:04:05Z", "role_version": "0.3.0", "resources": [
+                     {"type": "iam_access_key", "id": "AKIAEXAMPLECONTAIN01", "status": "applied", "time": "2026-01-02T03:04:05Z",
+                      "user_name": "ci-deployer", "previous_status": "Active"}]}
+    artifacts = job("true-positive", {"guardduty_investigation_id": tp, "guardduty_contain_record": contained, "mode": "apply",
+                                      "approved": "true", "dispose_record_dir": str(tmp_path / "tp-home")})
+    assert (artifacts["guardduty_dispose_verdict"], artifacts["guardduty_dispose_status"]) == ("true_positive", "resolved")
+    assert guardduty_emulator.securityhub_finding(scenarios.DISPOSE_TP_FINDING_ID)["Workflow"]["Status"] == "RESOLVED"

@@ -27,13 +27,14 @@ README = os.path.join(COLLECTION, "README.md")
 QUARANTINE = "secops-guardduty-quarantine"
 
 
-def run_demo(tmp_path):
+def run_demo(tmp_path, step="_demo-contain"):
+    """The demo step ``step`` of scripts/toolbox.py on the collection under test, with a HOME of its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update({"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
                 "HOME": str(tmp_path), "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
     for name in ("GD_RESULTS_FILE", "ANSIBLE_CALLBACKS_ENABLED"):
         env.pop(name, None)
-    return subprocess.run([sys.executable, TOOLBOX, "_demo-contain", COLLECTION], env=env, stdin=subprocess.DEVNULL,
+    return subprocess.run([sys.executable, TOOLBOX, step, COLLECTION], env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300, check=False)
 
 

@@ -22,9 +22,9 @@ POLICY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.ab
 IDS = [f"{index:032x}" for index in range(1, 3)]
 
 
-def allowed():
-    """{operation as the emulator logs it: [resource patterns]} of the policy, its placeholders filled in."""
-    with open(POLICY, encoding="utf-8") as handle:
+def allowed(path=POLICY):
+    """{operation as the emulator logs it: [resource patterns]} of the policy at ``path``, its placeholders filled in."""
+    with open(path, encoding="utf-8") as handle:
         policy = json.load(handle)
     out = {}
     for statement in policy["Statement"]:
@@ -55,10 +55,16 @@ def test_the_policy_is_enough_and_nothing_more(play, guardduty_emulator):
     ))
     assert result.rc == 0, result
     calls = guardduty_emulator.calls()
+    check_calls(calls, policy, "docs/iam/dispose-modules.json")
+    assert {call["operation"] for call in calls} == set(policy)
+
+
+def check_calls(calls, policy, name):
+    """Every call of the emulator's log allowed by ``policy`` (allowed()), on a resource it names; none denied."""
     assert calls and all(call["status"] != 403 for call in calls), [c for c in calls if c["status"] == 403]
     for call in calls:
         patterns = policy.get(call["operation"])
-        assert patterns, f"{call['operation']} is called but the policy does not allow it"
+        assert patterns, f"{call['operation']} is called but {name} does not allow it"
         if call["service"] == "securityhub":
             resource = f"arn:aws:securityhub:{sc.REGION}:{sc.ACCOUNT_ID}:hub/default"
         elif call["detector_id"]:
@@ -66,4 +72,3 @@ def test_the_policy_is_enough_and_nothing_more(play, guardduty_emulator):
         else:
             resource = "*"
         assert any(fnmatch.fnmatchcase(resource, pattern) for pattern in patterns), (call["operation"], resource, patterns)
-    assert {call["operation"] for call in calls} == set(policy)

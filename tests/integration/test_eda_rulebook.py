@@ -155,8 +155,9 @@ def created_at(emulator, inv_id):
 
 
 def test_high_finding_is_investigated_then_reported_and_updates_or_lower_severities_start_nothing(eda):
-    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows
-    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json")))
+    # the sources get what docs/iam/eda-sources.json allows, the playbooks what investigation-start.json allows and, for
+    # the disposition planned after the report, dispose-plan.json
+    rulebook = eda.start(scenario_without_findings(policies=("eda-sources.json", "investigation-start.json", "dispose-plan.json")))
     emu = eda.emulator
 
     # a new High finding appears -> one investigation, started within the interval plus a few seconds
@@ -280,11 +281,12 @@ def test_rulebook_started_with_lookback_catches_up_once_without_a_second_investi
     assert not completions(OLD_HIGH_INV), "outside the lookback"
     assert not eda.report_files(RECENT_MEDIUM_INV) and not eda.report_files(OLD_HIGH_INV)
 
-    # the report playbook prints its verdict after writing the files the first wait saw: on a loaded machine, later
+    # the report playbook prints its verdict after writing the files the first wait saw: on a loaded machine, later; and
+    # the ruleset's actions run one after the other, so the Medium verdict's disposition playbook may run before it
     def verdicts():
         return [m for m in rulebook.debug_messages() if m.startswith(f"GuardDuty investigation {RECENT_HIGH_INV} ")]
 
-    eda.wait(verdicts, REACTION, f"the report playbook's verdict for {RECENT_HIGH_INV}", rulebook)
+    eda.wait(verdicts, 2 * REACTION + 10, f"the report playbook's verdict for {RECENT_HIGH_INV}", rulebook)
     assert len(verdicts()) == 1, rulebook.debug_messages()
 
 

@@ -108,6 +108,7 @@ def test_a_subcommand_answers_help_too_and_the_emulator_lists_its_scenarios_ids_
         return proc.stdout
 
     assert "--emulator-port N" in helped("demo", "contain", "--serve", "--help") and "--install-java" in helped("demo", "eda", "--help")
+    assert "scripts/demo dispose   the dispose role on a benign and a true-positive investigation" in helped("demo", "dispose", "--help")
     assert "--install-chromium" in helped("test", "integration", "--help")
     emulator = helped("emulator", "--help")
     for text in ("`regional`", "`running`", "`running_for`", "regional:running=2,running_for=10", "`demo`", "`many`", "`basic`",
@@ -244,6 +245,14 @@ def test_serve_with_a_port_in_use_stops_before_anything_starts(tmp_path):
 def test_bad_serve_options_are_refused_in_one_line(args, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         toolbox.demo_contain_options(args)
+
+
+def test_demo_dispose_takes_no_arguments_and_says_so_before_anything_starts(tmp_path):
+    work = tmp_path / "work"
+    proc = subprocess.run([sys.executable, TOOLBOX, "demo", "dispose", "--serve"], env=dict(os.environ, SECOPS_GUARDDUTY_WORK=str(work)),
+                          capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 2 and proc.stderr == "scripts/demo dispose takes no arguments (got: --serve; scripts/demo --help)\n"
+    assert not work.exists()
 
 
 def test_serve_uses_the_ports_it_is_given(tmp_path):

@@ -25,30 +25,15 @@ from __future__ import annotations
 import re
 
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import clean
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import defang
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import md_inline
 
-# scheme://  (http, https, ftp, file, javascript://..., any scheme a client may link)
-_SCHEME_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,31}):(?=//)")
-# user@host.tld (mail clients and chat link addresses)
-_EMAIL_RE = re.compile(r"(?i)([a-z0-9._%+-]+)@(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,63}\b)")
-# host names: labels and a last label a client takes for a top-level domain (lower case, upper case or Capitalised:
-# "evil.example", "EVIL.COM"; a finding type's "Exfiltration.OutsideAWS" is none of those)
-_HOST_RE = re.compile(
-    r"(?<![A-Za-z0-9-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[a-z]{2,63}|[A-Z]{2,63}|[A-Z][a-z]{1,62}))(?![A-Za-z0-9-])"
-)
 # Jira wiki markup: every character that can start markup, a link, a mention ([~user]), an image, a macro ({html}) or
 # an emoticon ((y), :), ;), :P, :D)
 _JIRA_SPECIAL_RE = re.compile(r"([\[\]{}!*_\-+^~?|#()]|:(?=[PpDd](?![A-Za-z0-9])))")
 # a backslash escapes the next character, and two make a line break: it is shown as the reverse solidus operator
 _JIRA_BACKSLASH = "\u29f5"
 SLACK_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
-
-
-def defang(text):
-    """``text`` with URL schemes, e-mail addresses and host names written as responders write indicators."""
-    text = _SCHEME_RE.sub(lambda m: ("hxxp" + m.group(1)[4:] if m.group(1).lower().startswith("http") else m.group(1)) + "[:]", text)
-    text = _EMAIL_RE.sub(r"\1[@]", text)
-    return _HOST_RE.sub(lambda m: m.group(1).replace(".", "[.]"), text)
 
 
 def untrusted(value, one_line=False, defanged=True):

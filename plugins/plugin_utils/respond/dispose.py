@@ -36,13 +36,14 @@ from ansible_collections.secops.guardduty.plugins.module_utils.model import as_d
 from ansible_collections.secops.guardduty.plugins.module_utils.model import as_list
 from ansible_collections.secops.guardduty.plugins.module_utils.model import console_url
 from ansible_collections.secops.guardduty.plugins.module_utils.read import InvestigationReader
+from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import CUT_MARKER
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import GUARDDUTY_ARN_RE
+from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import MAX_NOTE
 from ansible_collections.secops.guardduty.plugins.module_utils.securityhub import fit_note
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import investigation_in
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import plain
 from ansible_collections.secops.guardduty.plugins.plugin_utils.investigation_data import type_name
-from ansible_collections.secops.guardduty.plugins.plugin_utils.notify.escape import untrusted
-from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import clean_or_none
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import plain_line
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond import engine
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import TIME
 from ansible_collections.secops.guardduty.plugins.plugin_utils.respond.common import Context
@@ -214,16 +215,24 @@ def named_findings(inv, account, region):
 
 
 def note_of(inv, klass, finding_id, resolved):
-    """The Security Hub note (text, cut): the verdict, risk, confidence, the investigation's id and title (the AI's
-    title, cleaned as the report cleans it and defanged as the notifications are), and the console link built from ids."""
+    """(the Security Hub note, whether it was cut): the verdict, risk, confidence, the investigation's id and title (the
+    AI's title as one plain line: control characters shown, nothing a renderer takes for a template, markup, a link or
+    a mention), and the console link built from ids. A title too long for the note is cut with the marker, so that
+    the link stays whole."""
     summary = as_dict(inv.get("summary_data"))
-    title = (clean_or_none(as_dict(summary.get("key_observations")).get("title")) or clean_or_none(summary.get("finding_type"))
+    title = (plain_line(as_dict(summary.get("key_observations")).get("title")) or plain_line(summary.get("finding_type"))
              or "(no title)")
-    title = untrusted(title, one_line=True)  # cleaned as the report cleans it, and defanged: never a link in Security Hub
     what = {"benign": "benign", "true_positive": "true positive" + (", contained" if resolved else ""), "uncertain": "uncertain: a person must decide"}
-    text = (f"GuardDuty investigation {inv.get('investigation_id')}: {what[klass]} (risk {inv.get('risk_level') or 'not assessed'}, "
-            f"confidence {inv.get('confidence') or 'not assessed'}). {title}. {console_url(inv.get('cloud', {}).get('region'), finding_id) or ''}")
-    return fit_note(text.strip())
+    head = (f"GuardDuty investigation {inv.get('investigation_id')}: {what[klass]} (risk {inv.get('risk_level') or 'not assessed'}, "
+            f"confidence {inv.get('confidence') or 'not assessed'}). ")
+    link = console_url(as_dict(inv.get("cloud")).get("region"), finding_id)
+    tail = f". {link}" if link else "."
+    room = MAX_NOTE - len(head) - len(tail)
+    cut = len(title) > room
+    if cut:
+        title = title[:max(0, room - len(CUT_MARKER))].rstrip() + CUT_MARKER
+    note, over = fit_note(head + title + tail)
+    return note, cut or over
 
 
 # ---------------------------------------------------------------- the plan
@@ -419,6 +428,7 @@ def status_of(plan):
 def run(request, readers, warn, clock=time.monotonic):
     """One disposition; Refused when it stops before any change. ``readers``: GuardDuty and Security Hub clients."""
     began, started = clock(), engine.now()
+    _settings(request["settings"])  # every setting checked before anything is read
     inv = request.get("investigation")
     detector_id = request.get("detector_id") or None
     read_on = None

@@ -671,6 +671,12 @@ def dispose_extra_id(index):
     return f'be3c{index:028x}'
 
 
+def dispose_hostile_title():
+    """The benign investigation's title with ``dispose(hostile=True)``: template, markup and terminal-escape payloads,
+    over 600 characters (GuardDuty's Title takes at most 1,024)."""
+    return ' '.join([HOSTILE_TEXT] * 3)
+
+
 def _dispose_investigation(inv_id, finding_id, finding_type, risk_level, confidence, title, named=(), extra_records=()):
     """A COMPLETED FINDING investigation of ``finding_id`` whose records name ``named`` findings (representative
     resources) besides it."""
@@ -696,7 +702,7 @@ def _dispose_investigation(inv_id, finding_id, finding_type, risk_level, confide
     return _entry(inv_id, f'Investigate finding {finding_id} in account {ACCOUNT_ID}', result, records)
 
 
-def dispose(extra=0):
+def dispose(extra=0, hostile=False):
     """What the disposition acts on (tests/integration/test_dispose*.py, ``scripts/demo dispose``): three COMPLETED
     FINDING investigations and their findings in GuardDuty (so in the emulator's Security Hub too):
 
@@ -706,10 +712,13 @@ def dispose(extra=0):
       all held by the detector: more than one API call takes with ``extra=60``);
     - ``DISPOSE_TP_INV_ID`` (High risk, High confidence: true positive) of ``DISPOSE_TP_FINDING_ID``;
     - ``DISPOSE_UNCERTAIN_INV_ID`` (Medium risk, Low confidence: uncertain) of ``DISPOSE_UNCERTAIN_FINDING_ID``.
+
+    ``hostile``: the benign investigation's AI title is ``dispose_hostile_title()`` (HOSTILE_TEXT again and again, longer
+    than a Security Hub note may be).
     """
     extra = int(extra)
-    details = {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium', 'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}
-    scan = {'ResourceType': 'Instance', 'InstanceDetails': details}
+    scan = {'ResourceType': 'Instance', 'InstanceDetails': {'InstanceId': INSTANCE_ID, 'InstanceType': 't3.medium',
+                                                            'AvailabilityZone': f'{REGION}a', 'InstanceState': 'running'}}
     scanner = {'ServiceName': 'guardduty', 'Count': 3, 'Archived': False, 'ResourceRole': 'TARGET', 'Action': {
         'ActionType': 'PORT_PROBE', 'PortProbeAction': {'Blocked': False, 'PortProbeDetails': [
             {'LocalPortDetails': {'Port': 22, 'PortName': 'SSH'}, 'RemoteIpDetails': {'IpAddressV4': DISPOSE_SCANNER_IP}}]}}}
@@ -723,7 +732,7 @@ def dispose(extra=0):
     malformed = {'Type': 'OBSERVATION', 'Title': 'A finding detail', 'SupportingData': {'Observation': {
         'ObservationType': 'FINDING_DETAIL', 'FindingDetail': {'FindingId': DISPOSE_MALFORMED_ID, 'FindingType': LOW_FINDING_TYPE}}}}
     benign = _dispose_investigation(DISPOSE_BENIGN_INV_ID, DISPOSE_BENIGN_FINDING_ID, LOW_FINDING_TYPE, 'Low', 'High',
-                                    f'Port probes from the known scanner {DISPOSE_SCANNER_IP}',
+                                    dispose_hostile_title() if hostile else f'Port probes from the known scanner {DISPOSE_SCANNER_IP}',
                                     [DISPOSE_RELATED_FINDING_ID, arn, other] + [dispose_extra_id(i) for i in range(extra)], [malformed])
     true_positive = _dispose_investigation(DISPOSE_TP_INV_ID, DISPOSE_TP_FINDING_ID, CRED_FINDING_TYPE, 'High', 'High',
                                            f'Instance credentials used from {BAD_IP}')

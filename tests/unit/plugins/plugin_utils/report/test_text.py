@@ -12,6 +12,7 @@ from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text impor
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import md_code
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import md_inline
 from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import md_paragraphs
+from ansible_collections.secops.guardduty.plugins.plugin_utils.report.text import plain_line
 
 
 def test_clean_makes_control_characters_and_bidi_overrides_visible():
@@ -46,6 +47,23 @@ def test_clean_makes_invisible_and_bidi_characters_visible(char):
 )
 def test_md_inline_renders_literally(text, expected):
     assert md_inline(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("{{ lookup('pipe', 'id') }}", "(( lookup('pipe', 'id') ))"),
+        ("{% for x in y %}{# c #}", "(% for x in y %)(# c #)"),
+        ("<script>alert(1)</script>", "\u2039script\u203aalert(1)\u2039/script\u203a"),
+        ("ping @here and @channel", "ping \uff20here and \uff20channel"),
+        ("see https://evil.example/x `code`", "see hxxps[:]//evil[.]example/x 'code'"),
+        ("\x1b[31mRED\x1b[0m\n\n  two\tlines ", "\u241b[31mRED\u241b[0m two lines"),
+        ("Zugriff über Tōkyō 東京", "Zugriff über Tōkyō 東京"),
+        (None, ""),
+    ],
+)
+def test_plain_line_is_one_line_nothing_renders_as_template_markup_link_or_mention(text, expected):
+    assert plain_line(text) == expected
 
 
 def test_md_paragraphs_keeps_paragraphs_and_escapes_each():

@@ -134,7 +134,7 @@ def test_hostile_text_in_the_note_is_cleaned_and_a_long_one_cut_with_the_marker(
     assert cut and len(note["Text"]) == MAX_NOTE and note["Text"].endswith(CUT_MARKER)
     assert "\x1b" not in note["Text"] and "\u202e" not in note["Text"]
     note, _cut = dispose.note_of(d.investigation(title="Beacon to https://evil.example/x, mail ops@evil.example"), "benign", d.FINDING, False)
-    assert "Beacon to hxxps[:]//evil[.]example/x, mail ops[@]evil[.]example." in note["Text"]  # never a link or an address
+    assert "Beacon to hxxps[:]//evil[.]example/x, mail ops\uff20evil[.]example." in note["Text"]  # never a link or an address
     # a region that is not one gives no link at all
     inv = d.investigation(cloud={"account": d.ACCOUNT, "region": "https://evil.example/"})
     assert "https://" not in dispose.note_of(inv, "benign", d.FINDING, False)[0]["Text"]
