@@ -1031,23 +1031,6 @@ def demo_notify(args):
     aiosmtpd, the stand-ins and the emulator's scenario builders."""
     if args:
         print(f"scripts/demo notify takes no arguments (got: {' '.join(args)})", file=sys.stderr)
-def run_demo_playbook(collection_dir, name, region, endpoints, extra_vars, note, started):
-    """ansible-playbook docs/demo/<name> of the collection copy with these extra vars, the demo's credentials, the
-    ``region``, and AWS reached only through the per-service ``endpoints``; says how it ended; its exit code."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
-    # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
-    env.update(DEMO_ENV, AWS_REGION=region, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
-               ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
-    rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", name),
-                         "-e", json.dumps(extra_vars)], env=env, stdin=subprocess.DEVNULL, check=False).returncode
-    note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
-    return rc
-
-
-def demo_dispose(args):
-    """`scripts/demo dispose`: bootstrap, then the demo itself (cmd_demo_dispose_run) in the virtualenv's Python."""
-    if args:
-        print(f"scripts/demo dispose takes no arguments (got: {' '.join(args)}; scripts/demo --help)", file=sys.stderr)
         return 2
     setup = bootstrap()
     sys.stdout.flush()
@@ -1167,6 +1150,27 @@ def cmd_demo_notify_run(args):
         note("stand-ins and the emulator stopped")
 
 
+def run_demo_playbook(collection_dir, name, region, endpoints, extra_vars, note, started):
+    """ansible-playbook docs/demo/<name> of the collection copy with these extra vars, the demo's credentials, the
+    ``region``, and AWS reached only through the per-service ``endpoints``; says how it ended; its exit code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # no profile, no other endpoint
+    # pipelining: a quarter faster; skipped tasks not shown: what the role did not need to do is noise here
+    env.update(DEMO_ENV, AWS_REGION=region, ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_PIPELINING="1",
+               ANSIBLE_DISPLAY_SKIPPED_HOSTS="false", **endpoints)
+    rc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(collection_dir, "docs", "demo", name),
+                         "-e", json.dumps(extra_vars)], env=env, stdin=subprocess.DEVNULL, check=False).returncode
+    note(f"{'done' if rc == 0 else f'ansible-playbook failed (exit {rc})'} in {int(time.monotonic() - started)} s")
+    return rc
+
+
+def demo_dispose(args):
+    """`scripts/demo dispose`: bootstrap, then the demo itself (cmd_demo_dispose_run) in the virtualenv's Python."""
+    if args:
+        print(f"scripts/demo dispose takes no arguments (got: {' '.join(args)}; scripts/demo --help)", file=sys.stderr)
+        return 2
+    setup = bootstrap()
+    sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(setup.python, [setup.python, TOOL, "_demo-dispose", setup.collection_dir])
     return 1
 
@@ -1533,6 +1537,7 @@ GD_VENV, GD_COLLECTION_DIR. Run it again after editing the checkout. Installs no
        scripts/demo eda [--install-java]
        scripts/demo contain [--serve [--emulator-port N] [--moto-port N]]
        scripts/demo dispose
+       scripts/demo notify
 
 scripts/demo           the main job on the bundled GuardDuty emulator: wait for a running investigation, print the verdict
 scripts/demo eda       the event-driven demo: a finding appears, the rulebook secops.guardduty.auto_investigate (real
@@ -1545,7 +1550,9 @@ scripts/demo contain   the contain role in plan, apply and rollback on moto and 
   --emulator-port N    the emulator's port with --serve (default 18777)
   --moto-port N        moto's port with --serve (default 18778); a port in use stops it before anything starts
 scripts/demo dispose   the dispose role on a benign and a true-positive investigation: plan, apply, rollback, with
-                       each finding's state in GuardDuty and Security Hub after each step (the emulator; about a minute)""",
+                       each finding's state in GuardDuty and Security Hub after each step (the emulator; about a minute)
+scripts/demo notify    the notify role telling local stand-ins of Jira, Slack, Teams, PagerDuty, mail and a webhook about
+                       a verdict, then a redelivery (nobody is told twice) and an update (about 40 s)""",
     "test": """usage: scripts/test [--install-chromium] [--install-java] [STEP...]
 
 Run the whole test suite, or these steps: sanity units lint docs changelog integration build (see README.md). Each step

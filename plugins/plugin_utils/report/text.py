@@ -19,12 +19,19 @@ import re
 _CONTROL = {code: chr(0x2400 + code) for code in range(32) if code not in (9, 10)}
 _CONTROL[0x7F] = "\u2421"
 _CONTROL.update({code: "\ufffd" for code in range(0x80, 0xA0)})
-# bidirectional embeddings, overrides and isolates can make text display in another order than it is stored
-_CONTROL.update({code: "\ufffd" for code in (0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069)})
+# bidirectional embeddings, overrides and isolates can make text display in another order than it is stored, and the
+# marks (LRM, RLM, ALM) move neutral characters such as dots and slashes
+_BIDI = (0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C)
+# invisible characters make two different strings look the same ("pay\u200bpal.com"), or hide text between words:
+# zero-width space, non-joiner and joiner, word joiner, invisible operators, the byte order mark, soft hyphen,
+# Mongolian vowel separator
+_INVISIBLE = (0x200B, 0x200C, 0x200D, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xFEFF, 0x00AD, 0x180E)
+_CONTROL.update({code: "\ufffd" for code in _BIDI + _INVISIBLE})
 
 
 def clean(value):
-    """Text for display: str, CRLF/CR -> LF, control characters and bidi overrides replaced by visible placeholders."""
+    """Text for display: str, CRLF/CR -> LF, control characters, bidi controls and zero-width characters replaced by
+    visible placeholders."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -75,6 +82,8 @@ _EMAIL_RE = re.compile(r"(?i)([a-z0-9._%+-]+)@(?=[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a
 _HOST_RE = re.compile(
     r"(?<![A-Za-z0-9-])((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[a-z]{2,63}|[A-Z]{2,63}|[A-Z][a-z]{1,62}))(?![A-Za-z0-9-])"
 )
+
+
 def defang(text):
     """``text`` with URL schemes, e-mail addresses and host names written as responders write indicators."""
     text = _SCHEME_RE.sub(lambda m: ("hxxp" + m.group(1)[4:] if m.group(1).lower().startswith("http") else m.group(1)) + "[:]", text)

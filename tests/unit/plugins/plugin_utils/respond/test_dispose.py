@@ -131,7 +131,9 @@ def test_the_note_says_the_verdict_and_links_the_finding_from_ids():
 def test_hostile_text_in_the_note_is_cleaned_and_a_long_one_cut_with_the_marker():
     hostile = "{{ lookup('pipe', 'id') }} <script>alert(1)</script> \x1b[31mRED\x1b[0m \u202eevil"
     note, cut = dispose.note_of(d.investigation(title=hostile + " " + "x" * 2000), "benign", d.FINDING, False)
-    assert cut and len(note["Text"]) == MAX_NOTE and note["Text"].endswith(CUT_MARKER)
+    assert cut and len(note["Text"]) <= MAX_NOTE and CUT_MARKER + ". https://us-east-1.console.aws.amazon.com/" in note["Text"]
+    assert note["Text"].endswith(f"&fId={d.FINDING}")  # the title is cut, the link stays whole
+    assert "{{" not in note["Text"] and "<script>" not in note["Text"]
     assert "\x1b" not in note["Text"] and "\u202e" not in note["Text"]
     note, _cut = dispose.note_of(d.investigation(title="Beacon to https://evil.example/x, mail ops@evil.example"), "benign", d.FINDING, False)
     assert "Beacon to hxxps[:]//evil[.]example/x, mail ops\uff20evil[.]example." in note["Text"]  # never a link or an address
