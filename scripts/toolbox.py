@@ -1026,17 +1026,22 @@ def cmd_demo_contain_run(args):
         note("moto and the emulator stopped")
 
 
-def demo_notify(args):
-    """`scripts/demo notify`: bootstrap, then the demo itself (cmd_demo_notify_run) in the virtualenv's Python, which has
-    aiosmtpd, the stand-ins and the emulator's scenario builders."""
+def exec_demo(name, args):
+    """`scripts/demo NAME`: bootstrap, then the demo itself (the internal command _demo-NAME) in the virtualenv's Python,
+    which has the stand-ins, moto and the emulator's scenario builders."""
     if args:
-        print(f"scripts/demo notify takes no arguments (got: {' '.join(args)})", file=sys.stderr)
+        print(f"scripts/demo {name} takes no arguments (got: {' '.join(args)}; scripts/demo --help)", file=sys.stderr)
         return 2
     setup = bootstrap()
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(setup.python, [setup.python, TOOL, "_demo-notify", setup.collection_dir])
+    os.execv(setup.python, [setup.python, TOOL, f"_demo-{name}", setup.collection_dir])
     return 1
+
+
+def demo_notify(args):
+    """`scripts/demo notify`: cmd_demo_notify_run in the virtualenv's Python (aiosmtpd, the stand-ins)."""
+    return exec_demo("notify", args)
 
 
 # The secrets of the notify demo's channels, as the AWX credential type "GuardDuty notification channels" injects them
@@ -1164,15 +1169,8 @@ def run_demo_playbook(collection_dir, name, region, endpoints, extra_vars, note,
 
 
 def demo_dispose(args):
-    """`scripts/demo dispose`: bootstrap, then the demo itself (cmd_demo_dispose_run) in the virtualenv's Python."""
-    if args:
-        print(f"scripts/demo dispose takes no arguments (got: {' '.join(args)}; scripts/demo --help)", file=sys.stderr)
-        return 2
-    setup = bootstrap()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(setup.python, [setup.python, TOOL, "_demo-dispose", setup.collection_dir])
-    return 1
+    """`scripts/demo dispose`: cmd_demo_dispose_run in the virtualenv's Python."""
+    return exec_demo("dispose", args)
 
 
 def cmd_demo_dispose_run(args):

@@ -247,11 +247,12 @@ def test_bad_serve_options_are_refused_in_one_line(args, message):
         toolbox.demo_contain_options(args)
 
 
-def test_demo_dispose_takes_no_arguments_and_says_so_before_anything_starts(tmp_path):
+@pytest.mark.parametrize("demo", ["dispose", "notify"])
+def test_demo_dispose_and_notify_take_no_arguments_and_say_so_before_anything_starts(tmp_path, demo):
     work = tmp_path / "work"
-    proc = subprocess.run([sys.executable, TOOLBOX, "demo", "dispose", "--serve"], env=dict(os.environ, SECOPS_GUARDDUTY_WORK=str(work)),
+    proc = subprocess.run([sys.executable, TOOLBOX, "demo", demo, "--serve"], env=dict(os.environ, SECOPS_GUARDDUTY_WORK=str(work)),
                           capture_output=True, text=True, timeout=30, check=False)
-    assert proc.returncode == 2 and proc.stderr == "scripts/demo dispose takes no arguments (got: --serve; scripts/demo --help)\n"
+    assert proc.returncode == 2 and proc.stderr == f"scripts/demo {demo} takes no arguments (got: --serve; scripts/demo --help)\n"
     assert not work.exists()
 
 

@@ -100,16 +100,25 @@ def contain(resource, context):
                  previous_archived=finding["archived"], previous_feedback=finding.get("feedback"))
 
 
+def to_roll_back(resource, context, now):
+    """(the disposition record's entry of ``resource``, None), or (None, the plan entry) when the record holds nothing
+    for it or says it was rolled back already; ``now`` says what the resource is now."""
+    rec = context.recorded(resource)
+    if rec is None:
+        return None, entry(resource, "unchanged", "the disposition record holds nothing for it: left as it is")
+    if rec.get("status") == "rolled_back":
+        return None, entry(resource, "unchanged", f"rolled back already (it is {now})")
+    return rec, None
+
+
 def roll_back(resource, context):
     """What rollback undoes: the archive it made (the finding is unarchived when it is still archived)."""
     skipped, finding = finding_of(resource, context)
     if skipped:
         return skipped
-    rec = context.recorded(resource)
-    if rec is None:
-        return entry(resource, "unchanged", "the disposition record holds nothing for it: left as it is")
-    if rec.get("status") == "rolled_back":
-        return entry(resource, "unchanged", f"rolled back already (it is {_words(finding)})")
+    rec, done = to_roll_back(resource, context, _words(finding))
+    if done:
+        return done
     note = f"; its feedback stays ({FEEDBACK_FINAL})" if rec.get("feedback") else ""
     if rec.get("archived") is True and rec.get("previous_archived") is False:
         if finding["archived"]:

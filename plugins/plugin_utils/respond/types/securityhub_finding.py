@@ -100,11 +100,9 @@ def roll_back(resource, context):
     skipped, hub = _hub_finding(resource, context)
     if skipped:
         return skipped
-    rec = context.recorded(resource)
-    if rec is None:
-        return entry(resource, "unchanged", "the disposition record holds nothing for it: left as it is")
-    if rec.get("status") == "rolled_back":
-        return entry(resource, "unchanged", f"rolled back already (it is {_words(hub['state'])})")
+    rec, done = guardduty_finding.to_roll_back(resource, context, _words(hub["state"]))
+    if done:
+        return done
     state, previous, applied = hub["state"], rec["previous"], rec["applied"]
     if any(applied.get(key) is not None and state.get(key) != applied[key] for key in ("workflow_status", "verification_state")):
         return entry(resource, "skipped", f"changed in Security Hub since the disposition (it is {_words(state)}): left as it is")
