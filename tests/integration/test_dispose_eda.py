@@ -126,5 +126,11 @@ def test_the_disposition_rules_of_both_rulebooks_agree_and_the_report_playbook_e
     (alone,) = [t for t in plays["eda_dispose_investigation"] if t.get("ansible.builtin.include_role", {}).get("name") == "secops.guardduty.dispose"]
     assert {k: v for k, v in report["vars"].items() if k != "dispose_investigation_id"} == \
         {k: v for k, v in alone["vars"].items() if k != "dispose_investigation_id"}
-    assert plays["eda_report_investigation"][-1]["ansible.builtin.set_stats"]["data"]["guardduty_report_files"]
-    assert plays["eda_report_investigation"].index(report) == len(plays["eda_report_investigation"]) - 2
+    tasks = plays["eda_report_investigation"]
+    (publish,) = [t for t in tasks if "ansible.builtin.set_stats" in t]
+    assert publish["ansible.builtin.set_stats"]["data"]["guardduty_report_files"]
+    assert tasks.index(report) == tasks.index(publish) - 1
+    # after the publish only the notify role runs, which publishes nothing there (no set_stats, no set_fact)
+    after = tasks[tasks.index(publish) + 1:]
+    assert [t["ansible.builtin.include_role"]["name"] for t in after] == ["secops.guardduty.notify"]
+    assert after[0]["vars"]["notify_set_stats"] is False
