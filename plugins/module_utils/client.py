@@ -21,7 +21,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 COLLECTION_NAME = "secops.guardduty"
-COLLECTION_VERSION = "0.2.0"
+COLLECTION_VERSION = "0.3.0"
 
 # First botocore with Create/Get/ListInvestigations, and the one that added SummaryFormat,
 # SummaryData, Scope, ListInvestigations filters and ListInvestigationRecords.
