@@ -127,9 +127,10 @@ DISPOSE_TESTS = (
     "tests/integration/test_dispose.py::test_module_defaults_alone_reach_every_call",
     "tests/integration/test_dispose.py::test_apply_again_rollback_twice_in_as_few_calls_as_the_apis_allow",
 )
-# the botocore-floor leg: all but the first two, and the start module under faults
+# the botocore-floor leg: all but the first two and the notify role (given an id, it reads the structured summary, which
+# needs botocore 1.44.2, as the contain and dispose roles do), and the start module under faults
 FLOOR_TESTS = (
-    *MATRIX_TESTS[2:-1],
+    *(test for test in MATRIX_TESTS[2:-1] if "test_notify.py" not in test),
     "tests/integration/test_fault_matrix.py::test_start_module_survives_faults_without_a_second_investigation",
     MATRIX_TESTS[-1],
 )
