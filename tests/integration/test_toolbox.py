@@ -17,6 +17,7 @@ import importlib.util
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import stat
@@ -310,3 +311,32 @@ def test_the_toolbox_environment_prints_no_warning_of_ansible_cores_own_imports(
         ran = subprocess.run([os.path.join(bin_dir, command[0]), *command[1:]], env=env, capture_output=True, text=True, timeout=120, check=False)
         assert ran.returncode == 0, ran.stderr
         assert "Warning" not in ran.stderr and "WARNING" not in ran.stderr, (command, ran.stderr)
+
+
+def test_the_lint_step_prints_no_warning_of_ansible_cores_own_imports(tmp_path):
+    """ansible-lint records every Python warning itself, past PYTHONWARNINGS: the lint step (toolbox.LINT) imports
+    ansible-core's ssh-agent module under the one filter first, then runs ansible-lint as its own entry point does."""
+    (tmp_path / "play.yml").write_text(
+        "---\n- name: A play\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - name: Say hello\n      ansible.builtin.debug:\n        msg: hello\n", encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-c", toolbox.LINT, "--nocolor", "play.yml"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Passed: 0 failure(s), 0 warning(s) in 1 files" in ran.stdout + ran.stderr
+    assert "DSA" not in ran.stdout + ran.stderr and "WARNING" not in ran.stdout + ran.stderr, ran.stdout + ran.stderr
+
+
+def test_ansible_test_gets_its_locale_from_the_work_directory_not_the_system(tmp_path, monkeypatch):
+    """ansible-test wants en_US.UTF-8 and otherwise warns at every step: a machine without it gets it compiled into the
+    work directory (LOCPATH), which is all the sanity and units steps add to their environment. Only where glibc's
+    locale sources or localedef are missing too does ansible-test fall back (and say so), as it did before."""
+    monkeypatch.setattr(toolbox, "WORK", str(tmp_path))
+    env = toolbox.test_locale()
+    probe = subprocess.run([sys.executable, "-c", toolbox.LOCALE_PROBE], env=dict(os.environ, **env), capture_output=True,
+                           text=True, check=False)
+    assert set(env) <= {"LOCPATH"}
+    if env:
+        assert env["LOCPATH"] == str(tmp_path / "locale") and (tmp_path / "locale" / "en_US.UTF-8").is_dir()
+    sources = os.path.isdir("/usr/share/i18n/locales") and shutil.which("localedef")
+    assert probe.returncode == 0 or not sources, probe.stderr
+    assert toolbox.test_locale() == env  # a second run compiles nothing new and gives the same answer
