@@ -17,7 +17,6 @@ import importlib.util
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import stat
@@ -326,17 +325,15 @@ def test_the_lint_step_prints_no_warning_of_ansible_cores_own_imports(tmp_path):
     assert "DSA" not in ran.stdout + ran.stderr and "WARNING" not in ran.stdout + ran.stderr, ran.stdout + ran.stderr
 
 
-def test_ansible_test_gets_its_locale_from_the_work_directory_not_the_system(tmp_path, monkeypatch):
-    """ansible-test wants en_US.UTF-8 and otherwise warns at every step: a machine without it gets it compiled into the
-    work directory (LOCPATH), which is all the sanity and units steps add to their environment. Only where glibc's
-    locale sources or localedef are missing too does ansible-test fall back (and say so), as it did before."""
-    monkeypatch.setattr(toolbox, "WORK", str(tmp_path))
-    env = toolbox.test_locale()
-    probe = subprocess.run([sys.executable, "-c", toolbox.LOCALE_PROBE], env=dict(os.environ, **env), capture_output=True,
-                           text=True, check=False)
-    assert set(env) <= {"LOCPATH"}
-    if env:
-        assert env["LOCPATH"] == str(tmp_path / "locale") and (tmp_path / "locale" / "en_US.UTF-8").is_dir()
-    sources = os.path.isdir("/usr/share/i18n/locales") and shutil.which("localedef")
-    assert probe.returncode == 0 or not sources, probe.stderr
-    assert toolbox.test_locale() == env  # a second run compiles nothing new and gives the same answer
+def test_ansible_tests_locale_warning_is_explained_once_and_nothing_is_changed(bare_path, monkeypatch, capsys):
+    """ansible-test warns at each step when the machine lacks en_US.UTF-8. Only a system-wide change would add it, which
+    no step but the integration step may make: the toolbox says what the warning means and how to add the locale, and
+    runs nothing else; with the locale there it says nothing."""
+    bin_dir, record = bare_path
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert toolbox.explain_locale("xx_NO.UTF-8") is True
+    said = capsys.readouterr().err
+    assert "ansible-test will warn that it uses C.UTF-8: this machine has no xx_NO.UTF-8 locale" in said
+    assert "The collection's tests do not depend on it." in said and "localedef -i en_US -f UTF-8 xx_NO.UTF-8" in said
+    assert not record.exists()
+    assert toolbox.explain_locale("C.UTF-8") is False and capsys.readouterr().err == ""
