@@ -1332,8 +1332,9 @@ def cmd_test(args):
     if unknown:
         print(f"unknown step: {' '.join(unknown)} (steps: {' '.join(STEPS)}; scripts/test --help)", file=sys.stderr)
         return 2
+    selected = args or STEPS
     setup = bootstrap()
-    for need in needs(args or STEPS):
+    for need in needs(selected):
         if need == "chromium":
             prepare_chromium(install_chromium)
         elif need == "java":
@@ -1343,7 +1344,7 @@ def cmd_test(args):
     cwd = setup.collection_dir
     # ansible-test keeps its per-test virtualenvs in HOME
     test_env = dict(os.environ, HOME=setup.test_home)
-    if {"sanity", "units"} & set(args or STEPS):
+    if {"sanity", "units"} & set(selected):
         explain_locale()
 
     def docs():
@@ -1398,7 +1399,7 @@ def cmd_test(args):
         "build": ("ansible-galaxy collection build and install, then tests/build from the installed copy", build),
     }
     try:
-        for name in args or STEPS:
+        for name in selected:
             steps.step(name, *actions[name])
         steps.summary("summary", "steps")
         # the closing line counts every pytest test of every step (unit, emulator, integration, build); a failed step
