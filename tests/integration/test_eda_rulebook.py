@@ -303,6 +303,11 @@ def batch_events(rulebook):
     return [e for e in rulebook.events(FINDINGS_RULESET) if e.get("type") == "findings"]
 
 
+def deferred_pages(rulebook):
+    """The debug messages of the rule that pages a person for what the burst's batch deferred."""
+    return [m for m in rulebook.debug_messages() if m.startswith("GuardDuty batch in us-east-1: 9 finding(s) deferred")]
+
+
 def decided_events(rulebook):
     """The batch events posted back from the batch playbook's artifacts (ansible-rulebook prints them as set-facts)."""
     found = []
@@ -345,6 +350,8 @@ def test_a_burst_is_decided_as_one_batch_critical_first_within_the_budget_and_a_
     decided = eda.wait(lambda: decided_events(first) and decided_events(second), STARTUP,
                        "the batch event of each rulebook (post_events of the batch playbook run)", first)
     print(f"burst -> both batches decided: {time.time() - burst:.1f} s")
+    # the page is a rule's reaction to the decided event, so it is printed after that event, not with it
+    eda.wait(lambda: deferred_pages(first) and deferred_pages(second), STARTUP, "each rulebook's page of the deferred findings", first)
     investigated = {}
     for inv_id in emu.created():
         try:
@@ -378,7 +385,7 @@ def test_a_burst_is_decided_as_one_batch_critical_first_within_the_budget_and_a_
         assert event["guardduty_batch_deferred_count"] == 9
         assert {d["reason"] for d in event["guardduty_batch_deferred"]} <= {"budget", "quota"}
         assert {d["investigation_id"] for d in decisions.values() if d["state"] != "deferred"} == set(investigated.values())
-        pages = [m for m in rulebook.debug_messages() if m.startswith("GuardDuty batch in us-east-1: 9 finding(s) deferred")]
+        pages = deferred_pages(rulebook)
         assert len(pages) == 1 and all(f in pages[0] for f in deferred), rulebook.debug_messages()
     assert {d["state"] for e in (first, second) for d in decided_events(e)[0]["guardduty_batch_decisions"]} >= {"investigated", "deferred"}
 
